@@ -1,0 +1,2 @@
+-- Extensions the application relies on.
+CREATE EXTENSION IF NOT EXISTS citext;

@@ -1,0 +1,235 @@
+/**
+ * The catalog model: one readonly description of a database's schema, read from pg_catalog (introspect.ts),
+ * rendered as DDL (render.ts), and compared (diff.ts). Backup stores it in the archive, restore plans from it, and
+ * drift compares two of them. It is plain JSON-serialisable data: no OIDs, no positions used as identity, names
+ * as PostgreSQL spells them (unquoted), types as `format_type` prints them.
+ *
+ * Identity of each object (what `diff` keys by) is noted on each type. Everything is sorted by identity so that
+ * two databases built from the same SQL produce equal models.
+ */
+
+export interface CatalogModel {
+  /** server_version_num / 10000 of the database it was read from */
+  readonly serverMajor: number;
+  readonly schemas: readonly SchemaDef[];
+  readonly extensions: readonly ExtensionDef[];
+  readonly enums: readonly EnumDef[];
+  readonly domains: readonly DomainDef[];
+  readonly compositeTypes: readonly CompositeTypeDef[];
+  readonly sequences: readonly SequenceDef[];
+  readonly tables: readonly TableDef[];
+  readonly views: readonly ViewDef[];
+  readonly functions: readonly FunctionDef[];
+}
+
+/** identity: name */
+export interface SchemaDef {
+  readonly name: string;
+  readonly owner?: string;
+  readonly comment: string | null;
+}
+
+/** identity: name */
+export interface ExtensionDef {
+  readonly name: string;
+  readonly schema: string;
+  readonly version: string;
+}
+
+/** identity: schema.name */
+export interface EnumDef {
+  readonly schema: string;
+  readonly name: string;
+  /** in declared order (enumsortorder), never sorted alphabetically */
+  readonly labels: readonly string[];
+  readonly comment: string | null;
+}
+
+/** identity: schema.name */
+export interface DomainDef {
+  readonly schema: string;
+  readonly name: string;
+  readonly baseType: string;
+  readonly notNull: boolean;
+  readonly default: string | null;
+  readonly collation: string | null;
+  readonly checks: readonly { readonly name: string; readonly definition: string }[];
+  readonly comment: string | null;
+}
+
+/** identity: schema.name */
+export interface CompositeTypeDef {
+  readonly schema: string;
+  readonly name: string;
+  readonly attributes: readonly { readonly name: string; readonly type: string; readonly collation: string | null }[];
+  readonly comment: string | null;
+}
+
+/** identity: schema.name */
+export interface SequenceDef {
+  readonly schema: string;
+  readonly name: string;
+  readonly dataType: string;
+  readonly start: string;
+  readonly increment: string;
+  readonly min: string;
+  readonly max: string;
+  readonly cache: string;
+  readonly cycle: boolean;
+  /** "schema.table.column" when OWNED BY a column (serial), else null */
+  readonly ownedBy: string | null;
+  /** true for the implicit sequence of an identity column (rendered with the column, not separately) */
+  readonly identity: boolean;
+}
+
+export type TableKind = 'table' | 'partitioned' | 'partition';
+
+/** identity: schema.name */
+export interface TableDef {
+  readonly schema: string;
+  readonly name: string;
+  readonly kind: TableKind;
+  readonly unlogged: boolean;
+  /** for kind 'partition': the parent "schema.name" and the bound (`FOR VALUES …` / `DEFAULT`) */
+  readonly partitionOf: string | null;
+  readonly partitionBound: string | null;
+  /** for kind 'partitioned': the key, as pg_get_partkeydef prints it (`RANGE (created_at)`) */
+  readonly partitionKey: string | null;
+  readonly columns: readonly ColumnDef[];
+  readonly constraints: readonly ConstraintDef[];
+  readonly indexes: readonly IndexDef[];
+  readonly triggers: readonly TriggerDef[];
+  readonly rowSecurity: boolean;
+  readonly forceRowSecurity: boolean;
+  readonly policies: readonly PolicyDef[];
+  readonly grants: readonly GrantDef[];
+  readonly comment: string | null;
+}
+
+/** identity: table + name; `position` is kept for rendering and the archive's column order, never for identity */
+export interface ColumnDef {
+  readonly name: string;
+  readonly position: number;
+  /** format_type(atttypid, atttypmod), e.g. `character varying(20)`, `public.project_status`, `integer[]` */
+  readonly type: string;
+  /** schema-qualified name of the base type without modifiers or array brackets, e.g. `pg_catalog.int4` */
+  readonly typeName: string;
+  /** the type's category (pg_type.typcategory): 'N' numeric, 'S' string, 'A' array, 'E' enum, 'U' user, … */
+  readonly typeCategory: string;
+  readonly isArray: boolean;
+  readonly notNull: boolean;
+  /** pg_get_expr of the default, null when none (identity and generated columns have none) */
+  readonly default: string | null;
+  readonly collation: string | null;
+  readonly identity: 'always' | 'by default' | null;
+  /** the expression of a GENERATED ALWAYS AS (…) STORED column */
+  readonly generated: string | null;
+  readonly comment: string | null;
+}
+
+export type ConstraintKind = 'primary' | 'unique' | 'check' | 'exclusion' | 'foreign';
+
+/** identity: table + name (names are normalised: see introspect.ts on default constraint names) */
+export interface ConstraintDef {
+  readonly name: string;
+  readonly kind: ConstraintKind;
+  /** pg_get_constraintdef, e.g. `FOREIGN KEY (owner_id) REFERENCES auth.users(id) ON DELETE CASCADE` */
+  readonly definition: string;
+  /** key columns for primary / unique / foreign, in key order */
+  readonly columns: readonly string[];
+  readonly deferrable: boolean;
+  readonly initiallyDeferred: boolean;
+  /** foreign keys only */
+  readonly references: {
+    readonly schema: string;
+    readonly table: string;
+    readonly columns: readonly string[];
+    readonly onUpdate: FkAction;
+    readonly onDelete: FkAction;
+    readonly match: 'simple' | 'full' | 'partial';
+  } | null;
+  /** true when the constraint is NOT VALID */
+  readonly notValid: boolean;
+}
+
+export type FkAction = 'no action' | 'restrict' | 'cascade' | 'set null' | 'set default';
+
+/** identity: schema + name (index names are schema-wide in PostgreSQL) */
+export interface IndexDef {
+  readonly name: string;
+  /** pg_get_indexdef */
+  readonly definition: string;
+  readonly unique: boolean;
+  readonly method: string;
+  /** the WHERE of a partial index, else null */
+  readonly predicate: string | null;
+  /** true when the index implements a primary key / unique / exclusion constraint (rendered by the constraint) */
+  readonly constraint: boolean;
+}
+
+/** identity: table + name */
+export interface TriggerDef {
+  readonly name: string;
+  readonly timing: 'before' | 'after' | 'instead of';
+  readonly events: readonly ('insert' | 'update' | 'delete' | 'truncate')[];
+  readonly level: 'row' | 'statement';
+  /** schema-qualified function name */
+  readonly function: string;
+  /** pg_get_triggerdef */
+  readonly definition: string;
+  /** 'O' origin (enabled), 'D' disabled, 'R' replica, 'A' always */
+  readonly enabled: 'O' | 'D' | 'R' | 'A';
+}
+
+/** identity: table + name */
+export interface PolicyDef {
+  readonly name: string;
+  readonly command: 'all' | 'select' | 'insert' | 'update' | 'delete';
+  readonly permissive: boolean;
+  /** sorted role names; `public` for PUBLIC */
+  readonly roles: readonly string[];
+  readonly using: string | null;
+  readonly withCheck: string | null;
+}
+
+/** identity: table + grantee + privilege */
+export interface GrantDef {
+  readonly grantee: string;
+  readonly privilege: string;
+  readonly grantable: boolean;
+}
+
+/** identity: schema.name */
+export interface ViewDef {
+  readonly schema: string;
+  readonly name: string;
+  readonly materialized: boolean;
+  /** pg_get_viewdef, normalised */
+  readonly definition: string;
+  /** indexes of a materialized view */
+  readonly indexes: readonly IndexDef[];
+  readonly comment: string | null;
+}
+
+/** identity: schema.name(argument types) */
+export interface FunctionDef {
+  readonly schema: string;
+  readonly name: string;
+  /** pg_get_function_identity_arguments */
+  readonly identityArgs: string;
+  readonly kind: 'function' | 'procedure' | 'aggregate' | 'window';
+  readonly returns: string | null;
+  readonly language: string;
+  /** prosrc, normalised for trailing whitespace */
+  readonly body: string;
+  readonly securityDefiner: boolean;
+  readonly volatility: 'immutable' | 'stable' | 'volatile';
+  /** pg_get_functiondef: the full CREATE OR REPLACE statement */
+  readonly definition: string;
+  readonly comment: string | null;
+}
+
+/** "schema.name" */
+export function qualifiedName(o: { readonly schema: string; readonly name: string }): string {
+  return `${o.schema}.${o.name}`;
+}

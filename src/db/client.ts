@@ -1,0 +1,166 @@
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import type { Readable, Writable } from 'node:stream';
+import { type ConnectionTarget, describeTarget } from './connection.js';
+import { mapPgError } from './errors.js';
+import { type Logger, silentLogger } from '../log.js';
+
+/**
+ * The only door to PostgreSQL. Everything else in pgsnap talks to a `Session`: queries (logged under --debug),
+ * COPY streams, and transaction helpers that always clean up in `finally`.
+ */
+
+// Return int8, numeric and friends as text: pgsnap never does arithmetic on user data, and must not lose digits.
+const types = {
+  getTypeParser: (oid: number, format?: string) =>
+    // 16 = bool: keep real booleans for catalog queries; everything else as the server's text
+    oid === 16 ? pg.types.getTypeParser(oid, format as 'text') : (v: string) => v,
+};
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface Session {
+  /** a description of the target without the password, for messages */
+  readonly where: string;
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** COPY … TO STDOUT as a byte stream */
+  copyOut(sql: string): Readable;
+  /** COPY … FROM STDIN as a writable byte stream; resolves when the server has consumed it */
+  copyIn(sql: string): Writable;
+  /** the server's major version, e.g. 17 */
+  serverMajor(): Promise<number>;
+  /** the backend process id, e.g. to cancel or to terminate in tests */
+  readonly pid: number;
+  /** the underlying pg.Client, for the rare case (pg-query-stream) that needs it; stays inside src/db */
+  readonly raw: pg.Client;
+}
+
+export interface ConnectOptions {
+  logger?: Logger;
+  applicationName?: string;
+  /** statement and lock time-outs are per session; undefined leaves the server's defaults */
+  lockTimeoutMs?: number;
+}
+
+export async function connect(target: ConnectionTarget, options: ConnectOptions = {}): Promise<Session> {
+  const logger = options.logger ?? silentLogger;
+  const where = describeTarget(target);
+  const client = new pg.Client({
+    ...(target.url ? { connectionString: target.url } : {}),
+    application_name: options.applicationName ?? 'pgsnap',
+    connectionTimeoutMillis: 15_000,
+    types,
+  });
+  // An idle client whose server goes away emits 'error'; without a listener node would crash with a stack.
+  let lostError: unknown;
+  client.on('error', (e) => {
+    lostError = e;
+    logger.debug(`connection error: ${String((e as Error).message)}`);
+  });
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw mapPgError(e, where);
+  }
+  logger.debug(`connected to ${where}`);
+  const pid = (client as unknown as { processID: number }).processID;
+  let major: number | undefined;
+  const session: Session = {
+    where,
+    pid,
+    raw: client,
+    async query<R>(sql: string, params?: readonly unknown[]) {
+      logger.debug(`sql: ${sql.length > 2000 ? `${sql.slice(0, 2000)}…` : sql}`);
+      try {
+        const r = await client.query(sql, params as unknown[] | undefined);
+        return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+      } catch (e) {
+        throw mapPgError(lostError ?? e, where);
+      }
+    },
+    copyOut(sql: string) {
+      logger.debug(`copy out: ${sql}`);
+      return client.query(copyTo(sql));
+    },
+    copyIn(sql: string) {
+      logger.debug(`copy in: ${sql}`);
+      return client.query(copyFrom(sql));
+    },
+    async serverMajor() {
+      if (major === undefined) {
+        const r = await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+        major = Math.floor(Number(r.rows[0]?.v) / 10000);
+      }
+      return major;
+    },
+  };
+  if (options.lockTimeoutMs !== undefined) {
+    await session.query(`SET lock_timeout = ${Math.max(0, Math.floor(options.lockTimeoutMs))}`);
+  }
+  return session;
+}
+
+export async function close(session: Session): Promise<void> {
+  await session.raw.end().catch(() => {});
+}
+
+/** Connect, run, and always disconnect. */
+export async function withSession<T>(
+  target: ConnectionTarget,
+  fn: (s: Session) => Promise<T>,
+  options: ConnectOptions = {},
+): Promise<T> {
+  const s = await connect(target, options);
+  try {
+    return await fn(s);
+  } finally {
+    await close(s);
+  }
+}
+
+export interface TransactionOptions {
+  isolation?: 'read committed' | 'repeatable read' | 'serializable';
+  readOnly?: boolean;
+  deferrable?: boolean;
+}
+
+/** BEGIN … COMMIT, or ROLLBACK on any error (the error is rethrown). */
+export async function withTransaction<T>(
+  s: Session,
+  fn: (s: Session) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  const parts = ['BEGIN'];
+  if (options.isolation) parts.push(`ISOLATION LEVEL ${options.isolation.toUpperCase()}`);
+  if (options.readOnly) parts.push('READ ONLY');
+  if (options.deferrable) parts.push('DEFERRABLE');
+  await s.query(parts.join(' '));
+  try {
+    const result = await fn(s);
+    await s.query('COMMIT');
+    return result;
+  } catch (e) {
+    await s.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
+}
+
+/** Quote an identifier for SQL text. Every identifier that reaches SQL goes through here. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** schema.table, both quoted */
+export function qualify(schema: string, name: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+/** Quote a literal for SQL text (standard_conforming_strings on, which every supported server has). */
+export function quoteLiteral(value: string): string {
+  if (value.includes('\0')) throw new Error('NUL byte in SQL literal');
+  return `'${value.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,41 @@
+import { redact } from './redact.js';
+
+/**
+ * Human text goes to stderr, machine output (one JSON document with --json) to stdout. Everything printed is
+ * passed through `redact`. Debug lines (SQL statements among them) only appear with --debug.
+ */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+  /** true when stderr is an interactive terminal (progress bars, colour) */
+  readonly tty: boolean;
+}
+
+export interface LoggerOptions {
+  quiet?: boolean;
+  debug?: boolean;
+  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const stream = options.stream ?? process.stderr;
+  const write = (line: string) => stream.write(`${redact(line)}\n`);
+  return {
+    tty: Boolean(stream.isTTY),
+    info: (m) => {
+      if (!options.quiet) write(m);
+    },
+    warn: (m) => write(`warning: ${m}`),
+    debug: (m) => {
+      if (options.debug) write(`debug: ${m}`);
+    },
+  };
+}
+
+/** A logger that prints nothing, for library use and tests. */
+export const silentLogger: Logger = { tty: false, info() {}, warn() {}, debug() {} };
+
+export function printJson(value: unknown, stream: NodeJS.WritableStream = process.stdout): void {
+  stream.write(`${redact(JSON.stringify(value, null, 2))}\n`);
+}
