@@ -1,0 +1,323 @@
+/**
+ * `npm run bench`: pgsnap side by side with pg_dump / pg_restore, on the same data, in one run.
+ *
+ *   npm run bench -- [--rows 2000000] [--runs 3] [--pg 15] [--skip-build]
+ *   BENCH_DATABASE_URL=postgres://…  use that server instead of an embedded one
+ *
+ * pg_dump/pg_restore come from PGSNAP_PG_BIN or /usr/lib/postgresql/<major>/bin; the embedded server defaults to
+ * the major of those tools so that they can read it. Never part of `npm test`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.js';
+import { largeValuesSql, manyTablesSql, mixedTableSql, wideTableSql } from './dataset.js';
+import { type Measured, measure, median } from './measure.js';
+
+interface Args {
+  rows: number;
+  runs: number;
+  pg: number | undefined;
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return { rows: Number(get('rows') ?? 2_000_000), runs: Number(get('runs') ?? 3), pg: get('pg') ? Number(get('pg')) : undefined };
+}
+
+export interface Row {
+  step: string;
+  seconds: number | null;
+  rowsPerSec: number | null;
+  mbPerSec: number | null;
+  peakRssMb: number | null;
+  baseline: string | null;
+  baselineSeconds: number | null;
+  ratio: number | null;
+  target: string;
+  note?: string;
+}
+
+const repo = path.resolve(import.meta.dirname, '..');
+const pgsnapBin = path.join(repo, 'bin', 'pgsnap.js');
+
+function toolsDir(): string | null {
+  const candidates = [process.env.PGSNAP_PG_BIN, ...[17, 16, 15, 14].map((v) => `/usr/lib/postgresql/${v}/bin`)];
+  for (const c of candidates) if (c && fs.existsSync(path.join(c, 'pg_dump'))) return c;
+  return null;
+}
+
+function toolsMajor(dir: string): number {
+  return Number(/\/(\d+)\/bin/.exec(dir)?.[1] ?? 15);
+}
+
+async function sql(url: string, text: string): Promise<pg.QueryResult> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+function withDb(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+async function repeat(runs: number, before: (() => Promise<void>) | null, fn: () => Promise<Measured>): Promise<Measured[]> {
+  const out: Measured[] = [];
+  for (let i = 0; i < runs; i++) {
+    if (before) await before();
+    out.push(await fn());
+  }
+  return out;
+}
+
+function summarize(ms: Measured[]): { seconds: number; peakRssMb: number | null; ok: boolean; error: string } {
+  const ok = ms.every((m) => m.code === 0);
+  const rss = ms.map((m) => m.peakRssMb).filter((v): v is number => v !== null);
+  return {
+    seconds: median(ms.map((m) => m.seconds)),
+    peakRssMb: rss.length ? Math.max(...rss) : null,
+    ok,
+    error: ms.find((m) => m.code !== 0)?.stderr.trim().split('\n').pop() ?? '',
+  };
+}
+
+const pgsnap = (args: string[]) => measure(process.execPath, [pgsnapBin, ...args]);
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const tools = toolsDir();
+  const major = args.pg ?? (tools ? toolsMajor(tools) : 17);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-bench-'));
+  let server: EmbeddedServer | null = null;
+  let admin = process.env.BENCH_DATABASE_URL;
+  if (!admin) {
+    server = await startEmbedded({ major, settings: { shared_buffers: '512MB', max_wal_size: '4GB', checkpoint_timeout: '30min' } });
+    admin = server.url;
+  }
+  const rows: Row[] = [];
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  try {
+    const serverVersion = (await sql(admin, 'SHOW server_version')).rows[0].server_version as string;
+    log(`bench: PostgreSQL ${serverVersion}, ${args.rows.toLocaleString('en-US')} rows, ${args.runs} runs per step, tools: ${tools ?? 'none'}`);
+    for (const db of ['bench_src', 'bench_dst', 'bench_catalog', 'bench_drift']) {
+      await sql(admin, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await sql(admin, `CREATE DATABASE ${db}`);
+    }
+    const src = withDb(admin, 'bench_src');
+    const dst = withDb(admin, 'bench_dst');
+    const t0 = Date.now();
+    await sql(src, mixedTableSql(args.rows));
+    await sql(src, wideTableSql(Math.max(1000, Math.floor(args.rows / 20))));
+    await sql(src, largeValuesSql(4, 20));
+    await sql(dst, mixedTableSql(0));
+    log(`bench: dataset built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const size = Number((await sql(src, `SELECT pg_table_size('bench.mixed') AS b`)).rows[0].b);
+
+    // --- backup vs pg_dump ---------------------------------------------------------------------------------
+    const dumpFile = path.join(work, 'mixed.dump');
+    let dumpSeconds: number | null = null;
+    if (tools) {
+      const dumps = await repeat(args.runs, null, () =>
+        measure(path.join(tools, 'pg_dump'), ['-Fc', '--data-only', '-t', 'bench.mixed', '-f', dumpFile, src]),
+      );
+      const s = summarize(dumps);
+      dumpSeconds = s.ok ? s.seconds : null;
+      rows.push(row('pg_dump -Fc --data-only (mixed)', s, args.rows, size, null, null, '', s.ok ? undefined : s.error));
+    }
+    const archiveDir = path.join(work, 'archives');
+    const backups = await repeat(args.runs, async () => fs.rmSync(archiveDir, { recursive: true, force: true }), () =>
+      pgsnap(['backup', '--url', src, '--dir', archiveDir, '--table', 'bench.mixed', '--json']),
+    );
+    const b = summarize(backups);
+    rows.push(row('pgsnap backup (mixed)', b, args.rows, size, 'pg_dump', dumpSeconds, '≤ 1.0× pg_dump, RSS < 200 MB', b.ok ? undefined : b.error));
+    const archive = b.ok ? (JSON.parse(backups[backups.length - 1]?.stdout ?? '{}') as { archive?: string }).archive : undefined;
+
+    const wide = summarize(
+      await repeat(1, async () => fs.rmSync(path.join(work, 'wide'), { recursive: true, force: true }), () =>
+        pgsnap(['backup', '--url', src, '--dir', path.join(work, 'wide'), '--table', 'bench.wide', '--json']),
+      ),
+    );
+    rows.push(row('pgsnap backup (wide, 100 columns)', wide, Math.max(1000, Math.floor(args.rows / 20)), null, null, null, '', wide.ok ? undefined : wide.error));
+    const large = summarize(
+      await repeat(1, async () => fs.rmSync(path.join(work, 'large'), { recursive: true, force: true }), () =>
+        pgsnap(['backup', '--url', src, '--dir', path.join(work, 'large'), '--table', 'bench.large_values', '--json']),
+      ),
+    );
+    rows.push(row('pgsnap backup (4 rows × 20 MB text + bytea)', large, 4, null, null, null, 'RSS < 200 MB', large.ok ? undefined : large.error));
+
+    // --- restore vs pg_restore ------------------------------------------------------------------------------
+    const truncate = async () => {
+      await sql(dst, 'TRUNCATE bench.mixed');
+    };
+    let restoreSeconds: number | null = null;
+    if (tools && dumpSeconds !== null) {
+      const s = summarize(
+        await repeat(args.runs, truncate, () => measure(path.join(tools, 'pg_restore'), ['--data-only', '-d', dst, dumpFile])),
+      );
+      restoreSeconds = s.ok ? s.seconds : null;
+      rows.push(row('pg_restore --data-only (empty table)', s, args.rows, size, null, null, '', s.ok ? undefined : s.error));
+    }
+    if (archive) {
+      const empty = summarize(await repeat(args.runs, truncate, () => pgsnap(['restore', archive, '--url', dst, '--json'])));
+      rows.push(row('pgsnap restore (empty table)', empty, args.rows, size, 'pg_restore', restoreSeconds, '≤ 1.5× pg_restore, RSS < 200 MB', empty.ok ? undefined : empty.error));
+      const full = summarize(await repeat(args.runs, null, () => pgsnap(['restore', archive, '--url', dst, '--json'])));
+      rows.push(row('pgsnap restore again (table full)', full, args.rows, size, 'pg_restore', restoreSeconds, '≤ 1.0× pg_restore', full.ok ? undefined : full.error));
+    }
+
+    // --- catalog: introspect 1,000 tables --------------------------------------------------------------------
+    const cat = withDb(admin, 'bench_catalog');
+    await sql(cat, manyTablesSql(1000));
+    rows.push(await introspectRow(cat, args.runs));
+
+    // --- drift check of 300 tables, shadow start included -----------------------------------------------------
+    const driftDb = withDb(admin, 'bench_drift');
+    const schemasDir = path.join(work, 'schemas');
+    fs.mkdirSync(schemasDir);
+    fs.writeFileSync(path.join(schemasDir, '001_tables.sql'), manyTablesSql(300, 'public'));
+    await sql(driftDb, manyTablesSql(300, 'public'));
+    const drift = summarize(await repeat(args.runs, null, () => pgsnap(['drift', 'check', '--url', driftDb, '--schemas', schemasDir, '--format', 'json'])));
+    rows.push(row('pgsnap drift check (300 tables, shadow start)', drift, null, null, null, null, '< 10 s', drift.ok ? undefined : drift.error));
+
+    // --- code scan of 1,500 TypeScript files ----------------------------------------------------------------
+    const codeDir = path.join(work, 'code');
+    writeCodeTree(codeDir, 1500);
+    const scanRuns = await repeat(args.runs, null, () => pgsnap(['scan', codeDir, '--schemas', schemasDir, '--json']));
+    // exit 1 means "found something", which the generated tree does on purpose
+    const scan = summarize(scanRuns.map((m) => ({ ...m, code: m.code === 1 ? 0 : m.code })));
+    rows.push(row('pgsnap scan (1,500 TypeScript files)', scan, null, null, null, null, '< 5 s', scan.ok ? undefined : scan.error));
+  } finally {
+    await server?.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  print(rows);
+  fs.mkdirSync(path.join(repo, 'bench'), { recursive: true });
+  fs.writeFileSync(
+    path.join(repo, 'bench', 'results.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30) }, args, rows }, null, 2)}\n`,
+  );
+}
+
+function row(
+  step: string,
+  s: { seconds: number; peakRssMb: number | null; ok: boolean },
+  nRows: number | null,
+  bytes: number | null,
+  baseline: string | null,
+  baselineSeconds: number | null,
+  target: string,
+  note?: string,
+): Row {
+  const seconds = s.ok ? s.seconds : null;
+  return {
+    step,
+    seconds,
+    rowsPerSec: seconds && nRows ? nRows / seconds : null,
+    mbPerSec: seconds && bytes ? bytes / 2 ** 20 / seconds : null,
+    peakRssMb: s.peakRssMb,
+    baseline,
+    baselineSeconds,
+    ratio: seconds && baselineSeconds ? seconds / baselineSeconds : null,
+    target,
+    ...(note ? { note } : {}),
+  };
+}
+
+async function introspectRow(url: string, runs: number): Promise<Row> {
+  try {
+    // Imported by path at run time so the benchmark still runs (and says so) on a tree without the catalog.
+    const catalogModule = '../src/catalog/introspect.js';
+    const { introspect } = (await import(catalogModule)) as {
+      introspect: (s: unknown) => Promise<{ tables: unknown[] }>;
+    };
+    const { connect, close } = await import('../src/db/client.js');
+    const { resolveTarget } = await import('../src/db/connection.js');
+    const s = await connect(resolveTarget(url));
+    const times: number[] = [];
+    let tables = 0;
+    try {
+      for (let i = 0; i < runs; i++) {
+        const t = process.hrtime.bigint();
+        const m = await introspect(s);
+        times.push(Number(process.hrtime.bigint() - t) / 1e9);
+        tables = m.tables.length;
+      }
+    } finally {
+      await close(s);
+    }
+    return row(`introspect (${tables} tables)`, { seconds: median(times), peakRssMb: null, ok: true }, null, null, null, null, '< 2 s');
+  } catch (e) {
+    return row('introspect (1,000 tables)', { seconds: 0, peakRssMb: null, ok: false }, null, null, null, null, '< 2 s', (e as Error).message);
+  }
+}
+
+function writeCodeTree(dir: string, files: number): void {
+  for (let i = 0; i < files; i++) {
+    const sub = path.join(dir, `feature${i % 30}`);
+    fs.mkdirSync(sub, { recursive: true });
+    const t = `t${1 + (i % 300)}`;
+    fs.writeFileSync(
+      path.join(sub, `module${i}.ts`),
+      `import { createClient } from '@supabase/supabase-js';
+import knex from 'knex';
+
+const supabase = createClient(process.env.URL!, process.env.KEY!);
+const db = knex({ client: 'pg' });
+
+export interface Item${i} { id: number; name: string; score: number }
+
+export async function list${i}(limit = 20): Promise<Item${i}[]> {
+  const { data, error } = await supabase.from('${t}').select('id, name, score').limit(limit);
+  if (error) throw error;
+  return (data ?? []).map((r) => ({ ...r, score: Number(r.score) }));
+}
+
+export async function byName${i}(name: string) {
+  return db('${t}').where({ name }).first();
+}
+
+export async function report${i}(pool: { query(sql: string, p: unknown[]): Promise<unknown> }) {
+  return pool.query(\`SELECT t.id, t.name FROM ${t} t JOIN ${t === 't1' ? 't2' : 't1'} p ON p.id = t.parent_id WHERE t.active = $1\`, [true]);
+}
+
+export function label${i}(items: string[]): string {
+  return Array.from(new Set(items)).join(', ') + ' — select one from the list';
+}
+${i % 100 === 0 ? `export const cfg${i} = () => supabase.from('auth_configs').select('*');\n` : ''}`,
+    );
+  }
+}
+
+function fmt(n: number | null, digits = 2): string {
+  return n === null ? '—' : n.toFixed(digits);
+}
+
+function print(rows: Row[]): void {
+  const header = ['step', 'seconds', 'rows/s', 'MB/s', 'peak RSS MB', 'vs', 'ratio', 'target'];
+  const body = rows.map((r) => [
+    r.step,
+    r.seconds === null ? `failed${r.note ? `: ${r.note}` : ''}` : fmt(r.seconds),
+    r.rowsPerSec === null ? '—' : Math.round(r.rowsPerSec).toLocaleString('en-US'),
+    fmt(r.mbPerSec, 1),
+    fmt(r.peakRssMb, 0),
+    r.baseline ? `${r.baseline} ${fmt(r.baselineSeconds)} s` : '',
+    r.ratio === null ? '' : `${r.ratio.toFixed(2)}×`,
+    r.target,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of body) console.log(line(b));
+}
+
+await main();
