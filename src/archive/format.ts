@@ -6,8 +6,8 @@ import type { CatalogModel } from '../catalog/model.js';
  * A zip file `<database>-<UTC timestamp>.zip` holding:
  *   manifest.json          this Manifest (written last, read first)
  *   schema.json            the CatalogModel of what was captured (to recreate missing tables on restore)
- *   schema.sql             the same, rendered as DDL, for humans
- *   data/<schema>.<table>.<part>.ndjson   one JSON object per row (names percent-encoded where needed)
+ *   schema.sql             the same, rendered as DDL, for humans (only when a renderer is available)
+ *   data/<schema>.<table>.<part>.ndjson   one JSON object per row; see `entryName` for the spelling
  *
  * Row encoding, chosen so that any JSON parser (JavaScript's included) reads every value without loss:
  *   SQL NULL                          → null
@@ -20,11 +20,57 @@ import type { CatalogModel } from '../catalog/model.js';
  *   json / jsonb                      → a JSON string holding the document text, so a JSON `null` document is
  *                                       "null" while SQL NULL is null, and json keeps its spacing and duplicate
  *                                       keys (read it with jq's `fromjson`)
- * Output settings are fixed while reading (see backup): TimeZone UTC, DateStyle ISO, IntervalStyle postgres,
- * bytea_output hex, extra_float_digits 3.
+ * Output settings are fixed while reading (OUTPUT_SETTINGS, also recorded in the manifest): a reader that feeds
+ * values back to PostgreSQL sets the same ones, because money, intervals and dates are printed and parsed
+ * according to them.
  */
 export const FORMAT_NAME = 'pgsnap-archive';
 export const FORMAT_VERSION = 1;
+
+export const MANIFEST_ENTRY = 'manifest.json';
+export const SCHEMA_JSON_ENTRY = 'schema.json';
+export const SCHEMA_SQL_ENTRY = 'schema.sql';
+export const DATA_DIR = 'data/';
+
+/**
+ * Session settings while rows are read. `lc_monetary = C` because money's text output follows the locale
+ * (`1.234,56 €` under de_DE would not parse back elsewhere); `search_path = pg_catalog` so that reg* values
+ * (regclass, regproc…) print schema-qualified.
+ */
+export const OUTPUT_SETTINGS: Readonly<Record<string, string>> = Object.freeze({
+  TimeZone: 'UTC',
+  DateStyle: 'ISO, YMD',
+  IntervalStyle: 'postgres',
+  bytea_output: 'hex',
+  extra_float_digits: '3',
+  lc_monetary: 'C',
+  search_path: 'pg_catalog',
+});
+
+/**
+ * `data/<schema>.<table>.<part>.ndjson`, part numbered from 1 and zero-padded to 4 digits. Schema and table
+ * names are percent-encoded (UTF-8) except for ASCII letters, digits, `_` and `-`, so a name holding `.`, `/`,
+ * spaces or quotes can neither climb out of `data/` nor be confused with the separators.
+ */
+export function entryName(schema: string, table: string, part: number): string {
+  return `${DATA_DIR}${encodeNamePart(schema)}.${encodeNamePart(table)}.${String(part).padStart(4, '0')}.ndjson`;
+}
+
+export function encodeNamePart(name: string): string {
+  let out = '';
+  for (const byte of Buffer.from(name, 'utf8')) {
+    const ch = String.fromCharCode(byte);
+    out += /[A-Za-z0-9_-]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** True for names a reader may extract: relative, no `..` segment, no backslash, no NUL, no drive letter. */
+export function isSafeEntryName(name: string): boolean {
+  if (name.length === 0 || name.length > 4096) return false;
+  if (name.startsWith('/') || name.includes('\\') || name.includes('\0') || /^[A-Za-z]:/.test(name)) return false;
+  return !name.split('/').some((segment) => segment === '..' || segment === '.');
+}
 
 export interface Manifest {
   readonly format: typeof FORMAT_NAME;
@@ -40,6 +86,8 @@ export interface Manifest {
   readonly sequences: readonly ArchivedSequence[];
   /** sha256 of the schema.json entry */
   readonly schemaSha256: string;
+  /** the session settings values were printed under (OUTPUT_SETTINGS); set them before feeding values back */
+  readonly settings: Readonly<Record<string, string>>;
 }
 
 export interface ArchivedColumn {
@@ -53,6 +101,8 @@ export interface ArchivedColumn {
 export interface ArchivedTable {
   readonly schema: string;
   readonly name: string;
+  /** a partitioned table: its rows were read through the parent (all partitions), never per partition */
+  readonly partitioned: boolean;
   /** the columns stored in each row, in this order (generated columns are not stored) */
   readonly columns: readonly ArchivedColumn[];
   /** the columns that identify a row: primary key, else a unique constraint over NOT NULL columns, else none */
