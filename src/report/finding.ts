@@ -31,6 +31,8 @@ export interface Finding {
   readonly diff?: string;
   /** where a fix belongs: the schema file and line that define the object (annotations point here) */
   readonly location?: SourceLocation;
+  /** the table the object belongs to (`public.projects` for its columns, indexes, triggers…), for grouping */
+  readonly table?: string;
 }
 
 export interface FindingSummary {
