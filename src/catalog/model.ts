@@ -124,6 +124,8 @@ export interface ColumnDef {
   readonly identity: 'always' | 'by default' | null;
   /** the expression of a GENERATED ALWAYS AS (…) STORED column */
   readonly generated: string | null;
+  /** PostgreSQL 18: true for a VIRTUAL generated column (computed on read); absent otherwise */
+  readonly virtual?: boolean;
   readonly comment: string | null;
 }
 
@@ -165,6 +167,8 @@ export interface IndexDef {
   readonly predicate: string | null;
   /** true when the index implements a primary key / unique / exclusion constraint (rendered by the constraint) */
   readonly constraint: boolean;
+  /** key columns in order when every key part is a plain column (absent for expression indexes); no INCLUDE columns */
+  readonly columns?: readonly string[];
 }
 
 /** identity: table + name */
@@ -209,6 +213,10 @@ export interface ViewDef {
   /** indexes of a materialized view */
   readonly indexes: readonly IndexDef[];
   readonly comment: string | null;
+  /** "schema.name" of the views and materialized views this one reads, sorted (for creation order) */
+  readonly dependsOn?: readonly string[];
+  /** privileges granted on the view to roles other than its owner */
+  readonly grants?: readonly GrantDef[];
 }
 
 /** identity: schema.name(argument types) */
@@ -224,8 +232,10 @@ export interface FunctionDef {
   readonly body: string;
   readonly securityDefiner: boolean;
   readonly volatility: 'immutable' | 'stable' | 'volatile';
-  /** pg_get_functiondef: the full CREATE OR REPLACE statement */
+  /** pg_get_functiondef: the full CREATE OR REPLACE statement ('' for aggregates, which it cannot print) */
   readonly definition: string;
+  /** PostgreSQL 14+: true for a SQL-standard body (BEGIN ATOMIC / RETURN), parsed at creation; absent otherwise */
+  readonly sqlStandardBody?: boolean;
   readonly comment: string | null;
 }
 

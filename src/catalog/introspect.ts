@@ -1,0 +1,326 @@
+import type { Session } from '../db/client.js';
+import { type SchemaFilter, schemaMatcher } from './filter.js';
+import type {
+  CatalogModel,
+  ColumnDef,
+  ConstraintDef,
+  FkAction,
+  FunctionDef,
+  GrantDef,
+  IndexDef,
+  PolicyDef,
+  TableDef,
+  TriggerDef,
+  ViewDef,
+} from './model.js';
+import * as q from './queries.js';
+
+export { PLATFORM_SCHEMAS, type SchemaFilter } from './filter.js';
+export { foreignKeyOrder, storedColumns, tableKey, type ForeignKeyEdge, type TableKey } from './tables.js';
+
+/**
+ * Read a database's schema into the catalog model: one set-based query per object kind (a thousand tables cost
+ * the same fifteen round trips as one), then grouping and sorting here. Objects created by extensions and the
+ * system schemas are never read. Everything is sorted by identity with a byte-order comparison, so two
+ * databases built from the same SQL give deep-equal models.
+ *
+ * Runs in whatever transaction the caller has open (backup reads it inside its snapshot); the session's
+ * search_path is set to pg_catalog while reading, so every printed name is schema-qualified, and put back after.
+ */
+export async function introspect(s: Session, filter: SchemaFilter = {}): Promise<CatalogModel> {
+  const serverMajor = await s.serverMajor();
+  const saved = await s.query<{ path: string }>(`SELECT current_setting('search_path') AS path`);
+  await s.query(`SELECT set_config('search_path', 'pg_catalog', false)`);
+  try {
+    return await read(s, serverMajor, filter);
+  } finally {
+    // If the caller's transaction failed meanwhile, its ROLLBACK restores the setting anyway.
+    await s.query(`SELECT set_config('search_path', $1, false)`, [saved.rows[0]?.path ?? '"$user", public']).catch(() => {});
+  }
+}
+
+async function read(s: Session, serverMajor: number, filter: SchemaFilter): Promise<CatalogModel> {
+  const matches = schemaMatcher(filter);
+  const rawSchemas = (await rows<q.RawSchema>(s, q.schemasSql, null)).filter((r) => !r.extension_member && matches(r.name));
+  const names = rawSchemas.map((r) => r.name);
+  const get = <T>(sql: string) => rows<T>(s, sql, names);
+
+  const extensions = await get<q.RawExtension>(q.extensionsSql);
+  const enums = await get<q.RawEnum>(q.enumsSql);
+  const domains = await get<q.RawDomain>(q.domainsSql);
+  const composites = await get<q.RawComposite>(q.compositesSql);
+  const sequences = await get<q.RawSequence>(q.sequencesSql);
+  const tables = await get<q.RawTable>(q.tablesSql);
+  const columns = await get<q.RawColumn>(q.columnsSql);
+  const constraints = await get<q.RawConstraint>(q.constraintsSql);
+  const indexes = await get<q.RawIndex>(q.indexesSql);
+  const triggers = await get<q.RawTrigger>(q.triggersSql);
+  const policies = await get<q.RawPolicy>(q.policiesSql);
+  const grants = await get<q.RawGrant>(q.grantsSql);
+  const views = await get<q.RawView>(q.viewsSql);
+  const functions = await get<q.RawFunction>(q.functionsSql(serverMajor));
+
+  const byTable = <R extends { schema: string; table: string }, T>(raw: R[], map: (r: R) => T) => {
+    const m = new Map<string, T[]>();
+    for (const r of raw) {
+      const k = key(r.schema, r.table);
+      const list = m.get(k);
+      if (list) list.push(map(r));
+      else m.set(k, [map(r)]);
+    }
+    return (schema: string, table: string): T[] => m.get(key(schema, table)) ?? [];
+  };
+  const columnsOf = byTable(columns, toColumn);
+  const constraintsOf = byTable(constraints, toConstraint);
+  const indexesOf = byTable(indexes, toIndex);
+  const triggersOf = byTable(triggers, toTrigger);
+  const policiesOf = byTable(policies, toPolicy);
+  const grantsOf = byTable(grants, toGrant);
+
+  return deepFreeze({
+    serverMajor,
+    schemas: sortBy(
+      rawSchemas.map((r) => ({ name: r.name, owner: r.owner, comment: r.comment })),
+      (x) => x.name,
+    ),
+    extensions: sortBy(
+      extensions.map((r) => ({ name: r.name, schema: r.schema, version: r.version })),
+      (x) => x.name,
+    ),
+    enums: sortBy(
+      enums.map((r) => ({ schema: r.schema, name: r.name, labels: r.labels ?? [], comment: r.comment })),
+      qualified,
+    ),
+    domains: sortBy(
+      domains.map((r) => ({
+        schema: r.schema,
+        name: r.name,
+        baseType: r.base_type,
+        notNull: r.not_null,
+        default: r.default,
+        collation: r.collation,
+        checks: sortBy(r.checks ?? [], (c) => c.name),
+        comment: r.comment,
+      })),
+      qualified,
+    ),
+    compositeTypes: sortBy(
+      composites.map((r) => ({ schema: r.schema, name: r.name, attributes: r.attributes ?? [], comment: r.comment })),
+      qualified,
+    ),
+    sequences: sortBy(
+      sequences.map((r) => ({
+        schema: r.schema,
+        name: r.name,
+        dataType: r.data_type,
+        start: r.start,
+        increment: r.increment,
+        min: r.min,
+        max: r.max,
+        cache: r.cache,
+        cycle: r.cycle,
+        ownedBy: r.owned_by,
+        identity: r.identity,
+      })),
+      qualified,
+    ),
+    tables: sortBy(
+      tables.map(
+        (r): TableDef => ({
+          schema: r.schema,
+          name: r.name,
+          kind: r.is_partition ? 'partition' : r.relkind === 'p' ? 'partitioned' : 'table',
+          unlogged: r.unlogged,
+          partitionOf: r.parent,
+          partitionBound: r.bound,
+          partitionKey: r.partition_key,
+          columns: sortBy(columnsOf(r.schema, r.name), (c) => c.position),
+          constraints: sortBy(constraintsOf(r.schema, r.name), (c) => c.name),
+          indexes: sortBy(indexesOf(r.schema, r.name), (i) => i.name),
+          triggers: sortBy(triggersOf(r.schema, r.name), (t) => t.name),
+          rowSecurity: r.rls,
+          forceRowSecurity: r.force_rls,
+          policies: sortBy(policiesOf(r.schema, r.name), (p) => p.name),
+          grants: sortBy(grantsOf(r.schema, r.name), grantKey),
+          comment: r.comment,
+        }),
+      ),
+      qualified,
+    ),
+    views: sortBy(
+      views.map(
+        (r): ViewDef => ({
+          schema: r.schema,
+          name: r.name,
+          materialized: r.materialized,
+          definition: trimStatement(r.definition),
+          indexes: sortBy(indexesOf(r.schema, r.name), (i) => i.name),
+          comment: r.comment,
+          dependsOn: sortBy(r.depends_on ?? [], (x) => x),
+          grants: sortBy(grantsOf(r.schema, r.name), grantKey),
+        }),
+      ),
+      qualified,
+    ),
+    functions: sortBy(functions.map(toFunction), (f) => `${f.schema}.${f.name}(${f.identityArgs})`),
+  });
+}
+
+/** Run one catalog query and return its rows, delivered as a single JSON document (typed booleans and arrays). */
+async function rows<T>(s: Session, sql: string, schemas: readonly string[] | null): Promise<T[]> {
+  const wrapped = `SELECT coalesce(json_agg(q), '[]'::json)::text AS j FROM (${sql}) q`;
+  const r = schemas === null ? await s.query<{ j: string }>(wrapped) : await s.query<{ j: string }>(wrapped, [schemas]);
+  return JSON.parse(r.rows[0]?.j ?? '[]') as T[];
+}
+
+function toColumn(r: q.RawColumn): ColumnDef {
+  return {
+    name: r.name,
+    position: r.position,
+    type: r.type,
+    typeName: r.type_name,
+    typeCategory: r.category,
+    isArray: r.is_array,
+    notNull: r.not_null,
+    default: r.default,
+    collation: r.collation,
+    identity: r.identity === 'a' ? 'always' : r.identity === 'd' ? 'by default' : null,
+    generated: r.generated === '' ? null : r.generated_expr,
+    ...(r.generated === 'v' ? { virtual: true } : {}),
+    comment: r.comment,
+  };
+}
+
+const FK_ACTIONS: Record<string, FkAction> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
+const MATCH: Record<string, 'simple' | 'full' | 'partial'> = { s: 'simple', f: 'full', p: 'partial' };
+const CONSTRAINT_KINDS = { p: 'primary', u: 'unique', c: 'check', x: 'exclusion', f: 'foreign' } as const;
+
+function toConstraint(r: q.RawConstraint): ConstraintDef {
+  const kind = CONSTRAINT_KINDS[r.type];
+  return {
+    name: r.name,
+    kind,
+    definition: r.definition,
+    columns: kind === 'check' || kind === 'exclusion' ? [] : (r.columns ?? []),
+    deferrable: r.deferrable,
+    initiallyDeferred: r.deferred,
+    references:
+      kind === 'foreign' && r.ref_schema !== null && r.ref_table !== null
+        ? {
+            schema: r.ref_schema,
+            table: r.ref_table,
+            columns: r.ref_columns ?? [],
+            onUpdate: FK_ACTIONS[r.on_update] ?? 'no action',
+            onDelete: FK_ACTIONS[r.on_delete] ?? 'no action',
+            match: MATCH[r.match] ?? 'simple',
+          }
+        : null,
+    notValid: r.not_valid,
+  };
+}
+
+function toIndex(r: q.RawIndex): IndexDef {
+  return {
+    name: r.name,
+    definition: r.definition,
+    unique: r.unique,
+    method: r.method,
+    predicate: r.predicate,
+    constraint: r.constraint,
+    ...(r.columns ? { columns: r.columns } : {}),
+  };
+}
+
+// pg_trigger.tgtype bits (src/include/catalog/pg_trigger.h)
+const TRIGGER_ROW = 1;
+const TRIGGER_BEFORE = 2;
+const TRIGGER_INSTEAD = 64;
+const TRIGGER_EVENTS = [
+  [4, 'insert'],
+  [8, 'delete'],
+  [16, 'update'],
+  [32, 'truncate'],
+] as const;
+
+function toTrigger(r: q.RawTrigger): TriggerDef {
+  return {
+    name: r.name,
+    timing: r.type & TRIGGER_INSTEAD ? 'instead of' : r.type & TRIGGER_BEFORE ? 'before' : 'after',
+    events: TRIGGER_EVENTS.filter(([bit]) => r.type & bit).map(([, event]) => event),
+    level: r.type & TRIGGER_ROW ? 'row' : 'statement',
+    function: r.function,
+    definition: r.definition,
+    enabled: r.enabled,
+  };
+}
+
+const POLICY_COMMANDS = { r: 'select', a: 'insert', w: 'update', d: 'delete', '*': 'all' } as const;
+
+function toPolicy(r: q.RawPolicy): PolicyDef {
+  return {
+    name: r.name,
+    command: POLICY_COMMANDS[r.cmd],
+    permissive: r.permissive,
+    roles: sortBy(r.roles ?? [], (x) => x),
+    using: r.using,
+    withCheck: r.with_check,
+  };
+}
+
+function toGrant(r: q.RawGrant): GrantDef {
+  return { grantee: r.grantee, privilege: r.privilege, grantable: r.grantable };
+}
+
+const FUNCTION_KINDS = { f: 'function', p: 'procedure', a: 'aggregate', w: 'window' } as const;
+const VOLATILITY = { i: 'immutable', s: 'stable', v: 'volatile' } as const;
+
+function toFunction(r: q.RawFunction): FunctionDef {
+  return {
+    schema: r.schema,
+    name: r.name,
+    identityArgs: r.identity_args,
+    kind: FUNCTION_KINDS[r.kind],
+    returns: r.returns,
+    language: r.language,
+    body: r.body.trimEnd(),
+    securityDefiner: r.security_definer,
+    volatility: VOLATILITY[r.volatility],
+    definition: (r.definition ?? '').trimEnd(),
+    ...(r.sql_body ? { sqlStandardBody: true } : {}),
+    comment: r.comment,
+  };
+}
+
+function grantKey(g: GrantDef): string {
+  return `${g.grantee}\u0000${g.privilege}`;
+}
+
+/** pg_get_viewdef ends with `;` and a newline: neither is part of the definition */
+function trimStatement(sql: string): string {
+  return sql.trim().replace(/;$/, '').trimEnd();
+}
+
+function key(schema: string, name: string): string {
+  return `${schema}\u0000${name}`;
+}
+
+function qualified(o: { schema: string; name: string }): string {
+  return key(o.schema, o.name);
+}
+
+/** Sort by a string or number key in byte order (never locale order, which differs between machines). */
+export function sortBy<T>(items: readonly T[], by: (x: T) => string | number): T[] {
+  return [...items].sort((a, b) => {
+    const x = by(a);
+    const y = by(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
