@@ -1,0 +1,138 @@
+import type { Session } from '../db/client.js';
+import type { OnConflict, RestorePlan, TablePlan } from './plan.js';
+
+/**
+ * What the connected role may do, and from that how restore keeps user triggers quiet and row level security
+ * out of the way. Decided before anything changes, so that a role that cannot restore safely is told so up front
+ * instead of failing halfway (or, worse, letting a trigger rewrite restored rows).
+ */
+
+export interface TablePrivileges {
+  readonly table: string;
+  /** the role is the owner or a member of the owning role (may ALTER TABLE) */
+  readonly owner: boolean;
+  readonly select: boolean;
+  readonly insert: boolean;
+  readonly update: boolean;
+  /** UPDATE, DELETE or TRUNCATE: what LOCK TABLE … SHARE ROW EXCLUSIVE asks for */
+  readonly lock: boolean;
+}
+
+export interface Privileges {
+  readonly role: string;
+  readonly superuser: boolean;
+  readonly bypassRls: boolean;
+  /** superuser, or (PostgreSQL 15+) granted SET on session_replication_role */
+  readonly replicationRole: boolean;
+  readonly tables: readonly TablePrivileges[];
+  /** sequences ("schema.name") the role may setval */
+  readonly sequences: readonly { readonly sequence: string; readonly update: boolean }[];
+}
+
+export interface TriggerSwitch {
+  readonly table: string;
+  readonly schema: string;
+  readonly name: string;
+  /** triggers to disable for the transaction, with the state to put back */
+  readonly triggers: readonly { readonly name: string; readonly enabled: 'O' | 'A' | 'R' }[];
+}
+
+export interface Access {
+  /** replica: SET LOCAL session_replication_role (user triggers and FK checks off); origin: triggers off per table */
+  readonly mode: 'replica' | 'origin';
+  readonly disableTriggers: readonly TriggerSwitch[];
+  /** FORCE ROW LEVEL SECURITY tables the role owns: NO FORCE for the transaction, FORCE again before commit */
+  readonly unforceRls: readonly string[];
+  /** tables the role may lock against concurrent writers (else it never loads them directly, only through ON CONFLICT) */
+  readonly lockable: readonly string[];
+  readonly blockers: readonly string[];
+}
+
+export function decideAccess(plan: RestorePlan, privileges: Privileges, onConflict: OnConflict): Access {
+  const blockers: string[] = [];
+  const role = privileges.role;
+  const mode = privileges.replicationRole ? 'replica' : 'origin';
+  // session_replication_role = replica silences triggers enabled as ORIGIN (the default, FK checks included);
+  // ALWAYS and REPLICA triggers still fire, so those need disabling either way.
+  const firing = mode === 'replica' ? ['A', 'R'] : ['O', 'A'];
+  const disableTriggers: TriggerSwitch[] = [];
+  const unforceRls: string[] = [];
+  const lockable: string[] = [];
+  for (const t of plan.tables) {
+    const p = privileges.tables.find((x) => x.table === t.table);
+    if (!p) continue;
+    const missing = [
+      !p.select && 'SELECT',
+      !p.insert && 'INSERT',
+      !p.update && (onConflict === 'update' || t.deferredColumns.length > 0) && 'UPDATE',
+    ].filter(Boolean);
+    if (missing.length > 0) blockers.push(`role ${role} lacks ${missing.join(' and ')} on ${t.table}`);
+    if (p.lock) lockable.push(t.table);
+    const triggers = t.triggers.filter((x) => firing.includes(x.enabled)) as TriggerSwitch['triggers'];
+    if (triggers.length > 0) {
+      if (p.owner) disableTriggers.push({ table: t.table, schema: t.schema, name: t.name, triggers });
+      else blockers.push(triggerBlocker(t, triggers, role));
+    }
+    if (mode === 'origin') {
+      if (t.deferredColumns.length > 0 && !t.deferredNullable) {
+        blockers.push(
+          `${t.table} closes a cycle of non-deferrable foreign keys through NOT NULL column(s) ${t.deferredColumns.join(', ')}; restoring it needs superuser (or SET on session_replication_role, PostgreSQL 15+)`,
+        );
+      }
+    }
+    if (t.rowSecurity && !privileges.superuser && !privileges.bypassRls) {
+      if (p.owner && t.forceRowSecurity) unforceRls.push(t.table);
+      else if (!p.owner) {
+        blockers.push(
+          `row level security on ${t.table} applies to role ${role}, so policies would filter what restore sees and inserts; connect as its owner, a superuser, or a role with BYPASSRLS`,
+        );
+      }
+    }
+  }
+  for (const s of plan.sequences) {
+    const p = privileges.sequences.find((x) => x.sequence === s.sequence);
+    if (p && !p.update) blockers.push(`role ${role} lacks UPDATE on sequence ${s.sequence} (needed to move it forward)`);
+  }
+  return { mode, disableTriggers, unforceRls, lockable, blockers };
+}
+
+function triggerBlocker(t: TablePlan, triggers: TriggerSwitch['triggers'], role: string): string {
+  return `${t.table} has trigger(s) ${triggers.map((x) => x.name).join(', ')} that would fire on restored rows, and role ${role} can neither set session_replication_role (superuser, or GRANT SET ON PARAMETER on PostgreSQL 15+) nor disable them (owner of the table)`;
+}
+
+/** Read the role's privileges on the planned tables and sequences. */
+export async function readPrivileges(s: Session, plan: RestorePlan): Promise<Privileges> {
+  const major = await s.serverMajor();
+  const role = await s.query<{ role: string; superuser: boolean; bypass: boolean; replication: boolean }>(
+    `SELECT current_user AS role, r.rolsuper AS superuser, r.rolbypassrls AS bypass,
+            ${major >= 15 ? `(r.rolsuper OR has_parameter_privilege('session_replication_role', 'SET'))` : 'r.rolsuper'} AS replication
+       FROM pg_roles r WHERE r.rolname = current_user`,
+  );
+  const r = role.rows[0] as { role: string; superuser: boolean; bypass: boolean; replication: boolean };
+  const names = plan.tables.map((t) => t.table);
+  const tables = await s.query<{ t: string; owner: boolean; sel: boolean; ins: boolean; upd: boolean; lock: boolean }>(
+    `SELECT n.nspname || '.' || c.relname AS t,
+            pg_has_role(c.relowner, 'MEMBER') AS owner,
+            has_table_privilege(c.oid, 'SELECT') AS sel,
+            has_table_privilege(c.oid, 'INSERT') AS ins,
+            has_table_privilege(c.oid, 'UPDATE') AS upd,
+            has_table_privilege(c.oid, 'UPDATE') OR has_table_privilege(c.oid, 'DELETE') OR has_table_privilege(c.oid, 'TRUNCATE') AS lock
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname || '.' || c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p')`,
+    [names],
+  );
+  const sequences = await s.query<{ t: string; upd: boolean }>(
+    `SELECT n.nspname || '.' || c.relname AS t, has_sequence_privilege(c.oid, 'UPDATE') AS upd
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname || '.' || c.relname = ANY($1::text[]) AND c.relkind = 'S'`,
+    [plan.sequences.map((q) => q.sequence)],
+  );
+  return {
+    role: r.role,
+    superuser: r.superuser,
+    bypassRls: r.bypass,
+    replicationRole: r.replication,
+    tables: tables.rows.map((x) => ({ table: x.t, owner: x.owner, select: x.sel, insert: x.ins, update: x.upd, lock: x.lock })),
+    sequences: sequences.rows.map((x) => ({ sequence: x.t, update: x.upd })),
+  };
+}

@@ -1,0 +1,212 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Manifest } from '../archive/format.js';
+import type { CatalogModel } from '../catalog/model.js';
+import { type Session, quoteIdent } from '../db/client.js';
+import { mapPgError } from '../db/errors.js';
+import { PgsnapError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Access } from './access.js';
+import { rowEncoder } from './copy-text.js';
+import type { OnConflict, RestorePlan, SequencePlan, TablePlan } from './plan.js';
+import type { SequenceResult, TableResult } from './report.js';
+import * as sql from './sql.js';
+
+/** The part of an opened archive restore reads (archive/reader.ts provides it). */
+export interface ArchiveSource {
+  readonly manifest: Manifest;
+  schema(): Promise<CatalogModel>;
+  readLines(entryName: string): AsyncIterable<string>;
+}
+
+export interface ExecuteOptions {
+  readonly onConflict: OnConflict;
+  readonly logger: Logger;
+}
+
+/** Lines of COPY text are batched into chunks of about this many characters before they reach the socket. */
+const CHUNK = 256 * 1024;
+
+/**
+ * Stream a table's rows from the archive into `COPY relation (columns) FROM STDIN`, with backpressure end to end:
+ * the archive is read only as fast as the server takes rows. Returns the number of rows sent.
+ */
+export async function copyRows(s: Session, archive: ArchiveSource, t: TablePlan, relation: string): Promise<number> {
+  const encode = rowEncoder(t.columns);
+  let rows = 0;
+  async function* chunks(): AsyncGenerator<string> {
+    let buf = '';
+    for (const entry of t.archived.entries) {
+      for await (const line of archive.readLines(entry.name)) {
+        if (line === '') continue;
+        buf += encode(line);
+        rows++;
+        if (buf.length >= CHUNK) {
+          yield buf;
+          buf = '';
+        }
+      }
+    }
+    if (buf) yield buf;
+  }
+  try {
+    await pipeline(Readable.from(chunks()), s.copyIn(sql.copyInto(relation, t.columns)));
+  } catch (e) {
+    throw mapPgError(e, s.where);
+  }
+  if (rows !== t.archived.rows) {
+    throw new PgsnapError('archive_corrupt', `${t.table}: the archive holds ${rows} rows but its manifest says ${t.archived.rows}`, {
+      hint: 'run pgsnap verify on the archive',
+    });
+  }
+  return rows;
+}
+
+/** Take the locks that keep concurrent writers out while restore decides how to load each table. */
+export async function lockTables(s: Session, plan: RestorePlan, access: Access, lockTimeoutMs: number): Promise<void> {
+  // One at a time, in name order: two restores never wait on each other in opposite orders.
+  for (const table of [...access.lockable].sort()) {
+    const t = plan.tables.find((p) => p.table === table) as TablePlan;
+    try {
+      await s.query(`LOCK TABLE ${sql.target(t)} IN SHARE ROW EXCLUSIVE MODE`);
+    } catch (e) {
+      const code = (e as PgsnapError).cause as { code?: string } | undefined;
+      if (code?.code === '55P03' || code?.code === '40P01') {
+        throw new PgsnapError(
+          'restore_conflict',
+          `could not lock ${table} within ${lockTimeoutMs / 1000} s: another session is writing to it or holds a lock`,
+          {
+            hint: 'nothing was changed; run restore again when the writers pause (or stop the application for the restore)',
+            cause: e,
+          },
+        );
+      }
+      throw e;
+    }
+  }
+}
+
+export async function switchOffTriggersAndRls(s: Session, plan: RestorePlan, access: Access): Promise<void> {
+  if (access.mode === 'replica') await s.query(`SET LOCAL session_replication_role = replica`);
+  for (const sw of access.disableTriggers) {
+    for (const tr of sw.triggers) await s.query(`ALTER TABLE ${sql.target(tablePlan(plan, sw.table))} DISABLE TRIGGER ${quoteIdent(tr.name)}`);
+  }
+  for (const table of access.unforceRls) await s.query(`ALTER TABLE ${sql.target(tablePlan(plan, table))} NO FORCE ROW LEVEL SECURITY`);
+}
+
+/** Put triggers and FORCE back as they were, inside the same transaction, before it commits. */
+export async function switchBackOn(s: Session, plan: RestorePlan, access: Access): Promise<void> {
+  const how = { O: 'ENABLE TRIGGER', A: 'ENABLE ALWAYS TRIGGER', R: 'ENABLE REPLICA TRIGGER' } as const;
+  for (const sw of access.disableTriggers) {
+    for (const tr of sw.triggers) await s.query(`ALTER TABLE ${sql.target(tablePlan(plan, sw.table))} ${how[tr.enabled]} ${quoteIdent(tr.name)}`);
+  }
+  for (const table of access.unforceRls) await s.query(`ALTER TABLE ${sql.target(tablePlan(plan, table))} FORCE ROW LEVEL SECURITY`);
+  if (access.mode === 'replica') await s.query(`SET LOCAL session_replication_role = origin`);
+}
+
+function tablePlan(plan: RestorePlan, table: string): TablePlan {
+  return plan.tables.find((p) => p.table === table) as TablePlan;
+}
+
+interface Pending {
+  readonly plan: TablePlan;
+  readonly stage: string;
+  readonly touched: string;
+  readonly deferred: readonly string[];
+}
+
+/**
+ * Load one table. An empty target (checked under a lock that keeps writers out) takes the rows straight from
+ * COPY; otherwise they go through a temporary staging table (no WAL) and one INSERT … ON CONFLICT.
+ */
+export async function restoreTable(
+  s: Session,
+  archive: ArchiveSource,
+  t: TablePlan,
+  index: number,
+  access: Access,
+  options: ExecuteOptions,
+  pending: Pending[],
+): Promise<TableResult> {
+  const deferred = access.mode === 'origin' ? t.deferredColumns : [];
+  const inArchive = t.archived.rows;
+  if (access.lockable.includes(t.table) && deferred.length === 0) {
+    const empty = await s.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${sql.target(t)}) AS any`);
+    if (!empty.rows[0]?.any) {
+      options.logger.debug(`${t.table} is empty: loading with COPY`);
+      const n = await copyRows(s, archive, t, sql.target(t));
+      return { table: t.table, inArchive, inserted: n, skipped: 0, updated: 0 };
+    }
+  }
+  const stage = `pgsnap_stage_${index}`;
+  await s.query(sql.createStage(t, stage));
+  await copyRows(s, archive, t, quoteIdent(stage));
+  // Fresh temporary tables have no statistics; the planner then guesses badly for the anti-join.
+  await s.query(`ANALYZE ${quoteIdent(stage)}`);
+  let touched: string | undefined;
+  if (deferred.length > 0) {
+    touched = `pgsnap_touched_${index}`;
+    await s.query(sql.createTouched(t, touched));
+  }
+  const r = await s.query<{ inserted: string; updated: string }>(sql.mergeStage(t, stage, options.onConflict, deferred, touched));
+  const inserted = Number(r.rows[0]?.inserted ?? 0);
+  const updated = Number(r.rows[0]?.updated ?? 0);
+  if (touched) pending.push({ plan: t, stage, touched, deferred });
+  else await s.query(`DROP TABLE ${quoteIdent(stage)}`);
+  return { table: t.table, inArchive, inserted, skipped: inArchive - inserted - updated, updated };
+}
+
+/** Second pass over the columns that close foreign-key cycles; adjusts the results it changes. */
+export async function finishDeferred(s: Session, pending: readonly Pending[], results: TableResult[], onConflict: OnConflict): Promise<void> {
+  for (const p of pending) {
+    const r = await s.query<{ newly_updated: string }>(sql.setDeferred(p.plan, p.stage, p.deferred, onConflict, p.touched));
+    const extra = Number(r.rows[0]?.newly_updated ?? 0);
+    const i = results.findIndex((x) => x.table === p.plan.table);
+    const before = results[i] as TableResult;
+    if (extra > 0) results[i] = { ...before, updated: before.updated + extra, skipped: before.skipped - extra };
+  }
+}
+
+/**
+ * With session_replication_role = replica PostgreSQL skips foreign-key checks too (they are triggers). The
+ * archive is one consistent snapshot, but merged into a live database a restored row can point at a row that is
+ * gone (e.g. --table profiles after the users were deleted): find that before committing.
+ */
+export async function checkForeignKeys(s: Session, plan: RestorePlan, results: readonly TableResult[]): Promise<void> {
+  for (const t of plan.tables) {
+    const r = results.find((x) => x.table === t.table);
+    if (!r || r.inserted + r.updated === 0) continue;
+    for (const fk of t.foreignKeys) {
+      if (fk.notValid) continue;
+      const orphan = await s.query<{ value: string }>(sql.findOrphan(t, fk));
+      if (orphan.rows.length > 0) {
+        throw new PgsnapError(
+          'restore_failed',
+          `restored rows of ${t.table} point at ${fk.references.table} rows that do not exist (${fk.name}: ${fk.columns.join(', ')} = ${orphan.rows[0]?.value})`,
+          { hint: `nothing was changed; restore ${fk.references.table} too (add --table ${fk.references.table})` },
+        );
+      }
+    }
+  }
+}
+
+/** Move sequences forward to what the archive needs; never backwards (respecting is_called). */
+export async function advanceSequences(s: Session, sequences: readonly SequencePlan[]): Promise<SequenceResult[]> {
+  const out: SequenceResult[] = [];
+  for (const q of sequences) {
+    const rel = `${quoteIdent(q.schema)}.${quoteIdent(q.name)}`;
+    const cur = await s.query<{ last_value: string; is_called: boolean }>(`SELECT last_value, is_called FROM ${rel}`);
+    const c = cur.rows[0] as { last_value: string; is_called: boolean };
+    const next = (value: bigint, called: boolean) => (called ? value + q.increment : value);
+    const current = next(BigInt(c.last_value), c.is_called);
+    const wanted = next(BigInt(q.archived.value), q.archived.isCalled);
+    const ahead = q.increment > 0n ? wanted > current : wanted < current;
+    if (ahead) {
+      await s.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [rel, q.archived.value, q.archived.isCalled]);
+      out.push({ sequence: q.sequence, from: c.last_value, to: q.archived.value });
+    } else {
+      out.push({ sequence: q.sequence, from: c.last_value, to: null });
+    }
+  }
+  return out;
+}

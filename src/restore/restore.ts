@@ -1,0 +1,180 @@
+import { introspect } from '../catalog/introspect.js';
+import type { CatalogModel } from '../catalog/model.js';
+import { type Session, withSession } from '../db/client.js';
+import type { ConnectionTarget } from '../db/connection.js';
+import { PgsnapError, isPgsnapError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { parseSelection } from '../patterns.js';
+import { decideAccess, readPrivileges } from './access.js';
+import {
+  type ArchiveSource,
+  advanceSequences,
+  checkForeignKeys,
+  finishDeferred,
+  lockTables,
+  restoreTable,
+  switchBackOn,
+  switchOffTriggersAndRls,
+} from './execute.js';
+import { type OnConflict, type RestorePlan, planRestore } from './plan.js';
+import type { RestoreReport, TableResult } from './report.js';
+
+export interface RestoreOptions {
+  readonly onConflict: OnConflict;
+  /** table patterns (schema.table, table, globs); none means every table in the archive */
+  readonly tables: readonly string[];
+  readonly createMissing: boolean;
+  readonly dryRun: boolean;
+  readonly logger: Logger;
+  /** how long to wait for a table lock before giving up with nothing changed (default 10 s) */
+  readonly lockTimeoutMs?: number;
+  /** creates the DDL for `names` from the archived model (catalog/render.ts renderForTables) */
+  readonly renderTables?: (model: CatalogModel, names: readonly string[]) => string;
+}
+
+export interface RestoreOutcome {
+  readonly report: RestoreReport;
+  /** set when the restore failed after it started changing things (all rolled back) */
+  readonly failure?: PgsnapError;
+}
+
+/**
+ * Put an archive's rows back into the target database, all or nothing, in one transaction:
+ * plan (pure) → check privileges → lock → triggers off → load each table in foreign-key order → cycle columns →
+ * foreign-key check → triggers back on → sequences forward → COMMIT (ROLLBACK with --dry-run).
+ * Problems found while planning throw before anything changes; a failure while loading rolls everything back and
+ * comes back as `failure` with the per-table results so far.
+ */
+export async function restoreArchive(
+  archive: ArchiveSource,
+  archiveName: string,
+  target: ConnectionTarget,
+  options: RestoreOptions,
+): Promise<RestoreOutcome> {
+  const started = performance.now();
+  const archivedModel = await archive.schema();
+  const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+  return withSession(
+    target,
+    async (s) => {
+      await s.query('BEGIN');
+      let results: TableResult[] = [];
+      let failedAt: string | undefined;
+      try {
+        await sessionSettings(s, lockTimeoutMs);
+        const { plan, created } = await planAgainstTarget(s, archive, archivedModel, options);
+        const privileges = await readPrivileges(s, plan);
+        const access = decideAccess(plan, privileges, options.onConflict);
+        if (access.blockers.length > 0) throw blocked(access.blockers, 'permission');
+
+        await lockTables(s, plan, access, lockTimeoutMs);
+        await switchOffTriggersAndRls(s, plan, access);
+        const pending: Parameters<typeof restoreTable>[6] = [];
+        for (const [i, t] of plan.tables.entries()) {
+          failedAt = t.table;
+          options.logger.debug(`restoring ${t.table} (${t.archived.rows} rows in the archive)`);
+          results.push(await restoreTable(s, archive, t, i, access, options, pending));
+        }
+        failedAt = undefined;
+        await finishDeferred(s, pending, results, options.onConflict);
+        if (access.mode === 'replica') await checkForeignKeys(s, plan, results);
+        await switchBackOn(s, plan, access);
+        const sequences = await advanceSequences(s, plan.sequences);
+        await s.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
+        const report: RestoreReport = {
+          archive: archiveName,
+          dryRun: options.dryRun,
+          onConflict: options.onConflict,
+          triggers: access.mode === 'replica' ? 'replica' : access.disableTriggers.length > 0 ? 'disabled per table' : 'none',
+          created,
+          tables: results,
+          sequences,
+          notes: plan.tables.flatMap((t) => t.notes.map((n) => `${t.table}: ${n}`)),
+          committed: !options.dryRun,
+          seconds: (performance.now() - started) / 1000,
+        };
+        return { report };
+      } catch (e) {
+        await s.query('ROLLBACK').catch(() => {});
+        const failure = asRestoreError(e, failedAt, s.where);
+        // Before the first row moved, there is no report worth printing: the error says it all.
+        if (results.length === 0 && failedAt === undefined) throw failure;
+        if (failedAt) {
+          results = [...results, { table: failedAt, inArchive: 0, inserted: 0, skipped: 0, updated: 0, error: failure.message }];
+        }
+        const report: RestoreReport = {
+          archive: archiveName,
+          dryRun: options.dryRun,
+          onConflict: options.onConflict,
+          triggers: 'none',
+          created: [],
+          tables: results.map((r) => (r.error ? r : { ...r, inserted: 0, updated: 0, skipped: 0 })),
+          sequences: [],
+          notes: [],
+          committed: false,
+          seconds: (performance.now() - started) / 1000,
+        };
+        return { report, failure };
+      }
+    },
+    { logger: options.logger, applicationName: 'pgsnap restore' },
+  );
+}
+
+async function sessionSettings(s: Session, lockTimeoutMs: number): Promise<void> {
+  // The archive's text was written under these output settings; reading it back under the same ones keeps
+  // intervals and dates unambiguous whatever the role's defaults are.
+  await s.query(`SET LOCAL TimeZone = 'UTC'`);
+  await s.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
+  await s.query(`SET LOCAL IntervalStyle = 'postgres'`);
+  // An error instead of silently filtered rows if a policy would apply (restore must see every row).
+  await s.query(`SET LOCAL row_security = off`);
+  await s.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
+  // Hosted platforms often give roles a statement_timeout far shorter than a large restore.
+  await s.query(`SET LOCAL statement_timeout = 0`);
+  // Deferrable foreign keys are checked at COMMIT, so their cycles need no special handling.
+  await s.query(`SET CONSTRAINTS ALL DEFERRED`);
+}
+
+async function planAgainstTarget(
+  s: Session,
+  archive: ArchiveSource,
+  archivedModel: CatalogModel,
+  options: RestoreOptions,
+): Promise<{ plan: RestorePlan; created: string[] }> {
+  const planOptions = { onConflict: options.onConflict, selection: parseSelection(options.tables), createMissing: options.createMissing };
+  let plan = planRestore(archive.manifest, archivedModel, await introspect(s), planOptions);
+  if (plan.blockers.length > 0) throw blocked(plan.blockers, 'usage');
+  let created: string[] = [];
+  if (plan.missing.length > 0 && options.createMissing) {
+    if (!options.renderTables) throw new PgsnapError('internal', '--create-missing needs the catalog renderer');
+    // Inside the transaction: a failure later removes these tables again.
+    await s.query(options.renderTables(archivedModel, plan.missing));
+    created = [...plan.missing];
+    options.logger.debug(`created ${created.join(', ')}`);
+    plan = planRestore(archive.manifest, archivedModel, await introspect(s), planOptions);
+    if (plan.blockers.length > 0) throw blocked(plan.blockers, 'usage');
+  }
+  return { plan, created };
+}
+
+function blocked(blockers: readonly string[], code: 'usage' | 'permission'): PgsnapError {
+  const [first, ...rest] = blockers;
+  return new PgsnapError(code === 'usage' ? 'restore_conflict' : 'permission', `restore cannot start: ${first}${rest.length > 0 ? `; ${rest.join('; ')}` : ''}`, {
+    hint: 'nothing was changed',
+  });
+}
+
+function asRestoreError(e: unknown, table: string | undefined, where: string): PgsnapError {
+  if (isPgsnapError(e)) {
+    if (e.code !== 'internal' || !table) return e;
+    return new PgsnapError('restore_failed', `restoring ${table} failed: ${e.message.startsWith(`${where}: `) ? e.message.slice(where.length + 2) : e.message}`, {
+      hint: 'nothing was changed (restore runs in one transaction); fix the cause and run it again',
+      cause: e.cause,
+    });
+  }
+  return new PgsnapError('restore_failed', `restoring ${table ?? 'the archive'} failed: ${(e as Error)?.message ?? String(e)}`, {
+    hint: 'nothing was changed (restore runs in one transaction); run it again',
+    cause: e,
+  });
+}
