@@ -86,8 +86,11 @@ export interface Manifest {
   readonly sequences: readonly ArchivedSequence[];
   /** sha256 of the schema.json entry */
   readonly schemaSha256: string;
-  /** the session settings values were printed under (OUTPUT_SETTINGS); set them before feeding values back */
-  readonly settings: Readonly<Record<string, string>>;
+  /**
+   * the session settings values were printed under (OUTPUT_SETTINGS); set them before feeding values back.
+   * Always written; a reader treats a missing one as OUTPUT_SETTINGS.
+   */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export interface ArchivedColumn {
@@ -101,8 +104,11 @@ export interface ArchivedColumn {
 export interface ArchivedTable {
   readonly schema: string;
   readonly name: string;
-  /** a partitioned table: its rows were read through the parent (all partitions), never per partition */
-  readonly partitioned: boolean;
+  /**
+   * a partitioned table: its rows were read through the parent (all partitions), never per partition.
+   * Always written; missing means false.
+   */
+  readonly partitioned?: boolean;
   /** the columns stored in each row, in this order (generated columns are not stored) */
   readonly columns: readonly ArchivedColumn[];
   /** the columns that identify a row: primary key, else a unique constraint over NOT NULL columns, else none */

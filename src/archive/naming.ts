@@ -1,0 +1,53 @@
+/**
+ * Archive file names: `<database>-<UTC timestamp>.zip` with the timestamp spelled like
+ * `2025-07-11T19-46-34-951Z` (an ISO instant with `:` and `.` replaced by `-`), so that names sort by time and
+ * `latest` or a date resolve from names alone. A run writes to `<final name>.<pid>.tmp` first.
+ */
+const STAMP = /(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z/;
+const ARCHIVE_NAME = new RegExp(`^(.+)-(${STAMP.source})\\.zip$`);
+const TEMP_NAME = new RegExp(`^(.+-${STAMP.source}\\.zip)\\.(\\d+)\\.tmp$`);
+
+export interface ArchiveName {
+  readonly file: string;
+  readonly database: string;
+  readonly takenAt: Date;
+}
+
+export function timestampForName(at: Date): string {
+  return at.toISOString().replace(/[:.]/g, '-');
+}
+
+/** Database names may hold anything; keep the file name portable (and out of other directories). */
+export function safeDatabasePart(database: string): string {
+  const cleaned = database.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_');
+  return cleaned.length > 0 ? cleaned.slice(0, 100) : 'database';
+}
+
+export function archiveFileName(database: string, at: Date): string {
+  return `${safeDatabasePart(database)}-${timestampForName(at)}.zip`;
+}
+
+export function tempFileName(finalName: string, pid: number): string {
+  return `${finalName}.${pid}.tmp`;
+}
+
+export function parseArchiveName(file: string): ArchiveName | null {
+  const m = ARCHIVE_NAME.exec(file);
+  if (!m) return null;
+  const [, database, , y, mo, d, h, mi, s, ms] = m;
+  const takenAt = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`);
+  if (Number.isNaN(takenAt.getTime())) return null;
+  return { file, database: database as string, takenAt };
+}
+
+/** The pid that wrote a temporary file, or null when the name is not one of ours. */
+export function parseTempName(file: string): { finalName: string; pid: number } | null {
+  const m = TEMP_NAME.exec(file);
+  if (!m) return null;
+  return { finalName: m[1] as string, pid: Number(m[m.length - 1]) };
+}
+
+/** `YYYY-MM-DD` of an instant, in UTC (the day archive names are sorted and resolved by). */
+export function utcDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import yauzl from 'yauzl';
+import type { CatalogModel } from '../catalog/model.js';
+import { PgsnapError } from '../errors.js';
+import { type ArchivedEntry, MANIFEST_ENTRY, type Manifest, SCHEMA_JSON_ENTRY, isSafeEntryName } from './format.js';
+import { parseManifest } from './manifest.js';
+
+/**
+ * Reads an archive (restore and verify use this). Everything in it is untrusted: the manifest is validated
+ * field by field, entry names that could climb out of a directory are rejected, and every data entry's sha256,
+ * byte count and row count are checked while it streams — a mismatch fails the stream with `archive_corrupt`
+ * at its end, before a consumer commits anything based on it.
+ */
+export interface OpenArchive {
+  readonly path: string;
+  readonly manifest: Manifest;
+  /** every entry name in the zip */
+  readonly entries: readonly string[];
+  /** schema.json, checked against the manifest's schemaSha256 */
+  schema(): Promise<CatalogModel>;
+  /** the bytes of one entry; data entries are verified while they stream */
+  openEntry(name: string): Promise<Readable>;
+  /** the rows of one data entry as JSON text lines (no trailing newline), verified */
+  readLines(name: string): AsyncIterable<string>;
+  close(): Promise<void>;
+}
+
+const MAX_MANIFEST_BYTES = 256 * 2 ** 20;
+
+export async function openArchive(file: string): Promise<OpenArchive> {
+  const zip = await openZip(file);
+  try {
+    const entries = await readCentralDirectory(zip, file);
+    const manifestEntry = entries.get(MANIFEST_ENTRY);
+    if (!manifestEntry) {
+      throw new PgsnapError('archive_foreign', `${file} is not a pgsnap archive (no ${MANIFEST_ENTRY})`, {
+        hint: 'pass an archive written by pgsnap backup',
+      });
+    }
+    if (manifestEntry.uncompressedSize > MAX_MANIFEST_BYTES) throw corrupt(file, `${MANIFEST_ENTRY} is implausibly large`);
+    const manifestText = (await readAll(await streamOf(zip, manifestEntry, file))).toString('utf8');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(manifestText);
+    } catch {
+      throw corrupt(file, `${MANIFEST_ENTRY} is not valid JSON`);
+    }
+    const manifest = parseManifest(raw, file);
+    const listed = new Map<string, ArchivedEntry>();
+    for (const t of manifest.tables) for (const e of t.entries) listed.set(e.name, e);
+    for (const name of listed.keys()) if (!entries.has(name)) throw corrupt(file, `entry ${name} is listed in the manifest but missing`);
+    if (!entries.has(SCHEMA_JSON_ENTRY)) throw corrupt(file, `${SCHEMA_JSON_ENTRY} is missing`);
+
+    const open = async (name: string): Promise<Readable> => {
+      const entry = entries.get(name);
+      if (!entry) throw new PgsnapError('archive_corrupt', `${file} has no entry ${name}`);
+      const stream = await streamOf(zip, entry, file);
+      const expected = listed.get(name);
+      if (!expected) return stream;
+      const check = new VerifyingTransform(expected, file);
+      stream.on('error', (e) => check.destroy(e));
+      return stream.pipe(check);
+    };
+
+    return {
+      path: file,
+      manifest,
+      entries: [...entries.keys()],
+      async schema() {
+        const bytes = await readAll(await open(SCHEMA_JSON_ENTRY));
+        const sha = createHash('sha256').update(bytes).digest('hex');
+        if (sha !== manifest.schemaSha256) throw corrupt(file, `${SCHEMA_JSON_ENTRY} does not match its checksum`);
+        let model: unknown;
+        try {
+          model = JSON.parse(bytes.toString('utf8'));
+        } catch {
+          throw corrupt(file, `${SCHEMA_JSON_ENTRY} is not valid JSON`);
+        }
+        if (typeof model !== 'object' || model === null || !Array.isArray((model as { tables?: unknown }).tables)) {
+          throw corrupt(file, `${SCHEMA_JSON_ENTRY} is not a catalog model`);
+        }
+        return model as CatalogModel;
+      },
+      openEntry: open,
+      readLines(name: string) {
+        return linesOf(() => open(name));
+      },
+      async close() {
+        zip.close();
+      },
+    };
+  } catch (e) {
+    zip.close();
+    throw e;
+  }
+}
+
+/** Checks sha256, bytes and row count of an entry as it passes; fails the stream at the end on a mismatch. */
+class VerifyingTransform extends Transform {
+  private readonly hash = createHash('sha256');
+  private bytes = 0;
+  private rows = 0;
+
+  constructor(
+    private readonly expected: ArchivedEntry,
+    private readonly file: string,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) this.rows++;
+    if (this.bytes > this.expected.bytes) {
+      cb(corrupt(this.file, `entry ${this.expected.name} is longer than the manifest says`));
+      return;
+    }
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    const sha = this.hash.digest('hex');
+    if (sha !== this.expected.sha256 || this.bytes !== this.expected.bytes) {
+      cb(corrupt(this.file, `entry ${this.expected.name} does not match its checksum`));
+    } else if (this.rows !== this.expected.rows) {
+      cb(corrupt(this.file, `entry ${this.expected.name} holds ${this.rows} rows, the manifest says ${this.expected.rows}`));
+    } else cb();
+  }
+}
+
+async function* linesOf(open: () => Promise<Readable>): AsyncIterable<string> {
+  const stream = await open();
+  let rest: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, nl);
+      if (rest.length > 0) {
+        rest.push(piece);
+        yield Buffer.concat(rest).toString('utf8');
+        rest = [];
+      } else yield piece.toString('utf8');
+      start = nl + 1;
+    }
+    if (start < chunk.length) rest.push(chunk.subarray(start));
+  }
+  if (rest.length > 0) yield Buffer.concat(rest).toString('utf8');
+}
+
+function openZip(file: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, autoClose: false, decodeStrings: true }, (err, zip) => {
+      if (err || !zip) {
+        const code = (err as NodeJS.ErrnoException | null)?.code;
+        if (code === 'ENOENT') reject(new PgsnapError('archive_not_found', `archive not found: ${file}`));
+        else if (code === 'EACCES') reject(new PgsnapError('permission', `cannot read ${file}: permission denied`));
+        else if (code === 'EISDIR') reject(new PgsnapError('usage', `${file} is a directory, not an archive`));
+        else
+          reject(
+            new PgsnapError('archive_foreign', `${file} is not a pgsnap archive (not a zip file: ${err?.message ?? 'unreadable'})`, {
+              hint: 'pass an archive written by pgsnap backup',
+            }),
+          );
+        return;
+      }
+      resolve(zip);
+    });
+  });
+}
+
+function readCentralDirectory(zip: yauzl.ZipFile, file: string): Promise<Map<string, yauzl.Entry>> {
+  return new Promise((resolve, reject) => {
+    const entries = new Map<string, yauzl.Entry>();
+    zip.on('entry', (entry: yauzl.Entry) => {
+      if (!isSafeEntryName(entry.fileName)) {
+        reject(corrupt(file, `entry name ${JSON.stringify(entry.fileName)} leaves the archive`));
+        return;
+      }
+      if (entries.has(entry.fileName)) {
+        reject(corrupt(file, `entry ${entry.fileName} appears twice`));
+        return;
+      }
+      entries.set(entry.fileName, entry);
+      zip.readEntry();
+    });
+    zip.on('end', () => resolve(entries));
+    // yauzl itself rejects absolute paths and `..` (and damaged central directories) with an error here
+    zip.on('error', (e: Error) => reject(corrupt(file, e.message)));
+    zip.readEntry();
+  });
+}
+
+function streamOf(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(entry, (err, stream) => {
+      if (err || !stream) reject(corrupt(file, `entry ${entry.fileName}: ${err?.message ?? 'unreadable'}`));
+      else {
+        // yauzl's errors (bad deflate data, sizes that disagree) become archive_corrupt
+        const out = new Transform({ transform: (c, _e, cb) => cb(null, c) });
+        stream.on('error', (e: Error) => out.destroy(corrupt(file, `entry ${entry.fileName}: ${e.message}`)));
+        resolve(stream.pipe(out));
+      }
+    });
+  });
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+function corrupt(file: string, what: string): PgsnapError {
+  return new PgsnapError('archive_corrupt', `${file} is damaged: ${what}`, { hint: 'use another archive (pgsnap list shows them)' });
+}

@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PgsnapError } from '../errors.js';
+import { type ArchiveFile, scanArchiveDir } from './directory.js';
+import { utcDay } from './naming.js';
+
+/**
+ * Turn what a user typed into an archive path: a file path, `latest`, or `YYYY-MM-DD` (the newest archive taken
+ * on that UTC day). Errors say what exists instead.
+ */
+export function resolveArchive(spec: string, dir: string): string {
+  const trimmed = spec.trim();
+  if (trimmed === 'latest') {
+    const all = scanArchiveDir(dir);
+    const newest = all[all.length - 1];
+    if (!newest) throw noArchives(dir);
+    return newest.path;
+  }
+  if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) {
+    if (Number.isNaN(new Date(`${trimmed}T00:00:00Z`).getTime())) {
+      throw new PgsnapError('usage', `${trimmed} is not a valid date`, { hint: 'use YYYY-MM-DD, e.g. 2025-07-11' });
+    }
+    const all = scanArchiveDir(dir);
+    if (all.length === 0) throw noArchives(dir);
+    const that = all.filter((a) => utcDay(a.takenAt) === trimmed);
+    const newest = that[that.length - 1];
+    if (newest) return newest.path;
+    throw new PgsnapError('archive_not_found', `no archive from ${trimmed} (UTC) in ${dir}`, {
+      hint: `nearest dates with archives: ${nearestDays(all, trimmed).join(', ')}`,
+    });
+  }
+  const candidate = path.resolve(trimmed);
+  if (fs.existsSync(candidate)) {
+    if (!fs.statSync(candidate).isFile()) throw new PgsnapError('usage', `${trimmed} is not a file`, { hint: 'name an archive .zip file, latest, or a date YYYY-MM-DD' });
+    return candidate;
+  }
+  const inDir = path.join(dir, trimmed);
+  if (!trimmed.includes('/') && fs.existsSync(inDir) && fs.statSync(inDir).isFile()) return inDir;
+  throw new PgsnapError('archive_not_found', `archive not found: ${trimmed}`, {
+    hint: `name an archive file, latest, or a date YYYY-MM-DD (pgsnap list --dir ${dir} shows what exists)`,
+  });
+}
+
+function noArchives(dir: string): PgsnapError {
+  return new PgsnapError('archive_not_found', `no archives in ${dir}`, {
+    hint: 'run pgsnap backup first, or pass --dir with the directory your backups are written to',
+  });
+}
+
+/** Up to three days with archives, closest to `day` first (before or after). */
+export function nearestDays(archives: readonly ArchiveFile[], day: string): string[] {
+  const target = new Date(`${day}T00:00:00Z`).getTime();
+  const days = [...new Set(archives.map((a) => utcDay(a.takenAt)))];
+  return days
+    .sort((a, b) => Math.abs(new Date(`${a}T00:00:00Z`).getTime() - target) - Math.abs(new Date(`${b}T00:00:00Z`).getTime() - target) || a.localeCompare(b))
+    .slice(0, 3);
+}
