@@ -143,7 +143,7 @@ function planTable(archived: ArchivedTable, def: TableDef, onConflict: OnConflic
   }
   const key = tableKey(def);
   let conflict: ConflictRule = { kind: 'multiset' };
-  if (key && key.columns.every((c) => columns.includes(c))) {
+  if (key?.columns.every((c) => columns.includes(c))) {
     conflict = { kind: 'key', constraint: key.name, columns: key.columns };
   } else if (key) {
     notes.push(`the archive lacks key column(s) of ${key.name}; rows are compared whole instead`);

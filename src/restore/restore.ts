@@ -1,4 +1,5 @@
 import { introspect } from '../catalog/introspect.js';
+import { OUTPUT_SETTINGS } from '../archive/format.js';
 import type { CatalogModel } from '../catalog/model.js';
 import { type Session, withSession } from '../db/client.js';
 import type { ConnectionTarget } from '../db/connection.js';
@@ -61,7 +62,7 @@ export async function restoreArchive(
       let results: TableResult[] = [];
       let failedAt: string | undefined;
       try {
-        await sessionSettings(s, lockTimeoutMs);
+        await sessionSettings(s, archive.manifest.settings ?? OUTPUT_SETTINGS, lockTimeoutMs);
         const { plan, created } = await planAgainstTarget(s, archive, archivedModel, options);
         const privileges = await readPrivileges(s, plan);
         const access = decideAccess(plan, privileges, options.onConflict);
@@ -121,12 +122,10 @@ export async function restoreArchive(
   );
 }
 
-async function sessionSettings(s: Session, lockTimeoutMs: number): Promise<void> {
-  // The archive's text was written under these output settings; reading it back under the same ones keeps
-  // intervals and dates unambiguous whatever the role's defaults are.
-  await s.query(`SET LOCAL TimeZone = 'UTC'`);
-  await s.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
-  await s.query(`SET LOCAL IntervalStyle = 'postgres'`);
+async function sessionSettings(s: Session, settings: Readonly<Record<string, string>>, lockTimeoutMs: number): Promise<void> {
+  // The archive's text was printed under these settings (DateStyle, IntervalStyle, lc_monetary…); money,
+  // intervals and dates are parsed according to them, so they are read back under the same ones.
+  for (const [name, value] of Object.entries(settings)) await s.query(`SELECT set_config($1, $2, true)`, [name, value]);
   // An error instead of silently filtered rows if a policy would apply (restore must see every row).
   await s.query(`SET LOCAL row_security = off`);
   await s.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
@@ -148,14 +147,31 @@ async function planAgainstTarget(
   let created: string[] = [];
   if (plan.missing.length > 0 && options.createMissing) {
     if (!options.renderTables) throw new PgsnapError('internal', '--create-missing needs the catalog renderer');
-    // Inside the transaction: a failure later removes these tables again.
-    await s.query(options.renderTables(archivedModel, plan.missing));
-    created = [...plan.missing];
+    // Inside the transaction: a failure later removes these tables again. A partitioned table's rows need its
+    // partitions, which the archive holds as schema only (rows are read through the parent).
+    const toCreate = withPartitions(archivedModel, plan.missing);
+    await s.query(options.renderTables(archivedModel, toCreate));
+    created = toCreate;
     options.logger.debug(`created ${created.join(', ')}`);
     plan = planRestore(archive.manifest, archivedModel, await introspect(s), planOptions);
     if (plan.blockers.length > 0) throw blocked(plan.blockers, 'usage');
   }
   return { plan, created };
+}
+
+function withPartitions(model: CatalogModel, names: readonly string[]): string[] {
+  const out = new Set(names);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const t of model.tables) {
+      const name = `${t.schema}.${t.name}`;
+      if (t.partitionOf && out.has(t.partitionOf) && !out.has(name)) {
+        out.add(name);
+        grew = true;
+      }
+    }
+  }
+  return [...out];
 }
 
 function blocked(blockers: readonly string[], code: 'usage' | 'permission'): PgsnapError {
