@@ -1,0 +1,182 @@
+import { qualify, quoteIdent, quoteLiteral } from '../db/client.js';
+import type {
+  ColumnDef,
+  CompositeTypeDef,
+  ConstraintDef,
+  DomainDef,
+  EnumDef,
+  ExtensionDef,
+  FunctionDef,
+  GrantDef,
+  IndexDef,
+  PolicyDef,
+  SchemaDef,
+  SequenceDef,
+  TableDef,
+  TriggerDef,
+  ViewDef,
+} from './model.js';
+
+/**
+ * DDL for one object of the catalog model. Each function returns complete statements ending in `;`, so drift can
+ * show them in a unified diff and `drift pull` can write them to a schema file. Definitions PostgreSQL printed
+ * itself (pg_get_constraintdef, pg_get_indexdef, pg_get_triggerdef, pg_get_functiondef, pg_get_viewdef) are used
+ * as they are: they already quote and qualify correctly. Every other identifier goes through quoteIdent.
+ */
+
+export function renderSchema(s: SchemaDef): string {
+  return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s.name)};`;
+}
+
+export function renderExtension(e: ExtensionDef): string {
+  return `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(e.name)} WITH SCHEMA ${quoteIdent(e.schema)};`;
+}
+
+export function renderEnum(e: EnumDef): string {
+  return `CREATE TYPE ${qualify(e.schema, e.name)} AS ENUM (${e.labels.map(quoteLiteral).join(', ')});`;
+}
+
+export function renderDomain(d: DomainDef): string {
+  const parts = [`CREATE DOMAIN ${qualify(d.schema, d.name)} AS ${d.baseType}`];
+  if (d.collation) parts.push(`COLLATE ${d.collation}`);
+  if (d.default !== null) parts.push(`DEFAULT ${d.default}`);
+  if (d.notNull) parts.push('NOT NULL');
+  for (const c of d.checks) parts.push(`CONSTRAINT ${quoteIdent(c.name)} ${c.definition}`);
+  return `${parts.join(' ')};`;
+}
+
+export function renderCompositeType(t: CompositeTypeDef): string {
+  const attrs = t.attributes.map((a) => `  ${quoteIdent(a.name)} ${a.type}${a.collation ? ` COLLATE ${a.collation}` : ''}`);
+  return `CREATE TYPE ${qualify(t.schema, t.name)} AS (\n${attrs.join(',\n')}\n);`;
+}
+
+function sequenceOptions(s: SequenceDef): string {
+  return [
+    `START WITH ${s.start}`,
+    `INCREMENT BY ${s.increment}`,
+    `MINVALUE ${s.min}`,
+    `MAXVALUE ${s.max}`,
+    `CACHE ${s.cache}`,
+    s.cycle ? 'CYCLE' : 'NO CYCLE',
+  ].join(' ');
+}
+
+/** A stand-alone sequence (serial's included); OWNED BY is rendered separately, once the table exists. */
+export function renderSequence(s: SequenceDef): string {
+  return `CREATE SEQUENCE IF NOT EXISTS ${qualify(s.schema, s.name)} AS ${s.dataType} ${sequenceOptions(s)};`;
+}
+
+export function renderSequenceOwner(s: SequenceDef, table: TableDef, column: string): string {
+  return `ALTER SEQUENCE ${qualify(s.schema, s.name)} OWNED BY ${qualify(table.schema, table.name)}.${quoteIdent(column)};`;
+}
+
+export function renderFunction(f: FunctionDef): string {
+  if (f.kind === 'aggregate' || f.definition === '') {
+    return `-- aggregate ${f.schema}.${f.name}(${f.identityArgs}) is not rendered by pgsnap`;
+  }
+  return `${f.definition.trimEnd()};`;
+}
+
+/** One column as it appears inside CREATE TABLE; `identitySequence` names an identity column's sequence. */
+export function renderColumn(c: ColumnDef, identitySequence?: SequenceDef): string {
+  const parts = [quoteIdent(c.name), c.type];
+  if (c.collation) parts.push(`COLLATE ${c.collation}`);
+  if (c.generated !== null) parts.push(`GENERATED ALWAYS AS (${c.generated}) ${c.virtual ? 'VIRTUAL' : 'STORED'}`);
+  if (c.identity) {
+    const options = identitySequence
+      ? ` (SEQUENCE NAME ${qualify(identitySequence.schema, identitySequence.name)} ${sequenceOptions(identitySequence)})`
+      : '';
+    parts.push(`GENERATED ${c.identity === 'always' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY${options}`);
+  }
+  if (c.default !== null) parts.push(`DEFAULT ${c.default}`);
+  if (c.notNull) parts.push('NOT NULL');
+  return parts.join(' ');
+}
+
+export function tableName(t: { schema: string; name: string }): string {
+  return qualify(t.schema, t.name);
+}
+
+/** Constraints written inside CREATE TABLE: everything but foreign keys (which wait for every table) and NOT VALID. */
+export function isInlineConstraint(c: ConstraintDef): boolean {
+  return c.kind !== 'foreign' && !c.notValid;
+}
+
+/**
+ * CREATE TABLE with columns and inline constraints; a partition is created PARTITION OF its parent (its columns
+ * come from the parent). `identitySequences` maps column name to the sequence of an identity column.
+ */
+export function renderCreateTable(
+  t: TableDef,
+  parent: string | null,
+  identitySequences: ReadonlyMap<string, SequenceDef> = new Map(),
+): string {
+  const head = `CREATE ${t.unlogged ? 'UNLOGGED ' : ''}TABLE ${tableName(t)}`;
+  const partitionBy = t.partitionKey ? ` PARTITION BY ${t.partitionKey}` : '';
+  if (t.kind === 'partition' && parent) {
+    // The parent's constraints reach the partition by themselves; only the partition's own are added here.
+    const own = t.constraints.filter(isInlineConstraint).map((c) => `\n${renderConstraint(t, c)}`);
+    return `${head} PARTITION OF ${parent} ${t.partitionBound ?? 'DEFAULT'}${partitionBy};${own.join('')}`;
+  }
+  const lines = [
+    ...[...t.columns].sort((a, b) => a.position - b.position).map((c) => renderColumn(c, identitySequences.get(c.name))),
+    ...t.constraints.filter(isInlineConstraint).map((c) => `CONSTRAINT ${quoteIdent(c.name)} ${c.definition}`),
+  ];
+  return `${head} (\n${lines.map((l) => `  ${l}`).join(',\n')}\n)${partitionBy};`;
+}
+
+export function renderConstraint(t: TableDef, c: ConstraintDef): string {
+  return `ALTER TABLE ${tableName(t)} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.definition};`;
+}
+
+export function renderIndex(i: IndexDef): string {
+  return `${i.definition};`;
+}
+
+export function renderView(v: ViewDef): string {
+  return `CREATE ${v.materialized ? 'MATERIALIZED ' : ''}VIEW ${tableName(v)} AS\n${v.definition};`;
+}
+
+const TRIGGER_STATE = { O: null, D: 'DISABLE TRIGGER', R: 'ENABLE REPLICA TRIGGER', A: 'ENABLE ALWAYS TRIGGER' } as const;
+
+export function renderTrigger(t: TableDef, tr: TriggerDef): string {
+  const state = TRIGGER_STATE[tr.enabled];
+  const create = `${tr.definition};`;
+  return state ? `${create}\nALTER TABLE ${tableName(t)} ${state} ${quoteIdent(tr.name)};` : create;
+}
+
+export function renderRowSecurity(t: TableDef): string {
+  const lines: string[] = [];
+  if (t.rowSecurity) lines.push(`ALTER TABLE ${tableName(t)} ENABLE ROW LEVEL SECURITY;`);
+  if (t.forceRowSecurity) lines.push(`ALTER TABLE ${tableName(t)} FORCE ROW LEVEL SECURITY;`);
+  return lines.join('\n');
+}
+
+function roleName(role: string): string {
+  return role === 'public' ? 'PUBLIC' : quoteIdent(role);
+}
+
+export function renderPolicy(t: TableDef, p: PolicyDef): string {
+  const parts = [
+    `CREATE POLICY ${quoteIdent(p.name)} ON ${tableName(t)}`,
+    `AS ${p.permissive ? 'PERMISSIVE' : 'RESTRICTIVE'}`,
+    `FOR ${p.command.toUpperCase()}`,
+    `TO ${p.roles.length ? p.roles.map(roleName).join(', ') : 'PUBLIC'}`,
+  ];
+  if (p.using !== null) parts.push(`USING (${p.using})`);
+  if (p.withCheck !== null) parts.push(`WITH CHECK (${p.withCheck})`);
+  return `${parts.join(' ')};`;
+}
+
+export function renderGrant(on: { schema: string; name: string }, g: GrantDef): string {
+  return `GRANT ${g.privilege} ON TABLE ${tableName(on)} TO ${roleName(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''};`;
+}
+
+/** COMMENT ON …; `target` is the SQL object reference, e.g. `TABLE "public"."t"` or `COLUMN "public"."t"."c"`. */
+export function renderComment(target: string, comment: string | null): string {
+  return `COMMENT ON ${target} IS ${comment === null ? 'NULL' : quoteLiteral(comment)};`;
+}
+
+export function functionCommentTarget(f: FunctionDef): string {
+  return `${f.kind === 'procedure' ? 'PROCEDURE' : f.kind === 'aggregate' ? 'AGGREGATE' : 'FUNCTION'} ${qualify(f.schema, f.name)}(${f.identityArgs})`;
+}

@@ -1,0 +1,263 @@
+import { qualify, quoteIdent } from '../db/client.js';
+import type { CatalogModel, FunctionDef, SequenceDef, TableDef, ViewDef } from './model.js';
+import { qualifiedName } from './model.js';
+import {
+  functionCommentTarget,
+  isInlineConstraint,
+  renderComment,
+  renderCompositeType,
+  renderConstraint,
+  renderCreateTable,
+  renderDomain,
+  renderEnum,
+  renderExtension,
+  renderFunction,
+  renderGrant,
+  renderIndex,
+  renderPolicy,
+  renderRowSecurity,
+  renderSchema,
+  renderSequence,
+  renderSequenceOwner,
+  renderTrigger,
+  renderView,
+} from './render-object.js';
+
+export * from './render-object.js';
+
+export interface RenderOptions {
+  /** GRANT statements (default true); off when the target cluster may not have the roles */
+  readonly grants?: boolean;
+  /** COMMENT statements (default true) */
+  readonly comments?: boolean;
+}
+
+/**
+ * The whole model as one SQL script that builds it in an empty database, in an order that satisfies every
+ * dependency PostgreSQL checks at creation time: schemas, extensions, types, sequences, functions (bodies not
+ * checked), tables, partitions, sequence ownership, foreign keys, indexes, functions that need tables, views in
+ * dependency order, triggers, row level security, policies, grants, comments.
+ */
+export function renderModel(model: CatalogModel, options: RenderOptions = {}): string {
+  const ctx = context(model);
+  const tables = creationOrder(model.tables);
+  const [early, late] = splitFunctions(model);
+  const out: string[] = [
+    ...model.schemas.map(renderSchema),
+    ...model.extensions.map(renderExtension),
+    ...model.enums.map(renderEnum),
+    ...model.domains.map(renderDomain),
+    ...model.compositeTypes.map(renderCompositeType),
+    ...model.sequences.filter((s) => !s.identity).map(renderSequence),
+    // Bodies reference tables that do not exist yet; PostgreSQL checks them only when this is on.
+    'SET check_function_bodies = off;',
+    ...early.map(renderFunction),
+    ...tables.map((t) => renderCreateTable(t, ctx.parentOf(t), ctx.identitySequences(t))),
+    ...tables.flatMap((t) => t.constraints.filter((c) => c.kind !== 'foreign' && c.notValid).map((c) => renderConstraint(t, c))),
+    ...ownerships(model, ctx),
+    ...tables.flatMap((t) => t.constraints.filter((c) => c.kind === 'foreign').map((c) => renderConstraint(t, c))),
+    ...tables.flatMap((t) => t.indexes.filter((i) => !i.constraint).map(renderIndex)),
+    ...late.map(renderFunction),
+    ...viewOrder(model.views).flatMap((v) => [renderView(v), ...v.indexes.filter((i) => !i.constraint).map(renderIndex)]),
+    ...tables.flatMap((t) => t.triggers.map((tr) => renderTrigger(t, tr))),
+    ...tables.map(renderRowSecurity).filter((s) => s !== ''),
+    ...tables.flatMap((t) => t.policies.map((p) => renderPolicy(t, p))),
+    ...(options.grants === false ? [] : grants(model)),
+    ...(options.comments === false ? [] : comments(model)),
+    'RESET check_function_bodies;',
+  ];
+  return `${out.join('\n\n')}\n`;
+}
+
+/**
+ * Everything about one table in one script, for drift's diffs and `drift pull`: CREATE TABLE, constraints,
+ * foreign keys, indexes, triggers, row level security, policies, grants and comments. Pass the model so a
+ * partition names its parent and an identity column its sequence.
+ */
+export function renderTable(t: TableDef, model?: CatalogModel, options: RenderOptions = {}): string {
+  const ctx = model ? context(model) : undefined;
+  const out = [
+    renderCreateTable(t, ctx ? ctx.parentOf(t) : partitionParentGuess(t), ctx?.identitySequences(t)),
+    ...t.constraints.filter((c) => !isInlineConstraint(c)).map((c) => renderConstraint(t, c)),
+    ...t.indexes.filter((i) => !i.constraint).map(renderIndex),
+    ...t.triggers.map((tr) => renderTrigger(t, tr)),
+    renderRowSecurity(t),
+    ...t.policies.map((p) => renderPolicy(t, p)),
+    ...(options.grants === false ? [] : t.grants.map((g) => renderGrant(t, g))),
+    ...(options.comments === false ? [] : tableComments(t)),
+  ];
+  return `${out.filter((s) => s !== '').join('\n')}\n`;
+}
+
+/**
+ * The DDL that creates just these tables ("schema.name") in a database that may already hold everything else:
+ * their schemas, the extensions, the types and sequences their columns use, the functions their defaults,
+ * checks, triggers and policies call, then the tables themselves (restore's --create-missing). Objects that may
+ * already exist are created only when missing, so it is safe to run against a live database.
+ */
+export function renderForTables(model: CatalogModel, tableNames: readonly string[], options: RenderOptions = {}): string {
+  const wanted = new Set(tableNames);
+  const tables = creationOrder(model.tables.filter((t) => wanted.has(qualifiedName(t))));
+  const ctx = context(model);
+  const text = tables.map((t) => JSON.stringify(t)).join('\n');
+  const mentions = (o: { schema: string; name: string }) => mentionPatterns(o).some((p) => text.includes(p));
+  const typeNames = new Set(tables.flatMap((t) => t.columns.map((c) => c.typeName)));
+  const usesType = (o: { schema: string; name: string }) => typeNames.has(qualifiedName(o)) || mentions(o);
+  const domains = model.domains.filter(usesType);
+  // A domain over an enum or another domain needs that type too.
+  const domainText = JSON.stringify(domains);
+  const usesTypeDeep = (o: { schema: string; name: string }) =>
+    usesType(o) || mentionPatterns(o).some((p) => domainText.includes(p));
+  const schemas = new Set(tables.map((t) => t.schema));
+  const functions = model.functions.filter(
+    (f) => mentions(f) || tables.some((t) => t.triggers.some((tr) => tr.function === qualifiedName(f))),
+  );
+  const sequences = model.sequences.filter((s) => !s.identity && mentions(s));
+  const guard = (sql: string) => `DO $pgsnap$ BEGIN\n${sql}\nEXCEPTION WHEN duplicate_object OR duplicate_function THEN NULL;\nEND $pgsnap$;`;
+  const out = [
+    ...model.schemas.filter((s) => schemas.has(s.name)).map(renderSchema),
+    ...model.extensions.map(renderExtension),
+    ...model.enums.filter(usesTypeDeep).map((e) => guard(renderEnum(e))),
+    ...model.domains.filter(usesTypeDeep).map((d) => guard(renderDomain(d))),
+    ...model.compositeTypes.filter(usesTypeDeep).map((c) => guard(renderCompositeType(c))),
+    ...sequences.map(renderSequence),
+    'SET check_function_bodies = off;',
+    ...functions
+      .filter((f) => f.kind !== 'aggregate')
+      .map((f) => guard(renderFunction(f).replace(/^CREATE OR REPLACE /, 'CREATE '))),
+    ...tables.map((t) => renderCreateTable(t, ctx.parentOf(t), ctx.identitySequences(t))),
+    ...tables.flatMap((t) => t.constraints.filter((c) => !isInlineConstraint(c)).map((c) => renderConstraint(t, c))),
+    ...tables.flatMap((t) => t.indexes.filter((i) => !i.constraint).map(renderIndex)),
+    ...tables.flatMap((t) => t.triggers.map((tr) => renderTrigger(t, tr))),
+    ...tables.map(renderRowSecurity).filter((s) => s !== ''),
+    ...tables.flatMap((t) => t.policies.map((p) => renderPolicy(t, p))),
+    ...(options.grants === false ? [] : tables.flatMap((t) => t.grants.map((g) => renderGrant(t, g)))),
+    ...(options.comments === false ? [] : tables.flatMap(tableComments)),
+    'RESET check_function_bodies;',
+  ];
+  return `${out.join('\n\n')}\n`;
+}
+
+/** How PostgreSQL prints a reference to this object in an expression, quoted only where it must be. */
+function mentionPatterns(o: { schema: string; name: string }): string[] {
+  const plain = `${o.schema}.${o.name}`;
+  const quoted = `${quoteIfNeeded(o.schema)}.${quoteIfNeeded(o.name)}`;
+  return plain === quoted ? [plain] : [plain, quoted, JSON.stringify(quoted).slice(1, -1)];
+}
+
+function quoteIfNeeded(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : quoteIdent(name);
+}
+
+interface Context {
+  parentOf(t: TableDef): string | null;
+  identitySequences(t: TableDef): ReadonlyMap<string, SequenceDef>;
+  table(qualified: string): TableDef | undefined;
+}
+
+function context(model: CatalogModel): Context {
+  const tables = new Map(model.tables.map((t) => [qualifiedName(t), t]));
+  const sequencesByOwner = new Map(model.sequences.filter((s) => s.ownedBy !== null).map((s) => [s.ownedBy as string, s]));
+  return {
+    parentOf(t) {
+      if (t.partitionOf === null) return null;
+      const parent = tables.get(t.partitionOf);
+      return parent ? qualify(parent.schema, parent.name) : partitionParentGuess(t);
+    },
+    identitySequences(t) {
+      const m = new Map<string, SequenceDef>();
+      for (const c of t.columns) {
+        const s = c.identity ? sequencesByOwner.get(`${qualifiedName(t)}.${c.name}`) : undefined;
+        if (s?.identity) m.set(c.name, s);
+      }
+      return m;
+    },
+    table: (q) => tables.get(q),
+  };
+}
+
+/** Without a model, split "schema.name" at the first dot (right unless the schema name holds a dot). */
+function partitionParentGuess(t: TableDef): string | null {
+  if (t.partitionOf === null) return null;
+  const dot = t.partitionOf.indexOf('.');
+  return qualify(t.partitionOf.slice(0, dot), t.partitionOf.slice(dot + 1));
+}
+
+/** Parents before partitions (a partition may itself be partitioned); otherwise model order. */
+function creationOrder(tables: readonly TableDef[]): TableDef[] {
+  const byName = new Map(tables.map((t) => [qualifiedName(t), t]));
+  const depth = (t: TableDef): number => {
+    const parent = t.partitionOf ? byName.get(t.partitionOf) : undefined;
+    return parent ? 1 + depth(parent) : 0;
+  };
+  return tables.map((t, i) => ({ t, i, d: depth(t) })).sort((a, b) => a.d - b.d || a.i - b.i).map((x) => x.t);
+}
+
+/**
+ * Functions are created before tables so defaults, checks and types can use them. Two kinds must wait for the
+ * tables: SQL-standard bodies (parsed at creation whatever check_function_bodies says) and functions whose
+ * arguments or result are a table's or view's row type.
+ */
+function splitFunctions(model: CatalogModel): [FunctionDef[], FunctionDef[]] {
+  const relations = [...model.tables, ...model.views].flatMap(mentionPatterns);
+  const late = (f: FunctionDef) =>
+    f.sqlStandardBody === true || relations.some((r) => (f.returns ?? '').includes(r) || f.identityArgs.includes(r));
+  return [model.functions.filter((f) => !late(f)), model.functions.filter(late)];
+}
+
+/** Views after the views they read (dependsOn); a cycle cannot exist, so leftovers keep model order. */
+function viewOrder(views: readonly ViewDef[]): ViewDef[] {
+  const names = new Set(views.map(qualifiedName));
+  const done = new Set<string>();
+  const out: ViewDef[] = [];
+  let pending = [...views];
+  while (pending.length > 0) {
+    const ready = pending.filter((v) => (v.dependsOn ?? []).every((d) => done.has(d) || !names.has(d) || d === qualifiedName(v)));
+    const batch = ready.length > 0 ? ready : pending;
+    for (const v of batch) {
+      out.push(v);
+      done.add(qualifiedName(v));
+    }
+    pending = pending.filter((v) => !done.has(qualifiedName(v)));
+  }
+  return out;
+}
+
+function ownerships(model: CatalogModel, ctx: Context): string[] {
+  const out: string[] = [];
+  for (const s of model.sequences) {
+    if (s.identity || s.ownedBy === null) continue;
+    const dot = s.ownedBy.lastIndexOf('.');
+    const t = ctx.table(s.ownedBy.slice(0, dot));
+    if (t) out.push(renderSequenceOwner(s, t, s.ownedBy.slice(dot + 1)));
+  }
+  return out;
+}
+
+function grants(model: CatalogModel): string[] {
+  return [...model.tables, ...model.views].flatMap((t) => (t.grants ?? []).map((g) => renderGrant(t, g)));
+}
+
+function tableComments(t: TableDef): string[] {
+  const out: string[] = [];
+  if (t.comment !== null) out.push(renderComment(`TABLE ${qualify(t.schema, t.name)}`, t.comment));
+  for (const c of t.columns) {
+    if (c.comment !== null) out.push(renderComment(`COLUMN ${qualify(t.schema, t.name)}.${quoteIdent(c.name)}`, c.comment));
+  }
+  return out;
+}
+
+function comments(model: CatalogModel): string[] {
+  const q = (o: { schema: string; name: string }) => qualify(o.schema, o.name);
+  return [
+    ...model.schemas.filter((s) => s.comment !== null).map((s) => renderComment(`SCHEMA ${quoteIdent(s.name)}`, s.comment)),
+    ...model.enums.filter((e) => e.comment !== null).map((e) => renderComment(`TYPE ${q(e)}`, e.comment)),
+    ...model.domains.filter((d) => d.comment !== null).map((d) => renderComment(`DOMAIN ${q(d)}`, d.comment)),
+    ...model.compositeTypes.filter((c) => c.comment !== null).map((c) => renderComment(`TYPE ${q(c)}`, c.comment)),
+    ...model.tables.flatMap(tableComments),
+    ...model.views
+      .filter((v) => v.comment !== null)
+      .map((v) => renderComment(`${v.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${q(v)}`, v.comment)),
+    ...model.functions.filter((f) => f.comment !== null).map((f) => renderComment(functionCommentTarget(f), f.comment)),
+  ];
+}
