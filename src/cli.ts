@@ -58,6 +58,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         logger: createLogger({ quiet: globals.quiet, debug: globals.debug, stream: io.stderr }),
         json: Boolean(globals.json),
         debug,
+        quiet: Boolean(globals.quiet),
         config,
         cwd: io.cwd,
         env: io.env,

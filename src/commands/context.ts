@@ -8,6 +8,8 @@ export interface CommandContext {
   readonly logger: Logger;
   readonly json: boolean;
   readonly debug: boolean;
+  /** --quiet: print nothing but errors (progress bars included) */
+  readonly quiet?: boolean;
   readonly config: Config;
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
