@@ -5,7 +5,8 @@
  */
 const STAMP = /(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z/;
 const ARCHIVE_NAME = new RegExp(`^(.+)-(${STAMP.source})\\.zip$`);
-const TEMP_NAME = new RegExp(`^(.+-${STAMP.source}\\.zip)\\.(\\d+)\\.tmp$`);
+// `<final>.<pid>.tmp`, and `<final>.<pid>.s<n>.tmp` for spool files of --jobs workers
+const TEMP_NAME = new RegExp(`^(.+-${STAMP.source}\\.zip)\\.(\\d+)(?:\\.s\\d+)?\\.tmp$`);
 
 export interface ArchiveName {
   readonly file: string;
@@ -44,7 +45,7 @@ export function parseArchiveName(file: string): ArchiveName | null {
 export function parseTempName(file: string): { finalName: string; pid: number } | null {
   const m = TEMP_NAME.exec(file);
   if (!m) return null;
-  return { finalName: m[1] as string, pid: Number(m[m.length - 1]) };
+  return { finalName: m[1] as string, pid: Number(m[9]) };
 }
 
 /** `YYYY-MM-DD` of an instant, in UTC (the day archive names are sorted and resolved by). */

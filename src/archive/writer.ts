@@ -23,6 +23,11 @@ export interface ArchiveWriter {
   addEntry(name: string, source: Readable | Buffer | string): Promise<void>;
   /** an entry whose bytes are written by the caller, with backpressure; `done` resolves once it is in the zip */
   openEntry(name: string): { stream: PassThrough; done: Promise<void> };
+  /**
+   * a fresh path for a spool file beside the archive (a table read by a --jobs worker while another holds the
+   * zip); removed by finish/abort, and by the next run after a SIGKILL
+   */
+  spoolPath(): string;
   /** compressed bytes written so far */
   bytesWritten(): number;
   finish(): Promise<{ path: string; bytes: number }>;
@@ -101,6 +106,11 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
     if (state !== 'open') throw new PgsnapError('internal', `archive ${finalPath} is already ${state}`);
   };
 
+  const spools = new Set<string>();
+  const removeSpools = () => {
+    for (const f of spools) fs.rmSync(f, { force: true });
+    spools.clear();
+  };
   const date = options.startedAt;
   const writer: ArchiveWriter = {
     finalPath,
@@ -125,6 +135,11 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
       zip.append(stream, { name, date, mode: 0o600 });
       return { stream, done };
     },
+    spoolPath() {
+      const p = `${tempPath.slice(0, -'.tmp'.length)}.s${spools.size + 1}.tmp`;
+      spools.add(p);
+      return p;
+    },
     bytesWritten: () => zip.pointer(),
     async finish() {
       ensureOpen();
@@ -140,6 +155,7 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
         throw ioError(e as Error, tempPath);
       }
       state = 'finished';
+      removeSpools();
       return { path: finalPath, bytes: fs.statSync(finalPath).size };
     },
     async abort() {
@@ -154,6 +170,7 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
         // closed already
       }
       fs.rmSync(tempPath, { force: true });
+      removeSpools();
     },
   };
   return writer;

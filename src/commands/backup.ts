@@ -1,5 +1,9 @@
+import path from 'node:path';
 import type { Command } from 'commander';
-import { withSession } from '../db/client.js';
+import { runBackup } from '../backup/backup.js';
+import { createProgress, formatBytes, formatCount } from '../backup/progress.js';
+import { printJson } from '../log.js';
+import { parsePattern } from '../patterns.js';
 import type { Action } from './context.js';
 import { collect, notImplemented, positiveNumber } from './options.js';
 
@@ -12,9 +16,45 @@ export interface BackupFlags {
   verify?: boolean;
 }
 
-// Until backup lands: connect (so connection problems are reported as they will be), then say so.
-export const backup: Action<BackupFlags> = async (_flags, ctx) =>
-  withSession(ctx.target(), async () => notImplemented('backup'), { logger: ctx.logger });
+export const backup: Action<BackupFlags> = async (flags, ctx) => {
+  // `--verify` belongs to verify; until it lands, say so before doing any work rather than after.
+  if (flags.verify) notImplemented('backup --verify');
+  const dir = path.resolve(ctx.cwd, flags.dir ?? ctx.config.dir ?? 'backups');
+  const cfg = ctx.config.backup ?? {};
+  const selection = {
+    schemas: flags.schema ?? cfg.schema ?? [],
+    tables: (flags.table ?? cfg.table ?? []).map(parsePattern),
+    exclude: (flags.exclude ?? cfg.exclude ?? []).map(parsePattern),
+  };
+  const result = await runBackup({
+    target: ctx.target(),
+    dir,
+    selection,
+    jobs: flags.jobs ?? cfg.jobs ?? 1,
+    logger: ctx.logger,
+    progress: createProgress({ logger: ctx.logger, stderr: ctx.stderr, quiet: Boolean(ctx.quiet), tty: ctx.logger.tty }),
+  });
+  const shown = path.relative(ctx.cwd, result.archive) || result.archive;
+  if (ctx.json) {
+    printJson(
+      {
+        archive: result.archive,
+        database: result.database,
+        bytes: result.bytes,
+        tables: result.tables,
+        rows: result.rows,
+        seconds: Number(result.seconds.toFixed(3)),
+        snapshotId: result.manifest.snapshotId,
+      },
+      ctx.stdout,
+    );
+  } else {
+    ctx.logger.info(
+      `${shown}: ${result.tables} tables, ${formatCount(result.rows)} rows, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s`,
+    );
+  }
+  return 0;
+};
 
 export function register(program: Command, wrap: <O>(a: Action<O>) => (...args: unknown[]) => Promise<void>): void {
   program
@@ -29,10 +69,14 @@ export function register(program: Command, wrap: <O>(a: Action<O>) => (...args: 
     .addHelpText(
       'after',
       `
+Writes <dir>/<database>-<UTC timestamp>.zip (mode 0600) under a temporary name and renames it only when it is
+complete. All tables are read in one snapshot. By default every table outside platform-managed schemas (auth,
+storage, … on Supabase) is captured; --schema/--table narrow that, --exclude always wins.
+
 Examples:
   pgsnap backup --url postgres://app@db.example.com/app
   pgsnap backup --exclude 'public.*_logs' --jobs 4 --json
-  0 3 * * * cd /srv/app && npx pgsnap backup --verify --quiet   # nightly cron`,
+  0 3 * * * cd /srv/app && npx pgsnap backup --quiet   # nightly cron`,
     )
     .action(wrap(backup));
 }

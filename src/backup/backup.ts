@@ -1,0 +1,311 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import {
+  type ArchivedSequence,
+  type ArchivedTable,
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  MANIFEST_ENTRY,
+  type Manifest,
+  OUTPUT_SETTINGS,
+  SCHEMA_JSON_ENTRY,
+  SCHEMA_SQL_ENTRY,
+} from '../archive/format.js';
+import type { RowSource } from '../archive/row-sql.js';
+import { type ArchiveWriter, createArchiveWriter } from '../archive/writer.js';
+import { introspect } from '../catalog/introspect.js';
+import type { TableDef } from '../catalog/model.js';
+import { renderModel } from '../catalog/render.js';
+import { storedColumns, tableKey } from '../catalog/tables.js';
+import { qualify, type Session } from '../db/client.js';
+import type { ConnectionTarget } from '../db/connection.js';
+import { PgsnapError } from '../errors.js';
+import { onInterrupt } from '../lifecycle.js';
+import type { Logger } from '../log.js';
+import pkg from '../../package.json' with { type: 'json' };
+import { captureModel, sequenceNeeded } from './capture-model.js';
+import { DEFAULT_LIMITS, type EntrySink, exportTable, type ExportedTable, type SplitLimits } from './export-table.js';
+import type { BackupProgress } from './progress.js';
+import { type BackupSelection, selectTables } from './select-tables.js';
+import { openSnapshot } from './snapshot.js';
+import { readSequences } from './sequences.js';
+
+export interface BackupOptions {
+  readonly target: ConnectionTarget;
+  readonly dir: string;
+  readonly selection: BackupSelection;
+  /** connections reading tables in parallel, all in one snapshot (default 1) */
+  readonly jobs?: number;
+  readonly logger: Logger;
+  readonly progress?: BackupProgress;
+  readonly limits?: SplitLimits;
+  /** deflate level (archive/writer.ts DEFAULT_LEVEL) */
+  readonly level?: number;
+}
+
+export interface BackupResult {
+  readonly archive: string;
+  readonly bytes: number;
+  readonly database: string;
+  readonly tables: number;
+  readonly rows: number;
+  readonly seconds: number;
+  readonly manifest: Manifest;
+}
+
+/**
+ * `pgsnap backup` as a library function: read the selected tables in one snapshot into a new archive in `dir`.
+ * On any error (and on SIGINT/SIGTERM) nothing that looks like an archive is left behind.
+ */
+export async function runBackup(options: BackupOptions): Promise<BackupResult> {
+  const started = process.hrtime.bigint();
+  const startedAt = new Date();
+  const jobs = Math.max(1, Math.floor(options.jobs ?? 1));
+  const progress = options.progress;
+  const sessions = await openSnapshot(options.target, jobs, options.logger);
+  let writer: ArchiveWriter | undefined;
+  let stopWatching = () => {};
+  try {
+    const { leader } = sessions;
+    const info = await leader.query<{ db: string; version: string; num: string }>(
+      `SELECT current_database() AS db, current_setting('server_version') AS version, current_setting('server_version_num') AS num`,
+    );
+    const database = info.rows[0]?.db ?? 'database';
+    const model = await introspect(leader);
+    const captured = selectTables(model.tables, options.selection);
+    const explicit = options.selection.schemas.length > 0 || options.selection.tables.length > 0;
+    if (captured.length === 0 && explicit) {
+      throw new PgsnapError('usage', 'no table matches the --schema / --table selection', {
+        hint: 'check the patterns: schema.table, table, or a glob such as public.* (pgsnap backup --help)',
+      });
+    }
+    if (captured.length > 0) {
+      // Like pg_dump: keep the tables from being dropped or rewritten under us until the snapshot is read.
+      await leader.query(`LOCK TABLE ${captured.map((t) => qualify(t.schema, t.name)).join(', ')} IN ACCESS SHARE MODE`);
+    }
+    const schemaModel = captureModel(model, captured);
+
+    writer = await createArchiveWriter({ dir: options.dir, database, startedAt, ...(options.level === undefined ? {} : { level: options.level }) });
+    const w = writer;
+    stopWatching = onInterrupt(() => w.abort());
+
+    const schemaJson = Buffer.from(`${JSON.stringify(schemaModel, null, 1)}\n`);
+    await writer.addEntry(SCHEMA_JSON_ENTRY, schemaJson);
+    const ddl = renderSchemaSql(schemaModel, options.logger);
+    if (ddl !== null) await writer.addEntry(SCHEMA_SQL_ENTRY, ddl);
+
+    const sources = captured.map(rowSource);
+    progress?.begin(sources.length);
+    const limits = options.limits ?? DEFAULT_LIMITS;
+    const exported =
+      jobs === 1 || sources.length <= 1
+        ? await exportSerially(leader, sources, writer, limits, progress)
+        : await exportInParallel(sessions.readers, sources, writer, limits, progress);
+
+    const expressions = captured.flatMap((t) => t.columns.map((c) => c.default ?? ''));
+    const wanted = new Set(captured.map((t) => `${t.schema}.${t.name}`));
+    const sequences: ArchivedSequence[] = await readSequences(
+      leader,
+      model.sequences.filter((s) => sequenceNeeded(s, wanted, expressions)),
+    );
+
+    const tables: ArchivedTable[] = captured.map((t, i) => {
+      const e = exported[i] as ExportedTable;
+      const src = sources[i] as RowSource;
+      const key = tableKey(t);
+      return {
+        schema: t.schema,
+        name: t.name,
+        partitioned: src.partitioned ?? false,
+        columns: storedColumns(t).map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, identity: c.identity })),
+        key: key ? { kind: key.kind, name: key.name, columns: [...key.columns] } : null,
+        rows: e.rows,
+        entries: e.entries,
+        fingerprint: e.fingerprint,
+      };
+    });
+    const manifest: Manifest = {
+      format: FORMAT_NAME,
+      formatVersion: FORMAT_VERSION,
+      toolVersion: pkg.version,
+      database,
+      server: { version: info.rows[0]?.version ?? '', major: Math.floor(Number(info.rows[0]?.num ?? 0) / 10000) },
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      snapshotId: sessions.snapshotId,
+      tables,
+      sequences,
+      schemaSha256: createHash('sha256').update(schemaJson).digest('hex'),
+      settings: OUTPUT_SETTINGS,
+    };
+    await writer.addEntry(MANIFEST_ENTRY, Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`));
+    await sessions.leader.query('COMMIT');
+    const finished = await writer.finish();
+    progress?.done();
+    return {
+      archive: finished.path,
+      bytes: finished.bytes,
+      database,
+      tables: tables.length,
+      rows: tables.reduce((n, t) => n + t.rows, 0),
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      manifest,
+    };
+  } catch (e) {
+    progress?.done();
+    await writer?.abort();
+    throw e;
+  } finally {
+    stopWatching();
+    await sessions.close();
+  }
+}
+
+function rowSource(t: TableDef): RowSource {
+  return {
+    schema: t.schema,
+    name: t.name,
+    partitioned: t.kind === 'partitioned',
+    columns: storedColumns(t).map((c) => ({ name: c.name, type: c.type })),
+  };
+}
+
+function renderSchemaSql(model: ReturnType<typeof captureModel>, logger: Logger): string | null {
+  try {
+    return `${renderModel(model)}\n`;
+  } catch (e) {
+    // schema.sql is for people; schema.json is what restore uses. A renderer gap must not cost a backup.
+    logger.warn(`schema.sql left out: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+function zipSink(writer: ArchiveWriter): EntrySink {
+  return { open: (name) => writer.openEntry(name) };
+}
+
+async function exportOne(
+  s: Session,
+  t: RowSource,
+  sink: EntrySink,
+  limits: SplitLimits,
+  progress: BackupProgress | undefined,
+): Promise<ExportedTable> {
+  const label = `${t.schema}.${t.name}`;
+  const t0 = process.hrtime.bigint();
+  progress?.tableStarted(label);
+  const result = await exportTable(s, t, sink, limits, (rows, bytes) => progress?.tableProgress(label, rows, bytes));
+  progress?.tableDone(label, result.rows, result.bytes, Number(process.hrtime.bigint() - t0) / 1e9);
+  return result;
+}
+
+async function exportSerially(
+  s: Session,
+  sources: readonly RowSource[],
+  writer: ArchiveWriter,
+  limits: SplitLimits,
+  progress: BackupProgress | undefined,
+): Promise<ExportedTable[]> {
+  const out: ExportedTable[] = [];
+  for (const t of sources) out.push(await exportOne(s, t, zipSink(writer), limits, progress));
+  return out;
+}
+
+/**
+ * --jobs N: N sessions in one snapshot take tables from a queue, largest first. A zip is written one entry at a
+ * time, so the worker that finds the zip free streams into it; the others spool their table to a temporary file
+ * beside the archive and append it once the zip is free. Memory stays bounded; the price is disk space for the
+ * spooled tables and reading them once more.
+ */
+async function exportInParallel(
+  readers: readonly Session[],
+  sources: readonly RowSource[],
+  writer: ArchiveWriter,
+  limits: SplitLimits,
+  progress: BackupProgress | undefined,
+): Promise<ExportedTable[]> {
+  const leader = readers[0] as Session;
+  // One statement: the leader session runs one query at a time.
+  const sizeRows = await leader.query<{ b: string }>(
+    `SELECT (SELECT coalesce(sum(pg_relation_size(pt.relid)), 0) FROM pg_partition_tree(u.name::regclass) pt)::text AS b
+       FROM unnest($1::text[]) WITH ORDINALITY AS u(name, i) ORDER BY u.i`,
+    [sources.map((t) => qualify(t.schema, t.name))],
+  );
+  const sizes = sizeRows.rows.map((r) => Number(r.b));
+  const queue = sources.map((_, i) => i).sort((a, b) => (sizes[b] ?? 0) - (sizes[a] ?? 0));
+  const results: ExportedTable[] = new Array(sources.length);
+  const zip = new Mutex();
+  const appends: Promise<void>[] = [];
+  let failed: unknown = null;
+
+  const worker = async (s: Session) => {
+    for (let i = queue.shift(); i !== undefined && failed === null; i = queue.shift()) {
+      const t = sources[i] as RowSource;
+      if (zip.tryAcquire()) {
+        try {
+          results[i] = await exportOne(s, t, zipSink(writer), limits, progress);
+        } finally {
+          zip.release();
+        }
+        continue;
+      }
+      const spooled: { name: string; file: string }[] = [];
+      const spoolSink: EntrySink = {
+        open(name) {
+          const file = writer.spoolPath();
+          const stream = fs.createWriteStream(file, { mode: 0o600 });
+          spooled.push({ name, file });
+          return { stream, done: new Promise((resolve, reject) => stream.once('close', resolve).once('error', reject)) };
+        },
+      };
+      results[i] = await exportOne(s, t, spoolSink, limits, progress);
+      appends.push(
+        (async () => {
+          await zip.acquire();
+          try {
+            for (const part of spooled) {
+              await writer.addEntry(part.name, fs.createReadStream(part.file));
+              fs.rmSync(part.file, { force: true });
+            }
+          } finally {
+            zip.release();
+          }
+        })(),
+      );
+    }
+  };
+  await Promise.all(
+    readers.map((s) =>
+      worker(s).catch((e: unknown) => {
+        failed ??= e;
+      }),
+    ),
+  );
+  const settled = await Promise.allSettled(appends);
+  if (failed !== null) throw failed;
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  return results;
+}
+
+/** One holder at a time; waiters are served in order. */
+class Mutex {
+  private held = false;
+  private readonly waiters: (() => void)[] = [];
+
+  tryAcquire(): boolean {
+    if (this.held) return false;
+    this.held = true;
+    return true;
+  }
+
+  acquire(): Promise<void> {
+    if (this.tryAcquire()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.held = false;
+  }
+}

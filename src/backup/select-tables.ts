@@ -1,0 +1,49 @@
+import { isSystemSchema, PLATFORM_SCHEMAS } from '../catalog/filter.js';
+import type { TableDef } from '../catalog/model.js';
+import { matchesPattern, type TablePattern } from '../patterns.js';
+
+/**
+ * Which tables a backup captures. By default every user table outside platform-managed schemas (Supabase's
+ * `auth`, `storage`…); `--schema` and `--table` narrow the set (and reach into platform schemas when they name
+ * them); `--exclude` always wins.
+ *
+ * Partitioned tables are captured once, through the root partitioned table (its rows are all partitions' rows);
+ * partitions are never captured as tables of their own. A pattern that names a partition selects its root.
+ */
+export interface BackupSelection {
+  readonly schemas: readonly string[];
+  readonly tables: readonly TablePattern[];
+  readonly exclude: readonly TablePattern[];
+}
+
+export function selectTables(all: readonly TableDef[], sel: BackupSelection): TableDef[] {
+  const byName = new Map(all.map((t) => [`${t.schema}.${t.name}`, t]));
+  const rootOf = (t: TableDef): TableDef => {
+    let cur = t;
+    for (let i = 0; i < 100 && cur.kind === 'partition' && cur.partitionOf; i++) {
+      const parent = byName.get(cur.partitionOf);
+      if (!parent) break;
+      cur = parent;
+    }
+    return cur;
+  };
+  const explicit = sel.schemas.length > 0 || sel.tables.length > 0;
+  const platform = new Set(PLATFORM_SCHEMAS);
+  const chosen = new Map<string, TableDef>();
+  for (const t of all) {
+    if (isSystemSchema(t.schema)) continue;
+    const included = explicit
+      ? sel.schemas.includes(t.schema) || sel.tables.some((p) => matchesPattern(p, t.schema, t.name))
+      : !platform.has(t.schema);
+    if (!included || sel.exclude.some((p) => matchesPattern(p, t.schema, t.name))) continue;
+    const root = rootOf(t);
+    if (root.kind === 'partition') continue; // a partition whose parent we cannot see: nothing consistent to read
+    if (sel.exclude.some((p) => matchesPattern(p, root.schema, root.name))) continue;
+    chosen.set(`${root.schema}.${root.name}`, root);
+  }
+  return [...chosen.values()].sort((a, b) => (a.schema === b.schema ? cmp(a.name, b.name) : cmp(a.schema, b.schema)));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,55 @@
+import { OUTPUT_SETTINGS } from '../archive/format.js';
+import { close, connect, quoteLiteral, type Session } from '../db/client.js';
+import type { ConnectionTarget } from '../db/connection.js';
+import type { Logger } from '../log.js';
+
+/**
+ * The sessions a backup reads with, all in one snapshot: the leader opens a REPEATABLE READ READ ONLY
+ * transaction and exports its snapshot; each extra worker (--jobs) opens the same kind of transaction and adopts
+ * it with SET TRANSACTION SNAPSHOT, so every table is read as of the same instant. Output settings are fixed on
+ * every session (format.ts OUTPUT_SETTINGS), because they decide how values print.
+ */
+export interface SnapshotSessions {
+  readonly leader: Session;
+  /** leader first, then the extra workers */
+  readonly readers: readonly Session[];
+  readonly snapshotId: string;
+  close(): Promise<void>;
+}
+
+async function prepare(s: Session): Promise<void> {
+  for (const [name, value] of Object.entries(OUTPUT_SETTINGS)) {
+    await s.query(`SELECT set_config(${quoteLiteral(name)}, ${quoteLiteral(value)}, false)`);
+  }
+}
+
+export async function openSnapshot(target: ConnectionTarget, jobs: number, logger: Logger): Promise<SnapshotSessions> {
+  const opened: Session[] = [];
+  const closeAll = async () => {
+    await Promise.all(
+      opened.map(async (s) => {
+        await s.query('ROLLBACK').catch(() => {});
+        await close(s);
+      }),
+    );
+  };
+  try {
+    const leader = await connect(target, { logger, applicationName: 'pgsnap backup' });
+    opened.push(leader);
+    await prepare(leader);
+    await leader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const r = await leader.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+    const snapshotId = r.rows[0]?.id ?? '';
+    for (let i = 1; i < jobs; i++) {
+      const w = await connect(target, { logger, applicationName: `pgsnap backup worker ${i}` });
+      opened.push(w);
+      await prepare(w);
+      await w.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await w.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotId)}`);
+    }
+    return { leader, readers: [...opened], snapshotId, close: closeAll };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
