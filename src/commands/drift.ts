@@ -1,6 +1,15 @@
 import { type Command, Option } from 'commander';
-import type { Action } from './context.js';
-import { collect, notImplemented } from './options.js';
+import pkg from '../../package.json' with { type: 'json' };
+import { checkDrift } from '../drift/check.js';
+import { pullDrift } from '../drift/pull.js';
+import { parseShadowSpec } from '../drift/shadow.js';
+import type { CatalogModel } from '../catalog/model.js';
+import { EXIT, PgsnapError } from '../errors.js';
+import type { Finding } from '../report/finding.js';
+import { type ReportFormat, renderFindings } from '../report/index.js';
+import { summaryLine } from '../report/text.js';
+import type { Action, CommandContext } from './context.js';
+import { collect } from './options.js';
 
 export interface DriftCheckFlags {
   schemas?: string;
@@ -14,8 +23,82 @@ export interface DriftPullFlags {
   schemas?: string;
 }
 
-export const driftCheck: Action<DriftCheckFlags> = async () => notImplemented('drift check');
-export const driftPull: Action<DriftPullFlags> = async () => notImplemented('drift pull');
+/** --format wins, then --json, then the config file, then text. */
+function formatFor(flags: DriftCheckFlags, ctx: CommandContext): ReportFormat {
+  if (flags.format) return flags.format;
+  if (ctx.json) return 'json';
+  return (ctx.config.drift?.format as ReportFormat | undefined) ?? 'text';
+}
+
+/** Drift of any severity fails the gate; notes alone do not. */
+export function exitCodeFor(findings: readonly Finding[]): number {
+  return findings.some((f) => f.severity !== 'note') ? EXIT.FINDINGS : EXIT.OK;
+}
+
+export const driftCheck: Action<DriftCheckFlags> = async (flags, ctx) => {
+  const format = formatFor(flags, ctx);
+  const profile = flags.profile ?? ctx.config.drift?.profile;
+  const result = await checkDrift({
+    live: ctx.target(),
+    schemaDir: flags.schemas ?? ctx.config.schemas ?? 'schemas',
+    cwd: ctx.cwd,
+    shadow: parseShadowSpec(flags.shadow ?? ctx.config.drift?.shadow),
+    ignore: ctx.config.drift?.ignore ?? {},
+    ...(profile ? { profile } : {}),
+    logger: ctx.logger,
+  });
+  const findings = [...result.findings];
+  const code = flags.code ?? ctx.config.code;
+  if (code && code.length > 0) findings.push(...(await codeFindings(code, result.schemaDir, result.actual, ctx)));
+
+  const cleanMessage = `no drift: the live database matches ${result.schemaFiles.length} schema file(s) in ${result.schemaDir}`;
+  const stdout = ctx.stdout as NodeJS.WritableStream & { isTTY?: boolean };
+  stdout.write(
+    renderFindings(format, findings, {
+      toolVersion: pkg.version,
+      color: Boolean(stdout.isTTY),
+      fallbackFile: result.schemaDir,
+      cleanMessage,
+      summary: {
+        schemaDir: result.schemaDir,
+        schemaFiles: result.schemaFiles.length,
+        shadow: result.shadow,
+        ignored: result.ignored,
+        inSync: findings.length === 0,
+        durationMs: result.timings.totalMs,
+      },
+    }),
+  );
+  if (format !== 'text') ctx.logger.info(findings.length === 0 ? cleanMessage : summaryLine(findings));
+  if (result.ignored > 0) ctx.logger.info(`${result.ignored} difference(s) left out by ignore rules or --profile`);
+  return exitCodeFor(findings);
+};
+
+async function codeFindings(_paths: readonly string[], _schemaDir: string, _live: CatalogModel, _ctx: CommandContext): Promise<Finding[]> {
+  throw new PgsnapError('not_implemented', '--code is not wired up yet');
+}
+
+export const driftPull: Action<DriftPullFlags> = async (flags, ctx) => {
+  const result = await pullDrift({
+    live: ctx.target(),
+    schemaDir: flags.schemas ?? ctx.config.schemas ?? 'schemas',
+    cwd: ctx.cwd,
+    shadow: parseShadowSpec(ctx.config.drift?.shadow),
+    ignore: ctx.config.drift?.ignore ?? {},
+    ...(ctx.config.drift?.profile ? { profile: ctx.config.drift.profile } : {}),
+    logger: ctx.logger,
+  });
+  if (ctx.json) {
+    ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else if (result.file) {
+    ctx.logger.info(`wrote ${result.objects.length} live-only object(s) to ${result.file}:`);
+    for (const o of result.objects) ctx.logger.info(`  ${o}`);
+    if (result.skipped.length > 0) ctx.logger.info(`${result.skipped.length} other difference(s) need a decision by hand (run pgsnap drift check)`);
+  } else {
+    ctx.logger.info('nothing to pull: the live database has no objects the schema files lack');
+  }
+  return EXIT.OK;
+};
 
 export function register(program: Command, wrap: <O>(a: Action<O>) => (...args: unknown[]) => Promise<void>): void {
   const drift = program.command('drift').description('compare the live schema with the committed schema files');
@@ -30,9 +113,12 @@ export function register(program: Command, wrap: <O>(a: Action<O>) => (...args: 
     .addHelpText(
       'after',
       `
+Exit codes: 0 in sync, 1 drift found, 2 trouble (bad schema file, unreachable database…).
+
 Examples:
   pgsnap drift check
   pgsnap drift check --code src --format github      # in a GitHub Actions job
+  pgsnap drift check --profile supabase               # ignore what Supabase manages in auth, storage, …
   pgsnap drift check --shadow postgres://ci@localhost/postgres --format sarif > drift.sarif`,
     )
     .action(wrap(driftCheck));

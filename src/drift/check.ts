@@ -1,0 +1,167 @@
+import path from 'node:path';
+import { diff } from '../catalog/diff.js';
+import { introspect } from '../catalog/introspect.js';
+import type { CatalogModel } from '../catalog/model.js';
+import { type ConnectionTarget, type Session, close, connect, quoteIdent } from '../db/index.js';
+import { type Logger, silentLogger } from '../log.js';
+import type { Finding } from '../report/finding.js';
+import { applyStatements } from './apply.js';
+import { buildDefinitionIndex } from './definition-index.js';
+import { type DriftDifference, tableIndex } from './difference.js';
+import { differencesToFindings } from './findings.js';
+import { type IgnoreRules, type PlatformProfile, applyIgnoreRules } from './ignore.js';
+import { loadProfile } from './profile.js';
+import { listSchemaFiles, readSchemaStatements, type SchemaStatement } from './schema-files.js';
+import { type ShadowSpec, openShadow } from './shadow.js';
+
+export interface DriftCheckOptions {
+  /** the live database */
+  readonly live: ConnectionTarget;
+  /** directory of `*.sql` schema files (relative to cwd or absolute) */
+  readonly schemaDir: string;
+  readonly cwd: string;
+  readonly shadow: ShadowSpec;
+  readonly ignore?: IgnoreRules;
+  /** platform profile name (`supabase`) */
+  readonly profile?: string;
+  readonly logger?: Logger;
+}
+
+export interface DriftTimings {
+  readonly parseMs: number;
+  readonly shadowStartMs: number;
+  readonly applyMs: number;
+  readonly introspectLiveMs: number;
+  readonly introspectShadowMs: number;
+  readonly totalMs: number;
+}
+
+export interface DriftCheckResult {
+  readonly findings: readonly Finding[];
+  /** the differences that became findings (after ignore rules) */
+  readonly differences: readonly DriftDifference[];
+  /** how many differences the ignore rules and the profile left out */
+  readonly ignored: number;
+  readonly schemaFiles: readonly string[];
+  /** the schema directory as shown in output (relative to cwd) */
+  readonly schemaDir: string;
+  readonly shadow: string;
+  readonly desired: CatalogModel;
+  readonly actual: CatalogModel;
+  readonly timings: DriftTimings;
+}
+
+const since = (t: number) => Math.round(performance.now() - t);
+
+/**
+ * The drift check: apply the schema files to a shadow database, read it and the live database with the same
+ * catalog queries, diff, drop what the ignore rules and profile say, and turn the rest into findings with the
+ * schema file and line of each object. Never changes the live database.
+ */
+export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheckResult> {
+  const logger = options.logger ?? silentLogger;
+  const t0 = performance.now();
+  const dir = path.resolve(options.cwd, options.schemaDir);
+  const files = listSchemaFiles(dir);
+  // Parse everything before starting a server: a syntax error should cost nothing.
+  const statements = await readSchemaStatements(files, options.cwd);
+  const parseMs = since(t0);
+  if (files.length === 0) logger.warn(`no *.sql files in ${dir}: every live object will be reported`);
+
+  const live = await connect(options.live, { logger, applicationName: 'pgsnap drift' });
+  try {
+    const major = await live.serverMajor();
+    const filter = options.ignore?.schemas?.length ? { exclude: options.ignore.schemas } : {};
+    const shadowRead = loadDesired(options.shadow, major, statements, live, filter, logger);
+    const tLive = performance.now();
+    const actual = await introspect(live, filter);
+    const introspectLiveMs = since(tLive);
+    const profile: PlatformProfile | undefined = options.profile ? await loadProfile(live, options.profile) : undefined;
+    const desiredRead = await shadowRead;
+    const { desired } = desiredRead;
+
+    const all = diff(desired, actual) as readonly DriftDifference[];
+    const { kept, ignored } = applyIgnoreRules(all, { rules: options.ignore ?? {}, ...(profile ? { profile } : {}), desired, actual });
+    const findings = differencesToFindings(kept, {
+      definitions: buildDefinitionIndex(statements),
+      tables: tableIndex(desired, actual),
+    });
+    const timings: DriftTimings = {
+      parseMs,
+      shadowStartMs: desiredRead.startMs,
+      applyMs: desiredRead.applyMs,
+      introspectLiveMs,
+      introspectShadowMs: desiredRead.introspectMs,
+      totalMs: since(t0),
+    };
+    logger.debug(`drift timings (ms): ${JSON.stringify(timings)}`);
+    return {
+      findings,
+      differences: kept,
+      ignored: ignored.length,
+      schemaFiles: statements.length > 0 ? [...new Set(statements.map((s) => s.file))] : [],
+      schemaDir: path.relative(options.cwd, dir).split(path.sep).join('/') || '.',
+      shadow: desiredRead.description,
+      desired,
+      actual,
+      timings,
+    };
+  } finally {
+    await close(live);
+  }
+}
+
+interface DesiredRead {
+  readonly desired: CatalogModel;
+  readonly description: string;
+  readonly startMs: number;
+  readonly applyMs: number;
+  readonly introspectMs: number;
+}
+
+async function loadDesired(
+  spec: ShadowSpec,
+  major: number,
+  statements: readonly SchemaStatement[],
+  live: Session,
+  filter: { exclude?: readonly string[] },
+  logger: Logger,
+): Promise<DesiredRead> {
+  const t0 = performance.now();
+  const roles = spec.kind === 'url' ? [] : await liveRoles(live);
+  const shadow = await openShadow(spec, { major, logger });
+  const startMs = since(t0);
+  try {
+    const s = await connect(shadow.target, { logger, applicationName: 'pgsnap drift shadow' });
+    try {
+      if (shadow.privateServer) await mirrorRoles(s, roles);
+      const tApply = performance.now();
+      await applyStatements(s, statements);
+      const applyMs = since(tApply);
+      const tRead = performance.now();
+      const desired = await introspect(s, filter);
+      return { desired, description: shadow.description, startMs, applyMs, introspectMs: since(tRead) };
+    } finally {
+      await close(s);
+    }
+  } finally {
+    await shadow.dispose();
+  }
+}
+
+async function liveRoles(s: Session): Promise<string[]> {
+  const r = await s.query<{ rolname: string }>(`SELECT rolname FROM pg_catalog.pg_roles WHERE rolname !~ '^pg_' ORDER BY 1`);
+  return r.rows.map((x) => x.rolname);
+}
+
+/**
+ * Roles are cluster-wide, so a fresh shadow server has none of the live server's: the schema files' GRANT … TO
+ * app_reader and CREATE POLICY … TO authenticated would fail there. Create them (NOLOGIN, no privileges) first.
+ */
+async function mirrorRoles(s: Session, roles: readonly string[]): Promise<void> {
+  if (roles.length === 0) return;
+  const existing = new Set((await s.query<{ rolname: string }>(`SELECT rolname FROM pg_catalog.pg_roles`)).rows.map((r) => r.rolname));
+  const missing = roles.filter((r) => !existing.has(r));
+  if (missing.length === 0) return;
+  await s.query(missing.map((r) => `CREATE ROLE ${quoteIdent(r)} NOLOGIN;`).join('\n'));
+}

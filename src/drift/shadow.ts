@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { type ConnectionTarget, quoteIdent, resolveTarget, withSession } from '../db/index.js';
+import { EMBEDDED_MAJORS, startEmbedded } from '../db/embedded.js';
+import { PgsnapError, usageError } from '../errors.js';
+import { onInterrupt } from '../lifecycle.js';
+import { type Logger, silentLogger } from '../log.js';
+
+/**
+ * The shadow database: a scratch database the schema files are applied to, so that "what the files say" can be
+ * read with the same catalog queries as the live database. Three places to get one:
+ *   - embedded (default): a private embedded PostgreSQL of the live server's major version;
+ *   - docker: a postgres:<major> container via testcontainers;
+ *   - a server URL: a temporary database created there and dropped afterwards (also on failure or Ctrl-C).
+ */
+export type ShadowSpec = { readonly kind: 'embedded' } | { readonly kind: 'docker' } | { readonly kind: 'url'; readonly url: string };
+
+export interface Shadow {
+  readonly target: ConnectionTarget;
+  /** for messages, without a password */
+  readonly description: string;
+  /** true when the whole server is ours (embedded, docker): roles may be created there */
+  readonly privateServer: boolean;
+  dispose(): Promise<void>;
+}
+
+export function parseShadowSpec(value: string | undefined): ShadowSpec {
+  const v = (value ?? 'embedded').trim();
+  if (v === 'embedded') return { kind: 'embedded' };
+  if (v === 'docker') return { kind: 'docker' };
+  if (/^postgres(ql)?:\/\//i.test(v)) return { kind: 'url', url: v };
+  throw usageError(`--shadow must be embedded, docker or a postgres:// URL, not ${JSON.stringify(v)}`);
+}
+
+/** The embedded major closest to the live server's (embedded binaries exist for 14–18). */
+export function embeddedMajorFor(liveMajor: number): number {
+  const majors = [...EMBEDDED_MAJORS] as number[];
+  if (majors.includes(liveMajor)) return liveMajor;
+  return liveMajor < (majors[0] as number) ? (majors[0] as number) : (majors[majors.length - 1] as number);
+}
+
+export interface OpenShadowOptions {
+  readonly major: number;
+  readonly logger?: Logger;
+}
+
+export async function openShadow(spec: ShadowSpec, options: OpenShadowOptions): Promise<Shadow> {
+  const logger = options.logger ?? silentLogger;
+  switch (spec.kind) {
+    case 'embedded':
+      return embeddedShadow(options.major, logger);
+    case 'docker':
+      return dockerShadow(options.major, logger);
+    case 'url':
+      return temporaryDatabase(spec.url, logger);
+  }
+}
+
+async function embeddedShadow(liveMajor: number, logger: Logger): Promise<Shadow> {
+  const major = embeddedMajorFor(liveMajor);
+  if (major !== liveMajor) {
+    logger.warn(`no embedded PostgreSQL ${liveMajor}; the shadow database runs ${major} (use --shadow docker or a URL for an exact match)`);
+  }
+  const server = await startEmbedded({ major });
+  const undo = onInterrupt(() => server.stop());
+  try {
+    const url = await server.createDatabase('pgsnap_shadow');
+    return {
+      target: resolveTarget(url, {}),
+      description: `embedded PostgreSQL ${major}`,
+      privateServer: true,
+      async dispose() {
+        undo();
+        await server.stop();
+      },
+    };
+  } catch (e) {
+    undo();
+    await server.stop();
+    throw e;
+  }
+}
+
+async function dockerShadow(major: number, logger: Logger): Promise<Shadow> {
+  let container: { getHost(): string; getMappedPort(p: number): number; stop(): Promise<unknown> };
+  try {
+    const { GenericContainer, Wait, getContainerRuntimeClient } = await import('testcontainers');
+    // Ask for the runtime first: without an engine this fails fast with a clear reason.
+    await getContainerRuntimeClient();
+    logger.info(`starting postgres:${major} in Docker for the shadow database`);
+    container = await new GenericContainer(`postgres:${major}`)
+      .withEnvironment({ POSTGRES_PASSWORD: 'pgsnap-shadow' })
+      .withExposedPorts(5432)
+      .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
+      .start();
+  } catch (e) {
+    throw new PgsnapError('connection', `--shadow docker: no Docker engine answered (${String((e as Error).message).split('\n')[0]})`, {
+      hint: 'start Docker (or set DOCKER_HOST), or use the default embedded shadow, or pass --shadow postgres://…',
+      cause: e,
+    });
+  }
+  const undo = onInterrupt(async () => {
+    await container.stop();
+  });
+  const url = `postgres://postgres:pgsnap-shadow@${container.getHost()}:${container.getMappedPort(5432)}/postgres`;
+  return {
+    target: resolveTarget(url, {}),
+    description: `Docker postgres:${major}`,
+    privateServer: true,
+    async dispose() {
+      undo();
+      await container.stop();
+    },
+  };
+}
+
+async function temporaryDatabase(serverUrl: string, logger: Logger): Promise<Shadow> {
+  const admin = resolveTarget(serverUrl, {});
+  const name = `pgsnap_shadow_${randomBytes(5).toString('hex')}`;
+  await withSession(admin, (s) => s.query(`CREATE DATABASE ${quoteIdent(name)}`), { logger });
+  const u = new URL(admin.url as string);
+  u.pathname = `/${name}`;
+  let dropped = false;
+  const drop = async () => {
+    if (dropped) return;
+    dropped = true;
+    // WITH (FORCE) (PostgreSQL 13+) ends sessions still connected, e.g. after an interrupted apply.
+    await withSession(admin, (s) => s.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`), { logger });
+  };
+  const undo = onInterrupt(drop);
+  return {
+    target: resolveTarget(u.toString(), {}),
+    description: `temporary database ${name}`,
+    privateServer: false,
+    async dispose() {
+      undo();
+      await drop();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { errorLine } from '../../src/drift/apply.js';
+import { buildDefinitionIndex, locate } from '../../src/drift/definition-index.js';
+import { splitStatements } from '../../src/drift/schema-files.js';
+import { codePointToIndex, lineAt } from '../../src/drift/text-position.js';
+
+const FILE = `-- header comment
+CREATE SCHEMA IF NOT EXISTS auth;
+
+CREATE TABLE auth.users (
+  id uuid PRIMARY KEY,
+  email text NOT NULL CONSTRAINT users_email_key UNIQUE
+);
+
+/* a block comment */
+CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.updated_at := now(); -- a semicolon; inside the body
+  RETURN NEW;
+END
+$$;
+
+CREATE TABLE projects (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text);
+ALTER TABLE projects ADD COLUMN status text, ADD CONSTRAINT projects_name_check CHECK (name <> '');
+CREATE INDEX idx_projects_name ON projects (name);
+CREATE TRIGGER projects_touch BEFORE UPDATE ON public.projects FOR EACH ROW EXECUTE FUNCTION public.touch();
+ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
+CREATE POLICY projects_all ON projects USING (true);
+CREATE TYPE public.status AS ENUM ('a', 'b');
+CREATE VIEW v AS SELECT 'é' AS x;
+`;
+
+describe('splitting schema files', () => {
+  it('splits on real statement boundaries and reports the line each statement starts on', async () => {
+    const st = await splitStatements(FILE, 'schemas/010.sql');
+    expect(st.map((s) => s.line)).toEqual([2, 4, 10, 17, 18, 19, 20, 21, 22, 23, 24]);
+    expect(st[2]?.sql).toMatch(/^CREATE FUNCTION public\.touch\(\)[\s\S]*END\n\$\$$/);
+    expect(st[1]?.sql.startsWith('CREATE TABLE auth.users')).toBe(true);
+    expect(st.every((s) => s.file === 'schemas/010.sql')).toBe(true);
+  });
+
+  it('turns a syntax error into file:line', async () => {
+    await expect(splitStatements('SELECT 1;\n\nCREATE TABEL x (a int);\n', 'schemas/020.sql')).rejects.toThrow(
+      /^schemas\/020\.sql:3: syntax error at or near "TABEL"/,
+    );
+  });
+
+  it('maps PostgreSQL error positions (characters) to file lines, also inside function bodies', async () => {
+    const [, table] = await splitStatements(FILE, 'f.sql');
+    const pos = table!.sql.indexOf('email') + 1;
+    expect(errorLine(table!, { position: String(pos) })).toBe(6);
+    expect(errorLine(table!, {})).toBe(4);
+    const [, , fn] = await splitStatements(FILE, 'f.sql');
+    const body = '\nBEGIN\n  NEW.updated_at := now(); -- a semicolon; inside the body\n  RETURN NEW;\nEND\n';
+    expect(errorLine(fn!, { internalQuery: body, internalPosition: String(body.indexOf('RETURN') + 1) })).toBe(13);
+  });
+
+  it('counts characters, not UTF-16 units, like PostgreSQL', () => {
+    const text = '😀\nx';
+    expect(lineAt(text, codePointToIndex(text, 3))).toBe(2);
+  });
+});
+
+describe('definition index', () => {
+  it('knows where tables, columns, constraints, indexes, triggers, policies, functions and types are defined', async () => {
+    const index = buildDefinitionIndex(await splitStatements(FILE, 'schemas/010.sql'));
+    const line = (o: string) => locate(index, o)?.line;
+    expect(line('auth.users')).toBe(4);
+    expect(line('auth.users.email')).toBe(4);
+    expect(line('auth.users.users_email_key')).toBe(4);
+    expect(line('public.projects')).toBe(17);
+    expect(line('public.projects.status')).toBe(18);
+    expect(line('public.projects.projects_name_check')).toBe(18);
+    expect(line('public.idx_projects_name')).toBe(19);
+    expect(line('public.projects.projects_touch')).toBe(20);
+    expect(line('public.projects.projects_all')).toBe(22);
+    expect(line('public.touch()')).toBe(10);
+    expect(line('public.status')).toBe(23);
+    expect(line('public.v')).toBe(24);
+    // Unknown sub-objects fall back to their table; unknown objects have no location.
+    expect(line('public.projects.no_such_column')).toBe(17);
+    expect(locate(index, 'public.nowhere')).toBeUndefined();
+  });
+});
