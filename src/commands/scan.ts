@@ -1,21 +1,67 @@
 import { type Command, Option } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { EXIT } from '../errors.js';
+import { jsonReport } from '../report/json.js';
+import { type ReportFormat, renderFindings } from '../report/index.js';
+import { summaryLine } from '../report/text.js';
+import { checkCode } from '../scan/check.js';
 import type { Action } from './context.js';
-import { notImplemented } from './options.js';
 
 export interface ScanFlags {
   schemas?: string;
   format?: 'text' | 'json' | 'github' | 'sarif';
 }
 
-export const scan: Action<ScanFlags> = async () => notImplemented('scan');
+/**
+ * `pgsnap scan PATH…`: the tables, functions and columns the code uses, judged against the schema files alone (no
+ * database). Exit 1 when something is used that no schema file defines.
+ */
+export const scan: Action<ScanFlags> = async (flags, ctx, args) => {
+  const format: ReportFormat = flags.format ?? (ctx.json ? 'json' : 'text');
+  const schemaDir = flags.schemas ?? ctx.config.schemas ?? 'schemas';
+  const paths = args.length > 0 ? args : (ctx.config.code ?? ['.']);
+  const started = Date.now();
+  const result = await checkCode({ paths, schemaDir, live: null, config: ctx.config, cwd: ctx.cwd });
+  const summary = {
+    files: result.files,
+    tables: result.tables.length,
+    functions: result.functions.length,
+    references: result.tables.reduce((n, t) => n + t.references.length, 0) + result.functions.reduce((n, f) => n + f.references.length, 0),
+    schemaDir,
+    durationMs: Date.now() - started,
+  };
+  if (format === 'json') {
+    const report = jsonReport(result.findings, summary);
+    ctx.stdout.write(`${JSON.stringify({ ...report, tables: result.tables, functions: result.functions }, null, 2)}\n`);
+  } else {
+    const stdout = ctx.stdout as NodeJS.WritableStream & { isTTY?: boolean };
+    const clean = `${result.files} files scanned: all ${result.tables.length} tables and ${result.functions.length} functions the code uses are defined in ${schemaDir}`;
+    stdout.write(
+      renderFindings(format, result.findings, { toolVersion: pkg.version, color: Boolean(stdout.isTTY), fallbackFile: schemaDir, cleanMessage: clean }),
+    );
+    if (format !== 'text') ctx.logger.info(result.findings.length === 0 ? clean : summaryLine(result.findings));
+  }
+  ctx.logger.info(`scanned ${result.files} files in ${summary.durationMs} ms: ${result.tables.length} tables, ${result.functions.length} functions, ${summary.references} references`);
+  return result.findings.some((f) => f.severity === 'error') ? EXIT.FINDINGS : EXIT.OK;
+};
 
 export function register(program: Command, wrap: <O>(a: Action<O>) => (...args: unknown[]) => Promise<void>): void {
   program
     .command('scan')
     .description('list the tables application code uses and check them against the schema files (no database)')
-    .argument('[paths...]', 'files or directories to scan (default: .)')
+    .argument('[paths...]', 'files or directories to scan (default: the "code" setting, else .)')
     .option('--schemas <dir>', 'directory of schema files (default: schemas)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github', 'sarif']))
-    .addHelpText('after', '\nExamples:\n  pgsnap scan src\n  pgsnap scan src supabase/functions --json')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 every table, function and column the code uses is defined in the schema files; 1 something is not;
+2 trouble (a path that does not exist, a schema file that does not parse).
+
+Examples:
+  pgsnap scan src
+  pgsnap scan src supabase/functions --json
+  pgsnap scan src --format github          # annotations in a GitHub Actions job`,
+    )
     .action(wrap(scan));
 }
