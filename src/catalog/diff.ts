@@ -32,7 +32,7 @@ import {
   renderTrigger,
   renderView,
 } from './render-object.js';
-import { renderTable } from './render.js';
+import { partitionParentGuess, renderTable } from './render.js';
 
 /**
  * Every kind of difference `diff` reports. A dotted kind is one aspect of its parent (`column.type` is a column
@@ -163,7 +163,7 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
       d.partitionOf === a.partitionOf &&
       d.partitionBound === a.partitionBound &&
       d.partitionKey === a.partitionKey,
-    changedText: (t) => renderCreateTable(t, null),
+    changedText: (t) => renderCreateTable(t, partitionParentGuess(t)),
     inBoth: (d, a) => tableParts(out, d, a),
   });
   cmp(desired.views, actual.views, {

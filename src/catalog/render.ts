@@ -177,7 +177,7 @@ function context(model: CatalogModel): Context {
 }
 
 /** Without a model, split "schema.name" at the first dot (right unless the schema name holds a dot). */
-function partitionParentGuess(t: TableDef): string | null {
+export function partitionParentGuess(t: TableDef): string | null {
   if (t.partitionOf === null) return null;
   const dot = t.partitionOf.indexOf('.');
   return qualify(t.partitionOf.slice(0, dot), t.partitionOf.slice(dot + 1));
