@@ -25,7 +25,7 @@ export function collapseWhitespace(sql: string): string {
     }
     if (ch === "'" || ch === '"') {
       // E'…' strings treat backslash as an escape; standard strings and identifiers only double the quote.
-      const escapes = ch === "'" && /[eE]$/.test(out) && !/[A-Za-z0-9_$][eE]$/.test(out);
+      const escapes = ch === "'" && !pendingSpace && /[eE]$/.test(out) && !/[A-Za-z0-9_$][eE]$/.test(out);
       let j = i + 1;
       while (j < sql.length) {
         if (escapes && sql[j] === '\\') j += 2;
@@ -40,7 +40,7 @@ export function collapseWhitespace(sql: string): string {
     if (ch === '$') {
       const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
       // `$1` parameters are not quotes; a tag only starts a string when not part of an identifier.
-      if (tag && !/[A-Za-z0-9_]$/.test(out)) {
+      if (tag && (pendingSpace || !/[A-Za-z0-9_]$/.test(out))) {
         const end = sql.indexOf(tag[0], i + tag[0].length);
         const stop = end === -1 ? sql.length : end + tag[0].length;
         emit(sql.slice(i, stop));

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { qualifiedName } from '../../src/catalog/model.js';
+import { collapseWhitespace } from '../../src/catalog/normalize.js';
+import { foreignKeyOrder, storedColumns, tableKey } from '../../src/catalog/tables.js';
+import { column, constraint, fk, table } from '../fixtures/catalog/builders.js';
+
+const unique = (name: string, columns: string[], over = {}) =>
+  constraint(name, 'unique', { definition: `UNIQUE (${columns.join(', ')})`, columns, ...over });
+const uniqueIndex = (name: string, columns: string[] | undefined, predicate: string | null = null) => ({
+  name,
+  definition: `CREATE UNIQUE INDEX ${name} ON public.t (…)`,
+  unique: true,
+  method: 'btree',
+  predicate,
+  constraint: false,
+  ...(columns ? { columns } : {}),
+});
+
+describe('tableKey', () => {
+  const cols = [column('id', { notNull: true }), column('email', { notNull: true }), column('nick'), column('org', { notNull: true })];
+
+  it('prefers the primary key', () => {
+    const t = table('public.t', { columns: cols, constraints: [unique('t_email_key', ['email']), constraint('t_pkey', 'primary', { columns: ['id'] })] });
+    expect(tableKey(t)).toEqual({ kind: 'primary', name: 't_pkey', columns: ['id'] });
+  });
+
+  it('falls back to a unique constraint over NOT NULL columns, fewest columns first', () => {
+    const t = table('public.t', {
+      columns: cols,
+      constraints: [unique('a_wide', ['email', 'org']), unique('b_nullable', ['nick']), unique('c_email', ['email'])],
+    });
+    expect(tableKey(t)).toEqual({ kind: 'unique', name: 'c_email', columns: ['email'] });
+  });
+
+  it('skips deferrable constraints, which ON CONFLICT cannot use', () => {
+    const t = table('public.t', { columns: cols, constraints: [unique('t_email_key', ['email'], { deferrable: true })] });
+    expect(tableKey(t)).toBeNull();
+  });
+
+  it('uses a plain unique index over NOT NULL columns, but not a partial or expression one', () => {
+    expect(tableKey(table('public.t', { columns: cols, indexes: [uniqueIndex('t_org', ['org'])] }))).toEqual({
+      kind: 'unique',
+      name: 't_org',
+      columns: ['org'],
+    });
+    expect(tableKey(table('public.t', { columns: cols, indexes: [uniqueIndex('t_org', ['org'], '(org > 0)')] }))).toBeNull();
+    expect(tableKey(table('public.t', { columns: cols, indexes: [uniqueIndex('t_lower', undefined)] }))).toBeNull();
+    expect(tableKey(table('public.t', { columns: cols, indexes: [uniqueIndex('t_nick', ['nick'])] }))).toBeNull();
+  });
+});
+
+describe('storedColumns', () => {
+  it('drops generated columns and keeps table order', () => {
+    const t = table('public.t', {
+      columns: [column('b', { position: 2 }), column('a', { position: 1 }), column('g', { position: 3, generated: 'a || b' })],
+    });
+    expect(storedColumns(t).map((c) => c.name)).toEqual(['a', 'b']);
+  });
+});
+
+describe('foreignKeyOrder', () => {
+  const names = (r: ReturnType<typeof foreignKeyOrder>) => r.order.map(qualifiedName);
+
+  it('puts referenced tables first', () => {
+    const r = foreignKeyOrder([
+      table('public.sessions', { constraints: [fk('s_p', ['project_id'], 'public.projects')] }),
+      table('public.projects', { constraints: [fk('p_u', ['owner_id'], 'auth.users')] }),
+      table('auth.users'),
+    ]);
+    expect(names(r)).toEqual(['auth.users', 'public.projects', 'public.sessions']);
+    expect(r.cycleEdges).toEqual([]);
+  });
+
+  it('reports self-references and breaks a cycle at one deterministic edge', () => {
+    const r = foreignKeyOrder([
+      table('public.a', { constraints: [fk('a_b', ['b_id'], 'public.b')] }),
+      table('public.b', { constraints: [fk('b_a', ['a_id'], 'public.a')] }),
+      table('public.s', { constraints: [fk('s_retry', ['retry_of'], 'public.s')] }),
+      table('public.c', { constraints: [fk('c_a', ['a_id'], 'public.a')] }),
+    ]);
+    expect(names(r)).toEqual(['public.s', 'public.a', 'public.b', 'public.c']);
+    expect(r.cycleEdges).toEqual([
+      { from: 'public.s', to: 'public.s', constraint: 's_retry' },
+      { from: 'public.a', to: 'public.b', constraint: 'a_b' },
+    ]);
+  });
+
+  it('ignores references to tables outside the set', () => {
+    const r = foreignKeyOrder([table('public.x', { constraints: [fk('x_y', ['y_id'], 'public.elsewhere')] })]);
+    expect(names(r)).toEqual(['public.x']);
+    expect(r.cycleEdges).toEqual([]);
+  });
+});
+
+describe('collapseWhitespace', () => {
+  it('collapses whitespace outside quotes and keeps it inside', () => {
+    expect(collapseWhitespace("  SELECT  a,\n  'x   y' ,\"A  B\"  FROM t  ")).toBe(`SELECT a,'x   y',"A  B" FROM t`);
+    expect(collapseWhitespace('SELECT $$ a   b $$,  $q$ c  $q$')).toBe('SELECT $$ a   b $$,$q$ c  $q$');
+    expect(collapseWhitespace("SELECT E'it\\'s   x'  ,  1")).toBe("SELECT E'it\\'s   x',1");
+    expect(collapseWhitespace('SELECT f( $1 )')).toBe('SELECT f($1)');
+  });
+
+  it('keeps the space between words', () => {
+    expect(collapseWhitespace('RETURN  n\n+ 1')).toBe('RETURN n + 1');
+    expect(collapseWhitespace('SELECT ab')).not.toBe(collapseWhitespace('SELECT a b'));
+  });
+});
