@@ -76,6 +76,12 @@ export function definedKeys(ast: Node): string[] {
         const n = constraintName(def);
         if (n) keys.push(`${table}.${n}`);
         if (str(cmd?.name)) keys.push(`${table}.${cmd?.name}`);
+        // Aspects set by ALTER TABLE get their own keys, so a finding points at the statement that set them.
+        if (cmd?.subtype === 'AT_EnableRowSecurity' || cmd?.subtype === 'AT_DisableRowSecurity') keys.push(`${table}#rls`);
+        if (cmd?.subtype === 'AT_ForceRowSecurity' || cmd?.subtype === 'AT_NoForceRowSecurity') keys.push(`${table}#rls.forced`);
+        if (str(cmd?.name) && /^AT_(Enable|Disable)(Always|Replica)?Trig$/.test(String(cmd?.subtype))) {
+          keys.push(`${table}.${cmd?.name}#trigger.enabled`);
+        }
       }
       return keys;
     }
@@ -131,9 +137,12 @@ export function buildDefinitionIndex(statements: readonly SchemaStatement[]): De
 
 /**
  * The location of an object, or of the nearest thing that contains it: `public.t.c` falls back to `public.t`.
- * Function signatures are ignored (`public.f(integer)` → `public.f`).
+ * Function signatures are ignored (`public.f(integer)` → `public.f`). With a kind, an aspect set by its own
+ * statement (`rls` → the ALTER TABLE … ENABLE ROW LEVEL SECURITY) is preferred.
  */
-export function locate(index: DefinitionIndex, object: string): SourceLocation | undefined {
+export function locate(index: DefinitionIndex, object: string, kind?: string): SourceLocation | undefined {
+  const aspect = kind ? index.get(`${object}#${kind}`) : undefined;
+  if (aspect) return aspect;
   const parts = object.replace(/\(.*\)$/, '').split('.');
   for (let n = parts.length; n >= 1; n--) {
     const hit = index.get(parts.slice(0, n).join('.'));

@@ -46,7 +46,7 @@ export function differenceToFinding(d: DriftDifference, ctx: FindingContext): Fi
   const table = tableOf(ctx.tables, d.object);
   // A live-only object has no definition of its own; a live-only column still has its table's.
   let location: SourceLocation | undefined;
-  if (d.change !== 'extra') location = locate(ctx.definitions, d.object);
+  if (d.change !== 'extra') location = locate(ctx.definitions, d.object, d.kind);
   else if (table && table !== d.object) location = locate(ctx.definitions, table);
   const diff = d.change === 'changed' && d.desired !== undefined && d.actual !== undefined ? unifiedDiff(d.desired, d.actual) : undefined;
   return {

@@ -82,3 +82,14 @@ describe('definition index', () => {
     expect(locate(index, 'public.nowhere')).toBeUndefined();
   });
 });
+
+describe('aspects set by ALTER TABLE', () => {
+  it('points rls and trigger state at the statement that set them', async () => {
+    const sql = 'CREATE TABLE t (a int);\nCREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nALTER TABLE t DISABLE TRIGGER tr;\n';
+    const index = buildDefinitionIndex(await splitStatements(sql, 'x.sql'));
+    expect(locate(index, 'public.t', 'rls')?.line).toBe(3);
+    expect(locate(index, 'public.t', 'rls.forced')?.line).toBe(1);
+    expect(locate(index, 'public.t.tr', 'trigger.enabled')?.line).toBe(4);
+    expect(locate(index, 'public.t.tr', 'trigger')?.line).toBe(2);
+  });
+});
