@@ -148,9 +148,13 @@ export async function restoreTable(
     touched = `pgsnap_touched_${index}`;
     await s.query(sql.createTouched(t, touched));
   }
-  const r = await s.query<{ inserted: string; updated: string }>(sql.mergeStage(t, stage, options.onConflict, deferred, touched));
-  const inserted = Number(r.rows[0]?.inserted ?? 0);
-  const updated = Number(r.rows[0]?.updated ?? 0);
+  let updated = 0;
+  if (options.onConflict === 'update' && t.conflict.kind === 'key' && sql.updatableColumns(t, deferred).length > 0) {
+    const u = await s.query<{ n: string }>(sql.updateFromStage(t, stage, deferred, touched));
+    updated = Number(u.rows[0]?.n ?? 0);
+  }
+  const r = await s.query<{ n: string }>(sql.insertFromStage(t, stage, deferred, touched));
+  const inserted = Number(r.rows[0]?.n ?? 0);
   if (touched) pending.push({ plan: t, stage, touched, deferred });
   else await s.query(`DROP TABLE ${quoteIdent(stage)}`);
   return { table: t.table, inArchive, inserted, skipped: inArchive - inserted - updated, updated };

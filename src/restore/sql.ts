@@ -24,22 +24,19 @@ export function createStage(t: TablePlan, stage: string): string {
 }
 
 /**
- * Move staged rows into the target. Returns one row `{ inserted, updated }`.
- * - key, nothing: ON CONFLICT DO NOTHING without a conflict target, so a row clashing with any unique
- *   constraint is left alone rather than failing the restore.
- * - key, update: ON CONFLICT (key) DO UPDATE only where the row text differs, so identical rows are not
- *   rewritten (no dead tuples, no trigger noise) and count as skipped.
+ * Insert the staged rows the target lacks. Returns one row `{ n }`, the rows inserted.
+ * - key: ON CONFLICT DO NOTHING without a conflict target, so a row clashing with any unique constraint is left
+ *   alone rather than failing the restore.
  * - multiset: insert the k-th copy of a row only when the target holds fewer than k copies of it.
- * `deferred` columns are inserted as NULL (set later by `setDeferred`); `touched` records the keys written.
+ * `deferred` columns are inserted as NULL (set later by `setDeferred`); `touched` records the keys inserted.
  */
-export function mergeStage(t: TablePlan, stage: string, onConflict: OnConflict, deferred: readonly string[], touched?: string): string {
+export function insertFromStage(t: TablePlan, stage: string, deferred: readonly string[], touched?: string): string {
   const s = quoteIdent(stage);
   const cols = t.columns;
   const values = cols.map((c) => (deferred.includes(c) ? 'NULL' : `s.${quoteIdent(c)}`)).join(', ');
   const overriding = t.overridingSystemValue ? ' OVERRIDING SYSTEM VALUE' : '';
   const into = `INSERT INTO ${target(t)} AS t (${list(cols)})${overriding}`;
   let insert: string;
-  let returning: string;
   if (t.conflict.kind === 'multiset') {
     insert = `${into}
 SELECT ${values} FROM (
@@ -48,27 +45,45 @@ SELECT ${values} FROM (
 ) s
 LEFT JOIN (SELECT ${rowText(cols, 't')} AS pgsnap_row, count(*) AS pgsnap_copies FROM ${target(t)} t GROUP BY 1) present USING (pgsnap_row)
 WHERE s.pgsnap_copy > coalesce(present.pgsnap_copies, 0)`;
-    returning = 'true AS inserted';
   } else {
-    const key = t.conflict.columns;
-    const rest = cols.filter((c) => !key.includes(c) && !deferred.includes(c));
-    const action =
-      onConflict === 'update' && rest.length > 0
-        ? `ON CONFLICT (${list(key)}) DO UPDATE SET ${rest.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}
-  WHERE ${rowText(rest, 't')} IS DISTINCT FROM ${rowText(rest, 'EXCLUDED')}`
-        : 'ON CONFLICT DO NOTHING';
     insert = `${into}
 SELECT ${values} FROM ${s} s
-${action}`;
-    // xmax is 0 on a freshly inserted row version and our transaction id on one ON CONFLICT updated.
-    returning = `(t.xmax = 0) AS inserted${touched ? `, ${list(key, 't.')}` : ''}`;
+ON CONFLICT DO NOTHING`;
   }
-  const record = touched && t.conflict.kind === 'key' ? `, keep AS (INSERT INTO ${quoteIdent(touched)} SELECT * FROM written)` : '';
+  const key = t.conflict.kind === 'key' ? t.conflict.columns : [];
+  return written(insert, touched && key.length > 0 ? `true AS inserted, ${list(key, 't.')}` : 'true', touched);
+}
+
+/** The columns `--on-conflict update` overwrites: all but the key and the deferred ones. */
+export function updatableColumns(t: TablePlan, deferred: readonly string[]): string[] {
+  const key = t.conflict.kind === 'key' ? t.conflict.columns : [];
+  return t.columns.filter((c) => !key.includes(c) && !deferred.includes(c));
+}
+
+/**
+ * `--on-conflict update`: overwrite rows whose key is staged, only where the row text differs, so identical
+ * rows are not rewritten (no dead tuples) and count as skipped. Runs before `insertFromStage`, whose
+ * ON CONFLICT DO NOTHING then passes over these rows. (One INSERT … ON CONFLICT DO UPDATE could do both, but it
+ * cannot tell inserted from updated rows on a partitioned table, where RETURNING xmax is refused.)
+ * Returns `{ n }`, the rows updated.
+ */
+export function updateFromStage(t: TablePlan, stage: string, deferred: readonly string[], touched?: string): string {
+  const key = t.conflict.kind === 'key' ? t.conflict.columns : [];
+  const rest = updatableColumns(t, deferred);
+  const update = `UPDATE ${target(t)} AS t SET ${rest.map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`).join(', ')}
+  FROM ${quoteIdent(stage)} s
+ WHERE ${key.map((c) => `t.${quoteIdent(c)} = s.${quoteIdent(c)}`).join(' AND ')}
+   AND ${rowText(rest, 't')} IS DISTINCT FROM ${rowText(rest, 's')}`;
+  return written(update, touched ? `false AS inserted, ${list(key, 't.')}` : 'true', touched);
+}
+
+function written(statement: string, returning: string, touched: string | undefined): string {
+  const record = touched ? `, keep AS (INSERT INTO ${quoteIdent(touched)} SELECT * FROM written)` : '';
   return `WITH written AS (
-${insert}
+${statement}
 RETURNING ${returning}
 )${record}
-SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM written`;
+SELECT count(*) AS n FROM written`;
 }
 
 /** The keys written in the first pass of a table with deferred columns, and whether each was inserted. */
