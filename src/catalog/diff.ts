@@ -233,7 +233,9 @@ function functionKey(f: FunctionDef): string {
 /** The definition without its body, so the body can be compared whitespace-insensitively on its own. */
 function functionHeader(f: FunctionDef): string {
   const at = f.body === '' ? -1 : f.definition.indexOf(f.body);
-  const header = at === -1 ? f.definition : f.definition.slice(0, at) + f.definition.slice(at + f.body.length);
+  // The whitespace around the body belongs to the body: `$function$ x $function$` and `$function$x$function$` match.
+  const header =
+    at === -1 ? f.definition : `${f.definition.slice(0, at).trimEnd()} ${f.definition.slice(at + f.body.length).trimStart()}`;
   return collapseWhitespace(header);
 }
 

@@ -86,6 +86,12 @@ describe('diff on inline models', () => {
     expect(brief(diff(lit('a  b'), lit('a b')))).toEqual(['changed function public.f(x integer)']);
   });
 
+  it('treats whitespace around the body as part of the body', () => {
+    // introspect trims the body's end, while pg_get_functiondef keeps it inside the dollar quotes
+    const stored = (raw: string) => fn(raw.trimEnd(), { definition: fn(raw).definition });
+    expect(diff(model({ functions: [stored('\nBEGIN RETURN x; END\n')] }), model({ functions: [stored(' BEGIN RETURN x; END ')] }))).toEqual([]);
+  });
+
   it('notices a changed function attribute outside the body', () => {
     const a = model({ functions: [fn('BEGIN RETURN x; END', { securityDefiner: true, definition: fn('BEGIN RETURN x; END').definition.replace('plpgsql', 'plpgsql\n SECURITY DEFINER') })] });
     const b = model({ functions: [fn('BEGIN RETURN x; END')] });
