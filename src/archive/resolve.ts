@@ -17,7 +17,8 @@ export function resolveArchive(spec: string, dir: string): string {
     return newest.path;
   }
   if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) {
-    if (Number.isNaN(new Date(`${trimmed}T00:00:00Z`).getTime())) {
+    const day = new Date(`${trimmed}T00:00:00Z`);
+    if (Number.isNaN(day.getTime()) || utcDay(day) !== trimmed) {
       throw new PgsnapError('usage', `${trimmed} is not a valid date`, { hint: 'use YYYY-MM-DD, e.g. 2025-07-11' });
     }
     const all = scanArchiveDir(dir);
