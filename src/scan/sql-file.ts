@@ -28,7 +28,13 @@ export function splitStatements(text: string): { text: string; start: number }[]
   return parts;
 }
 
-export function scanSqlFile(text: string): Hit[] {
+/** psql meta-commands (`\\echo`, `\\i file`, `\\set`) blanked out, offsets kept. */
+function withoutMetaCommands(text: string): string {
+  return text.replace(/^[ \t]*\\.*$/gm, (line) => ' '.repeat(line.length));
+}
+
+export function scanSqlFile(source: string): Hit[] {
+  const text = withoutMetaCommands(source);
   const whole = analyzeSql(text);
   const results = whole ? [{ analysis: whole, start: 0 }] : splitStatements(text).flatMap((s) => {
     const a = analyzeSql(s.text);

@@ -82,6 +82,7 @@ const SHAPE_KEYS = new Set([
   'whereClause', 'groupClause', 'sortClause', 'limitCount', 'limitOffset', 'havingClause', 'A_Star', 'JoinExpr',
   'ParamRef', 'FuncCall', 'valuesLists', 'withClause', 'returningClause', 'larg', 'usingClause', 'TypeCast',
 ]);
+const NESTING_KEYS = new Set(['SubLink', 'RangeSubselect', 'RangeFunction', 'JoinExpr', 'CommonTableExpr', 'larg', 'RangeTableFunc', 'RangeTableSample']);
 const PROSE_LIKE_STATEMENTS = new Set(['SelectStmt', 'DeleteStmt']);
 // The relation a DDL statement creates is a definition, not a use.
 const DEFINING = { CreateStmt: 'relation', ViewStmt: 'view', CreateSeqStmt: 'sequence', CompositeTypeStmt: 'typevar' } as const;
@@ -107,7 +108,7 @@ export function analyzeSql(sql: string): SqlAnalysis | undefined {
   const tree = parseSql(sql);
   if (!tree) return undefined;
   const toChar = byteToCharOffsets(sql);
-  const references: SqlReference[] = [];
+  const all: SqlReference[] = [];
   let shaped = false;
   const stmts = Array.isArray(tree.stmts) ? tree.stmts : [];
   for (const raw of stmts) {
@@ -125,6 +126,11 @@ export function analyzeSql(sql: string): SqlAnalysis | undefined {
     // function, or two different tables in different scopes
     const aliases = new Map<string, Relation | null>();
     const pending: PendingColumn[] = [];
+    const references: SqlReference[] = [];
+    const outputNames = new Set<string>();
+    const sources: Relation[] = [];
+    // anything in scope besides plain tables: then an unqualified column could belong to it
+    let nested = false;
     const bind = (alias: string, rel: Relation | null) => {
       const known = aliases.get(alias);
       if (known === undefined) aliases.set(alias, rel);
@@ -160,6 +166,8 @@ export function analyzeSql(sql: string): SqlAnalysis | undefined {
         return;
       }
       for (const [key, value] of Object.entries(node)) {
+        if (NESTING_KEYS.has(key)) nested = true;
+        if (key === 'ResTarget' && isObject(value) && typeof value.name === 'string') outputNames.add(value.name);
         if (SHAPE_KEYS.has(key) && value !== undefined && !(Array.isArray(value) && value.length === 0)) shaped = true;
         if (!isObject(value)) {
           walk(value);
@@ -200,28 +208,38 @@ export function analyzeSql(sql: string): SqlAnalysis | undefined {
         return;
       }
       references.push({ kind: 'table', ...schemaOf(rel), name: rel.name, offset: toChar(typeof rv.location === 'number' ? rv.location : 0) });
+      sources.push(rel);
       bind(alias ?? rel.name, rel);
       if (!alias && rel.schema) bind(`${rel.schema}.${rel.name}`, rel);
     };
 
     const columnRef = (ref: Json) => {
       const fields = Array.isArray(ref.fields) ? ref.fields : [];
-      if (fields.length < 2 || fields.length > 3) return;
+      if (fields.length > 3) return;
       const parts = fields.map(str);
       if (parts.some((p) => p === undefined)) return; // t.* and friends
       const names = parts as string[];
+      if (names.length >= 2) shaped = true; // `p.name`: prose has no qualified names
       pending.push({ qualifier: names.slice(0, -1), name: names[names.length - 1] as string, location: typeof ref.location === 'number' ? ref.location : 0 });
     };
 
     walk(stmt);
+    // With exactly one table and nothing else in scope (no join, subquery, CTE, function in FROM), an unqualified
+    // column is that table's — unless it names an output column (`ORDER BY n` after `count(*) AS n`).
+    const sole = sources.length === 1 && !nested ? sources[0] : undefined;
     for (const col of pending) {
       if (SYSTEM_COLUMNS.has(col.name)) continue;
+      if (col.qualifier.length === 0) {
+        if (sole && !outputNames.has(col.name) && !aliases.has(col.name)) references.push({ kind: 'column', ...schemaOf(sole), table: sole.name, name: col.name, offset: toChar(col.location) });
+        continue;
+      }
       const rel = aliases.get(col.qualifier.join('.'));
       if (!rel) continue;
       references.push({ kind: 'column', ...schemaOf(rel), table: rel.name, name: col.name, offset: toChar(col.location) });
     }
+    all.push(...references);
   }
-  return { references, shaped };
+  return { references: all, shaped };
 }
 
 function schemaOf(rel: Relation): { schema?: string } {

@@ -1,6 +1,6 @@
 import { type CallExpression, type StringLiteral, type TemplateLiteral, Visitor, parseSync } from 'oxc-parser';
 import { type CallContext, callHits, cteName } from './js-calls.js';
-import { calleeName, chainNames, methodName, unwrap } from './js-ast.js';
+import { type Expr, calleeName, chainNames, lastName, methodName, stringValue, unwrap } from './js-ast.js';
 import type { Hit } from './hit.js';
 import { SQL_METHODS, SQL_TAGS, analyzeTemplate, sqlHits, stringCandidate, templateLooksLikeSql } from './js-sql.js';
 import { analyzeSqlLenient, looksLikeSql } from './sql.js';
@@ -27,6 +27,9 @@ export function scanTypeScript(text: string, file: string, extraCalls: readonly 
   const calls: CallExpression[] = [];
   const candidates = new Map<number, Candidate>();
   const knexNames = new Set(DEFAULT_KNEX_NAMES);
+  // `import makeKnex from 'knex'` / `require('knex')`: calling it makes a knex instance
+  const knexFactories = new Set(['knex', 'Knex']);
+  const instanceCandidates: { name: string; init: CallExpression }[] = [];
   const cteNames = new Set<string>();
   const constInits = new Map<string, number>();
   const sqlIdentifiers = new Map<string, string>();
@@ -62,10 +65,22 @@ export function scanTypeScript(text: string, file: string, extraCalls: readonly 
       if (node.id.type !== 'Identifier') return;
       const init = unwrap(node.init);
       if (!init) return;
-      if (init.type === 'CallExpression' && ['knex', 'Knex'].includes(calleeName(init) ?? '')) knexNames.add(node.id.name);
+      if (init.type === 'CallExpression') instanceCandidates.push({ name: node.id.name, init });
       if ((init.type === 'Literal' && typeof init.value === 'string') || init.type === 'TemplateLiteral') constInits.set(node.id.name, init.start);
     },
+    ImportDeclaration(node) {
+      if (node.source.value !== 'knex') return;
+      for (const spec of node.specifiers) {
+        if (spec.type !== 'ImportSpecifier' || ['knex', 'Knex', 'default'].includes(lastName(spec.imported as Expr) ?? '')) knexFactories.add(spec.local.name);
+      }
+    },
   }).visit(program);
+
+  for (const { name, init } of instanceCandidates) {
+    const callee = unwrap(init.callee);
+    const isRequire = callee?.type === 'CallExpression' && calleeName(callee) === 'require' && stringValue(callee.arguments[0]) === 'knex';
+    if (isRequire || knexFactories.has(calleeName(init) ?? '')) knexNames.add(name);
+  }
 
   const hits: Hit[] = [];
   const ctx: CallContext = { knexNames, cteNames, extraCalls };
