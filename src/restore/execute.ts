@@ -130,6 +130,16 @@ export async function restoreTable(
 ): Promise<TableResult> {
   const deferred = access.mode === 'origin' ? t.deferredColumns : [];
   const inArchive = t.archived.rows;
+  if (t.columns.length === 0) {
+    // A table without columns holds only a number of rows: top it up to the archive's count.
+    const r = await s.query<{ n: string }>(
+      `WITH written AS (INSERT INTO ${sql.target(t)} SELECT FROM generate_series(1, $1::bigint - (SELECT count(*) FROM ${sql.target(t)})) RETURNING 1)
+       SELECT count(*) AS n FROM written`,
+      [inArchive],
+    );
+    const inserted = Number(r.rows[0]?.n ?? 0);
+    return { table: t.table, inArchive, inserted, skipped: inArchive - inserted, updated: 0 };
+  }
   if (access.lockable.includes(t.table) && deferred.length === 0) {
     const empty = await s.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${sql.target(t)}) AS any`);
     if (!empty.rows[0]?.any) {
