@@ -131,7 +131,7 @@ export interface ColumnDef {
 
 export type ConstraintKind = 'primary' | 'unique' | 'check' | 'exclusion' | 'foreign';
 
-/** identity: table + name (names are normalised: see introspect.ts on default constraint names) */
+/** identity: table + name (the name PostgreSQL stores, generated or given; constraints inherited by partitions are left out) */
 export interface ConstraintDef {
   readonly name: string;
   readonly kind: ConstraintKind;
