@@ -46,7 +46,7 @@ export function planPrune<A extends PruneCandidate>(archives: readonly A[], rule
   const first = sorted[0];
   if (first) add(first, 'newest');
   for (const a of sorted) if (a.takenAt.getTime() > now.getTime()) add(a, 'future');
-  sorted.slice(0, rules.keepLast ?? 0).forEach((a) => add(a, 'last'));
+  for (const a of sorted.slice(0, rules.keepLast ?? 0)) add(a, 'last');
   keepPerBucket(sorted, rules.keepDaily, (d) => `daily ${d.toISOString().slice(0, 10)}`, add);
   keepPerBucket(sorted, rules.keepWeekly, (d) => `weekly ${isoWeek(d)}`, add);
   keepPerBucket(sorted, rules.keepMonthly, (d) => `monthly ${d.toISOString().slice(0, 7)}`, add);

@@ -87,10 +87,10 @@ function key(o: { readonly schema: string; readonly name: string }): string {
 }
 
 function ident(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? `(?:${escape(name)}|"${escape(name)}")` : `"${escape(name.replace(/"/g, '""'))}"`;
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? `(?:${escapeRegExp(name)}|"${escapeRegExp(name)}")` : `"${escapeRegExp(name.replace(/"/g, '""'))}"`;
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
