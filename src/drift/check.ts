@@ -72,12 +72,23 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
   try {
     const major = await live.serverMajor();
     const filter = options.ignore?.schemas?.length ? { exclude: options.ignore.schemas } : {};
-    const shadowRead = loadDesired(options.shadow, major, statements, live, filter, logger);
-    const tLive = performance.now();
-    const actual = await introspect(live, filter);
-    const introspectLiveMs = since(tLive);
-    const profile: PlatformProfile | undefined = options.profile ? await loadProfile(live, options.profile) : undefined;
-    const desiredRead = await shadowRead;
+    // The shadow starts and loads while the live database is read; both finish (and clean up) before either
+    // error is reported.
+    let introspectLiveMs = 0;
+    const [shadowSettled, liveSettled] = await Promise.allSettled([
+      loadDesired(options.shadow, major, statements, live, filter, logger),
+      (async () => {
+        const tLive = performance.now();
+        const model = await introspect(live, filter);
+        introspectLiveMs = since(tLive);
+        const profile: PlatformProfile | undefined = options.profile ? await loadProfile(live, options.profile) : undefined;
+        return { model, profile };
+      })(),
+    ]);
+    if (shadowSettled.status === 'rejected') throw shadowSettled.reason;
+    if (liveSettled.status === 'rejected') throw liveSettled.reason;
+    const desiredRead = shadowSettled.value;
+    const { model: actual, profile } = liveSettled.value;
     const { desired } = desiredRead;
 
     const all = diff(desired, actual) as readonly DriftDifference[];

@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { type TestDatabase, adminUrl, createFixtureDatabase, repoRoot } from '../helpers/db.js';
+
+let inSync: TestDatabase;
+let drifted: TestDatabase;
+
+/** The line of the first line in a schema file containing `needle`. */
+function lineOf(file: string, needle: string): number {
+  return fs.readFileSync(path.join(repoRoot, file), 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;
+}
+
+beforeAll(async () => {
+  inSync = await createFixtureDatabase('drift_cli_sync');
+  drifted = await createFixtureDatabase('drift_cli_drift');
+  // The incident: the sign-up trigger went missing; and someone added a table by hand.
+  await drifted.query(`DROP TRIGGER on_auth_user_created ON auth.users; CREATE TABLE public.scratch_notes (id int)`);
+});
+
+afterAll(async () => {
+  await inSync?.drop();
+  await drifted?.drop();
+});
+
+describe('pgsnap drift check (black box)', () => {
+  it('exits 0 and says so when the live database matches the schema files (default embedded shadow)', async () => {
+    const r = await runCli(['drift', 'check', '--url', inSync.url]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('no drift: the live database matches 5 schema file(s) in schemas');
+  });
+
+  it('exits 1 with a text report grouped by table, with file:line, when there is drift', async () => {
+    const r = await runCli(['drift', 'check', '--url', drifted.url, '--shadow', adminUrl()]);
+    expect(r.code).toBe(1);
+    const line = lineOf('schemas/020_profiles.sql', 'CREATE TRIGGER on_auth_user_created');
+    expect(r.stdout).toContain('auth.users\n  error   trigger auth.users.on_auth_user_created: trigger auth.users.on_auth_user_created is defined in the schema files but missing from the live database');
+    expect(r.stdout).toContain(`(schemas/020_profiles.sql:${line})`);
+    expect(r.stdout).toContain('public.scratch_notes\n  warning table public.scratch_notes');
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe('2 findings: 1 error, 1 warning');
+    expect(r.stdout).not.toContain('\u001b[');
+  });
+
+  it('--json prints exactly one JSON document with findings and a summary', async () => {
+    const r = await runCli(['--json', 'drift', 'check', '--url', drifted.url, '--shadow', adminUrl()]);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.findings.map((f: { kind: string; object: string; severity: string }) => [f.kind, f.object, f.severity])).toEqual([
+      ['trigger', 'auth.users.on_auth_user_created', 'error'],
+      ['table', 'public.scratch_notes', 'warning'],
+    ]);
+    expect(doc.summary).toMatchObject({ total: 2, errors: 1, warnings: 1, schemaDir: 'schemas', schemaFiles: 5, inSync: false });
+    expect(r.stderr).toContain('2 findings');
+  });
+
+  it('--format github annotates the defining line, and the schema directory for live-only objects', async () => {
+    const r = await runCli(['drift', 'check', '--url', drifted.url, '--shadow', adminUrl(), '--format', 'github']);
+    expect(r.code).toBe(1);
+    const line = lineOf('schemas/020_profiles.sql', 'CREATE TRIGGER on_auth_user_created');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^::error file=schemas/020_profiles\\.sql,line=${line},title=pgsnap trigger%3A auth\\.users\\.on_auth_user_created::`));
+    expect(lines[1]).toMatch(/^::warning file=schemas,title=pgsnap table%3A public\.scratch_notes::/);
+  });
+
+  it('--format sarif prints a SARIF 2.1.0 log', async () => {
+    const r = await runCli(['drift', 'check', '--url', drifted.url, '--shadow', adminUrl(), '--format', 'sarif']);
+    expect(r.code).toBe(1);
+    const log = JSON.parse(r.stdout);
+    expect(log.version).toBe('2.1.0');
+    expect(log.runs[0].results.map((x: { ruleId: string; level: string }) => `${x.ruleId}:${x.level}`)).toEqual(['trigger:error', 'table:warning']);
+  });
+
+  it('exits 2 with file:line and PostgreSQL’s message for a broken schema file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-drift-cli-'));
+    fs.mkdirSync(path.join(dir, 'schemas'));
+    fs.writeFileSync(path.join(dir, 'schemas', '010_ok.sql'), 'CREATE TABLE a (id int PRIMARY KEY);\n');
+    fs.writeFileSync(path.join(dir, 'schemas', '020_bad.sql'), '-- refers to a table no file creates\nCREATE VIEW b AS\n  SELECT id\n  FROM nope;\n');
+    const r = await runCli(['drift', 'check', '--url', inSync.url, '--shadow', adminUrl()], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^pgsnap: schemas\/020_bad\.sql:4: relation "nope" does not exist — fix the schema file/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exits 2 for a syntax error, before starting any shadow', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-drift-cli-'));
+    fs.writeFileSync(path.join(dir, '001.sql'), 'CREATE TABLE a (id int);\n\nCREATE TABEL b (id int);\n');
+    const r = await runCli(['drift', 'check', '--url', inSync.url, '--schemas', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/001\.sql:3: syntax error at or near "TABEL"/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exits 2 when the live database is unreachable, without the password', async () => {
+    const r = await runCli(['drift', 'check', '--url', 'postgres://u:hunter2@127.0.0.1:1/x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/connection refused/);
+    expect(r.stderr + r.stdout).not.toContain('hunter2');
+  });
+
+  it('exits 2 with a clear message when --shadow docker finds no Docker engine', async () => {
+    const r = await runCli(['drift', 'check', '--url', inSync.url, '--shadow', 'docker'], {
+      env: { DOCKER_HOST: 'tcp://127.0.0.1:1' },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--shadow docker: no Docker engine answered/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
