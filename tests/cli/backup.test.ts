@@ -1,0 +1,160 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { createFixtureDatabase, createTestDatabase, repoRoot, type TestDatabase } from '../helpers/db.js';
+
+let app: TestDatabase;
+let big: TestDatabase;
+let work: string;
+
+beforeAll(async () => {
+  app = await createFixtureDatabase('clibk');
+  big = await createTestDatabase('clibig');
+  await big.query(`CREATE TABLE big (id int PRIMARY KEY, pad text); INSERT INTO big SELECT i, repeat(md5(i::text), 8) FROM generate_series(1, 600000) i`);
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-clibk-'));
+});
+
+afterAll(async () => {
+  await app?.drop();
+  await big?.drop();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+const zips = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.zip'));
+
+function startBackup(url: string, dir: string): ChildProcess {
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  return spawn(process.execPath, [path.join(repoRoot, 'bin', 'pgsnap.js'), 'backup', '--url', url, '--dir', dir, '--quiet'], {
+    cwd: repoRoot,
+    env,
+    stdio: 'ignore',
+  });
+}
+
+async function waitFor(check: () => boolean, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('pgsnap backup (CLI)', () => {
+  it('--json prints one document on stdout; the per-table lines go to stderr', async () => {
+    const dir = path.join(work, 'json');
+    const r = await runCli(['backup', '--url', app.url, '--dir', dir, '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(Object.keys(doc).sort()).toEqual(['archive', 'bytes', 'database', 'rows', 'seconds', 'snapshotId', 'tables']);
+    expect(doc).toMatchObject({ database: app.name, tables: 4, rows: 865 });
+    expect(fs.statSync(doc.archive as string).size).toBe(doc.bytes);
+    expect(r.stderr).toMatch(/^public\.error_logs: 500 rows, .* KB, \d+\.\d s$/m);
+    expect(r.stdout).not.toContain('error_logs:');
+  });
+
+  it('--quiet prints nothing on success; the summary line names the archive otherwise', async () => {
+    const dir = path.join(work, 'quiet');
+    const q = await runCli(['backup', '--url', app.url, '--dir', dir, '--quiet']);
+    expect([q.code, q.stdout, q.stderr]).toEqual([0, '', '']);
+    const loud = await runCli(['backup', '--url', app.url, '--dir', dir, '--schema', 'auth', '--table', 'public.profiles']);
+    expect(loud.code).toBe(0);
+    expect(loud.stderr).toMatch(/\.zip: 2 tables, 50 rows, .* in \d+\.\d s$/m);
+    expect(zips(dir)).toHaveLength(2);
+  });
+
+  it('exits 2 with one line for a pattern that matches nothing, a malformed pattern, and --verify (not yet)', async () => {
+    const dir = path.join(work, 'usage');
+    for (const args of [['--table', 'no_such_table'], ['--table', 'a.b.c'], ['--verify']]) {
+      const r = await runCli(['backup', '--url', app.url, '--dir', dir, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stdout).toBe('');
+    }
+    expect(fs.existsSync(dir) ? zips(dir) : []).toEqual([]);
+  });
+
+  it('a SIGKILLed backup leaves only a temporary file, which the next run removes', async () => {
+    const dir = path.join(work, 'sigkill');
+    const child = startBackup(big.url, dir);
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await waitFor(() => fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.tmp') && fs.statSync(path.join(dir, f)).size > 100_000));
+    child.kill('SIGKILL');
+    await exited;
+    const left = fs.readdirSync(dir);
+    expect(zips(dir)).toEqual([]);
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/\.zip\.\d+\.tmp$/);
+    const again = await runCli(['backup', '--url', app.url, '--dir', dir, '--json']);
+    expect(again.code).toBe(0);
+    expect(fs.readdirSync(dir)).toEqual([path.basename((JSON.parse(again.stdout) as { archive: string }).archive)]);
+  });
+
+  it('a SIGTERMed backup removes its temporary file and exits 2', async () => {
+    const dir = path.join(work, 'sigterm');
+    const child = startBackup(big.url, dir);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitFor(() => fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.tmp')));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(2);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('pgsnap list and prune (CLI)', () => {
+  const dir = () => path.join(work, 'listing');
+  const names = [
+    'app-2025-07-01T03-00-00-000Z.zip',
+    'app-2025-07-02T03-00-00-000Z.zip',
+    'app-2025-07-02T15-00-00-000Z.zip',
+  ];
+
+  beforeAll(async () => {
+    const r = await runCli(['backup', '--url', app.url, '--dir', dir(), '--json']);
+    const real = (JSON.parse(r.stdout) as { archive: string }).archive;
+    for (const n of names) fs.copyFileSync(real, path.join(dir(), n));
+    fs.writeFileSync(path.join(dir(), 'app-2025-06-30T03-00-00-000Z.zip'), 'not a zip');
+  });
+
+  it('list --json gives date, size, tables and rows per archive, oldest first, and flags unreadable ones', async () => {
+    const r = await runCli(['list', '--dir', dir(), '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { archives: { file: string; tables: number | null; rows: number | null; bytes: number; error?: string }[] };
+    expect(doc.archives.map((a) => a.file).slice(0, 4)).toEqual(['app-2025-06-30T03-00-00-000Z.zip', ...names]);
+    expect(doc.archives).toHaveLength(5);
+    expect(doc.archives[0]).toMatchObject({ tables: null, rows: null });
+    expect(doc.archives[0]?.error).toMatch(/not a pgsnap archive/);
+    expect(doc.archives[1]).toMatchObject({ tables: 4, rows: 865 });
+  });
+
+  it('list prints a table on stdout', async () => {
+    const r = await runCli(['list', '--dir', dir()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^taken \(UTC\)\s+size\s+tables\s+rows\s+file$/);
+    expect(r.stdout).toMatch(/2025-07-02 15:00:00Z\s+\S+ KB\s+4\s+865\s+app-2025-07-02T15-00-00-000Z\.zip/);
+  });
+
+  it('prune refuses without a rule, dry-runs, then deletes by the rules', async () => {
+    const none = await runCli(['prune', '--dir', dir()]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/at least one keep rule/);
+    const dry = await runCli(['prune', '--dir', dir(), '--keep-daily', '2', '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    const plan = JSON.parse(dry.stdout) as { remove: { file: string }[]; keep: { file: string }[] };
+    expect(plan.remove.map((x) => x.file)).toEqual(['app-2025-07-02T03-00-00-000Z.zip', 'app-2025-07-01T03-00-00-000Z.zip', 'app-2025-06-30T03-00-00-000Z.zip']);
+    expect(fs.readdirSync(dir())).toHaveLength(5);
+    const real = await runCli(['prune', '--dir', dir(), '--keep-last', '2']);
+    expect(real.code).toBe(0);
+    expect(real.stderr).toMatch(/removed 3 of 5 archives/);
+    expect(zips(dir())).toHaveLength(2);
+  });
+
+  it('list on a missing directory exits 2 with a hint', async () => {
+    const r = await runCli(['list', '--dir', path.join(work, 'nowhere')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/does not exist — pass --dir/);
+  });
+});
