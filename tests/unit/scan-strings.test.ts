@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { stringLiterals } from '../../src/scan/strings.js';
+
+const values = (text: string, lang: Parameters<typeof stringLiterals>[1]) => stringLiterals(text, lang).map((s) => s.value);
+
+describe('stringLiterals', () => {
+  it('python: quotes, triple quotes, raw strings; # comments skipped; the callee recorded', () => {
+    const src = `# cur.execute("no")\ncur.execute("SELECT 1")  # "not this"\nq = r'''a\\nb'''\nx = 'it\\'s'\n`;
+    expect(values(src, 'python')).toEqual(['SELECT 1', 'a\\nb', "it's"]);
+    expect(stringLiterals(src, 'python')[0]?.callee).toBe('execute');
+  });
+
+  it('ruby: heredocs (the body is one string, the rest of the line still code), =begin blocks', () => {
+    const src = `=begin\n"hidden"\n=end\nfind_by_sql(<<~SQL, "after")\n  SELECT 1\nSQL\nputs 'x' # "no"\n`;
+    const found = stringLiterals(src, 'ruby');
+    expect(found.map((s) => s.value)).toEqual(['  SELECT 1\n', 'after', 'x']);
+    expect(found[0]?.callee).toBe('find_by_sql');
+    expect(src.slice(found[0]?.start, (found[0]?.start ?? 0) + 10)).toBe('  SELECT 1');
+  });
+
+  it('go: raw backtick strings, rune literals, block comments', () => {
+    const src = "/* db.Query(\"no\") */\nr := '\"'\ndb.Query(`SELECT\n 1`)\n// \"no\"\n";
+    expect(values(src, 'go')).toEqual(['SELECT\n 1']);
+  });
+
+  it('java: text blocks and char literals', () => {
+    const src = 'char q = \'"\';\nps = c.prepareStatement("""\n    SELECT 1\n    """);\n';
+    const found = stringLiterals(src, 'java');
+    expect(found.map((s) => s.value)).toEqual(['    SELECT 1\n    ']);
+    expect(found[0]?.callee).toBe('prepareStatement');
+  });
+
+  it('php: heredoc, nowdoc, # and // comments, attributes are not comments', () => {
+    const src = "<?php\n# 'no'\n// 'no'\n#[Attr('yes')]\n$a = <<<'SQL'\n  SELECT 2\n  SQL;\n$b = \"x\";\n";
+    expect(values(src, 'php')).toEqual(['yes', '  SELECT 2\n', 'x']);
+  });
+});
