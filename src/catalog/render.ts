@@ -126,6 +126,7 @@ export function renderForTables(model: CatalogModel, tableNames: readonly string
       .filter((f) => f.kind !== 'aggregate')
       .map((f) => guard(renderFunction(f).replace(/^CREATE OR REPLACE /, 'CREATE '))),
     ...tables.map((t) => renderCreateTable(t, ctx.parentOf(t), ctx.identitySequences(t))),
+    ...ownerships(model, ctx, wanted),
     ...tables.flatMap((t) => t.constraints.filter((c) => !isInlineConstraint(c)).map((c) => renderConstraint(t, c))),
     ...tables.flatMap((t) => t.indexes.filter((i) => !i.constraint).map(renderIndex)),
     ...tables.flatMap((t) => t.triggers.map((tr) => renderTrigger(t, tr))),
@@ -223,13 +224,15 @@ function viewOrder(views: readonly ViewDef[]): ViewDef[] {
   return out;
 }
 
-function ownerships(model: CatalogModel, ctx: Context): string[] {
+/** ALTER SEQUENCE … OWNED BY for serial-style sequences (of the `only` tables, when given) */
+function ownerships(model: CatalogModel, ctx: Context, only?: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (const s of model.sequences) {
     if (s.identity || s.ownedBy === null) continue;
     const dot = s.ownedBy.lastIndexOf('.');
-    const t = ctx.table(s.ownedBy.slice(0, dot));
-    if (t) out.push(renderSequenceOwner(s, t, s.ownedBy.slice(dot + 1)));
+    const table = s.ownedBy.slice(0, dot);
+    const t = ctx.table(table);
+    if (t && (only === undefined || only.has(table))) out.push(renderSequenceOwner(s, t, s.ownedBy.slice(dot + 1)));
   }
   return out;
 }
