@@ -12,7 +12,7 @@ import type {
   ViewDef,
 } from './model.js';
 import { qualifiedName } from './model.js';
-import { collapseWhitespace, normalizeBody } from './normalize.js';
+import { canonicalViewDefinition, collapseWhitespace, normalizeBody } from './normalize.js';
 import {
   functionCommentTarget,
   renderColumn,
@@ -170,7 +170,7 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
     kind: (v) => (v.materialized ? 'materialized_view' : 'view'),
     key: qualifiedName,
     render: renderView,
-    same: (d, a) => d.materialized === a.materialized && collapseWhitespace(d.definition) === collapseWhitespace(a.definition),
+    same: (d, a) => d.materialized === a.materialized && canonicalViewDefinition(d.definition) === canonicalViewDefinition(a.definition),
     inBoth: (d, a) => viewParts(out, d, a),
   });
   return out;

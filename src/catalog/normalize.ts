@@ -58,3 +58,28 @@ export function collapseWhitespace(sql: string): string {
 export function normalizeBody(language: string, body: string): string {
   return language === 'sql' || language === 'plpgsql' ? collapseWhitespace(body) : body.trim();
 }
+
+const NAME = `(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`;
+const SINGLE_FROM = new RegExp(String.raw`\bFROM (?:${NAME}\.)?(${NAME})(?: (?:AS )?(${NAME}))?(?=$|;| WHERE | GROUP | ORDER | HAVING | LIMIT | WINDOW | OFFSET )`, 'i');
+
+/**
+ * A view definition for comparison. Besides whitespace, one deparser change needs undoing: PostgreSQL 16 stopped
+ * qualifying column names when the query reads a single relation (`invoices.customer_id` became `customer_id`),
+ * so a shadow on 17 and a live server on 15 would disagree. For a query with one FROM item, no JOIN and no
+ * subquery, the qualifier is dropped on both sides before comparing.
+ */
+export function canonicalViewDefinition(definition: string): string {
+  const sql = collapseWhitespace(definition);
+  if ((sql.match(/\bFROM\b/gi) ?? []).length !== 1 || /\bJOIN\b|\(SELECT\b/i.test(sql)) return sql;
+  const from = SINGLE_FROM.exec(sql);
+  if (!from) return sql;
+  let out = sql;
+  for (const q of [from[1], from[2]]) {
+    if (q === undefined || /^(WHERE|GROUP|ORDER|HAVING|LIMIT|WINDOW|OFFSET)$/i.test(q)) continue;
+    const escaped = q.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+    out = out.replace(new RegExp(String.raw`(?<![\w."$])${escaped}\.(?=[A-Za-z_"])`, 'g'), (m, offset: number) =>
+      offset > 0 && out.slice(0, offset).endsWith('FROM ') ? m : '',
+    );
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { qualifiedName } from '../../src/catalog/model.js';
-import { collapseWhitespace } from '../../src/catalog/normalize.js';
+import { canonicalViewDefinition, collapseWhitespace } from '../../src/catalog/normalize.js';
 import { foreignKeyOrder, storedColumns, tableKey } from '../../src/catalog/tables.js';
 import { column, constraint, fk, table } from '../fixtures/catalog/builders.js';
 
@@ -103,5 +103,27 @@ describe('collapseWhitespace', () => {
   it('keeps the space between words', () => {
     expect(collapseWhitespace('RETURN  n\n+ 1')).toBe('RETURN n + 1');
     expect(collapseWhitespace('SELECT ab')).not.toBe(collapseWhitespace('SELECT a b'));
+  });
+});
+
+describe('canonicalViewDefinition', () => {
+  it('drops single-relation qualifiers the way PostgreSQL 16+ prints them', () => {
+    const v15 = 'SELECT invoices.customer_id,\n    sum(invoices.gross) AS revenue\n   FROM billing.invoices\n  GROUP BY invoices.customer_id;';
+    const v16 = 'SELECT customer_id,\n    sum(gross) AS revenue\n   FROM billing.invoices\n  GROUP BY customer_id;';
+    expect(canonicalViewDefinition(v15)).toBe(canonicalViewDefinition(v16));
+    expect(canonicalViewDefinition(v16)).toBe('SELECT customer_id,sum(gross)AS revenue FROM billing.invoices GROUP BY customer_id;');
+  });
+
+  it('keeps qualifiers when several relations are read, and real differences', () => {
+    const join = 'SELECT p.id FROM public.projects p JOIN public.test_sessions s ON s.project_id = p.id';
+    expect(canonicalViewDefinition(join)).toBe(join);
+    expect(canonicalViewDefinition('SELECT t.a FROM public.t WHERE t.a > 1')).not.toBe(canonicalViewDefinition('SELECT t.b FROM public.t WHERE t.b > 1'));
+    expect(canonicalViewDefinition('SELECT t.a FROM public.t WHERE t.a > 1')).toBe('SELECT a FROM public.t WHERE a > 1');
+  });
+});
+
+describe('canonicalViewDefinition at the end of a statement', () => {
+  it('handles a FROM that ends the definition', () => {
+    expect(canonicalViewDefinition('SELECT t.a FROM public.t;')).toBe('SELECT a FROM public.t;');
   });
 });
