@@ -34,7 +34,7 @@ beforeAll(async () => {
   await db.query(`CREATE TABLE public.auth_configs (provider text PRIMARY KEY, enabled boolean NOT NULL DEFAULT true, client_id text, settings jsonb);
                   CREATE TABLE public.legacy_exports (id int);
                   DROP TABLE public.error_logs;`);
-  live = await withSession({ url: db.url }, (s) => introspect(s));
+  live = await withSession({ url: db.url, source: 'flag' }, (s) => introspect(s));
 });
 
 afterAll(async () => {
