@@ -1,10 +1,11 @@
 import { type Command, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { checkDrift } from '../drift/check.js';
+import { type DriftCheckResult, checkDrift } from '../drift/check.js';
+import { mergeCodeFindings } from '../drift/merge-code.js';
 import { pullDrift } from '../drift/pull.js';
 import { parseShadowSpec } from '../drift/shadow.js';
-import type { CatalogModel } from '../catalog/model.js';
-import { EXIT, PgsnapError } from '../errors.js';
+import { EXIT } from '../errors.js';
+import { checkCode } from '../scan/check.js';
 import type { Finding } from '../report/finding.js';
 import { type ReportFormat, renderFindings } from '../report/index.js';
 import { summaryLine } from '../report/text.js';
@@ -47,9 +48,8 @@ export const driftCheck: Action<DriftCheckFlags> = async (flags, ctx) => {
     ...(profile ? { profile } : {}),
     logger: ctx.logger,
   });
-  const findings = [...result.findings];
   const code = flags.code ?? ctx.config.code;
-  if (code && code.length > 0) findings.push(...(await codeFindings(code, result.schemaDir, result.actual, ctx)));
+  const findings = code && code.length > 0 ? mergeCodeFindings(result.findings, await codeFindings(code, result, ctx)) : [...result.findings];
 
   const cleanMessage = `no drift: the live database matches ${result.schemaFiles.length} schema file(s) in ${result.schemaDir}`;
   const stdout = ctx.stdout as NodeJS.WritableStream & { isTTY?: boolean };
@@ -74,8 +74,17 @@ export const driftCheck: Action<DriftCheckFlags> = async (flags, ctx) => {
   return exitCodeFor(findings);
 };
 
-async function codeFindings(_paths: readonly string[], _schemaDir: string, _live: CatalogModel, _ctx: CommandContext): Promise<Finding[]> {
-  throw new PgsnapError('not_implemented', '--code is not wired up yet');
+/** `--code`: the code scan's findings (tables used by code and defined nowhere, …) against the live model. */
+async function codeFindings(paths: readonly string[], result: DriftCheckResult, ctx: CommandContext): Promise<Finding[]> {
+  const r = await checkCode({
+    paths,
+    schemaDir: result.schemaDir,
+    live: result.actual,
+    config: ctx.config,
+    cwd: ctx.cwd,
+    definitions: result.definitions,
+  });
+  return [...r.findings];
 }
 
 export const driftPull: Action<DriftPullFlags> = async (flags, ctx) => {

@@ -6,7 +6,8 @@ import { type ConnectionTarget, type Session, close, connect, quoteIdent } from 
 import { type Logger, silentLogger } from '../log.js';
 import type { Finding } from '../report/finding.js';
 import { applyStatements } from './apply.js';
-import { buildDefinitionIndex } from './definition-index.js';
+import { loadSchemaDefinitions, type SchemaDefinitions } from '../scan/definitions.js';
+import { buildDefinitionIndex, withScanDefinitions } from './definition-index.js';
 import { type DriftDifference, tableIndex } from './difference.js';
 import { differencesToFindings } from './findings.js';
 import { type IgnoreRules, type PlatformProfile, applyIgnoreRules } from './ignore.js';
@@ -48,6 +49,8 @@ export interface DriftCheckResult {
   readonly shadow: string;
   readonly desired: CatalogModel;
   readonly actual: CatalogModel;
+  /** what the schema files define, with file:line (the code scan's reading; reused by `--code`) */
+  readonly definitions: SchemaDefinitions;
   readonly timings: DriftTimings;
 }
 
@@ -65,6 +68,7 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
   const files = listSchemaFiles(dir);
   // Parse everything before starting a server: a syntax error should cost nothing.
   const statements = await readSchemaStatements(files, options.cwd);
+  const definitions = await loadSchemaDefinitions(dir, { cwd: options.cwd });
   const parseMs = since(t0);
   if (files.length === 0) logger.warn(`no *.sql files in ${dir}: every live object will be reported`);
 
@@ -94,7 +98,7 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
     const all = diff(desired, actual) as readonly DriftDifference[];
     const { kept, ignored } = applyIgnoreRules(all, { rules: options.ignore ?? {}, ...(profile ? { profile } : {}), desired, actual });
     const findings = differencesToFindings(kept, {
-      definitions: buildDefinitionIndex(statements),
+      definitions: withScanDefinitions(buildDefinitionIndex(statements), definitions.objects),
       tables: tableIndex(desired, actual),
     });
     const timings: DriftTimings = {
@@ -115,6 +119,7 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
       shadow: desiredRead.description,
       desired,
       actual,
+      definitions,
       timings,
     };
   } finally {

@@ -150,3 +150,23 @@ export function locate(index: DefinitionIndex, object: string, kind?: string): S
   }
   return undefined;
 }
+
+/**
+ * Merge in the code scan's reading of the same files (src/scan/definitions.ts), which also follows
+ * `ALTER … RENAME` and `SET search_path`: where both know an object, theirs wins; the aspect keys (`#rls`, …)
+ * and the fallback to the containing table stay ours.
+ */
+export function withScanDefinitions(
+  index: DefinitionIndex,
+  objects: readonly { readonly object: string; readonly file: string; readonly line: number; readonly column?: number }[],
+): DefinitionIndex {
+  const merged = new Map(index);
+  const seen = new Set<string>();
+  for (const o of objects) {
+    // The first definition of a name is where it was created; later ones (a column re-added) do not move it.
+    if (seen.has(o.object)) continue;
+    seen.add(o.object);
+    merged.set(o.object, { file: o.file, line: o.line, ...(o.column ? { column: o.column } : {}) });
+  }
+  return merged;
+}

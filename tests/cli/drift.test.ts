@@ -74,6 +74,21 @@ describe('pgsnap drift check (black box)', () => {
     expect(log.runs[0].results.map((x: { ruleId: string; level: string }) => `${x.ruleId}:${x.level}`)).toEqual(['trigger:error', 'table:warning']);
   });
 
+  it('--code reports auth_configs (used by code, defined in no schema file) with every file:line, even when the schema is in sync', async () => {
+    const r = await runCli(['drift', 'check', '--url', inSync.url, '--shadow', adminUrl(), '--code', 'fixtures/app-code', '--json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    const f = doc.findings.find((x: { object: string }) => x.object === 'public.auth_configs');
+    expect(f).toMatchObject({ kind: 'code.undefined-table', severity: 'error' });
+    expect(f.references.length).toBeGreaterThanOrEqual(3);
+    for (const ref of f.references) {
+      expect(ref.file).toMatch(/^fixtures\/app-code\//);
+      const text = fs.readFileSync(path.join(repoRoot, ref.file), 'utf8').split('\n')[ref.line - 1];
+      expect(text).toContain('auth_configs');
+    }
+    expect(doc.findings.filter((x: { kind: string }) => !x.kind.startsWith('code.'))).toEqual([]);
+  });
+
   it('exits 2 with file:line and PostgreSQL’s message for a broken schema file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-drift-cli-'));
     fs.mkdirSync(path.join(dir, 'schemas'));

@@ -114,3 +114,18 @@ describe('drift pull', () => {
     expect(sql.match(/audit_project_fk/g)).toHaveLength(1);
   });
 });
+
+describe('--code findings merged into drift findings', () => {
+  it('keeps one finding for a live table in no schema file, and keeps the scan-only findings', async () => {
+    const { mergeCodeFindings } = await import('../../src/drift/merge-code.js');
+    const merged = mergeCodeFindings(
+      [{ kind: 'table', object: 'public.stray', severity: 'warning', message: 'table public.stray exists in the live database but in no schema file' }],
+      [
+        { kind: 'code.unused-live-table', object: 'public.stray', severity: 'warning', message: 'x' },
+        { kind: 'code.undefined-table', object: 'public.auth_configs', severity: 'error', message: 'y', references: [{ file: 'a.ts', line: 1 }] },
+      ],
+    );
+    expect(merged.map((f) => `${f.kind} ${f.object}`)).toEqual(['table public.stray', 'code.undefined-table public.auth_configs']);
+    expect(merged[0]?.message).toMatch(/; no code uses it$/);
+  });
+});
