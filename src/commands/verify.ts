@@ -1,13 +1,55 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { resolveArchive } from '../archive/resolve.js';
+import { printJson } from '../log.js';
+import { restoreDrill, type DrillReport } from '../verify/drill.js';
+import { type VerifyReport, verifyArchive } from '../verify/offline.js';
 import type { Action } from './context.js';
-import { notImplemented } from './options.js';
 
 export interface VerifyFlags {
   dir?: string;
   restoreTest?: boolean;
 }
 
-export const verify: Action<VerifyFlags> = async () => notImplemented('verify');
+export const verify: Action<VerifyFlags> = async (flags, ctx, args) => {
+  const dir = path.resolve(ctx.cwd, flags.dir ?? ctx.config.dir ?? 'backups');
+  const file = resolveArchive(args[0] ?? 'latest', dir);
+  const shown = path.relative(ctx.cwd, file) || file;
+  const offline = await verifyArchive(file);
+  let drill: DrillReport | undefined;
+  if (offline.ok && flags.restoreTest) drill = await restoreDrill(file, { logger: ctx.logger });
+  const ok = offline.ok && (drill === undefined || drill.ok);
+  if (ctx.json) {
+    printJson({ archive: shown, ok, verify: { ...offline, archive: shown }, ...(drill ? { restoreTest: drill } : {}) }, ctx.stdout);
+  } else {
+    ctx.logger.info(renderOffline(offline, shown));
+    if (drill) ctx.logger.info(renderDrill(drill));
+    else if (flags.restoreTest) ctx.logger.info('restore drill skipped: the archive failed verification');
+  }
+  return ok ? 0 : 1;
+};
+
+function renderOffline(r: VerifyReport, shown: string): string {
+  const lines = [`${r.ok ? 'verified' : 'FAILED verification'}: ${shown}`];
+  for (const t of r.tables) {
+    lines.push(`  ${t.ok ? 'ok    ' : 'BROKEN'} ${t.table}  ${t.rows} rows`);
+    for (const p of t.problems) lines.push(`         ${p}`);
+  }
+  for (const p of r.problems) lines.push(`  ${p}`);
+  lines.push(`${r.tables.length} tables, ${r.rows} rows checked in ${r.seconds.toFixed(1)} s`);
+  return lines.join('\n');
+}
+
+function renderDrill(d: DrillReport): string {
+  const lines = [`restore drill on PostgreSQL ${d.serverMajor}: ${d.ok ? 'passed' : 'FAILED'}`];
+  if (d.error) lines.push(`  ${d.error}`);
+  for (const t of d.tables) {
+    const what = t.ok ? `${t.restoredRows} rows, content matches` : `${t.restoredRows} of ${t.archivedRows} rows${t.fingerprintMatches ? '' : ', content differs'}`;
+    lines.push(`  ${t.ok ? 'ok    ' : 'BROKEN'} ${t.table}  ${what}`);
+  }
+  lines.push(`drill took ${d.seconds.toFixed(1)} s`);
+  return lines.join('\n');
+}
 
 export function register(program: Command, wrap: <O>(a: Action<O>) => (...args: unknown[]) => Promise<void>): void {
   program
@@ -18,7 +60,14 @@ export function register(program: Command, wrap: <O>(a: Action<O>) => (...args: 
     .option('--restore-test', 'restore into a throwaway embedded PostgreSQL and compare with the manifest')
     .addHelpText(
       'after',
-      '\nExamples:\n  pgsnap verify latest\n  pgsnap verify 2025-07-11 --restore-test\n  pgsnap backup && pgsnap verify latest --restore-test   # nightly drill',
+      `
+Exit 0 when the archive is sound (and, with --restore-test, restores to exactly what the manifest says);
+exit 1 naming each damaged entry; exit 2 when the file is not a pgsnap archive or comes from a newer pgsnap.
+
+Examples:
+  pgsnap verify latest
+  pgsnap verify 2025-07-11 --restore-test
+  pgsnap backup && pgsnap verify latest --restore-test   # nightly drill`,
     )
     .action(wrap(verify));
 }

@@ -1,0 +1,199 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBackup } from '../../src/backup/backup.js';
+import { resolveTarget } from '../../src/db/connection.js';
+import { silentLogger } from '../../src/log.js';
+import { restoreDrill } from '../../src/verify/drill.js';
+import { verifyArchive } from '../../src/verify/offline.js';
+import { readZip, rewriteZip } from '../helpers/archives.js';
+import { createFixtureDatabase, createTestDatabase, repoRoot, type TestDatabase } from '../helpers/db.js';
+
+let app: TestDatabase;
+let types: TestDatabase;
+let dir: string;
+let good: string;
+let goodTypes: string;
+
+const everything = { schemas: [], tables: [], exclude: [] };
+
+beforeAll(async () => {
+  app = await createFixtureDatabase('verify_app');
+  types = await createTestDatabase('verify_types');
+  await types.query(fs.readFileSync(path.join(repoRoot, 'tests', 'fixtures', 'all-types.sql'), 'utf8'));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-verify-'));
+  good = (await runBackup({ target: resolveTarget(app.url), dir: path.join(dir, 'app'), selection: everything, logger: silentLogger })).archive;
+  goodTypes = (await runBackup({ target: resolveTarget(types.url), dir: path.join(dir, 'types'), selection: everything, logger: silentLogger }))
+    .archive;
+});
+
+afterAll(async () => {
+  await app?.drop();
+  await types?.drop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const variant = (name: string) => path.join(dir, name);
+const problemsOf = (r: Awaited<ReturnType<typeof verifyArchive>>) => [...r.problems, ...r.tables.flatMap((t) => t.problems)].join('\n');
+
+describe('verify (offline)', () => {
+  it('passes a sound archive, checking every row', async () => {
+    const r = await verifyArchive(good);
+    expect(problemsOf(r)).toBe('');
+    expect(r.ok).toBe(true);
+    expect(r.rows).toBe(25 + 25 + 40 + 300 + 500);
+    expect(r.tables.map((t) => t.table)).toEqual(expect.arrayContaining(['auth.users', 'public.error_logs']));
+  });
+
+  it('[bad-input] names the entry holding a flipped byte', async () => {
+    const out = variant('flipped.zip');
+    await rewriteZip(good, out, (name, data) => {
+      if (name !== 'data/public.projects.0001.ndjson') return data;
+      const copy = Buffer.from(data);
+      const at = copy.indexOf('Project 1');
+      copy[at + 8] = '7'.charCodeAt(0); // "Project 1" → "Project 7": still valid JSON, different bytes
+      return copy;
+    });
+    const r = await verifyArchive(out);
+    expect(r.ok).toBe(false);
+    expect(problemsOf(r)).toMatch(/data\/public\.projects\.0001\.ndjson does not match its checksum/);
+    expect(r.tables.find((t) => t.table === 'public.projects')?.ok).toBe(false);
+    expect(r.tables.find((t) => t.table === 'public.error_logs')?.ok).toBe(true);
+  });
+
+  it('[bad-input] catches a byte flipped inside the compressed file itself', async () => {
+    const out = variant('raw-flip.zip');
+    const bytes = fs.readFileSync(good);
+    // flip a byte in the middle of the largest data entry's compressed bytes
+    const name = Buffer.from('data/public.error_logs.0001.ndjson');
+    const header = bytes.indexOf(Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04])]), bytes.indexOf(name) - 30);
+    const dataStart = header + 30 + bytes.readUInt16LE(header + 26) + bytes.readUInt16LE(header + 28);
+    bytes[dataStart + 200] = (bytes[dataStart + 200] as number) ^ 0xff;
+    fs.writeFileSync(out, bytes);
+    const r = await verifyArchive(out);
+    expect(r.ok).toBe(false);
+    expect(problemsOf(r)).toMatch(/public\.error_logs/);
+  });
+
+  it('[bad-input] reports a truncated archive as damaged, not foreign', async () => {
+    const out = variant('truncated.zip');
+    const bytes = fs.readFileSync(good);
+    fs.writeFileSync(out, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const r = await verifyArchive(out);
+    expect(r.ok).toBe(false);
+    expect(problemsOf(r)).toMatch(/truncated\.zip/);
+  });
+
+  it('[bad-input] catches an edited row count in the manifest', async () => {
+    const out = variant('rowcount.zip');
+    await rewriteZip(good, out, (name, data) => {
+      if (name !== 'manifest.json') return data;
+      const m = JSON.parse(data.toString('utf8'));
+      const t = m.tables.find((x: { name: string }) => x.name === 'profiles');
+      // a consistent edit: the table's total and its entry's count both say 26
+      t.rows += 1;
+      t.entries[0].rows += 1;
+      return JSON.stringify(m);
+    });
+    const r = await verifyArchive(out);
+    expect(r.ok).toBe(false);
+    expect(problemsOf(r)).toMatch(/public\.profiles\.0001\.ndjson holds 25 rows, the manifest says 26/);
+    expect(r.tables.find((t) => t.table === 'public.profiles')?.ok).toBe(false);
+
+    const inconsistent = variant('rowcount-total.zip');
+    await rewriteZip(good, inconsistent, (name, data) => {
+      if (name !== 'manifest.json') return data;
+      const m = JSON.parse(data.toString('utf8'));
+      m.tables.find((x: { name: string }) => x.name === 'profiles').rows += 1;
+      return JSON.stringify(m);
+    });
+    const r2 = await verifyArchive(inconsistent);
+    expect(r2.ok).toBe(false);
+    expect(problemsOf(r2)).toMatch(/rows is 26 but its entries hold 25/);
+  });
+
+  it('[bad-input] catches a missing entry and an extra entry', async () => {
+    const missing = variant('missing.zip');
+    await rewriteZip(good, missing, (name, data) => (name === 'data/public.test_sessions.0001.ndjson' ? undefined : data));
+    const m = await verifyArchive(missing);
+    expect(m.ok).toBe(false);
+    expect(problemsOf(m)).toMatch(/test_sessions\.0001\.ndjson is listed in the manifest but missing/);
+
+    const extra = variant('extra.zip');
+    const entries = await readZip(good);
+    await rewriteZip(good, extra, (_name, data) => data);
+    const { writeZip } = await import('../helpers/archives.js');
+    await writeZip(extra, [...entries, ['data/public.sneaky.0001.ndjson', '{"id":1}\n']]);
+    const x = await verifyArchive(extra);
+    expect(x.ok).toBe(false);
+    expect(problemsOf(x)).toMatch(/unexpected entry data\/public\.sneaky\.0001\.ndjson/);
+  });
+
+  it('[bad-input] catches a line that does not match the manifest columns even when checksums were recomputed', async () => {
+    const out = variant('columns.zip');
+    const entries = await readZip(good);
+    const name = 'data/public.projects.0001.ndjson';
+    const data = entries.get(name) as Buffer;
+    const lines = data.toString('utf8').split('\n');
+    lines[0] = lines[0]?.replace('"name":', '"nombre":') ?? '';
+    const changed = Buffer.from(lines.join('\n'));
+    const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8'));
+    const { createHash } = await import('node:crypto');
+    for (const t of manifest.tables) {
+      for (const e of t.entries) {
+        if (e.name === name) {
+          e.sha256 = createHash('sha256').update(changed).digest('hex');
+          e.bytes = changed.length;
+        }
+      }
+    }
+    entries.set(name, changed);
+    entries.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
+    const { writeZip } = await import('../helpers/archives.js');
+    await writeZip(out, entries);
+    const r = await verifyArchive(out);
+    expect(r.ok).toBe(false);
+    expect(problemsOf(r)).toMatch(/line 1: (unexpected|missing) column "(nombre|name)"/);
+  });
+
+  it('[bad-input] throws (exit 2) for a file that is not a pgsnap archive or is from a newer pgsnap', async () => {
+    fs.writeFileSync(variant('text.zip'), 'just some text');
+    await expect(verifyArchive(variant('text.zip'))).rejects.toMatchObject({ exitCode: 2, code: 'archive_foreign' });
+    const newer = variant('newer.zip');
+    await rewriteZip(good, newer, (name, data) => {
+      if (name !== 'manifest.json') return data;
+      return JSON.stringify({ ...JSON.parse(data.toString('utf8')), formatVersion: 99 });
+    });
+    await expect(verifyArchive(newer)).rejects.toMatchObject({ exitCode: 2, code: 'archive_version' });
+  });
+});
+
+describe('verify --restore-test (the restore drill)', () => {
+  it('restores the fixture app into a throwaway server and matches every table', async () => {
+    const d = await restoreDrill(good);
+    expect(d.error).toBeUndefined();
+    expect(d.ok).toBe(true);
+    expect(d.tables.find((t) => t.table === 'public.test_sessions')).toMatchObject({ restoredRows: 300, fingerprintMatches: true });
+  });
+
+  it('restores every type of the contract and matches every fingerprint', async () => {
+    const d = await restoreDrill(goodTypes);
+    expect(d.error).toBeUndefined();
+    expect(d.tables.filter((t) => !t.ok)).toEqual([]);
+    expect(d.tables.length).toBeGreaterThan(5);
+  });
+
+  it('fails when the manifest promises rows the data does not hold', async () => {
+    const out = variant('fingerprint.zip');
+    await rewriteZip(good, out, (name, data) => {
+      if (name !== 'manifest.json') return data;
+      const m = JSON.parse(data.toString('utf8'));
+      m.tables.find((x: { name: string }) => x.name === 'projects').fingerprint = '0000000000000000';
+      return JSON.stringify(m);
+    });
+    const d = await restoreDrill(out);
+    expect(d.ok).toBe(false);
+    expect(d.tables.find((t) => t.table === 'public.projects')?.fingerprintMatches).toBe(false);
+  });
+});
