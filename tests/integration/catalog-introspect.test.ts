@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introspect, tableKey } from '../../src/catalog/introspect.js';
 import type { CatalogModel, TableDef } from '../../src/catalog/model.js';
-import { withSession } from '../../src/db/client.js';
+import { withSession, withTransaction } from '../../src/db/client.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import { createFixtureDatabase, serverMajor, type TestDatabase } from '../helpers/db.js';
 
@@ -112,6 +112,13 @@ describe('introspect on the fixture application', () => {
       expect(without.schemas.map((x) => x.name)).toEqual(['public']);
       const r = await s.query<{ p: string }>(`SELECT current_setting('search_path') AS p`);
       expect(r.rows[0]?.p).toBe('"$user", public');
+    });
+  });
+
+  it('reads inside the caller\'s read-only snapshot transaction, as backup does', async () => {
+    await withSession(resolveTarget(db.url), async (s) => {
+      const inside = await withTransaction(s, (tx) => introspect(tx), { isolation: 'repeatable read', readOnly: true });
+      expect(inside).toEqual(model);
     });
   });
 });
