@@ -7,7 +7,7 @@ import { mapPgError } from '../db/errors.js';
 import { PgsnapError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Access } from './access.js';
-import { rowEncoder } from './copy-text.js';
+import { rowTranscoder } from './copy-text.js';
 import type { OnConflict, RestorePlan, SequencePlan, TablePlan } from './plan.js';
 import type { SequenceResult, TableResult } from './report.js';
 import * as sql from './sql.js';
@@ -32,7 +32,7 @@ const CHUNK = 256 * 1024;
  * the archive is read only as fast as the server takes rows. Returns the number of rows sent.
  */
 export async function copyRows(s: Session, archive: ArchiveSource, t: TablePlan, relation: string): Promise<number> {
-  const encode = rowEncoder(t.columns);
+  const encode = rowTranscoder(t.archived.columns.map((c) => c.name), t.columns);
   let rows = 0;
   async function* chunks(): AsyncGenerator<string> {
     let buf = '';

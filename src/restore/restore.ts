@@ -129,6 +129,8 @@ async function sessionSettings(s: Session, settings: Readonly<Record<string, str
   // An error instead of silently filtered rows if a policy would apply (restore must see every row).
   await s.query(`SET LOCAL row_security = off`);
   await s.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
+  // Staging tables are temporary (no WAL); give them room in memory before the session first touches one.
+  await s.query(`SET LOCAL temp_buffers = '128MB'`);
   // Hosted platforms often give roles a statement_timeout far shorter than a large restore.
   await s.query(`SET LOCAL statement_timeout = 0`);
   // Deferrable foreign keys are checked at COMMIT, so their cycles need no special handling.
