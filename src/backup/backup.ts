@@ -27,6 +27,7 @@ import { captureModel, sequenceNeeded } from './capture-model.js';
 import { DEFAULT_LIMITS, type EntrySink, exportTable, type ExportedTable, type SplitLimits } from './export-table.js';
 import type { BackupProgress } from './progress.js';
 import { type BackupSelection, selectTables } from './select-tables.js';
+import { platformManagedSchemas } from '../catalog/filter.js';
 import { openSnapshot } from './snapshot.js';
 import { readSequences } from './sequences.js';
 
@@ -72,7 +73,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     );
     const database = info.rows[0]?.db ?? 'database';
     const model = await introspect(leader);
-    const captured = selectTables(model.tables, options.selection);
+    const captured = selectTables(model.tables, options.selection, platformManagedSchemas(model.schemas));
     const explicit = options.selection.schemas.length > 0 || options.selection.tables.length > 0;
     if (captured.length === 0 && explicit) {
       throw new PgsnapError('usage', 'no table matches the --schema / --table selection', {

@@ -1,11 +1,11 @@
-import { isSystemSchema, PLATFORM_SCHEMAS } from '../catalog/filter.js';
+import { isSystemSchema } from '../catalog/filter.js';
 import type { TableDef } from '../catalog/model.js';
 import { matchesPattern, type TablePattern } from '../patterns.js';
 
 /**
  * Which tables a backup captures. By default every user table outside platform-managed schemas (Supabase's
- * `auth`, `storage`…); `--schema` and `--table` narrow the set (and reach into platform schemas when they name
- * them); `--exclude` always wins.
+ * `auth`, `storage`… when the platform owns them: see catalog/filter.ts platformManagedSchemas); `--schema` and
+ * `--table` narrow the set (and reach into platform schemas when they name them); `--exclude` always wins.
  *
  * Partitioned tables are captured once, through the root partitioned table (its rows are all partitions' rows);
  * partitions are never captured as tables of their own. A pattern that names a partition selects its root.
@@ -16,7 +16,7 @@ export interface BackupSelection {
   readonly exclude: readonly TablePattern[];
 }
 
-export function selectTables(all: readonly TableDef[], sel: BackupSelection): TableDef[] {
+export function selectTables(all: readonly TableDef[], sel: BackupSelection, platform: ReadonlySet<string>): TableDef[] {
   const byName = new Map(all.map((t) => [`${t.schema}.${t.name}`, t]));
   const rootOf = (t: TableDef): TableDef => {
     let cur = t;
@@ -28,7 +28,6 @@ export function selectTables(all: readonly TableDef[], sel: BackupSelection): Ta
     return cur;
   };
   const explicit = sel.schemas.length > 0 || sel.tables.length > 0;
-  const platform = new Set(PLATFORM_SCHEMAS);
   const chosen = new Map<string, TableDef>();
   for (const t of all) {
     if (isSystemSchema(t.schema)) continue;

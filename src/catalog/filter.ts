@@ -29,6 +29,17 @@ export const PLATFORM_SCHEMAS: readonly string[] = Object.freeze([
   '_analytics',
 ]);
 
+/** Supabase's own schemas are owned by its service roles (supabase_admin, supabase_auth_admin, …). */
+export const PLATFORM_OWNER = /^supabase_/;
+
+/**
+ * The platform schemas that the platform really manages here: a schema of a platform name that the application
+ * created itself (an `auth` schema on a self-hosted database, owned by the app's role) is the application's own.
+ */
+export function platformManagedSchemas(schemas: readonly { readonly name: string; readonly owner?: string }[]): Set<string> {
+  return new Set(schemas.filter((s) => PLATFORM_SCHEMAS.includes(s.name) && PLATFORM_OWNER.test(s.owner ?? '')).map((s) => s.name));
+}
+
 /** pg_catalog, information_schema, pg_toast*, pg_temp* (and pg_toast_temp*): never user data */
 export function isSystemSchema(name: string): boolean {
   return name === 'pg_catalog' || name === 'information_schema' || name.startsWith('pg_toast') || name.startsWith('pg_temp');

@@ -50,7 +50,7 @@ describe('pgsnap backup (CLI)', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(Object.keys(doc).sort()).toEqual(['archive', 'bytes', 'database', 'rows', 'seconds', 'snapshotId', 'tables']);
-    expect(doc).toMatchObject({ database: app.name, tables: 4, rows: 865 });
+    expect(doc).toMatchObject({ database: app.name, tables: 5, rows: 890 });
     expect(fs.statSync(doc.archive as string).size).toBe(doc.bytes);
     expect(r.stderr).toMatch(/^public\.error_logs: 500 rows, .* KB, \d+\.\d s$/m);
     expect(r.stdout).not.toContain('error_logs:');
@@ -127,14 +127,14 @@ describe('pgsnap list and prune (CLI)', () => {
     expect(doc.archives).toHaveLength(5);
     expect(doc.archives[0]).toMatchObject({ tables: null, rows: null });
     expect(doc.archives[0]?.error).toMatch(/not a pgsnap archive/);
-    expect(doc.archives[1]).toMatchObject({ tables: 4, rows: 865 });
+    expect(doc.archives[1]).toMatchObject({ tables: 5, rows: 890 });
   });
 
   it('list prints a table on stdout', async () => {
     const r = await runCli(['list', '--dir', dir()]);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^taken \(UTC\)\s+size\s+tables\s+rows\s+file$/);
-    expect(r.stdout).toMatch(/2025-07-02 15:00:00Z\s+\S+ KB\s+4\s+865\s+app-2025-07-02T15-00-00-000Z\.zip/);
+    expect(r.stdout).toMatch(/2025-07-02 15:00:00Z\s+\S+ KB\s+5\s+890\s+app-2025-07-02T15-00-00-000Z\.zip/);
   });
 
   it('prune refuses without a rule, dry-runs, then deletes by the rules', async () => {

@@ -53,7 +53,7 @@ describe('openArchive', () => {
     expect(a.entries).toEqual(expect.arrayContaining(['manifest.json', 'schema.json', 'data/public.projects.0001.ndjson']));
     expect((await a.schema()).tables.map((t) => t.name)).toContain('projects');
     await a.close();
-    expect(await readAllLines(good)).toBe(865);
+    expect(await readAllLines(good)).toBe(890);
   });
 
   it('rejects a file that is not a zip as foreign', async () => {

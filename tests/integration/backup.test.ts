@@ -73,12 +73,25 @@ describe('runBackup', () => {
     expect(Number(seq?.value)).toBeGreaterThanOrEqual(40);
   });
 
-  it('leaves platform schemas (auth) out by default and takes them when asked', async () => {
-    const r = await backup(app);
-    expect(names(r)).not.toContain('auth.users');
-    const both = await backup(app, { selection: { ...none, schemas: ['auth', 'public'] } });
-    expect(names(both)).toContain('auth.users');
-    expect(both.manifest.tables.find((t) => t.name === 'users')?.rows).toBe(25);
+  it('takes an auth schema the application owns; leaves a platform-owned one out unless asked', async () => {
+    const own = await backup(app);
+    expect(names(own)).toContain('auth.users');
+    // the same layout, but `auth` owned by a Supabase service role, as on Supabase itself
+    const platform = await createFixtureDatabase('bk_platform');
+    try {
+      await platform.query(
+        `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'supabase_admin') THEN CREATE ROLE supabase_admin NOLOGIN; END IF;
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
+      );
+      await platform.query('ALTER SCHEMA auth OWNER TO supabase_admin');
+      const r = await backup(platform);
+      expect(names(r)).not.toContain('auth.users');
+      const both = await backup(platform, { selection: { ...none, schemas: ['auth', 'public'] } });
+      expect(names(both)).toContain('auth.users');
+      expect(both.manifest.tables.find((t) => t.name === 'users')?.rows).toBe(25);
+    } finally {
+      await platform.drop();
+    }
   });
 
   it('captures a partitioned table once, through its parent; views and inheritance children are not mixed in', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CatalogModel, TableDef } from '../../src/catalog/model.js';
 import { captureModel } from '../../src/backup/capture-model.js';
 import { selectTables } from '../../src/backup/select-tables.js';
+import { platformManagedSchemas } from '../../src/catalog/filter.js';
 import { parsePattern } from '../../src/patterns.js';
 
 function table(schema: string, name: string, extra: Partial<TableDef> = {}): TableDef {
@@ -26,23 +27,31 @@ const sel = (o: { schemas?: string[]; tables?: string[]; exclude?: string[] } = 
   tables: (o.tables ?? []).map(parsePattern),
   exclude: (o.exclude ?? []).map(parsePattern),
 });
+const platform = new Set(['auth', 'storage']);
 const names = (ts: readonly TableDef[]) => ts.map((t) => `${t.schema}.${t.name}`);
 
 describe('selectTables', () => {
   it('takes every table outside platform schemas by default, partitioned tables once through the parent', () => {
-    expect(names(selectTables(tables, sel()))).toEqual(['billing.invoices', 'public.audit_logs', 'public.events', 'public.users']);
+    expect(names(selectTables(tables, sel(), platform))).toEqual(['billing.invoices', 'public.audit_logs', 'public.events', 'public.users']);
+  });
+
+  it('treats a platform-named schema the application owns as its own', () => {
+    expect(names(selectTables(tables, sel(), new Set()))).toContain('auth.users');
+    expect(platformManagedSchemas([{ name: 'auth', owner: 'supabase_admin' }, { name: 'storage', owner: 'app' }, { name: 'public', owner: 'supabase_admin' }])).toEqual(
+      new Set(['auth']),
+    );
   });
 
   it('reaches into a platform schema when --schema or --table names it', () => {
-    expect(names(selectTables(tables, sel({ schemas: ['auth'] })))).toEqual(['auth.users']);
-    expect(names(selectTables(tables, sel({ tables: ['users'] })))).toEqual(['auth.users', 'public.users']);
-    expect(names(selectTables(tables, sel({ tables: ['storage.*'], schemas: ['billing'] })))).toEqual(['billing.invoices', 'storage.objects']);
+    expect(names(selectTables(tables, sel({ schemas: ['auth'] }), platform))).toEqual(['auth.users']);
+    expect(names(selectTables(tables, sel({ tables: ['users'] }), platform))).toEqual(['auth.users', 'public.users']);
+    expect(names(selectTables(tables, sel({ tables: ['storage.*'], schemas: ['billing'] }), platform))).toEqual(['billing.invoices', 'storage.objects']);
   });
 
   it('lets --exclude win, and maps a partition to its parent', () => {
-    expect(names(selectTables(tables, sel({ exclude: ['*_logs', 'billing.*'] })))).toEqual(['public.events', 'public.users']);
-    expect(names(selectTables(tables, sel({ tables: ['events_2024'] })))).toEqual(['public.events']);
-    expect(names(selectTables(tables, sel({ tables: ['events_2024'], exclude: ['public.events'] })))).toEqual([]);
+    expect(names(selectTables(tables, sel({ exclude: ['*_logs', 'billing.*'] }), platform))).toEqual(['public.events', 'public.users']);
+    expect(names(selectTables(tables, sel({ tables: ['events_2024'] }), platform))).toEqual(['public.events']);
+    expect(names(selectTables(tables, sel({ tables: ['events_2024'], exclude: ['public.events'] }), platform))).toEqual([]);
   });
 });
 
