@@ -9,8 +9,9 @@ import type { Logger } from './log.js';
 
 /**
  * `pgsnap demo`: the whole story on a throwaway embedded PostgreSQL. It seeds the fixture application (the
- * schema files in schemas/ and fixtures/seed.sql), then walks through what pgsnap is for. Each step runs the real
- * CLI in-process, exactly as a user would type it.
+ * schema files in schemas/ and fixtures/seed.sql), then walks through what pgsnap is for. Every step runs the
+ * real CLI in-process, exactly as a user would type it, and the demo fails (exit 2) if a step does not end the
+ * way the story says it must.
  */
 export interface DemoOptions {
   major?: number | undefined;
@@ -43,12 +44,28 @@ export async function tableCounts(s: Session): Promise<Array<{ table: string; ro
   return out;
 }
 
+class DemoStepFailed extends Error {}
+
 export async function runDemo(options: DemoOptions): Promise<number> {
   const say = (line = '') => options.out.write(`${line}\n`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-demo-'));
+  const backups = path.join(work, 'backups');
+  const { run } = await import('./cli.js');
+
+  /** Run `pgsnap …` in-process, show the command and its output indented, and insist on the exit code. */
+  const pgsnap = async (args: string[], expect: number, shown: string[] = args) => {
+    say(`   $ pgsnap ${shown.join(' ')}`);
+    let text = '';
+    const sink = { write: (s: string | Uint8Array) => ((text += s.toString()), true) } as unknown as NodeJS.WritableStream;
+    const code = await run(['node', 'pgsnap', ...args], { stdout: sink, stderr: sink, env: { ...process.env, NO_COLOR: '1' }, cwd: repoRoot });
+    for (const line of text.trimEnd().split('\n')) if (line) say(`     ${line}`);
+    say(`     (exit ${code})`);
+    if (code !== expect) throw new DemoStepFailed(`pgsnap ${shown.join(' ')} exited ${code}, the story needs ${expect}`);
+  };
+
   say('pgsnap demo: the whole story on a throwaway PostgreSQL');
   say();
-  say('1. Start an embedded PostgreSQL and create the sample app database from schemas/ and fixtures/seed.sql');
+  say('1. An embedded PostgreSQL and the sample app (schemas/*.sql and fixtures/seed.sql)');
   const server = await startEmbedded(options.major === undefined ? {} : { major: options.major });
   try {
     const url = await server.createDatabase('app');
@@ -56,13 +73,77 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     try {
       await loadFixtureApp(s);
       say(`   PostgreSQL ${server.major} on 127.0.0.1:${server.port}, database "app"`);
-      for (const { table, rows } of await tableCounts(s)) say(`   ${table.padEnd(24)} ${String(rows).padStart(6)} rows`);
+      const before = await tableCounts(s);
+      for (const { table, rows } of before) say(`   ${table.padEnd(24)} ${String(rows).padStart(6)} rows`);
+      const hidden = ['--url', '$DATABASE_URL'];
+      const withUrl = (args: string[]) => [...args, '--url', url];
+      const shownUrl = (args: string[]) => [...args, ...hidden];
+
+      say();
+      say('2. The nightly backup (cron: pgsnap backup --verify), then a look at what landed');
+      await pgsnap(withUrl(['backup', '--dir', backups]), 0, shownUrl(['backup', '--dir', 'backups']));
+      await pgsnap(['list', '--dir', backups], 0, ['list', '--dir', 'backups']);
+      await pgsnap(['verify', 'latest', '--dir', backups], 0, ['verify', 'latest', '--dir', 'backups']);
+
+      say();
+      say('3. The CI gate: the live schema against the committed schema files');
+      await pgsnap(withUrl(['drift', 'check', '--schemas', 'schemas']), 0, shownUrl(['drift', 'check', '--schemas', 'schemas']));
+      say('   Someone "fixes" production by hand: a table no schema file defines, and the signup trigger dropped.');
+      await s.query(`CREATE TABLE public.auth_configs (id serial PRIMARY KEY, provider text NOT NULL, settings jsonb)`);
+      await s.query(`DROP TRIGGER on_auth_user_created ON auth.users`);
+      await pgsnap(withUrl(['drift', 'check', '--schemas', 'schemas']), 1, shownUrl(['drift', 'check', '--schemas', 'schemas']));
+
+      say();
+      say('4. And the code: which tables does the application use that no schema file defines?');
+      await pgsnap(['scan', 'fixtures/app-code', '--schemas', 'schemas'], 1);
+      // put the trigger back, so the restore below meets the app as it should be
+      await s.query(fs.readFileSync(path.join(repoRoot, 'schemas', '020_profiles.sql'), 'utf8').match(/CREATE TRIGGER on_auth_user_created[\s\S]*?;/)?.[0] ?? '');
+
+      say();
+      say('5. The worst day: data lost while troubleshooting, and one row edited since the backup');
+      await s.query(`DELETE FROM public.error_logs WHERE level = 'fatal'`);
+      await s.query(
+        `DELETE FROM public.test_sessions s WHERE s.status = 'passed' AND NOT EXISTS (SELECT 1 FROM public.error_logs e WHERE e.session_id = s.id)`,
+      );
+      await s.query(`DELETE FROM public.profiles WHERE display_name IN ('user4', 'user5')`);
+      await s.query(`UPDATE public.projects SET name = 'Project 1 (renamed today)' WHERE id = 1`);
+      const lost = await tableCounts(s);
+      for (const { table, rows } of lost) {
+        const was = before.find((b) => b.table === table)?.rows ?? 0;
+        say(`   ${table.padEnd(24)} ${String(rows).padStart(6)} rows${rows < was ? `   (${was - rows} lost)` : ''}`);
+      }
+
+      say();
+      say('6. Restore from the dated archive: first a dry run, then for real, then once more (nothing left to do)');
+      await pgsnap(withUrl(['restore', 'latest', '--dir', backups, '--dry-run']), 0, shownUrl(['restore', 'latest', '--dir', 'backups', '--dry-run']));
+      await pgsnap(withUrl(['restore', 'latest', '--dir', backups]), 0, shownUrl(['restore', 'latest', '--dir', 'backups']));
+      await pgsnap(withUrl(['restore', 'latest', '--dir', backups]), 0, shownUrl(['restore', 'latest', '--dir', 'backups']));
+      const after = await tableCounts(s);
+      let whole = true;
+      for (const { table, rows } of after) {
+        const was = before.find((b) => b.table === table)?.rows;
+        if (was !== undefined && was !== rows) whole = false;
+        say(`   ${table.padEnd(24)} ${String(rows).padStart(6)} rows${was === rows ? '   (as before the loss)' : ''}`);
+      }
+      const renamed = await s.query<{ name: string }>(`SELECT name FROM public.projects WHERE id = 1`);
+      say(`   project 1 is still "${renamed.rows[0]?.name}": restore never overwrites rows it was not asked to`);
+      if (!whole) throw new DemoStepFailed('the restore did not bring every lost row back');
+
+      say();
+      say('7. The restore drill: restore the archive into a throwaway server and compare with the manifest');
+      await pgsnap(['verify', 'latest', '--dir', backups, '--restore-test'], 0, ['verify', 'latest', '--dir', 'backups', '--restore-test']);
     } finally {
       await close(s);
     }
     say();
-    say('Backup, drift check and restore join this story as they land (see the README).');
+    say('Done: backed up, checked for drift in schema and code, lost data, restored it, and proved the backup restores.');
     return 0;
+  } catch (e) {
+    if (e instanceof DemoStepFailed) {
+      options.out.write(`\npgsnap demo: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
   } finally {
     await server.stop();
     fs.rmSync(work, { recursive: true, force: true });

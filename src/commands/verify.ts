@@ -16,15 +16,16 @@ export const verify: Action<VerifyFlags> = async (flags, ctx, args) => {
   const file = resolveArchive(args[0] ?? 'latest', dir);
   const shown = path.relative(ctx.cwd, file) || file;
   const offline = await verifyArchive(file);
+  if (!ctx.json) ctx.logger.info(renderOffline(offline, shown));
   let drill: DrillReport | undefined;
   if (offline.ok && flags.restoreTest) drill = await restoreDrill(file, { logger: ctx.logger });
   const ok = offline.ok && (drill === undefined || drill.ok);
   if (ctx.json) {
     printJson({ archive: shown, ok, verify: { ...offline, archive: shown }, ...(drill ? { restoreTest: drill } : {}) }, ctx.stdout);
-  } else {
-    ctx.logger.info(renderOffline(offline, shown));
-    if (drill) ctx.logger.info(renderDrill(drill));
-    else if (flags.restoreTest) ctx.logger.info('restore drill skipped: the archive failed verification');
+  } else if (drill) {
+    ctx.logger.info(renderDrill(drill));
+  } else if (flags.restoreTest) {
+    ctx.logger.info('restore drill skipped: the archive failed verification');
   }
   return ok ? 0 : 1;
 };
