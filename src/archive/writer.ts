@@ -127,7 +127,7 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
     },
     openEntry(name) {
       ensureOpen();
-      const stream = new PassThrough({ highWaterMark: 1 << 20 });
+      const stream = new PassThrough({ highWaterMark: 1 << 16 });
       const done = wait(name).catch((e: Error) => {
         stream.destroy();
         throw ioError(e, tempPath);
