@@ -30,8 +30,9 @@ export const restore: Action<RestoreFlags> = async (flags, ctx, args) => {
       logger: ctx.logger,
       renderTables: renderForTables,
     });
+    // A failure rolled everything back: in text mode its one line says it all; --json still gets the document.
     if (ctx.json) printJson({ ...report, ...(failure ? { error: failure.message } : {}) }, ctx.stdout);
-    else ctx.logger.info(renderReport(report));
+    else if (!failure) ctx.logger.info(renderReport(report));
     if (failure) throw failure;
     return 0;
   } finally {
