@@ -56,7 +56,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const pgsnap = async (args: string[], expect: number, shown: string[] = args) => {
     say(`   $ pgsnap ${shown.join(' ')}`);
     let text = '';
-    const sink = { write: (s: string | Uint8Array) => ((text += s.toString()), true) } as unknown as NodeJS.WritableStream;
+    const write = (chunk: string | Uint8Array): boolean => {
+      text += chunk.toString();
+      return true;
+    };
+    const sink = { write } as unknown as NodeJS.WritableStream;
     const code = await run(['node', 'pgsnap', ...args], { stdout: sink, stderr: sink, env: { ...process.env, NO_COLOR: '1' }, cwd: repoRoot });
     for (const line of text.trimEnd().split('\n')) if (line) say(`     ${line}`);
     say(`     (exit ${code})`);

@@ -5,7 +5,8 @@ import { createProgress, formatBytes, formatCount } from '../backup/progress.js'
 import { printJson } from '../log.js';
 import { parsePattern } from '../patterns.js';
 import type { Action } from './context.js';
-import { collect, notImplemented, positiveNumber } from './options.js';
+import { collect, positiveNumber } from './options.js';
+import { verificationError, verifyArchive, type VerifyReport } from '../verify/offline.js';
 
 export interface BackupFlags {
   dir?: string;
@@ -17,8 +18,6 @@ export interface BackupFlags {
 }
 
 export const backup: Action<BackupFlags> = async (flags, ctx) => {
-  // `--verify` belongs to verify; until it lands, say so before doing any work rather than after.
-  if (flags.verify) notImplemented('backup --verify');
   const dir = path.resolve(ctx.cwd, flags.dir ?? ctx.config.dir ?? 'backups');
   const cfg = ctx.config.backup ?? {};
   const selection = {
@@ -35,6 +34,8 @@ export const backup: Action<BackupFlags> = async (flags, ctx) => {
     progress: createProgress({ logger: ctx.logger, stderr: ctx.stderr, quiet: Boolean(ctx.quiet), tty: ctx.logger.tty }),
   });
   const shown = path.relative(ctx.cwd, result.archive) || result.archive;
+  // --verify reads the archive back from disk: what cron reports as a good backup is what restore will read.
+  const verified: VerifyReport | undefined = flags.verify ? await verifyArchive(result.archive) : undefined;
   if (ctx.json) {
     printJson(
       {
@@ -45,6 +46,7 @@ export const backup: Action<BackupFlags> = async (flags, ctx) => {
         rows: result.rows,
         seconds: Number(result.seconds.toFixed(3)),
         snapshotId: result.manifest.snapshotId,
+        ...(verified ? { verified: verified.ok, problems: [...verified.problems, ...verified.tables.flatMap((t) => t.problems)] } : {}),
       },
       ctx.stdout,
     );
@@ -53,6 +55,8 @@ export const backup: Action<BackupFlags> = async (flags, ctx) => {
       `${shown}: ${result.tables} tables, ${formatCount(result.rows)} rows, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s`,
     );
   }
+  if (verified && !verified.ok) throw verificationError(verified);
+  if (verified && !ctx.json) ctx.logger.info(`verified: every entry and row of ${shown} reads back as written`);
   return 0;
 };
 

@@ -66,15 +66,25 @@ describe('pgsnap backup (CLI)', () => {
     expect(zips(dir)).toHaveLength(2);
   });
 
-  it('exits 2 with one line for a pattern that matches nothing, a malformed pattern, and --verify (not yet)', async () => {
+  it('exits 2 with one line for a pattern that matches nothing and for a malformed pattern', async () => {
     const dir = path.join(work, 'usage');
-    for (const args of [['--table', 'no_such_table'], ['--table', 'a.b.c'], ['--verify']]) {
+    for (const args of [['--table', 'no_such_table'], ['--table', 'a.b.c']]) {
       const r = await runCli(['backup', '--url', app.url, '--dir', dir, ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.stdout).toBe('');
     }
     expect(fs.existsSync(dir) ? zips(dir) : []).toEqual([]);
+  });
+
+  it('--verify reads the new archive back before reporting success', async () => {
+    const dir = path.join(work, 'verify');
+    const r = await runCli(['backup', '--url', app.url, '--dir', dir, '--verify', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, problems: [], rows: 890 });
+    const text = await runCli(['backup', '--url', app.url, '--dir', dir, '--verify']);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(/verified: every entry and row of .*\.zip reads back as written/);
   });
 
   it('a SIGKILLed backup leaves only a temporary file, which the next run removes', async () => {
