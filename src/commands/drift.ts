@@ -82,7 +82,7 @@ async function codeFindings(paths: readonly string[], result: DriftCheckResult, 
     live: result.actual,
     config: ctx.config,
     cwd: ctx.cwd,
-    definitions: result.definitions,
+    ...(result.definitions ? { definitions: result.definitions } : {}),
   });
   return [...r.findings];
 }

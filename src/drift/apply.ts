@@ -12,18 +12,67 @@ interface ServerErrorFields {
 }
 
 /**
- * Apply the schema files' statements one by one, as psql -f does: each statement on its own (so CREATE INDEX
- * CONCURRENTLY and explicit BEGIN/COMMIT in a file behave as they would in psql). The first failing statement
- * stops the run with the file, the line PostgreSQL points at, and PostgreSQL's own message.
+ * Apply the schema files' statements as psql -f would, but in batches: consecutive statements go to the server
+ * as one multi-statement query (one round trip instead of hundreds, which keeps a 300-table check fast). A batch
+ * runs as one implicit transaction, so statements that PostgreSQL refuses inside a transaction block (CREATE
+ * INDEX CONCURRENTLY, VACUUM, explicit BEGIN/COMMIT…) run on their own, and a batch ends after ALTER TYPE … ADD
+ * VALUE (a new enum value cannot be used before it commits). When a batch fails it was rolled back as a whole:
+ * its statements are then run one by one to find the failing one, and its file, line and PostgreSQL's message.
  */
-export async function applyStatements(s: Session, statements: readonly SchemaStatement[]): Promise<void> {
-  for (const st of statements) {
+export async function applyStatements(s: Session, statements: readonly SchemaStatement[], batchSize = 200): Promise<void> {
+  for (const batch of batches(statements, batchSize)) {
+    if (batch.length === 1) {
+      await runOne(s, batch[0] as SchemaStatement);
+      continue;
+    }
     try {
-      await s.query(st.sql);
+      await s.query(batch.map((st) => `${st.sql};`).join('\n'));
     } catch (e) {
-      throw statementError(st, e);
+      if (e instanceof PgsnapError && e.code !== 'internal' && e.code !== 'permission') throw e;
+      for (const st of batch) await runOne(s, st);
+      // Failing as a batch but not one by one should not happen; report the batch's error then.
+      throw statementError(batch[0] as SchemaStatement, e);
     }
   }
+}
+
+async function runOne(s: Session, st: SchemaStatement): Promise<void> {
+  try {
+    await s.query(st.sql);
+  } catch (e) {
+    throw statementError(st, e);
+  }
+}
+
+const ALONE = new Set(['VacuumStmt', 'CreatedbStmt', 'DropdbStmt', 'AlterSystemStmt', 'TransactionStmt', 'CreateTableSpaceStmt', 'DropTableSpaceStmt', 'CreateSubscriptionStmt', 'AlterSubscriptionStmt', 'DropSubscriptionStmt', 'ReindexStmt']);
+
+/** Statements that must not share a transaction with others. */
+export function mustRunAlone(ast: Readonly<Record<string, unknown>>): boolean {
+  const [type, body] = Object.entries(ast)[0] ?? [];
+  if (!type) return false;
+  if (ALONE.has(type)) return true;
+  const b = (body ?? {}) as Record<string, unknown>;
+  return (type === 'IndexStmt' || type === 'DropStmt') && b.concurrent === true;
+}
+
+export function batches(statements: readonly SchemaStatement[], size: number): SchemaStatement[][] {
+  const out: SchemaStatement[][] = [];
+  let current: SchemaStatement[] = [];
+  const flush = () => {
+    if (current.length > 0) out.push(current);
+    current = [];
+  };
+  for (const st of statements) {
+    if (mustRunAlone(st.ast)) {
+      flush();
+      out.push([st]);
+      continue;
+    }
+    current.push(st);
+    if (current.length >= size || 'AlterEnumStmt' in st.ast) flush();
+  }
+  flush();
+  return out;
 }
 
 function serverError(e: unknown): ServerErrorFields {

@@ -34,6 +34,9 @@ export interface DriftTimings {
   readonly applyMs: number;
   readonly introspectLiveMs: number;
   readonly introspectShadowMs: number;
+  /** diff, ignore rules and findings */
+  readonly diffMs: number;
+  readonly shadowStopMs: number;
   readonly totalMs: number;
 }
 
@@ -49,8 +52,8 @@ export interface DriftCheckResult {
   readonly shadow: string;
   readonly desired: CatalogModel;
   readonly actual: CatalogModel;
-  /** what the schema files define, with file:line (the code scan's reading; reused by `--code`) */
-  readonly definitions: SchemaDefinitions;
+  /** what the schema files define, with file:line (the code scan's reading; reused by `--code`); read only when there was drift */
+  readonly definitions?: SchemaDefinitions;
   readonly timings: DriftTimings;
 }
 
@@ -68,7 +71,6 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
   const files = listSchemaFiles(dir);
   // Parse everything before starting a server: a syntax error should cost nothing.
   const statements = await readSchemaStatements(files, options.cwd);
-  const definitions = await loadSchemaDefinitions(dir, { cwd: options.cwd });
   const parseMs = since(t0);
   if (files.length === 0) logger.warn(`no *.sql files in ${dir}: every live object will be reported`);
 
@@ -90,19 +92,28 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
       })(),
     ]);
     if (shadowSettled.status === 'rejected') throw shadowSettled.reason;
-    if (liveSettled.status === 'rejected') throw liveSettled.reason;
+    if (liveSettled.status === 'rejected') {
+      await shadowSettled.value.stopped;
+      throw liveSettled.reason;
+    }
     const desiredRead = shadowSettled.value;
     const { model: actual, profile } = liveSettled.value;
     const { desired } = desiredRead;
 
+    const tDiff = performance.now();
     const all = diff(desired, actual) as readonly DriftDifference[];
     const { kept, ignored } = applyIgnoreRules(all, { rules: options.ignore ?? {}, ...(profile ? { profile } : {}), desired, actual });
+    // The code scan's reading of the files (it follows renames) only matters when there is something to locate.
+    const definitions = kept.length > 0 ? await loadSchemaDefinitions(dir, { cwd: options.cwd }) : undefined;
     const findings = differencesToFindings(kept, {
-      definitions: withScanDefinitions(buildDefinitionIndex(statements), definitions.objects),
+      definitions: withScanDefinitions(buildDefinitionIndex(statements), definitions?.objects ?? []),
       tables: tableIndex(desired, actual),
     });
+    const diffMs = since(tDiff);
     const timings: DriftTimings = {
       parseMs,
+      diffMs,
+      shadowStopMs: await desiredRead.stopped,
       shadowStartMs: desiredRead.startMs,
       applyMs: desiredRead.applyMs,
       introspectLiveMs,
@@ -119,7 +130,7 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
       shadow: desiredRead.description,
       desired,
       actual,
-      definitions,
+      ...(definitions ? { definitions } : {}),
       timings,
     };
   } finally {
@@ -133,6 +144,8 @@ interface DesiredRead {
   readonly startMs: number;
   readonly applyMs: number;
   readonly introspectMs: number;
+  /** resolves (to the time it took) once the shadow is gone */
+  readonly stopped: Promise<number>;
 }
 
 async function loadDesired(
@@ -147,6 +160,7 @@ async function loadDesired(
   const roles = spec.kind === 'url' ? [] : await liveRoles(live);
   const shadow = await openShadow(spec, { major, logger });
   const startMs = since(t0);
+  let read: Omit<DesiredRead, 'stopped'>;
   try {
     const s = await connect(shadow.target, { logger, applicationName: 'pgsnap drift shadow' });
     try {
@@ -156,13 +170,24 @@ async function loadDesired(
       const applyMs = since(tApply);
       const tRead = performance.now();
       const desired = await introspect(s, filter);
-      return { desired, description: shadow.description, startMs, applyMs, introspectMs: since(tRead) };
+      read = { desired, description: shadow.description, startMs, applyMs, introspectMs: since(tRead) };
     } finally {
       await close(s);
     }
-  } finally {
+  } catch (e) {
     await shadow.dispose();
+    throw e;
   }
+  // Stopping the shadow (a server shutdown, a directory removed) overlaps with the diff; the caller awaits it.
+  const tStop = performance.now();
+  const stopped = shadow.dispose().then(
+    () => since(tStop),
+    (e: unknown) => {
+      logger.warn(`could not remove the shadow database (${shadow.description}): ${(e as Error).message}`);
+      return since(tStop);
+    },
+  );
+  return { ...read, stopped };
 }
 
 async function liveRoles(s: Session): Promise<string[]> {

@@ -59,16 +59,21 @@ export async function splitStatements(text: string, file: string): Promise<Schem
   }
   const bytes = Buffer.from(text, 'utf8');
   const out: SchemaStatement[] = [];
+  // Walk forward once, counting lines from the previous statement start, so the cost stays linear.
+  let byteAt = 0;
+  let lineNo = 1;
   for (const s of stmts) {
     const start = s.stmt_location ?? 0;
     const end = s.stmt_len ? start + s.stmt_len : bytes.length;
     const raw = bytes.subarray(start, end).toString('utf8');
+    const skipped = bytes.subarray(byteAt, start).toString('utf8');
+    lineNo += lineAt(skipped, skipped.length) - 1;
+    byteAt = start;
     // Statements may begin with comments or blank lines: report the line of their first real character.
     const lead = /^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*/.exec(raw)?.[0].length ?? 0;
-    const before = bytes.subarray(0, start).toString('utf8');
     const sql = raw.slice(lead).replace(/;\s*$/, '');
     if (!sql.trim()) continue;
-    out.push({ file, line: lineAt(text, before.length + lead), sql, ast: s.stmt ?? {} });
+    out.push({ file, line: lineNo + lineAt(raw, lead) - 1, sql, ast: s.stmt ?? {} });
   }
   return out;
 }

@@ -62,7 +62,7 @@ describe('pgsnap drift check (black box)', () => {
     const line = lineOf('schemas/020_profiles.sql', 'CREATE TRIGGER on_auth_user_created');
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(new RegExp(`^::error file=schemas/020_profiles\\.sql,line=${line},title=pgsnap trigger%3A auth\\.users\\.on_auth_user_created::`));
+    expect(lines[0]).toMatch(new RegExp(`^::error file=schemas/020_profiles\\.sql,line=${line}(,col=\\d+)?,title=pgsnap trigger%3A auth\\.users\\.on_auth_user_created::`));
     expect(lines[1]).toMatch(/^::warning file=schemas,title=pgsnap table%3A public\.scratch_notes::/);
   });
 

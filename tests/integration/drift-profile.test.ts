@@ -58,7 +58,7 @@ describe('--profile supabase', () => {
   it("ignores the platform's objects and still reports the user's objects in platform schemas", async () => {
     const r = await check('supabase');
     expect(r.findings.map((f) => `${f.kind} ${f.object}`).sort()).toEqual(['table auth.user_settings', 'trigger auth.users.on_auth_user_created']);
-    expect(r.findings.find((f) => f.object === 'auth.user_settings')?.location).toEqual({ file: 'schemas/050_auth_settings.sql', line: 1 });
+    expect(r.findings.find((f) => f.object === 'auth.user_settings')?.location).toMatchObject({ file: 'schemas/050_auth_settings.sql', line: 1 });
     expect(r.ignored).toBeGreaterThanOrEqual(4);
   });
 

@@ -93,3 +93,15 @@ describe('aspects set by ALTER TABLE', () => {
     expect(locate(index, 'public.t.tr', 'trigger')?.line).toBe(2);
   });
 });
+
+describe('batching statements', () => {
+  it('keeps statements that cannot run in a transaction alone and ends a batch after ALTER TYPE … ADD VALUE', async () => {
+    const { batches } = await import('../../src/drift/apply.js');
+    const st = await splitStatements(
+      "CREATE TABLE a (x int);\nCREATE TYPE e AS ENUM ('a');\nALTER TYPE e ADD VALUE 'b';\nCREATE TABLE b (y e DEFAULT 'b');\nCREATE INDEX CONCURRENTLY ai ON a (x);\nCREATE TABLE c (z int);\nVACUUM a;\nCREATE TABLE d (w int);\n",
+      'x.sql',
+    );
+    expect(batches(st, 200).map((b) => b.map((s) => s.line))).toEqual([[1, 2, 3], [4], [5], [6], [7], [8]]);
+    expect(batches(st, 2).map((b) => b.length)).toEqual([2, 1, 1, 1, 1, 1, 1]);
+  });
+});
