@@ -157,6 +157,8 @@ async function planAgainstTarget(
     options.logger.debug(`created ${created.join(', ')}`);
     plan = planRestore(archive.manifest, archivedModel, await introspect(s), planOptions);
     if (plan.blockers.length > 0) throw blocked(plan.blockers, 'usage');
+    // A manifest table that schema.json does not describe renders to nothing: refuse rather than skip its rows.
+    if (plan.missing.length > 0) throw blocked([`the archive's schema.json does not describe ${plan.missing.join(', ')}, so it cannot be created`], 'usage');
   }
   return { plan, created };
 }
