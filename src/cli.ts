@@ -70,7 +70,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       exitCode = await action(cmd.opts() as O, ctx, positional);
     };
 
-  registerCommands(program, wrap);
+  await registerCommands(program, wrap, argv);
 
   try {
     await program.parseAsync(argv);

@@ -1,18 +1,35 @@
 import type { Command } from 'commander';
 import type { Action } from './context.js';
-import * as backup from './backup.js';
-import * as demo from './demo.js';
-import * as drift from './drift.js';
-import * as list from './list.js';
-import * as prune from './prune.js';
-import * as restore from './restore.js';
-import * as scan from './scan.js';
-import * as types from './types.js';
-import * as verify from './verify.js';
 
 type Wrap = <O>(a: Action<O>) => (...args: unknown[]) => Promise<void>;
+interface CommandModule {
+  register(program: Command, wrap: Wrap): void;
+}
 
-/** The order here is the order of `pgsnap --help`. */
-export function registerCommands(program: Command, wrap: Wrap): void {
-  for (const m of [backup, list, verify, restore, prune, drift, scan, types, demo]) m.register(program, wrap);
+/**
+ * Every command, in the order of `pgsnap --help`. Each module is imported only when needed: a cron job running
+ * `pgsnap backup` should not pay for loading the SQL parser, the code scanner and the Docker client.
+ */
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> = [
+  ['backup', () => import('./backup.js')],
+  ['list', () => import('./list.js')],
+  ['verify', () => import('./verify.js')],
+  ['restore', () => import('./restore.js')],
+  ['prune', () => import('./prune.js')],
+  ['drift', () => import('./drift.js')],
+  ['scan', () => import('./scan.js')],
+  ['types', () => import('./types.js')],
+  ['demo', () => import('./demo.js')],
+];
+
+/**
+ * Register the command named on the command line (the first argument that names one), or all of them when none
+ * is named, for the top-level help and for commander's "unknown command" message.
+ */
+export async function registerCommands(program: Command, wrap: Wrap, argv: readonly string[]): Promise<void> {
+  const names = new Set(COMMANDS.map(([name]) => name));
+  const named = argv.slice(2).find((a) => names.has(a));
+  for (const [name, load] of COMMANDS) {
+    if (named === undefined || name === named) (await load()).register(program, wrap);
+  }
 }
