@@ -125,7 +125,12 @@ export async function restoreArchive(
 async function sessionSettings(s: Session, settings: Readonly<Record<string, string>>, lockTimeoutMs: number): Promise<void> {
   // The archive's text was printed under these settings (DateStyle, IntervalStyle, lc_monetary…); money,
   // intervals and dates are parsed according to them, so they are read back under the same ones.
-  for (const [name, value] of Object.entries(settings)) await s.query(`SELECT set_config($1, $2, true)`, [name, value]);
+  // The archive is untrusted: only the settings pgsnap writes are taken from it, and search_path stays pg_catalog
+  // (any other value would let objects in the target shadow the operators and functions restore runs).
+  for (const [name, fallback] of Object.entries(OUTPUT_SETTINGS)) {
+    const value = name === 'search_path' ? fallback : (settings[name] ?? fallback);
+    await s.query(`SELECT set_config($1, $2, true)`, [name, value]);
+  }
   // An error instead of silently filtered rows if a policy would apply (restore must see every row).
   await s.query(`SET LOCAL row_security = off`);
   await s.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
