@@ -165,6 +165,35 @@ describe('bad archives through pgsnap restore and pgsnap verify', () => {
 });
 
 describe('names that carry SQL are data end to end', () => {
+  it('[bad-input] a manifest whose settings point search_path at a planted operator cannot make restore run it', async () => {
+    const db = await createTestDatabase('rel_hijack');
+    try {
+      await db.query(`CREATE TABLE public.users (id int PRIMARY KEY, name text NOT NULL);
+                      INSERT INTO public.users SELECT i, 'user ' || i FROM generate_series(1, 30) i;`);
+      const dir = path.join(root, 'hijack');
+      const b = await cliInProcess(['backup', '--url', db.url, '--dir', dir, '--json']);
+      expect(b.code, b.stderr).toBe(0);
+      const archive = (JSON.parse(b.stdout) as { archive: string }).archive;
+      const forged = path.join(dir, 'forged.zip');
+      await withManifest(archive, forged, (m) => {
+        m.settings = { ...(m.settings as Record<string, string>), search_path: 'hijack, pg_catalog', transaction_read_only: 'on' };
+      });
+      // Someone who may create objects in the target plants an int = int that drops users when evaluated.
+      await db.query(`DELETE FROM public.users WHERE id > 20;
+        CREATE SCHEMA hijack;
+        CREATE FUNCTION hijack.eq(int, int) RETURNS boolean LANGUAGE plpgsql AS
+          $$ BEGIN EXECUTE 'DROP TABLE IF EXISTS public.users'; RETURN $1 OPERATOR(pg_catalog.=) $2; END $$;
+        CREATE OPERATOR hijack.= (leftarg = int, rightarg = int, function = hijack.eq);`);
+      const r = await runCli(['restore', forged, '--url', db.url, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const users = await db.query<{ n: string }>(`SELECT count(*) AS n FROM public.users`);
+      expect(Number(users[0]?.n)).toBe(30);
+    } finally {
+      await db.drop();
+    }
+  });
+
+
   it('[bad-input] backs up and restores a table and column literally named like an injection; users survives', async () => {
     const src = await createTestDatabase('rel_inject_src');
     const dst = await createTestDatabase('rel_inject_dst');
