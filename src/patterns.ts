@@ -35,7 +35,8 @@ function splitParts(pattern: string): string[] {
   return parts;
 }
 
-function globToRegExp(glob: string): RegExp {
+/** `*` any run of characters, `?` one character, everything else literal; anchored at both ends. */
+export function globToRegExp(glob: string): RegExp {
   let re = '';
   for (const ch of glob) {
     if (ch === '*') re += '.*';

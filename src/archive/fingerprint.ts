@@ -153,3 +153,18 @@ export function murmurPair(bytes: Uint8Array): { seed0: number; seed9747b28c: nu
   const [h, l] = fp.lineHash();
   return { seed0: h, seed9747b28c: l };
 }
+
+/** The fingerprint of a stream of newline-terminated row lines (a COPY … TO STDOUT of copyRowsSql). */
+export async function fingerprintStream(stream: AsyncIterable<Buffer>): Promise<Fingerprint> {
+  const fp = new Fingerprint();
+  for await (const chunk of stream) {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+      fp.update(chunk, start, nl);
+      fp.endLine();
+      start = nl + 1;
+    }
+    if (start < chunk.length) fp.update(chunk, start, chunk.length);
+  }
+  return fp;
+}

@@ -1,3 +1,5 @@
+import { globToRegExp } from '../patterns.js';
+
 /**
  * Which schemas introspection reads. System schemas are never read; platform schemas (Supabase) are read unless a
  * caller excludes them, because on a self-hosted database `auth` or `storage` may well be the application's own.
@@ -43,16 +45,6 @@ export function platformManagedSchemas(schemas: readonly { readonly name: string
 /** pg_catalog, information_schema, pg_toast*, pg_temp* (and pg_toast_temp*): never user data */
 export function isSystemSchema(name: string): boolean {
   return name === 'pg_catalog' || name === 'information_schema' || name.startsWith('pg_toast') || name.startsWith('pg_temp');
-}
-
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (const ch of glob) {
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else re += ch.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 's');
 }
 
 /** A predicate over schema names for this filter (system schemas always rejected). */

@@ -1,4 +1,4 @@
-import { Fingerprint } from '../archive/fingerprint.js';
+import { fingerprintStream } from '../archive/fingerprint.js';
 import { OUTPUT_SETTINGS } from '../archive/format.js';
 import { type OpenArchive, openArchive } from '../archive/reader.js';
 import { copyRowsSql } from '../archive/row-sql.js';
@@ -106,17 +106,8 @@ async function compareTables(s: Session, archive: OpenArchive): Promise<DrillTab
   for (const [k, v] of Object.entries(settings)) await s.query(`SELECT set_config(${quoteLiteral(k)}, ${quoteLiteral(v)}, false)`);
   const out: DrillTable[] = [];
   for (const t of archive.manifest.tables) {
-    const fp = new Fingerprint();
     const stream = s.copyOut(copyRowsSql({ schema: t.schema, name: t.name, partitioned: t.partitioned ?? false, columns: t.columns }));
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let start = 0;
-      for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
-        fp.update(chunk, start, nl);
-        fp.endLine();
-        start = nl + 1;
-      }
-      if (start < chunk.length) fp.update(chunk, start, chunk.length);
-    }
+    const fp = await fingerprintStream(stream as AsyncIterable<Buffer>);
     const fingerprintMatches = fp.digest() === t.fingerprint;
     out.push({
       table: `${t.schema}.${t.name}`,
