@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { diff } from '../catalog/diff.js';
+import { DIFFERENCE_KINDS, diff } from '../catalog/diff.js';
 import { introspect } from '../catalog/introspect.js';
 import type { CatalogModel } from '../catalog/model.js';
 import { type ConnectionTarget, type Session, close, connect, quoteIdent } from '../db/index.js';
@@ -11,7 +11,8 @@ import { buildDefinitionIndex, withScanDefinitions } from './definition-index.js
 import { type DriftDifference, tableIndex } from './difference.js';
 import { differencesToFindings } from './findings.js';
 import { type IgnoreRules, type PlatformProfile, applyIgnoreRules } from './ignore.js';
-import { loadProfile } from './profile.js';
+import { PROFILES, loadProfile } from './profile.js';
+import { usageError } from '../errors.js';
 import { listSchemaFiles, readSchemaStatements, type SchemaStatement } from './schema-files.js';
 import { type ShadowSpec, openShadow } from './shadow.js';
 
@@ -67,6 +68,13 @@ const since = (t: number) => Math.round(performance.now() - t);
 export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheckResult> {
   const logger = options.logger ?? silentLogger;
   const t0 = performance.now();
+  if (options.profile && !(PROFILES as readonly string[]).includes(options.profile)) {
+    throw usageError(`unknown --profile ${JSON.stringify(options.profile)}`, `known profiles: ${PROFILES.join(', ')}`);
+  }
+  for (const k of options.ignore?.kinds ?? []) {
+    const known = (DIFFERENCE_KINDS as readonly string[]).some((d) => d === k || d.startsWith(`${k}.`)) || k.startsWith('code.');
+    if (!known) logger.warn(`drift.ignore.kinds: "${k}" is not a kind drift reports (known: ${DIFFERENCE_KINDS.join(', ')})`);
+  }
   const dir = path.resolve(options.cwd, options.schemaDir);
   const files = listSchemaFiles(dir);
   // Parse everything before starting a server: a syntax error should cost nothing.

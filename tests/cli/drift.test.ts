@@ -111,6 +111,12 @@ describe('pgsnap drift check (black box)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('exits 2 for an unknown --profile, before connecting anywhere', async () => {
+    const r = await runCli(['drift', 'check', '--url', 'postgres://u@127.0.0.1:1/x', '--profile', 'heroku']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^pgsnap: unknown --profile "heroku" — known profiles: supabase/);
+  });
+
   it('exits 2 when the live database is unreachable, without the password', async () => {
     const r = await runCli(['drift', 'check', '--url', 'postgres://u:hunter2@127.0.0.1:1/x']);
     expect(r.code).toBe(2);
