@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Fingerprint } from '../archive/fingerprint.js';
+import { type Fingerprint, fingerprintStream } from '../archive/fingerprint.js';
 import type { Manifest } from '../archive/format.js';
 import { copyRowsSql } from '../archive/row-sql.js';
 import type { CatalogModel } from '../catalog/model.js';
@@ -188,18 +188,10 @@ async function alreadyIdentical(s: Session, t: TablePlan): Promise<boolean> {
   if (!t.columns.every((c) => byName.has(c))) return false;
   const n = await s.query<{ n: string }>(`SELECT count(*) AS n FROM ${sql.target(t)}`);
   if (Number(n.rows[0]?.n) !== t.archived.rows) return false;
-  const fp = new Fingerprint();
   const stream = s.copyOut(copyRowsSql({ schema: t.archived.schema, name: t.archived.name, partitioned: t.archived.partitioned ?? false, columns: t.archived.columns }));
+  let fp: Fingerprint;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let start = 0;
-      for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
-        fp.update(chunk, start, nl);
-        fp.endLine();
-        start = nl + 1;
-      }
-      if (start < chunk.length) fp.update(chunk, start, chunk.length);
-    }
+    fp = await fingerprintStream(stream as AsyncIterable<Buffer>);
   } catch (e) {
     throw mapPgError(e, s.where);
   }
