@@ -35,3 +35,11 @@ export function pick<T>(cmd: Command, name: string, fromConfig: T | undefined, f
 export function targetFor(urlFlag: string | undefined, config: Config, env: NodeJS.ProcessEnv): ConnectionTarget {
   return resolveTarget(urlFlag ?? config.url, env);
 }
+
+/**
+ * Where a report goes: machine formats (json, github workflow commands, sarif) to stdout, where CI and `>` expect
+ * them; human text to stderr, like every other human line pgsnap prints.
+ */
+export function reportStream(format: string, ctx: CommandContext): NodeJS.WritableStream & { isTTY?: boolean } {
+  return format === 'text' ? ctx.stderr : (ctx.stdout as NodeJS.WritableStream & { isTTY?: boolean });
+}

@@ -9,7 +9,7 @@ import { checkCode } from '../scan/check.js';
 import type { Finding } from '../report/finding.js';
 import { type ReportFormat, renderFindings } from '../report/index.js';
 import { summaryLine } from '../report/text.js';
-import type { Action, CommandContext } from './context.js';
+import { type Action, type CommandContext, reportStream } from './context.js';
 import { collect } from './options.js';
 
 export interface DriftCheckFlags {
@@ -52,11 +52,11 @@ export const driftCheck: Action<DriftCheckFlags> = async (flags, ctx) => {
   const findings = code && code.length > 0 ? mergeCodeFindings(result.findings, await codeFindings(code, result, ctx)) : [...result.findings];
 
   const cleanMessage = `no drift: the live database matches ${result.schemaFiles.length} schema file(s) in ${result.schemaDir}`;
-  const stdout = ctx.stdout as NodeJS.WritableStream & { isTTY?: boolean };
-  stdout.write(
+  const out = reportStream(format, ctx);
+  out.write(
     renderFindings(format, findings, {
       toolVersion: pkg.version,
-      color: Boolean(stdout.isTTY),
+      color: Boolean(out.isTTY),
       fallbackFile: result.schemaDir,
       cleanMessage,
       summary: {

@@ -5,7 +5,7 @@ import { jsonReport } from '../report/json.js';
 import { type ReportFormat, renderFindings } from '../report/index.js';
 import { summaryLine } from '../report/text.js';
 import { checkCode } from '../scan/check.js';
-import type { Action } from './context.js';
+import { type Action, reportStream } from './context.js';
 
 export interface ScanFlags {
   schemas?: string;
@@ -34,10 +34,10 @@ export const scan: Action<ScanFlags> = async (flags, ctx, args) => {
     const report = jsonReport(result.findings, summary);
     ctx.stdout.write(`${JSON.stringify({ ...report, tables: result.tables, functions: result.functions }, null, 2)}\n`);
   } else {
-    const stdout = ctx.stdout as NodeJS.WritableStream & { isTTY?: boolean };
+    const out = reportStream(format, ctx);
     const clean = `${result.files} files scanned: all ${result.tables.length} tables and ${result.functions.length} functions the code uses are defined in ${schemaDir}`;
-    stdout.write(
-      renderFindings(format, result.findings, { toolVersion: pkg.version, color: Boolean(stdout.isTTY), fallbackFile: schemaDir, cleanMessage: clean }),
+    out.write(
+      renderFindings(format, result.findings, { toolVersion: pkg.version, color: Boolean(out.isTTY), fallbackFile: schemaDir, cleanMessage: clean }),
     );
     if (format !== 'text') ctx.logger.info(result.findings.length === 0 ? clean : summaryLine(result.findings));
   }

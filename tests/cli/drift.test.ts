@@ -28,20 +28,21 @@ afterAll(async () => {
 describe('pgsnap drift check (black box)', () => {
   it('exits 0 and says so when the live database matches the schema files (default embedded shadow)', async () => {
     const r = await runCli(['drift', 'check', '--url', inSync.url]);
-    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(''); // the text report is for humans: stderr
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toBe('no drift: the live database matches 5 schema file(s) in schemas');
+    expect(r.stderr.trim()).toBe('no drift: the live database matches 5 schema file(s) in schemas');
   });
 
   it('exits 1 with a text report grouped by table, with file:line, when there is drift', async () => {
     const r = await runCli(['drift', 'check', '--url', drifted.url, '--shadow', adminUrl()]);
     expect(r.code).toBe(1);
     const line = lineOf('schemas/020_profiles.sql', 'CREATE TRIGGER on_auth_user_created');
-    expect(r.stdout).toContain('auth.users\n  error   trigger auth.users.on_auth_user_created: trigger auth.users.on_auth_user_created is defined in the schema files but missing from the live database');
-    expect(r.stdout).toContain(`(schemas/020_profiles.sql:${line})`);
-    expect(r.stdout).toContain('public.scratch_notes\n  warning table public.scratch_notes');
-    expect(r.stdout.trimEnd().split('\n').pop()).toBe('2 findings: 1 error, 1 warning');
-    expect(r.stdout).not.toContain('\u001b[');
+    expect(r.stderr).toContain('auth.users\n  error   trigger auth.users.on_auth_user_created: trigger auth.users.on_auth_user_created is defined in the schema files but missing from the live database');
+    expect(r.stderr).toContain(`(schemas/020_profiles.sql:${line})`);
+    expect(r.stderr).toContain('public.scratch_notes\n  warning table public.scratch_notes');
+    expect(r.stderr.trimEnd().split('\n').pop()).toBe('2 findings: 1 error, 1 warning');
+    expect(r.stderr).not.toContain('\u001b[');
+    expect(r.stdout).toBe('');
   });
 
   it('--json prints exactly one JSON document with findings and a summary', async () => {

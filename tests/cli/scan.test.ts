@@ -11,11 +11,12 @@ describe('pgsnap scan', () => {
   it('exits 1 and names auth_configs with file:line for every place the fixture app uses it', async () => {
     const r = await runCli(['scan', 'fixtures/app-code']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/error\s+code\.undefined-table public\.auth_configs: .*no schema file defines it/);
+    expect(r.stdout).toBe(''); // the text report is for humans: stderr
+    expect(r.stderr).toMatch(/error\s+code\.undefined-table public\.auth_configs: .*no schema file defines it/);
     for (const loc of ['fixtures/app-code/src/auth/providers.ts:12:', 'fixtures/app-code/src/sessions/runner.ts:22:', 'fixtures/app-code/sql/dashboard.sql:8:']) {
-      expect(r.stdout).toContain(loc);
+      expect(r.stderr).toContain(loc);
     }
-    expect(r.stdout).not.toMatch(/avatars|documents|recent|failing|generate_series|your/);
+    expect(r.stderr).not.toMatch(/avatars|documents|recent|failing|generate_series|your/);
     expect(r.stderr).toMatch(/scanned 14 files/);
   });
 
@@ -45,7 +46,7 @@ describe('pgsnap scan', () => {
     fs.writeFileSync(path.join(dir, 'app.ts'), "export const list = () => supabase.from('projects').select('id, name');\n");
     const r = await runCli(['scan', dir]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/all 1 tables and 0 functions the code uses are defined in schemas/);
+    expect(r.stderr).toMatch(/all 1 tables and 0 functions the code uses are defined in schemas/);
   });
 
   it('exits 2 with one line for a path that does not exist and for a schema file that does not parse', async () => {
