@@ -12,7 +12,7 @@ import {
   SCHEMA_SQL_ENTRY,
 } from '../archive/format.js';
 import type { RowSource } from '../archive/row-sql.js';
-import { type ArchiveWriter, createArchiveWriter } from '../archive/writer.js';
+import { type ArchiveWriter, createArchiveWriter, ioError } from '../archive/writer.js';
 import { introspect } from '../catalog/introspect.js';
 import type { TableDef } from '../catalog/model.js';
 import { renderModel } from '../catalog/render.js';
@@ -256,7 +256,8 @@ async function exportInParallel(
           const file = writer.spoolPath();
           const stream = fs.createWriteStream(file, { mode: 0o600 });
           spooled.push({ name, file });
-          return { stream, done: new Promise((resolve, reject) => stream.once('close', resolve).once('error', reject)) };
+          const done = new Promise<void>((resolve, reject) => stream.once('close', resolve).once('error', reject));
+          return { stream, done: done.catch((e: Error) => Promise.reject(ioError(e, file))) };
         },
       };
       results[i] = await exportOne(s, t, spoolSink, limits, progress);

@@ -47,7 +47,12 @@ class Part {
     if (chunk.length === 0) return;
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+    if (!this.stream.write(chunk)) {
+      // A sink that fails (the disk is full) never drains: it is destroyed or errored, and `done` rejects with
+      // the reason, already worded for the user.
+      await Promise.race([once(this.stream, 'drain').catch(() => undefined), this.done]);
+      if (this.stream.errored) await this.done;
+    }
   }
 
   async close(): Promise<ArchivedEntry> {

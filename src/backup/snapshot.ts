@@ -25,13 +25,11 @@ async function prepare(s: Session): Promise<void> {
 
 export async function openSnapshot(target: ConnectionTarget, jobs: number, logger: Logger): Promise<SnapshotSessions> {
   const opened: Session[] = [];
+  // Closing a connection ends its (read-only) transaction. No ROLLBACK first: after a sink failed mid-table (the
+  // disk is full), the COPY nobody reads any more is still the active query, and a ROLLBACK would wait behind it
+  // forever; close() drops such a connection at once.
   const closeAll = async () => {
-    await Promise.all(
-      opened.map(async (s) => {
-        await s.query('ROLLBACK').catch(() => {});
-        await close(s);
-      }),
-    );
+    await Promise.all(opened.map((s) => close(s)));
   };
   try {
     const leader = await connect(target, { logger, applicationName: 'pgsnap backup' });
