@@ -10,6 +10,7 @@ import {
   filesBelow,
   flipByteInEntry,
   scratchDir,
+  tableState as state,
   withClimbingEntry,
   withManifest,
 } from '../helpers/faults.js';
@@ -45,17 +46,6 @@ afterAll(async () => {
   await app?.drop();
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
-
-/** Every table of the target, as one text per table: what "unchanged" means. */
-async function state(db: TestDatabase): Promise<Record<string, string>> {
-  const rows = await db.query<{ t: string; h: string }>(`
-    SELECT c.oid::regclass::text AS t,
-           (xpath('/row/h/text()', query_to_xml(format('SELECT md5(coalesce(string_agg(x::text, ''|'' ORDER BY x::text), '''')) AS h FROM %s x', c.oid::regclass), false, false, '')))[1]::text AS h
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('public', 'auth')
-     ORDER BY 1`);
-  return Object.fromEntries(rows.map((r) => [r.t, r.h]));
-}
 
 const variant = (name: string) => path.join(cwd, name);
 

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { run } from '../../src/cli.js';
 import { readZip, writeZip } from './archives.js';
 import type { CliResult } from './cli.js';
-import { adminQuery, repoRoot } from './db.js';
+import { adminQuery, repoRoot, type TestDatabase } from './db.js';
 
 /**
  * Shared by the reliability tests (tests/cli/reliability-*.test.ts, tests/integration/reliability-*.test.ts):
@@ -193,4 +193,17 @@ export function withCredentials(url: string, user: string, password: string): st
   u.username = encodeURIComponent(user);
   u.password = encodeURIComponent(password);
   return u.toString();
+}
+
+/** A digest of every row of every table in `schemas`, one per table: what "the target is unchanged" means. */
+export async function tableState(db: TestDatabase, schemas: readonly string[] = ['public', 'auth']): Promise<Record<string, string>> {
+  const rows = await db.query<{ t: string; h: string }>(
+    `SELECT c.oid::regclass::text AS t,
+            (xpath('/row/h/text()', query_to_xml(format('SELECT md5(coalesce(string_agg(x::text, ''|'' ORDER BY x::text), '''')) AS h FROM %s x', c.oid::regclass), false, false, '')))[1]::text AS h
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1)
+      ORDER BY 1`,
+    [schemas],
+  );
+  return Object.fromEntries(rows.map((r) => [r.t, r.h]));
 }
