@@ -78,7 +78,10 @@ const cases: Case[] = [
   { name: 'a zip that is not a pgsnap archive', make: (f) => writeZip(f, [['readme.txt', 'hello'], ['data.csv', 'a,b\n1,2\n']]), verify: 2, says: /not a pgsnap archive/ },
   {
     name: 'a newer format version',
-    make: (f) => withManifest(good, f, (m) => void (m.formatVersion = 2)),
+    make: (f) =>
+      withManifest(good, f, (m) => {
+        m.formatVersion = 2;
+      }),
     verify: 2,
     says: /format 2; this pgsnap reads up to 1 — upgrade pgsnap/,
   },

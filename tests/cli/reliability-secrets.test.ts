@@ -68,7 +68,7 @@ async function everything(r: CliResult): Promise<Record<string, string>> {
   return texts;
 }
 
-it('[secret] the leak check itself finds the password, plain and URL-encoded', () => {
+it('the leak check itself finds the password, plain and URL-encoded', () => {
   expect(() => expectNoSecret(secret, { stderr: `pgsnap: ${secret}` })).toThrow();
   expect(() => expectNoSecret(secret, { stderr: `postgres://u:${encodeURIComponent(secret)}@h/db` })).toThrow();
   expect(() => expectNoSecret(secret, { stderr: 'postgres://u:***@h/db' })).not.toThrow();
