@@ -66,7 +66,7 @@ describe('pgsnap backup (CLI)', () => {
     expect(zips(dir)).toHaveLength(2);
   });
 
-  it('exits 2 with one line for a pattern that matches nothing and for a malformed pattern', async () => {
+  it('[bad-input] exits 2 with one line for a pattern that matches nothing and for a malformed pattern', async () => {
     const dir = path.join(work, 'usage');
     for (const args of [['--table', 'no_such_table'], ['--table', 'a.b.c']]) {
       const r = await runCli(['backup', '--url', app.url, '--dir', dir, ...args]);
@@ -87,7 +87,7 @@ describe('pgsnap backup (CLI)', () => {
     expect(text.stderr).toMatch(/verified: every entry and row of .*\.zip reads back as written/);
   });
 
-  it('a SIGKILLed backup leaves only a temporary file, which the next run removes', async () => {
+  it('[fault] a SIGKILLed backup leaves only a temporary file, which the next run removes', async () => {
     const dir = path.join(work, 'sigkill');
     const child = startBackup(big.url, dir);
     const exited = new Promise((resolve) => child.on('exit', resolve));
@@ -103,7 +103,7 @@ describe('pgsnap backup (CLI)', () => {
     expect(fs.readdirSync(dir)).toEqual([path.basename((JSON.parse(again.stdout) as { archive: string }).archive)]);
   });
 
-  it('a SIGTERMed backup removes its temporary file and exits 2', async () => {
+  it('[fault] a SIGTERMed backup removes its temporary file and exits 2', async () => {
     const dir = path.join(work, 'sigterm');
     const child = startBackup(big.url, dir);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -162,7 +162,7 @@ describe('pgsnap list and prune (CLI)', () => {
     expect(zips(dir())).toHaveLength(2);
   });
 
-  it('list on a missing directory exits 2 with a hint', async () => {
+  it('[bad-input] list on a missing directory exits 2 with a hint', async () => {
     const r = await runCli(['list', '--dir', path.join(work, 'nowhere')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/does not exist — pass --dir/);

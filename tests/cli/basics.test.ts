@@ -11,14 +11,14 @@ describe('pgsnap CLI basics', () => {
     }
   });
 
-  it('exits 2 with one line for an unknown flag', async () => {
+  it('[bad-input] exits 2 with one line for an unknown flag', async () => {
     const r = await runCli(['list', '--no-such-flag']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/unknown option '--no-such-flag'/);
   });
 
-  it('exits 2 with one line, without the password, when the server refuses the connection', async () => {
+  it('[bad-input] exits 2 with one line, without the password, when the server refuses the connection', async () => {
     const r = await runCli(['backup', '--url', 'postgres://u:secret@127.0.0.1:1/x']);
     expect(r.stderr).toMatch(/connection refused/);
     expect(r.code).toBe(2);
@@ -27,7 +27,7 @@ describe('pgsnap CLI basics', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('reports a wrong password without echoing it', async () => {
+  it('[bad-input] reports a wrong password without echoing it', async () => {
     const u = new URL(adminUrl());
     u.password = 'definitely-wrong-pw';
     const r = await runCli(['backup', '--url', u.toString(), '--dir', '/tmp/pgsnap-wrongpw']);
@@ -36,7 +36,7 @@ describe('pgsnap CLI basics', () => {
     expect(r.stderr + r.stdout).not.toContain('definitely-wrong-pw');
   });
 
-  it('reports a database that does not exist', async () => {
+  it('[bad-input] reports a database that does not exist', async () => {
     const r = await runCli(['backup', '--url', urlFor('no_such_db_here'), '--dir', '/tmp/pgsnap-nodb']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/database does not exist/);

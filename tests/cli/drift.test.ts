@@ -90,7 +90,7 @@ describe('pgsnap drift check (black box)', () => {
     expect(doc.findings.filter((x: { kind: string }) => !x.kind.startsWith('code.'))).toEqual([]);
   });
 
-  it('exits 2 with file:line and PostgreSQL’s message for a broken schema file', async () => {
+  it('[bad-input] exits 2 with file:line and PostgreSQL’s message for a broken schema file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-drift-cli-'));
     fs.mkdirSync(path.join(dir, 'schemas'));
     fs.writeFileSync(path.join(dir, 'schemas', '010_ok.sql'), 'CREATE TABLE a (id int PRIMARY KEY);\n');
@@ -103,7 +103,7 @@ describe('pgsnap drift check (black box)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('exits 2 for a syntax error, before starting any shadow', async () => {
+  it('[bad-input] exits 2 for a syntax error, before starting any shadow', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-drift-cli-'));
     fs.writeFileSync(path.join(dir, '001.sql'), 'CREATE TABLE a (id int);\n\nCREATE TABEL b (id int);\n');
     const r = await runCli(['drift', 'check', '--url', inSync.url, '--schemas', dir]);
@@ -118,14 +118,14 @@ describe('pgsnap drift check (black box)', () => {
     expect(r.stderr).toMatch(/^pgsnap: unknown --profile "heroku" — known profiles: supabase/);
   });
 
-  it('exits 2 when the live database is unreachable, without the password', async () => {
+  it('[bad-input] exits 2 when the live database is unreachable, without the password', async () => {
     const r = await runCli(['drift', 'check', '--url', 'postgres://u:hunter2@127.0.0.1:1/x']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/connection refused/);
     expect(r.stderr + r.stdout).not.toContain('hunter2');
   });
 
-  it('exits 2 with a clear message when --shadow docker finds no Docker engine', async () => {
+  it('[bad-input] exits 2 with a clear message when --shadow docker finds no Docker engine', async () => {
     const r = await runCli(['drift', 'check', '--url', inSync.url, '--shadow', 'docker'], {
       env: { DOCKER_HOST: 'tcp://127.0.0.1:1' },
     });

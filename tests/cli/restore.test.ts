@@ -39,7 +39,7 @@ describe('pgsnap restore (CLI)', () => {
     expect(r.stderr).toMatch(/dry run: nothing was changed \(\d+\.\d s\)/);
   });
 
-  it('exits 2 with one line when a table is missing and --create-missing is not given', async () => {
+  it('[bad-input] exits 2 with one line when a table is missing and --create-missing is not given', async () => {
     await db.query(`ALTER TABLE public.error_logs RENAME TO error_logs_old`);
     try {
       const r = await runCli(['restore', 'latest', '--dir', dir, '--url', db.url]);
@@ -51,7 +51,7 @@ describe('pgsnap restore (CLI)', () => {
     }
   });
 
-  it('exits 2 with one line for a date without an archive and for a file that is not an archive', async () => {
+  it('[bad-input] exits 2 with one line for a date without an archive and for a file that is not an archive', async () => {
     const noDate = await runCli(['restore', '1999-01-01', '--dir', dir, '--url', db.url]);
     expect(noDate.code).toBe(2);
     expect(noDate.stderr.trim().split('\n')).toHaveLength(1);

@@ -49,7 +49,7 @@ describe('pgsnap scan', () => {
     expect(r.stderr).toMatch(/all 1 tables and 0 functions the code uses are defined in schemas/);
   });
 
-  it('exits 2 with one line for a path that does not exist and for a schema file that does not parse', async () => {
+  it('[bad-input] exits 2 with one line for a path that does not exist and for a schema file that does not parse', async () => {
     const missing = await runCli(['scan', 'no/such/dir']);
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim().split('\n')).toEqual(['pgsnap: no such file or directory: no/such/dir — pass the folders that hold your application code']);

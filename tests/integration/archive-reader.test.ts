@@ -56,13 +56,13 @@ describe('openArchive', () => {
     expect(await readAllLines(good)).toBe(890);
   });
 
-  it('rejects a file that is not a zip as foreign', async () => {
+  it('[bad-input] rejects a file that is not a zip as foreign', async () => {
     fs.writeFileSync(variant('not-a-zip.zip'), 'hello, I am text');
     const e = await failure(openArchive(variant('not-a-zip.zip')));
     expect([e.code, e.exitCode]).toEqual(['archive_foreign', 2]);
   });
 
-  it('rejects a zip without a manifest, or with another format name, as foreign', async () => {
+  it('[bad-input] rejects a zip without a manifest, or with another format name, as foreign', async () => {
     await writeZip(variant('plain.zip'), [['readme.txt', 'hi']]);
     expect((await failure(openArchive(variant('plain.zip')))).code).toBe('archive_foreign');
     await rewriteZip(good, variant('other.zip'), (name, data) =>
@@ -71,7 +71,7 @@ describe('openArchive', () => {
     expect((await failure(openArchive(variant('other.zip')))).code).toBe('archive_foreign');
   });
 
-  it('refuses a newer format version with archive_version', async () => {
+  it('[bad-input] refuses a newer format version with archive_version', async () => {
     await rewriteZip(good, variant('v2.zip'), (name, data) =>
       name === 'manifest.json' ? JSON.stringify({ ...JSON.parse(data.toString()), formatVersion: 2 }) : data,
     );
@@ -80,7 +80,7 @@ describe('openArchive', () => {
     expect(e.message).toMatch(/format 2/);
   });
 
-  it('reports every malformed manifest field, and accepts names that carry SQL as plain data', async () => {
+  it('[bad-input] reports every malformed manifest field, and accepts names that carry SQL as plain data', async () => {
     await rewriteZip(good, variant('bad-manifest.zip'), (name, data) => {
       if (name !== 'manifest.json') return data;
       const m = JSON.parse(data.toString());
@@ -106,7 +106,7 @@ describe('openArchive', () => {
     await a.close();
   });
 
-  it('rejects entry names that climb out of the archive', async () => {
+  it('[bad-input] rejects entry names that climb out of the archive', async () => {
     // archiver cleans names, so write a same-length placeholder and patch the bytes of both headers
     await writeZip(variant('climb.zip'), [...(await readZip(good)), ['data/XXXXXXXXXX', 'x\n']]);
     const bytes = fs.readFileSync(variant('climb.zip'));
@@ -119,7 +119,7 @@ describe('openArchive', () => {
     expect(fs.existsSync(path.join(dir, '..', '..', 'evil12'))).toBe(false);
   });
 
-  it('fails an entry whose bytes do not match the manifest, at the end of the entry', async () => {
+  it('[bad-input] fails an entry whose bytes do not match the manifest, at the end of the entry', async () => {
     await rewriteZip(good, variant('tampered.zip'), (name, data) =>
       name === 'data/public.projects.0001.ndjson' ? data.toString().replace('Project 1', 'Project X') : data,
     );
@@ -128,7 +128,7 @@ describe('openArchive', () => {
     expect(e.message).toMatch(/public\.projects\.0001\.ndjson does not match its checksum/);
   });
 
-  it('fails when a listed entry is missing or schema.json was changed', async () => {
+  it('[bad-input] fails when a listed entry is missing or schema.json was changed', async () => {
     await rewriteZip(good, variant('missing.zip'), (name, data) => (name === 'data/public.profiles.0001.ndjson' ? undefined : data));
     expect((await failure(openArchive(variant('missing.zip')))).message).toMatch(/listed in the manifest but missing/);
     await rewriteZip(good, variant('schema.zip'), (name, data) => (name === 'schema.json' ? data.toString().replace('projects', 'projectz') : data));

@@ -154,7 +154,7 @@ describe('runBackup', () => {
     }
   });
 
-  it('removes temporary files of dead runs, and keeps those of running ones', async () => {
+  it('[fault] removes temporary files of dead runs, and keeps those of running ones', async () => {
     const dir = fs.mkdtempSync(path.join(work, 'stale-'));
     const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
     const stale = `${app.name}-2025-01-01T00-00-00-000Z.zip.${dead}.tmp`;
@@ -168,7 +168,7 @@ describe('runBackup', () => {
     expect(left).toContain(running);
   });
 
-  it('leaves nothing behind when the connection dies in the middle of a table', async () => {
+  it('[fault] leaves nothing behind when the connection dies in the middle of a table', async () => {
     const big = await createTestDatabase('bkbig');
     try {
       await big.query(`CREATE TABLE big (id int PRIMARY KEY, pad text); INSERT INTO big SELECT i, repeat('x', 200) FROM generate_series(1, 400000) i`);
@@ -199,7 +199,7 @@ describe('runBackup', () => {
 });
 
 describe('one snapshot across tables', () => {
-  it('never archives a child row whose parent row is missing, while a writer keeps inserting both', async () => {
+  it('[load] never archives a child row whose parent row is missing, while a writer keeps inserting both', async () => {
     const db = await createTestDatabase('bksnap');
     try {
       await db.query(`

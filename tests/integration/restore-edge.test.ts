@@ -155,7 +155,7 @@ describe('restore edge cases, as the non-superuser owner', () => {
     }
   });
 
-  it('refuses before changing anything when the role can neither silence triggers nor bypass RLS', async () => {
+  it('[bad-input] refuses before changing anything when the role can neither silence triggers nor bypass RLS', async () => {
     const db = await copyOfSource('rs_edge_stranger');
     await db.query(DAMAGE);
     await db.query(`GRANT USAGE ON SCHEMA app TO ${stranger}; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA app TO ${stranger};
@@ -175,7 +175,7 @@ describe('restore edge cases, as the non-superuser owner', () => {
     );
   });
 
-  it('gives up with a clear message when a writer holds a lock, and loses none of its writes', async () => {
+  it('[load] gives up with a clear message when a writer holds a lock, and loses none of its writes', async () => {
     const db = await copyOfSource('rs_edge_lock');
     await db.query(`DELETE FROM app.node WHERE id = 3`);
     const pg = (await import('pg')).default;
@@ -197,7 +197,7 @@ describe('restore edge cases, as the non-superuser owner', () => {
     expect(nodes['app.node']).toEqual([...(original['app.node'] ?? []), '(99,1)'].sort());
   });
 
-  it('keeps every concurrent write of an application that writes while restore runs', async () => {
+  it('[load] keeps every concurrent write of an application that writes while restore runs', async () => {
     const db = await copyOfSource('rs_edge_writer');
     await db.query(DAMAGE);
     const pg = (await import('pg')).default;

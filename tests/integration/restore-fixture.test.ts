@@ -33,7 +33,7 @@ async function fixtureCopy(prefix: string): Promise<TestDatabase> {
 }
 
 describe('restore of the fixture application', () => {
-  it('refuses, changing nothing, to restore rows that would point at rows the target lost', async () => {
+  it('[bad-input] refuses, changing nothing, to restore rows that would point at rows the target lost', async () => {
     const db = await fixtureCopy('rs_orphan');
     await db.query(`DELETE FROM public.error_logs; DELETE FROM public.test_sessions WHERE status = 'failed'`);
     const before = await tableTexts(db, TABLES);
