@@ -9,7 +9,7 @@ import { mapPgError } from '../db/errors.js';
 import { PgsnapError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Access } from './access.js';
-import { rowTranscoder } from './copy-text.js';
+import { CopyTranscoder } from './transcode.js';
 import type { OnConflict, RestorePlan, SequencePlan, TablePlan } from './plan.js';
 import type { SequenceResult, TableResult } from './report.js';
 import * as sql from './sql.js';
@@ -18,7 +18,8 @@ import * as sql from './sql.js';
 export interface ArchiveSource {
   readonly manifest: Manifest;
   schema(): Promise<CatalogModel>;
-  readLines(entryName: string): AsyncIterable<string>;
+  /** an entry's bytes, verified against the manifest while they stream (archive/reader.ts) */
+  openEntry(entryName: string): Promise<Readable>;
 }
 
 export interface ExecuteOptions {
@@ -26,36 +27,29 @@ export interface ExecuteOptions {
   readonly logger: Logger;
 }
 
-/** Lines of COPY text are batched into chunks of about this many characters before they reach the socket. */
-const CHUNK = 256 * 1024;
-
 /**
  * Stream a table's rows from the archive into `COPY relation (columns) FROM STDIN`, with backpressure end to end:
  * the archive is read only as fast as the server takes rows. Returns the number of rows sent.
  */
 export async function copyRows(s: Session, archive: ArchiveSource, t: TablePlan, relation: string): Promise<number> {
-  const encode = rowTranscoder(t.archived.columns.map((c) => c.name), t.columns);
-  let rows = 0;
-  async function* chunks(): AsyncGenerator<string> {
-    let buf = '';
+  const transcoder = new CopyTranscoder(
+    t.archived.columns.map((c) => c.name),
+    t.columns,
+  );
+  async function* chunks(): AsyncGenerator<Buffer> {
     for (const entry of t.archived.entries) {
-      for await (const line of archive.readLines(entry.name)) {
-        if (line === '') continue;
-        buf += encode(line);
-        rows++;
-        if (buf.length >= CHUNK) {
-          yield buf;
-          buf = '';
-        }
-      }
+      // the reader checks each entry's sha256 and row count as it streams, failing at its end on a mismatch
+      const stream = await archive.openEntry(entry.name);
+      for await (const chunk of stream as AsyncIterable<Buffer>) yield* transcoder.push(chunk);
+      yield* transcoder.end();
     }
-    if (buf) yield buf;
   }
   try {
-    await pipeline(Readable.from(chunks()), s.copyIn(sql.copyInto(relation, t.columns)));
+    await pipeline(Readable.from(chunks(), { objectMode: false }), s.copyIn(sql.copyInto(relation, t.columns)));
   } catch (e) {
     throw mapPgError(e, s.where);
   }
+  const rows = transcoder.rows;
   if (rows !== t.archived.rows) {
     throw new PgsnapError('archive_corrupt', `${t.table}: the archive holds ${rows} rows but its manifest says ${t.archived.rows}`, {
       hint: 'run pgsnap verify on the archive',

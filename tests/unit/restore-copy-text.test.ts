@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyTextField, rowEncoder, rowTranscoder } from '../../src/restore/copy-text.js';
+import { copyTextField, rowEncoder } from '../../src/restore/copy-text.js';
 
 describe('COPY text encoding of archive rows', () => {
   it('writes SQL NULL as \\N and a JSON null document as the text null', () => {
@@ -31,39 +31,5 @@ describe('COPY text encoding of archive rows', () => {
     expect(() => rowEncoder(['a'])('[1]')).toThrow(/not a JSON object/);
     expect(() => rowEncoder(['a'])('{"a":')).toThrow(/not valid JSON/);
     expect(() => rowEncoder(['a'])('{"a":{"nested":1}}')).toThrow(/a object for column a/);
-  });
-});
-
-describe('the fast transcoder agrees with JSON.parse on every line', () => {
-  const cols = ['id', 'name', 'flag', 'doc', 'n'];
-  const rows: Record<string, unknown>[] = [
-    { id: '1', name: 'plain', flag: true, doc: '{"a": [1, 2]}', n: 3 },
-    { id: '2', name: 'quote " and \\" and \\\\"', flag: false, doc: 'null', n: -7 },
-    { id: '3', name: 'tab\tnew\nline\rcr back\\slash', flag: null, doc: null, n: null },
-    { id: '4', name: 'ünï 😀 \u0001 \u001f \b \f', flag: true, doc: '"\\u0000 text"', n: 0 },
-    { id: '5', name: '\\', flag: true, doc: '\\"', n: 2147483647 },
-    { id: '6', name: '', flag: false, doc: '', n: 1 },
-    { id: '7', name: 'a/b \\/ c', flag: true, doc: '}', n: 1 },
-  ];
-  const fast = rowTranscoder(cols, ['id', 'name', 'flag', 'doc', 'n']);
-  const slow = rowEncoder(['id', 'name', 'flag', 'doc', 'n']);
-  for (const row of rows) {
-    it(`row ${row.id as string}`, () => {
-      const line = JSON.stringify(row);
-      expect(fast(line)).toBe(slow(line));
-    });
-  }
-
-  it('drops unwanted columns, and falls back for keys out of order, \\u escapes and extra spacing', () => {
-    const picky = rowTranscoder(cols, ['id', 'doc']);
-    expect(picky(JSON.stringify(rows[0]))).toBe('1\t{"a": [1, 2]}\n');
-    expect(picky('{"doc":"x","id":"9","name":"","flag":true,"n":1}')).toBe('9\tx\n');
-    expect(picky('{"id":"\\u00e9","name":"","flag":true,"doc":"\\u0009","n":1}')).toBe('é\t\\t\n');
-    expect(picky('{ "id":"1","name":"","flag":true,"doc":"d","n":1}')).toBe('1\td\n');
-  });
-
-  it('still refuses a line that is not a row', () => {
-    expect(() => fast('{"id":"1"}')).toThrow(/no value for column name/);
-    expect(() => fast('{"id":"1","name":"x","flag":true,"doc":"d","n":{}}')).toThrow(/a object for column n/);
   });
 });

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { rowEncoder } from '../../src/restore/copy-text.js';
+import { CopyTranscoder } from '../../src/restore/transcode.js';
+
+/** Everything the transcoder emits for these lines, fed in pieces of `step` bytes. */
+function transcode(cols: string[], wanted: string[], lines: string[], step: number, chunkSize?: number): string {
+  const t = new CopyTranscoder(cols, wanted, chunkSize);
+  const input = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+  const out: Buffer[] = [];
+  for (let i = 0; i < input.length; i += step) out.push(...t.push(input.subarray(i, i + step)));
+  out.push(...t.end());
+  expect(t.rows).toBe(lines.filter((l) => l !== '').length);
+  return Buffer.concat(out).toString('utf8');
+}
+
+/**
+ * COPY text decoded back into values (null for \N), as the server reads it: both encoders may spell a value
+ * differently (`\x01` or the raw byte, `\b` or the raw backspace) but must mean the same.
+ */
+function decodeCopy(text: string): (string | null)[][] {
+  const simple: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((line) =>
+      line.split('\t').map((field) =>
+        field === '\\N'
+          ? null
+          : field.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/g, (_m, e: string) =>
+              e[0] === 'x' ? String.fromCharCode(Number.parseInt(e.slice(1), 16)) : /^[0-7]/.test(e) ? String.fromCharCode(Number.parseInt(e, 8)) : (simple[e] ?? e),
+            ),
+      ),
+    );
+}
+
+const cols = ['id', 'name', 'flag', 'doc', 'n'];
+// lines as PostgreSQL's row_to_json writes them, and a few that only another writer would produce
+const lines = [
+  '{"id":1,"name":"plain","flag":true,"doc":"{\\"a\\": 1}","n":null}',
+  '{"id":-2,"name":"tab\\tnew\\nline\\r back\\\\slash \\"quoted\\"","flag":false,"doc":"null","n":"12345678901234567890.5"}',
+  '{"id":3,"name":"control \\u0001 and \\u001f and \\u007f","flag":null,"doc":null,"n":"NaN"}',
+  '{"id":4,"name":"ünïcödé 🎉 \\u00e9 \\ud83d\\ude00","flag":true,"doc":"[1, 2]","n":"-Infinity"}',
+  '{"id":5,"name":"slash \\/ and \\b\\f","flag":true,"doc":"\\"s\\"","n":"0"}',
+  '{ "id": 6, "name": "spaces between tokens", "flag": true, "doc": null, "n": null }',
+  '{"name":"keys out of order","id":7,"flag":true,"doc":null,"n":null}',
+  '{"id":8,"name":"","flag":false,"doc":"","n":""}',
+];
+
+describe('CopyTranscoder', () => {
+  it('produces exactly what the JSON.parse encoder produces, whatever the chunk boundaries', () => {
+    const expected = decodeCopy(lines.map(rowEncoder(cols)).join(''));
+    expect(expected[2]?.[1]).toBe('control \u0001 and \u001f and \u007f');
+    for (const step of [1, 2, 3, 7, 64, 100_000]) {
+      expect(decodeCopy(transcode(cols, cols, lines, step)), `step ${step}`).toEqual(expected);
+    }
+  });
+
+  it('drops archive columns the target lacks, keeping order', () => {
+    const wanted = ['id', 'flag', 'n'];
+    expect(decodeCopy(transcode(cols, wanted, lines, 5))).toEqual(decodeCopy(lines.map(rowEncoder(wanted)).join('')));
+  });
+
+  it('falls back to JSON.parse when the target wants another column order', () => {
+    const wanted = ['name', 'id'];
+    expect(transcode(cols, wanted, lines, 9)).toBe(lines.map(rowEncoder(wanted)).join(''));
+  });
+
+  it('hands out chunks no larger than asked, and a row larger than a chunk whole', () => {
+    const big = `{"id":9,"name":"${'x'.repeat(5000)}","flag":true,"doc":null,"n":null}`;
+    const t = new CopyTranscoder(cols, cols, 1024);
+    const chunks = [...t.push(Buffer.from(`${lines[0]}\n${big}\n${lines[1]}\n`)), ...t.end()];
+    expect(Buffer.concat(chunks).toString()).toBe([lines[0] as string, big, lines[1] as string].map(rowEncoder(cols)).join(''));
+    expect(chunks.some((c) => c.length > 5000)).toBe(true);
+  });
+
+  it('rejects what is not an archive row, as the JSON.parse encoder does', () => {
+    expect(() => transcode(cols, cols, ['{"id":1,"name":"unterminated'], 4)).toThrow(/not valid JSON/);
+    expect(() => transcode(cols, cols, ['{"id":{"nested":1},"name":"x","flag":true,"doc":null,"n":null}'], 4)).toThrow(/a object for column id/);
+    expect(() => transcode(cols, cols, ['{"id":1}'], 4)).toThrow(/no value for column name/);
+  });
+
+  it('keeps a last line that has no newline, and skips empty lines', () => {
+    const t = new CopyTranscoder(['a'], ['a']);
+    const out = [...t.push(Buffer.from('{"a":"x"}\n\n{"a":"y"}')), ...t.end()];
+    expect(Buffer.concat(out).toString()).toBe('x\ny\n');
+    expect(t.rows).toBe(2);
+  });
+});
+
+describe('CopyTranscoder on rows JSON.stringify writes (another writer than PostgreSQL)', () => {
+  const rows: Record<string, unknown>[] = [
+    { id: '1', name: 'plain', flag: true, doc: '{"a": [1, 2]}', n: 3 },
+    { id: '2', name: 'quote " and \\" and \\\\"', flag: false, doc: 'null', n: -7 },
+    { id: '3', name: 'tab\tnew\nline\rcr back\\slash', flag: null, doc: null, n: null },
+    { id: '4', name: 'ünï 😀 \u0001 \u001f \b \f', flag: true, doc: '"\\u0000 text"', n: 0 },
+    { id: '5', name: '\\', flag: true, doc: '\\"', n: 2147483647 },
+    { id: '6', name: '', flag: false, doc: '', n: 1 },
+    { id: '7', name: 'a/b \\/ c', flag: true, doc: '}', n: 1 },
+  ];
+  const lines = rows.map((r) => JSON.stringify(r));
+  it('means the same as the JSON.parse encoder, row by row', () => {
+    expect(decodeCopy(transcode(cols, cols, lines, 13))).toEqual(decodeCopy(lines.map(rowEncoder(cols)).join('')));
+    expect(decodeCopy(transcode(cols, cols, lines, 13))[3]?.[1]).toBe('ünï 😀 \u0001 \u001f \b \f');
+  });
+
+  it('drops unwanted columns, and falls back for keys out of order, escapes beyond ASCII and extra spacing', () => {
+    const picky = (line: string) => transcode(cols, ['id', 'doc'], [line], 3);
+    expect(picky(JSON.stringify(rows[0]))).toBe('1\t{"a": [1, 2]}\n');
+    expect(picky('{"doc":"x","id":"9","name":"","flag":true,"n":1}')).toBe('9\tx\n');
+    expect(decodeCopy(picky('{"id":"\\u00e9","name":"","flag":true,"doc":"\\u0009","n":1}'))).toEqual([['é', '\t']]);
+    expect(picky('{ "id":"1","name":"","flag":true,"doc":"d","n":1}')).toBe('1\td\n');
+  });
+});
