@@ -49,7 +49,12 @@ export async function verifyArchive(file: string): Promise<VerifyReport> {
       if (!known.has(name) && !name.endsWith('/')) problems.push(`unexpected entry ${name} (not in the manifest)`);
     }
     try {
-      await archive.schema();
+      // restore --create-missing builds tables from schema.json: a manifest table it does not describe cannot be
+      // restored into an empty database (and is how a hand-edited manifest shows)
+      const described = new Set((await archive.schema()).tables.map((t) => `${t.schema}.${t.name}`));
+      for (const t of archive.manifest.tables) {
+        if (!described.has(`${t.schema}.${t.name}`)) problems.push(`${SCHEMA_JSON_ENTRY} does not describe table ${t.schema}.${t.name}`);
+      }
     } catch (e) {
       problems.push(isPgsnapError(e) ? e.message : String(e));
     }
