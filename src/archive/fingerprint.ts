@@ -168,3 +168,8 @@ export async function fingerprintStream(stream: AsyncIterable<Buffer>): Promise<
   }
   return fp;
 }
+
+/** The fingerprint of the union of two sets of lines, from their fingerprints (sums add modulo 2^64). */
+export function addFingerprints(a: string, b: string): string {
+  return ((BigInt(`0x${a}`) + BigInt(`0x${b}`)) & 0xffffffffffffffffn).toString(16).padStart(16, '0');
+}

@@ -11,6 +11,8 @@ export interface RowSource {
   /** read through the partitioned parent (all partitions); a plain table is read with ONLY (no inheritance children) */
   readonly partitioned?: boolean;
   readonly columns: readonly { readonly name: string; readonly type: string }[];
+  /** a condition on the rows to read (a ctid range, to read one table on two connections) */
+  readonly where?: string;
 }
 
 /** Types a JSON number or boolean holds exactly, by their format_type spelling. Everything else travels as text. */
@@ -24,7 +26,8 @@ export function rowSelectSql(t: RowSource): string {
   const cols = t.columns.map((c) => (isNativeJsonType(c.type) ? quoteIdent(c.name) : `${quoteIdent(c.name)}::text AS ${quoteIdent(c.name)}`));
   // row_to_json of an empty column list gives {} per row, which keeps the row count of a table without columns
   const from = `${t.partitioned ? '' : 'ONLY '}${qualify(t.schema, t.name)}`;
-  return `SELECT row_to_json(r) FROM (SELECT ${cols.length > 0 ? cols.join(', ') : ''} FROM ${from}) r`;
+  const where = t.where ? ` WHERE ${t.where}` : '';
+  return `SELECT row_to_json(r) FROM (SELECT ${cols.length > 0 ? cols.join(', ') : ''} FROM ${from}${where}) r`;
 }
 
 /**

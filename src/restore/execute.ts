@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Fingerprint, fingerprintStream } from '../archive/fingerprint.js';
+import { addFingerprints, fingerprintStream } from '../archive/fingerprint.js';
 import type { Manifest } from '../archive/format.js';
 import { copyRowsSql } from '../archive/row-sql.js';
 import type { CatalogModel } from '../catalog/model.js';
-import { type Session, quoteIdent } from '../db/client.js';
+import { type Session, close, quoteIdent, quoteLiteral } from '../db/client.js';
 import { mapPgError } from '../db/errors.js';
 import { PgsnapError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -25,6 +25,11 @@ export interface ArchiveSource {
 export interface ExecuteOptions {
   readonly onConflict: OnConflict;
   readonly logger: Logger;
+  /**
+   * a second, read-only connection with the restore's output settings, for reading a large table on two
+   * server processes at once (the already-identical check); closed by the caller of this function's result
+   */
+  readonly openHelper?: () => Promise<Session>;
 }
 
 /**
@@ -144,7 +149,7 @@ export async function restoreTable(
       return { table: t.table, inArchive, inserted: n, skipped: 0, updated: 0 };
     }
   }
-  if (access.lockable.includes(t.table) && (await alreadyIdentical(s, t))) {
+  if (access.lockable.includes(t.table) && (await alreadyIdentical(s, t, options))) {
     options.logger.debug(`${t.table} already holds exactly the archived rows`);
     return { table: t.table, inArchive, inserted: 0, skipped: inArchive, updated: 0 };
   }
@@ -176,20 +181,64 @@ export async function restoreTable(
  * cheap as a backup of the table, instead of staging every row to find that none is missing. Only when every
  * archived column is in the target with its archived type, so that the text matches.
  */
-async function alreadyIdentical(s: Session, t: TablePlan): Promise<boolean> {
+async function alreadyIdentical(s: Session, t: TablePlan, options: ExecuteOptions): Promise<boolean> {
   const byName = new Map(t.archived.columns.map((c) => [c.name, c]));
   if (t.columns.length !== t.archived.columns.length || t.notes.some((n) => n.includes('changed type'))) return false;
   if (!t.columns.every((c) => byName.has(c))) return false;
   const n = await s.query<{ n: string }>(`SELECT count(*) AS n FROM ${sql.target(t)}`);
   if (Number(n.rows[0]?.n) !== t.archived.rows) return false;
-  const stream = s.copyOut(copyRowsSql({ schema: t.archived.schema, name: t.archived.name, partitioned: t.archived.partitioned ?? false, columns: t.archived.columns }));
-  let fp: Fingerprint;
+  const { lines, digest } = await tableFingerprint(s, t, options);
+  return lines === t.archived.rows && digest === t.archived.fingerprint;
+}
+
+/** Below this many rows a second connection costs more than it saves. */
+const TWO_READERS_MIN_ROWS = 200_000;
+
+/**
+ * The fingerprint of the target table read through backup's SELECT. A large plain table is read in two halves
+ * of its pages (TID range scans, PostgreSQL 14+) on this session and a helper connection, so that both cores
+ * serve it: the table is locked against writers and this transaction has not touched it yet, so both see the
+ * same rows. If the helper cannot read it (row level security it does not bypass, say), this session reads all.
+ */
+async function tableFingerprint(s: Session, t: TablePlan, options: ExecuteOptions): Promise<{ lines: number; digest: string }> {
+  const source = { schema: t.archived.schema, name: t.archived.name, partitioned: t.archived.partitioned ?? false, columns: t.archived.columns };
+  const read = async (session: Session, where?: string) => {
+    try {
+      const fp = await fingerprintStream(session.copyOut(copyRowsSql(where ? { ...source, where } : source)) as AsyncIterable<Buffer>);
+      return { lines: fp.lines, digest: fp.digest() };
+    } catch (e) {
+      throw mapPgError(e, session.where);
+    }
+  };
+  const pages =
+    options.openHelper && !source.partitioned && t.archived.rows >= TWO_READERS_MIN_ROWS && (await s.serverMajor()) >= 14
+      ? Number(
+          (
+            await s.query<{ pages: string }>(
+              `SELECT pg_relation_size(${quoteLiteral(sql.target(t))}::regclass) / current_setting('block_size')::int AS pages`,
+            )
+          ).rows[0]?.pages,
+        )
+      : 0;
+  if (pages < 2 || !options.openHelper) return read(s);
+  const mid = Math.floor(pages / 2);
+  const lowHalf = `ctid < '(${mid},0)'::tid`;
+  const highHalf = `ctid >= '(${mid},0)'::tid`;
+  const helper = await options.openHelper().catch(() => undefined);
+  if (!helper) return read(s);
   try {
-    fp = await fingerprintStream(stream as AsyncIterable<Buffer>);
-  } catch (e) {
-    throw mapPgError(e, s.where);
+    const [low, high] = await Promise.allSettled([read(s, lowHalf), read(helper, highHalf)]);
+    if (low.status === 'rejected') throw low.reason;
+    let upper: { lines: number; digest: string };
+    if (high.status === 'fulfilled') upper = high.value;
+    else {
+      options.logger.debug(`the helper connection could not read ${t.table} (${(high.reason as Error).message}); reading it here`);
+      upper = await read(s, highHalf);
+    }
+    return { lines: low.value.lines + upper.lines, digest: addFingerprints(low.value.digest, upper.digest) };
+  } finally {
+    await close(helper);
   }
-  return fp.lines === t.archived.rows && fp.digest() === t.archived.fingerprint;
 }
 
 /** Second pass over the columns that close foreign-key cycles; adjusts the results it changes. */

@@ -1,7 +1,7 @@
 import { introspect } from '../catalog/introspect.js';
 import { OUTPUT_SETTINGS } from '../archive/format.js';
 import type { CatalogModel } from '../catalog/model.js';
-import { type Session, withSession } from '../db/client.js';
+import { type Session, close, connect, withSession } from '../db/client.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { PgsnapError, isPgsnapError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -71,10 +71,23 @@ export async function restoreArchive(
         await lockTables(s, plan, access, lockTimeoutMs);
         await switchOffTriggersAndRls(s, plan, access);
         const pending: Parameters<typeof restoreTable>[6] = [];
+        // a read-only helper connection with the same output settings, to read large tables on two cores
+        const openHelper = async (): Promise<Session> => {
+          const h = await connect(target, { logger: options.logger });
+          try {
+            await h.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+            await sessionSettings(h, archive.manifest.settings ?? OUTPUT_SETTINGS, lockTimeoutMs);
+            return h;
+          } catch (e) {
+            await close(h);
+            throw e;
+          }
+        };
+        const executeOptions = { ...options, openHelper };
         for (const [i, t] of plan.tables.entries()) {
           failedAt = t.table;
           options.logger.debug(`restoring ${t.table} (${t.archived.rows} rows in the archive)`);
-          results.push(await restoreTable(s, archive, t, i, access, options, pending));
+          results.push(await restoreTable(s, archive, t, i, access, executeOptions, pending));
         }
         failedAt = undefined;
         await finishDeferred(s, pending, results, options.onConflict);
