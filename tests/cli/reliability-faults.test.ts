@@ -153,12 +153,12 @@ describe('the disk fills up during a backup', () => {
   let unmount: (() => void) | null = null;
 
   beforeAll(() => {
-    if (canMountTmpfs) unmount = mountTmpfs(dir(), '2m');
+    if (canMountTmpfs()) unmount = mountTmpfs(dir(), '2m');
   });
   afterAll(() => unmount?.());
 
   // Mounting needs root; elsewhere these cases are reported as skipped, never as held.
-  it.runIf(canMountTmpfs)('[fault] on a 2 MB tmpfs: exit 2, one line saying the disk is full, nothing partial left (1 and 2 jobs)', async () => {
+  it.runIf(canMountTmpfs())('[fault] on a 2 MB tmpfs: exit 2, one line saying the disk is full, nothing partial left (1 and 2 jobs)', async () => {
     for (const jobs of ['1', '2']) {
       const r = await runCli(['backup', '--url', db.url, '--dir', dir(), '--jobs', jobs]);
       // the per-table progress lines come first on stderr; the error is the last line, and there is one

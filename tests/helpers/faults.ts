@@ -156,14 +156,18 @@ export function mountTmpfs(dir: string, size: string): (() => void) | null {
   };
 }
 
+let tmpfsAllowed: boolean | undefined;
 /** Whether this machine lets the tests mount a tmpfs (decided once, by trying). */
-export const canMountTmpfs: boolean = (() => {
-  const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-tmpfs-probe-'));
-  const unmount = mountTmpfs(probe, '64k');
-  unmount?.();
-  fs.rmSync(probe, { recursive: true, force: true });
-  return unmount !== null;
-})();
+export function canMountTmpfs(): boolean {
+  if (tmpfsAllowed === undefined) {
+    const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-tmpfs-probe-'));
+    const unmount = mountTmpfs(probe, '64k');
+    unmount?.();
+    fs.rmSync(probe, { recursive: true, force: true });
+    tmpfsAllowed = unmount !== null;
+  }
+  return tmpfsAllowed;
+}
 
 /** Every entry of a zip, decompressed, as one string: to search an archive for text that must not be there. */
 export async function zipText(file: string): Promise<string> {
