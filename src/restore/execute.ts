@@ -65,22 +65,24 @@ export async function copyRows(s: Session, archive: ArchiveSource, t: TablePlan,
 
 /** Take the locks that keep concurrent writers out while restore decides how to load each table. */
 export async function lockTables(s: Session, plan: RestorePlan, access: Access, lockTimeoutMs: number): Promise<void> {
-  // One at a time, in name order: two restores never wait on each other in opposite orders.
-  for (const table of [...access.lockable].sort()) {
-    const t = plan.tables.find((p) => p.table === table) as TablePlan;
+  // One at a time, parents before children (the plan's foreign-key order): an application that inserts a parent
+  // and then its children takes its locks in that order too, so restore waits for it instead of deadlocking with
+  // it. Two restores of the same archive also lock in the same order.
+  const lockable = new Set(access.lockable);
+  for (const t of plan.tables.filter((p) => lockable.has(p.table))) {
     try {
       await s.query(`LOCK TABLE ${sql.target(t)} IN SHARE ROW EXCLUSIVE MODE`);
     } catch (e) {
-      const code = (e as PgsnapError).cause as { code?: string } | undefined;
-      if (code?.code === '55P03' || code?.code === '40P01') {
-        throw new PgsnapError(
-          'restore_conflict',
-          `could not lock ${table} within ${lockTimeoutMs / 1000} s: another session is writing to it or holds a lock`,
-          {
-            hint: 'nothing was changed; run restore again when the writers pause (or stop the application for the restore)',
-            cause: e,
-          },
-        );
+      const code = ((e as PgsnapError).cause as { code?: string } | undefined)?.code;
+      if (code === '55P03' || code === '40P01') {
+        const what =
+          code === '40P01'
+            ? `deadlock while locking ${t.table}: another session was waiting for a table restore had locked`
+            : `could not lock ${t.table} within ${lockTimeoutMs / 1000} s: another session is writing to it or holds a lock`;
+        throw new PgsnapError('restore_conflict', what, {
+          hint: 'nothing was changed; run restore again when the writers pause (or stop the application for the restore)',
+          cause: e,
+        });
       }
       throw e;
     }
