@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { fingerprintStream } from '../archive/fingerprint.js';
 import { OUTPUT_SETTINGS } from '../archive/format.js';
 import { type OpenArchive, openArchive } from '../archive/reader.js';
@@ -5,8 +6,8 @@ import { copyRowsSql } from '../archive/row-sql.js';
 import type { CatalogModel } from '../catalog/model.js';
 import { renderForTables } from '../catalog/render.js';
 import { type Session, quoteIdent, quoteLiteral, withSession } from '../db/client.js';
-import { resolveTarget } from '../db/connection.js';
-import { EMBEDDED_MAJORS, startEmbedded } from '../db/embedded.js';
+import { type ConnectionTarget, resolveTarget } from '../db/connection.js';
+import { EMBEDDED_MAJORS, type EmbeddedServer, startEmbedded } from '../db/embedded.js';
 import { isPgsnapError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { restoreArchive } from '../restore/restore.js';
@@ -49,10 +50,8 @@ export async function restoreDrill(file: string, options: DrillOptions = {}): Pr
     logger.info(`restore drill: starting a throwaway PostgreSQL ${major}`);
     const server = await startEmbedded({ major });
     try {
-      const url = await server.createDatabase('pgsnap_restore_drill');
-      const target = resolveTarget(url);
       const model = await archive.schema();
-      await withSession(target, (s) => createRoles(s, model));
+      const target = await prepareDrillDatabase(server, model);
       const { report, failure } = await restoreArchive(archive, file, target, {
         onConflict: 'nothing',
         tables: [],
@@ -83,6 +82,37 @@ function pickMajor(archived: number): number {
   return installed.find((m) => m >= archived) ?? (installed[installed.length - 1] as number);
 }
 
+const DRILL_ROLE = 'pgsnap_drill';
+const DRILL_DATABASE = 'pgsnap_restore_drill';
+
+/**
+ * The archive is untrusted input, and `--create-missing` runs the DDL its schema.json describes. So the restore
+ * runs as a role that owns the drill database and nothing else: not a superuser, so a forged archive cannot reach
+ * the host (`COPY … TO PROGRAM`, untrusted languages, server files); BYPASSRLS and ownership are all a restore
+ * needs. What only a superuser may do is done first, from the archive's names alone, never its SQL: the roles
+ * that policies and grants name, and the extensions it lists that the server has.
+ */
+async function prepareDrillDatabase(server: EmbeddedServer, model: CatalogModel): Promise<ConnectionTarget> {
+  const password = randomBytes(16).toString('hex');
+  await withSession(resolveTarget(server.url), async (s) => {
+    await s.query(`CREATE ROLE ${quoteIdent(DRILL_ROLE)} LOGIN BYPASSRLS PASSWORD ${quoteLiteral(password)}`);
+    await s.query(`CREATE DATABASE ${quoteIdent(DRILL_DATABASE)} OWNER ${quoteIdent(DRILL_ROLE)}`);
+  });
+  await withSession(resolveTarget(server.urlFor(DRILL_DATABASE)), async (s) => {
+    await createRoles(s, model);
+    const available = new Set((await s.query<{ name: string }>('SELECT name FROM pg_available_extensions')).rows.map((r) => r.name));
+    for (const e of model.extensions) {
+      if (!available.has(e.name)) continue;
+      await s.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(e.schema)} AUTHORIZATION ${quoteIdent(DRILL_ROLE)}`);
+      await s.query(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(e.name)} WITH SCHEMA ${quoteIdent(e.schema)}`);
+    }
+  });
+  const url = new URL(server.urlFor(DRILL_DATABASE));
+  url.username = DRILL_ROLE;
+  url.password = password;
+  return resolveTarget(url.toString());
+}
+
 /**
  * Policies and grants name roles, and roles live in the cluster, not in the archive. In a throwaway server any
  * name will do, so create each as NOLOGIN.
@@ -94,7 +124,7 @@ async function createRoles(s: Session, model: CatalogModel): Promise<void> {
     for (const g of t.grants) roles.add(g.grantee);
   }
   for (const r of roles) {
-    if (r === 'public' || r === 'PUBLIC' || r === 'postgres') continue;
+    if (r === 'public' || r === 'PUBLIC' || r === 'postgres' || r === DRILL_ROLE) continue;
     await s.query(
       `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(r)}) THEN CREATE ROLE ${quoteIdent(r)} NOLOGIN; END IF; END $$`,
     );

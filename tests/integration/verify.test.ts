@@ -184,6 +184,28 @@ describe('verify --restore-test (the restore drill)', () => {
     expect(d.tables.length).toBeGreaterThan(5);
   });
 
+  it('[bad-input] runs a forged schema as an unprivileged role: no shell command reaches the host', async () => {
+    const marker = path.join(os.tmpdir(), `pgsnap-drill-pwned-${process.pid}`);
+    fs.rmSync(marker, { force: true });
+    const out = variant('forged-schema.zip');
+    const entries = await readZip(good);
+    const schema = JSON.parse((entries.get('schema.json') as Buffer).toString('utf8'));
+    const column = schema.tables.find((t: { name: string }) => t.name === 'projects').columns.find((c: { name: string }) => c.name === 'name');
+    column.type = `text); COPY (SELECT 1) TO PROGRAM 'touch ${marker}'; CREATE TABLE pwned (id int`;
+    const forged = Buffer.from(JSON.stringify(schema));
+    const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8'));
+    const { createHash } = await import('node:crypto');
+    manifest.schemaSha256 = createHash('sha256').update(forged).digest('hex');
+    entries.set('schema.json', forged);
+    entries.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
+    const { writeZip } = await import('../helpers/archives.js');
+    await writeZip(out, entries);
+    const d = await restoreDrill(out);
+    expect(d.ok).toBe(false);
+    expect(d.error).toMatch(/permission denied|must be superuser|pg_execute_server_program/);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
   it('fails when the manifest promises rows the data does not hold', async () => {
     const out = variant('fingerprint.zip');
     await rewriteZip(good, out, (name, data) => {
