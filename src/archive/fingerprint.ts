@@ -154,7 +154,7 @@ export function murmurPair(bytes: Uint8Array): { seed0: number; seed9747b28c: nu
   return { seed0: h, seed9747b28c: l };
 }
 
-/** The fingerprint of a stream of newline-terminated row lines (a COPY … TO STDOUT of copyRowsSql). */
+/** The fingerprint of a stream of newline-terminated archive lines (archive/row-lines.ts readRowLines). */
 export async function fingerprintStream(stream: AsyncIterable<Buffer>): Promise<Fingerprint> {
   const fp = new Fingerprint();
   for await (const chunk of stream) {

@@ -1,9 +1,9 @@
 import { qualify, quoteIdent } from '../db/client.js';
 
 /**
- * The one SELECT that turns a table's rows into archive lines (format.ts, "Row encoding"). Backup streams it
- * through COPY; `verify --restore-test` runs the same statement against a restored table and compares
- * fingerprints, so both must build it here.
+ * The one way a table's rows are read for the archive (format.ts, "Row encoding"): backup, the restore drill and
+ * restore's already-identical check all read through `copyRowsSql` and archive/row-lines.ts, so that the same
+ * rows always give the same lines and the same fingerprint.
  */
 export interface RowSource {
   readonly schema: string;
@@ -22,19 +22,35 @@ export function isNativeJsonType(type: string): boolean {
   return NATIVE_TYPES.has(type);
 }
 
-export function rowSelectSql(t: RowSource): string {
-  const cols = t.columns.map((c) => (isNativeJsonType(c.type) ? quoteIdent(c.name) : `${quoteIdent(c.name)}::text AS ${quoteIdent(c.name)}`));
-  // row_to_json of an empty column list gives {} per row, which keeps the row count of a table without columns
+/**
+ * The SELECT whose rows, as COPY text, backup turns into archive lines (archive/row-lines.ts). Plain column
+ * values: the type's own output text, exactly what the archive stores.
+ */
+export function rowValuesSql(t: RowSource): string {
   const from = `${t.partitioned ? '' : 'ONLY '}${qualify(t.schema, t.name)}`;
   const where = t.where ? ` WHERE ${t.where}` : '';
-  return `SELECT row_to_json(r) FROM (SELECT ${cols.length > 0 ? cols.join(', ') : ''} FROM ${from}${where}) r`;
+  return `SELECT ${t.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${from}${where}`;
 }
 
 /**
- * COPY … TO STDOUT in CSV mode with a quote and a delimiter that JSON text never contains unescaped (0x01, 0x02):
- * each row arrives as its raw JSON line. Text mode would double every backslash; row_to_json escapes control
- * characters, so no line can contain either byte or a raw newline.
+ * What the archive lines mean, as one SQL statement: the same lines as `copyRowsSql` plus the client-side
+ * conversion, printed by the server. Used by tests to check the conversion and by docs/archive-format.md; it
+ * costs the server three times what plain COPY does, which is why backup does not run it.
+ * (`format('%s', v)` is the type's output function, as COPY uses; `num_nulls` tells a NULL composite from a
+ * composite whose fields are all NULL, which `IS NULL` does not.)
  */
+export function rowSelectSql(t: RowSource): string {
+  const cols = t.columns.map((c) =>
+    isNativeJsonType(c.type)
+      ? quoteIdent(c.name)
+      : `CASE WHEN num_nulls(${quoteIdent(c.name)}) = 0 THEN format('%s', ${quoteIdent(c.name)}) END AS ${quoteIdent(c.name)}`,
+  );
+  const from = `${t.partitioned ? '' : 'ONLY '}${qualify(t.schema, t.name)}`;
+  const where = t.where ? ` WHERE ${t.where}` : '';
+  return `SELECT row_to_json(r) FROM (SELECT ${cols.join(', ')} FROM ${from}${where}) r`;
+}
+
+/** COPY … TO STDOUT of a table's rows in text format: the input of archive/row-lines.ts. */
 export function copyRowsSql(t: RowSource): string {
-  return `COPY (${rowSelectSql(t)}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`;
+  return `COPY (${rowValuesSql(t)}) TO STDOUT`;
 }

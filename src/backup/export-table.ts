@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { type ArchivedEntry, entryName } from '../archive/format.js';
 import { Fingerprint } from '../archive/fingerprint.js';
-import { copyRowsSql, type RowSource } from '../archive/row-sql.js';
+import { readRowLines } from '../archive/row-lines.js';
+import type { RowSource } from '../archive/row-sql.js';
 import type { Session } from '../db/client.js';
 import { mapPgError } from '../db/errors.js';
 import { PgsnapError } from '../errors.js';
@@ -88,7 +89,7 @@ export async function exportTable(
   let part: Part | null = null;
   let totalBytes = 0;
   let lastLineOpen = false;
-  const copy = s.copyOut(copyRowsSql(table));
+  const copy = readRowLines(s, table);
   try {
     for await (const chunk of copy as AsyncIterable<Buffer>) {
       let segmentStart = 0;

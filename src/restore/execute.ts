@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { addFingerprints, fingerprintStream } from '../archive/fingerprint.js';
 import type { Manifest } from '../archive/format.js';
-import { copyRowsSql } from '../archive/row-sql.js';
+import { readRowLines } from '../archive/row-lines.js';
 import type { CatalogModel } from '../catalog/model.js';
 import { type Session, close, quoteIdent, quoteLiteral } from '../db/client.js';
 import { mapPgError } from '../db/errors.js';
@@ -206,7 +206,7 @@ async function tableFingerprint(s: Session, t: TablePlan, options: ExecuteOption
   const source = { schema: t.archived.schema, name: t.archived.name, partitioned: t.archived.partitioned ?? false, columns: t.archived.columns };
   const read = async (session: Session, where?: string) => {
     try {
-      const fp = await fingerprintStream(session.copyOut(copyRowsSql(where ? { ...source, where } : source)) as AsyncIterable<Buffer>);
+      const fp = await fingerprintStream(readRowLines(session, where ? { ...source, where } : source));
       return { lines: fp.lines, digest: fp.digest() };
     } catch (e) {
       throw mapPgError(e, session.where);

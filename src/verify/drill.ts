@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { fingerprintStream } from '../archive/fingerprint.js';
 import { OUTPUT_SETTINGS } from '../archive/format.js';
 import { type OpenArchive, openArchive } from '../archive/reader.js';
-import { copyRowsSql } from '../archive/row-sql.js';
+import { readRowLines } from '../archive/row-lines.js';
 import type { CatalogModel } from '../catalog/model.js';
 import { renderForTables } from '../catalog/render.js';
 import { type Session, quoteIdent, quoteLiteral, withSession } from '../db/client.js';
@@ -136,8 +136,7 @@ async function compareTables(s: Session, archive: OpenArchive): Promise<DrillTab
   for (const [k, v] of Object.entries(settings)) await s.query(`SELECT set_config(${quoteLiteral(k)}, ${quoteLiteral(v)}, false)`);
   const out: DrillTable[] = [];
   for (const t of archive.manifest.tables) {
-    const stream = s.copyOut(copyRowsSql({ schema: t.schema, name: t.name, partitioned: t.partitioned ?? false, columns: t.columns }));
-    const fp = await fingerprintStream(stream as AsyncIterable<Buffer>);
+    const fp = await fingerprintStream(readRowLines(s, { schema: t.schema, name: t.name, partitioned: t.partitioned ?? false, columns: t.columns }));
     const fingerprintMatches = fp.digest() === t.fingerprint;
     out.push({
       table: `${t.schema}.${t.name}`,
