@@ -74,7 +74,7 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
     throw new PgsnapError('io', `cannot write to ${dir}: ${(e as Error).message}`, { hint: 'pass --dir with a directory you can write to' });
   }
   const out = fs.createWriteStream(tempPath, { fd, autoClose: false });
-  const zip = archiver('zip', { zlib: { level: options.level ?? DEFAULT_LEVEL }, forceZip64: false });
+  const zip = archiver('zip', { zlib: { level: options.level ?? DEFAULT_LEVEL, chunkSize: 1 << 20 }, forceZip64: false });
   let failure: Error | null = null;
   let state: 'open' | 'finished' | 'aborted' = 'open';
   const waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
@@ -127,7 +127,7 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
     },
     openEntry(name) {
       ensureOpen();
-      const stream = new PassThrough({ highWaterMark: 1 << 16 });
+      const stream = new PassThrough({ highWaterMark: 1 << 20 });
       const done = wait(name).catch((e: Error) => {
         stream.destroy();
         throw ioError(e, tempPath);
