@@ -13,7 +13,7 @@ let work: string;
 beforeAll(async () => {
   app = await createFixtureDatabase('clibk');
   big = await createTestDatabase('clibig');
-  await big.query(`CREATE TABLE big (id int PRIMARY KEY, pad text); INSERT INTO big SELECT i, repeat(md5(i::text), 8) FROM generate_series(1, 600000) i`);
+  await big.query(`CREATE TABLE big (id int PRIMARY KEY, pad text); INSERT INTO big SELECT i, repeat(md5(i::text), 8) FROM generate_series(1, 1200000) i`);
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-clibk-'));
 });
 
