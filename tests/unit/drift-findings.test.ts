@@ -1,37 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { column, model as buildModel, table as buildTable } from '../fixtures/catalog/builders.js';
 import type { CatalogModel, TableDef } from '../../src/catalog/model.js';
 import type { DriftDifference } from '../../src/drift/difference.js';
 import { tableIndex } from '../../src/drift/difference.js';
 import { differenceToFinding, unifiedDiff } from '../../src/drift/findings.js';
 import { nextPullFileName, planPull } from '../../src/drift/pull-plan.js';
 
-
+/** a table as these tests need it; the shared builders fill in the rest */
 function table(schema: string, name: string, extra: Partial<TableDef> = {}): TableDef {
-  return {
-    schema,
-    name,
-    kind: 'table',
-    unlogged: false,
-    partitionOf: null,
-    partitionBound: null,
-    partitionKey: null,
-    columns: [
-      { name: 'id', position: 1, type: 'bigint', typeName: 'pg_catalog.int8', typeCategory: 'N', isArray: false, notNull: true, default: null, collation: null, identity: null, generated: null, comment: null },
-    ],
-    constraints: [],
-    indexes: [],
-    triggers: [],
-    rowSecurity: false,
-    forceRowSecurity: false,
-    policies: [],
-    grants: [],
-    comment: null,
-    ...extra,
-  };
+  return buildTable(`${schema}.${name}`, { columns: [column('id', { type: 'bigint', typeName: 'pg_catalog.int8', typeCategory: 'N', notNull: true })], ...extra });
 }
 
 function model(tables: TableDef[]): CatalogModel {
-  return { serverMajor: 17, schemas: [], extensions: [], enums: [], domains: [], compositeTypes: [], sequences: [], tables, views: [], functions: [] };
+  return buildModel({ schemas: [], tables });
 }
 
 describe('differences as findings', () => {

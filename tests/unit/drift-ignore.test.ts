@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { model as buildModel, table as buildTable } from '../fixtures/catalog/builders.js';
 import type { CatalogModel, TableDef, TriggerDef } from '../../src/catalog/model.js';
 import type { DriftDifference } from '../../src/drift/difference.js';
 import { tableIndex, tableOf } from '../../src/drift/difference.js';
@@ -8,30 +9,13 @@ function trigger(name: string, fn: string): TriggerDef {
   return { name, timing: 'after', events: ['insert'], level: 'row', function: fn, definition: '', enabled: 'O' };
 }
 
+/** a table as these tests need it; the shared builders fill in the rest */
 function table(schema: string, name: string, extra: Partial<TableDef> = {}): TableDef {
-  return {
-    schema,
-    name,
-    kind: 'table',
-    unlogged: false,
-    partitionOf: null,
-    partitionBound: null,
-    partitionKey: null,
-    columns: [],
-    constraints: [],
-    indexes: [],
-    triggers: [],
-    rowSecurity: false,
-    forceRowSecurity: false,
-    policies: [],
-    grants: [],
-    comment: null,
-    ...extra,
-  };
+  return buildTable(`${schema}.${name}`, { columns: [], ...extra });
 }
 
 function model(tables: TableDef[]): CatalogModel {
-  return { serverMajor: 17, schemas: [], extensions: [], enums: [], domains: [], compositeTypes: [], sequences: [], tables, views: [], functions: [] };
+  return buildModel({ schemas: [], tables });
 }
 
 const d = (kind: string, change: DriftDifference['change'], object: string): DriftDifference => ({ kind, change, object });
