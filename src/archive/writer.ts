@@ -1,15 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { createRequire } from 'node:module';
-import type { Archiver, ArchiverError, EntryData, ZipOptions } from 'archiver';
 import { PgsnapError } from '../errors.js';
 import { removeStaleTempFiles } from './directory.js';
 import { archiveFileName, tempFileName } from './naming.js';
+import { ZipWriter } from './zip.js';
 
 /**
- * Writes one archive: a zip streamed (archiver's zip mode deflates entry by entry and never holds an entry in
- * memory) into `<final name>.<pid>.tmp` in the target directory, mode 0600. `finish` fsyncs the file, renames
+ * Writes one archive: a zip streamed (archive/zip.ts deflates each entry in parallel 1 MB blocks and never holds
+ * an entry in memory) into `<final name>.<pid>.tmp` in the target directory, mode 0600. `finish` fsyncs the file, renames
  * it to its final name and fsyncs the directory, so a finished-looking name only ever points at a complete
  * archive. `abort` (called on any error and on SIGINT/SIGTERM) removes the temporary file; a SIGKILLed run's
  * file is removed by the next run (`removeStaleTempFiles`).
@@ -48,9 +47,6 @@ export interface WriterOptions {
  */
 export const DEFAULT_LEVEL = 1;
 
-// archiver 7 exports a factory function; the installed @types describe archiver 8's classes, so load it by hand.
-const archiver = createRequire(import.meta.url)('archiver') as (format: 'zip', options: ZipOptions) => Archiver;
-
 export async function createArchiveWriter(options: WriterOptions): Promise<ArchiveWriter> {
   const dir = path.resolve(options.dir);
   try {
@@ -73,33 +69,31 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
   } catch (e) {
     throw new PgsnapError('io', `cannot write to ${dir}: ${(e as Error).message}`, { hint: 'pass --dir with a directory you can write to' });
   }
-  const out = fs.createWriteStream(tempPath, { fd, autoClose: false });
-  const zip = archiver('zip', { zlib: { level: options.level ?? DEFAULT_LEVEL, chunkSize: 1 << 20 }, forceZip64: false });
+  const out = fs.createWriteStream(tempPath, { fd, autoClose: false, highWaterMark: 1 << 20 });
+  const zip = new ZipWriter(out);
+  const level = options.level ?? DEFAULT_LEVEL;
   let failure: Error | null = null;
   let state: 'open' | 'finished' | 'aborted' = 'open';
-  const waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   const fail = (e: Error) => {
-    if (failure) return;
-    failure = e;
-    for (const w of waiting.values()) w.reject(e);
-    waiting.clear();
+    failure ??= e;
   };
-  zip.on('entry', (entry: EntryData) => {
-    const w = waiting.get(entry.name);
-    waiting.delete(entry.name);
-    w?.resolve();
-  });
-  zip.on('warning', (e: ArchiverError) => fail(e));
-  zip.on('error', (e: ArchiverError) => fail(e));
   out.on('error', (e) => fail(e));
-  zip.pipe(out);
-  const closed = new Promise<void>((resolve) => out.once('finish', () => resolve()));
-
-  const wait = (name: string) =>
-    new Promise<void>((resolve, reject) => {
-      if (failure) reject(failure);
-      else waiting.set(name, { resolve, reject });
+  // Entries go into the zip one after another, in the order they were added; a caller may already be writing
+  // into a later entry's stream, which buffers and then holds it back until the zip gets there.
+  let queue: Promise<void> = Promise.resolve();
+  const enqueue = (name: string, source: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> => {
+    const written = queue.then(async () => {
+      if (failure) throw failure;
+      try {
+        await zip.addEntry(name, source, { date: options.startedAt, level, mode: 0o600 });
+      } catch (e) {
+        fail(e as Error);
+        throw e;
+      }
     });
+    queue = written.catch(() => {});
+    return written;
+  };
 
   const ensureOpen = () => {
     if (failure) throw ioError(failure, tempPath);
@@ -111,16 +105,14 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
     for (const f of spools) fs.rmSync(f, { force: true });
     spools.clear();
   };
-  const date = options.startedAt;
   const writer: ArchiveWriter = {
     finalPath,
     tempPath,
     async addEntry(name, source) {
       ensureOpen();
-      const done = wait(name);
-      zip.append(source, { name, date, mode: 0o600 });
+      const bytes = typeof source === 'string' || Buffer.isBuffer(source) ? [Buffer.from(source)] : (source as AsyncIterable<Buffer>);
       try {
-        await done;
+        await enqueue(name, bytes);
       } catch (e) {
         throw ioError(e as Error, tempPath);
       }
@@ -128,11 +120,10 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
     openEntry(name) {
       ensureOpen();
       const stream = new PassThrough({ highWaterMark: 1 << 20 });
-      const done = wait(name).catch((e: Error) => {
+      const done = enqueue(name, stream).catch((e: Error) => {
         stream.destroy();
         throw ioError(e, tempPath);
       });
-      zip.append(stream, { name, date, mode: 0o600 });
       return { stream, done };
     },
     spoolPath() {
@@ -140,11 +131,20 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
       spools.add(p);
       return p;
     },
-    bytesWritten: () => zip.pointer(),
+    bytesWritten: () => zip.bytes,
     async finish() {
       ensureOpen();
-      await zip.finalize();
-      await closed;
+      await queue;
+      if (failure) throw ioError(failure, tempPath);
+      try {
+        await zip.finish();
+        await new Promise<void>((resolve, reject) => {
+          out.once('error', reject);
+          out.end(() => resolve());
+        });
+      } catch (e) {
+        throw ioError(e as Error, tempPath);
+      }
       if (failure) throw ioError(failure, tempPath);
       try {
         fs.fsyncSync(fd);
@@ -162,7 +162,6 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
       if (state !== 'open') return;
       state = 'aborted';
       fail(new PgsnapError('interrupted', 'the backup was aborted'));
-      zip.abort();
       out.destroy();
       try {
         fs.closeSync(fd);

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import zlib from 'node:zlib';
+import yauzl from 'yauzl';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ZipWriter } from '../../src/archive/zip.js';
+import { readZip } from '../helpers/archives.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-zip-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function* pieces(data: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+}
+
+describe('ZipWriter', () => {
+  it('writes entries that a zip reader gets back byte for byte, deflated in blocks or stored', async () => {
+    const file = path.join(dir, 'a.zip');
+    const out = fs.createWriteStream(file);
+    const zip = new ZipWriter(out);
+    const text = Buffer.from('{"id":"1","name":"ünïcödé"}\n'.repeat(200_000)); // 5.6 MB: several 1 MB blocks
+    const noise = randomBytes(3 * 1024 * 1024 + 17);
+    const date = new Date('2025-07-11T19:46:34Z');
+    await zip.addEntry('empty.ndjson', pieces(Buffer.alloc(0), 1), { date, level: 1, mode: 0o600 });
+    await zip.addEntry('data/public.t.0001.ndjson', pieces(text, 65_536), { date, level: 1, mode: 0o600 });
+    await zip.addEntry('noise.bin', pieces(noise, 100_000), { date, level: 6, mode: 0o600 });
+    await zip.addEntry('stored.txt', [Buffer.from('as is')], { date, level: 0, mode: 0o644 });
+    await zip.finish();
+    await new Promise<void>((resolve) => out.end(resolve));
+
+    const entries = await readZip(file);
+    expect([...entries.keys()]).toEqual(['empty.ndjson', 'data/public.t.0001.ndjson', 'noise.bin', 'stored.txt']);
+    expect(entries.get('empty.ndjson')?.length).toBe(0);
+    expect(entries.get('data/public.t.0001.ndjson')?.equals(text)).toBe(true);
+    expect(entries.get('noise.bin')?.equals(noise)).toBe(true);
+    expect(entries.get('stored.txt')?.toString()).toBe('as is');
+    expect(fs.statSync(file).size).toBeLessThan(text.length / 5 + noise.length + 10_000); // the text was compressed
+
+    // the CRC-32 in the central directory is the data's, so `unzip -t` and other checkers agree
+    const crcs = await centralCrcs(file);
+    expect(crcs.get('data/public.t.0001.ndjson')).toBe(zlib.crc32(text));
+    expect(crcs.get('noise.bin')).toBe(zlib.crc32(noise));
+  });
+
+  it('writes ZIP64 offsets once the archive passes 4 GiB', async () => {
+    // A sparse file: the 1 MB blocks of the big stored entry are skipped (left as holes), everything else is
+    // written where it belongs, so the reader sees real headers at offsets beyond 4 GiB without 4 GiB of disk.
+    const file = path.join(dir, 'big.zip');
+    const fd = fs.openSync(file, 'w');
+    let position = 0;
+    const block = Buffer.alloc(1 << 20, 120);
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        if (chunk.length !== block.length) fs.writeSync(fd, chunk, 0, chunk.length, position);
+        position += chunk.length;
+        done();
+      },
+    });
+    const zip = new ZipWriter(sink);
+    const date = new Date();
+    async function* big(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 1100; i++) yield block; // 1,100 MiB; four of them pass 4 GiB
+    }
+    // pgsnap splits tables into entries well below 4 GiB (1 GiB at most); the archive itself may pass it
+    for (let part = 1; part <= 4; part++) await zip.addEntry(`big.${part}.bin`, big(), { date, level: 0, mode: 0o600 });
+    await zip.addEntry('after.txt', [Buffer.from('beyond 4 GiB')], { date, level: 1, mode: 0o600 });
+    await zip.finish();
+    fs.closeSync(fd);
+    expect(fs.statSync(file).size).toBeGreaterThan(2 ** 32);
+
+    const after = await new Promise<string>((resolve, reject) => {
+      yauzl.open(file, { lazyEntries: true }, (err, z) => {
+        if (err || !z) return reject(err);
+        z.on('entry', (e: yauzl.Entry) => {
+          if (e.fileName !== 'after.txt') return z.readEntry();
+          expect(e.relativeOffsetOfLocalHeader).toBeGreaterThan(2 ** 32);
+          z.openReadStream(e, (err2, s) => {
+            if (err2 || !s) return reject(err2);
+            const parts: Buffer[] = [];
+            s.on('data', (c: Buffer) => parts.push(c));
+            s.on('end', () => {
+              z.close();
+              resolve(Buffer.concat(parts).toString());
+            });
+          });
+        });
+        z.on('error', reject);
+        z.readEntry();
+      });
+    });
+    expect(after).toBe('beyond 4 GiB');
+  }, 60_000);
+});
+
+function centralCrcs(file: string): Promise<Map<string, number>> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (err, z) => {
+      if (err || !z) return reject(err);
+      const out = new Map<string, number>();
+      z.on('entry', (e: yauzl.Entry) => {
+        out.set(e.fileName, e.crc32);
+        z.readEntry();
+      });
+      z.on('end', () => {
+        z.close();
+        resolve(out);
+      });
+      z.on('error', reject);
+      z.readEntry();
+    });
+  });
+}
