@@ -1,5 +1,6 @@
 import type { CatalogModel } from '../catalog/model.js';
 import { type DriftDifference, tableIndex, tableOf } from './difference.js';
+import { globToRegExp } from '../patterns.js';
 
 /**
  * What drift leaves out, decided per difference by a pure function:
@@ -37,15 +38,7 @@ export interface IgnoreResult {
   readonly ignored: readonly DriftDifference[];
 }
 
-function glob(pattern: string): RegExp {
-  let re = '';
-  for (const ch of pattern) {
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else re += ch.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 's');
-}
+const glob = globToRegExp;
 
 /** Kinds whose `object` is not schema-qualified. */
 const UNQUALIFIED_KINDS = new Set(['schema', 'extension']);
