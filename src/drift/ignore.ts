@@ -38,7 +38,6 @@ export interface IgnoreResult {
   readonly ignored: readonly DriftDifference[];
 }
 
-const glob = globToRegExp;
 
 /** Kinds whose `object` is not schema-qualified. */
 const UNQUALIFIED_KINDS = new Set(['schema', 'extension']);
