@@ -103,8 +103,8 @@ function triggerCallsPlatformFunction(actual: CatalogModel, table: string, objec
 }
 
 export function applyIgnoreRules(differences: readonly DriftDifference[], ctx: IgnoreContext): IgnoreResult {
-  const schemaRes = (ctx.rules.schemas ?? []).map(glob);
-  const objectRes = (ctx.rules.objects ?? []).map(glob);
+  const schemaRes = (ctx.rules.schemas ?? []).map(globToRegExp);
+  const objectRes = (ctx.rules.objects ?? []).map(globToRegExp);
   const kinds = ctx.rules.kinds ?? [];
   const tables = tableIndex(ctx.desired, ctx.actual);
   const mentioned = schemasMentioned(ctx.desired);
