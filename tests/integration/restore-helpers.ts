@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { run } from '../../src/cli.js';
 import { openArchive } from '../../src/archive/reader.js';
 import { renderForTables } from '../../src/catalog/render.js';
 import { resolveTarget } from '../../src/db/connection.js';
@@ -11,6 +9,7 @@ import { silentLogger } from '../../src/log.js';
 import type { RestoreReport } from '../../src/restore/report.js';
 import { type RestoreOptions, restoreArchive } from '../../src/restore/restore.js';
 import type { TestDatabase } from '../helpers/db.js';
+import { cliInProcess } from '../helpers/faults.js';
 
 /** Shared by the restore integration tests (not a test file itself). */
 
@@ -22,24 +21,8 @@ export interface Run {
 
 /** The real CLI, in-process (a child process per call would cost a second each on this machine). */
 export async function pgsnap(args: string[], cwd = process.cwd()): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const env = { ...process.env };
-  delete env.DATABASE_URL;
-  const code = await run(['node', 'pgsnap', ...args], {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env,
-    cwd,
-  });
-  return { code, stdout, stderr };
+  const r = await cliInProcess(args, { cwd });
+  return { ...r, code: r.code ?? 2 };
 }
 
 export function tempDir(prefix: string): string {

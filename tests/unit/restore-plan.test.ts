@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { column, constraint, fk as foreignKey, model as buildModel, table as buildTable } from '../fixtures/catalog/builders.js';
 import type { ArchivedTable, Manifest } from '../../src/archive/format.js';
 import type { CatalogModel, ColumnDef, ConstraintDef, TableDef } from '../../src/catalog/model.js';
 import { parseSelection } from '../../src/patterns.js';
@@ -6,63 +7,24 @@ import { decideAccess, type Privileges } from '../../src/restore/access.js';
 import { orderForRestore } from '../../src/restore/order.js';
 import { planRestore } from '../../src/restore/plan.js';
 
-// Inline builders: just enough of the catalog model for the planner.
+// The shared catalog builders, in the shape these planner tests read best.
 function col(name: string, type = 'text', extra: Partial<ColumnDef> = {}): ColumnDef {
-  return {
-    name,
-    position: 0,
-    type,
-    typeName: `pg_catalog.${type}`,
-    typeCategory: 'S',
-    isArray: false,
-    notNull: false,
-    default: null,
-    collation: null,
-    identity: null,
-    generated: null,
-    comment: null,
-    ...extra,
-  };
+  return column(name, { position: 0, type, typeName: `pg_catalog.${type}`, ...extra });
 }
 function pk(columns: string[], name = 'pk'): ConstraintDef {
-  return { name, kind: 'primary', definition: '', columns, deferrable: false, initiallyDeferred: false, references: null, notValid: false };
+  return constraint(name, 'primary', { definition: '', columns });
 }
 function unique(columns: string[], name: string): ConstraintDef {
-  return { ...pk(columns, name), kind: 'unique' };
+  return constraint(name, 'unique', { definition: '', columns });
 }
 function fk(columns: string[], to: string, name: string, deferrable = false): ConstraintDef {
-  const [schema, table] = to.split('.') as [string, string];
-  return {
-    ...pk(columns, name),
-    kind: 'foreign',
-    deferrable,
-    references: { schema, table, columns: ['id'], onUpdate: 'no action', onDelete: 'no action', match: 'simple' },
-  };
+  return foreignKey(name, columns, to, { definition: '', deferrable });
 }
 function table(qname: string, columns: ColumnDef[], constraints: ConstraintDef[] = [], extra: Partial<TableDef> = {}): TableDef {
-  const [schema, name] = qname.split('.') as [string, string];
-  return {
-    schema,
-    name,
-    kind: 'table',
-    unlogged: false,
-    partitionOf: null,
-    partitionBound: null,
-    partitionKey: null,
-    columns: columns.map((c, i) => ({ ...c, position: i + 1 })),
-    constraints,
-    indexes: [],
-    triggers: [],
-    rowSecurity: false,
-    forceRowSecurity: false,
-    policies: [],
-    grants: [],
-    comment: null,
-    ...extra,
-  };
+  return buildTable(qname, { columns: columns.map((c, i) => ({ ...c, position: i + 1 })), constraints, ...extra });
 }
 function model(tables: TableDef[], sequences: CatalogModel['sequences'] = []): CatalogModel {
-  return { serverMajor: 17, schemas: [], extensions: [], enums: [], domains: [], compositeTypes: [], sequences, tables, views: [], functions: [] };
+  return buildModel({ schemas: [], sequences, tables });
 }
 function archived(t: TableDef, rows = 3): ArchivedTable {
   return {
