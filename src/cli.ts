@@ -1,10 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig } from './config.js';
+import { readConfig } from './config.js';
+import { resolveTarget } from './db/connection.js';
 import { EXIT, PgsnapError, isPgsnapError } from './errors.js';
-import { createLogger } from './log.js';
+import { createLogger, printJson } from './log.js';
 import { redact } from './redact.js';
-import { type Action, type CommandContext, targetFor } from './commands/context.js';
+import type { CommandContext, Mount } from './commands/context.js';
 import { registerCommands } from './commands/index.js';
+import { givenOnCommandLine, mountCommand } from './commands/mount.js';
+import { resolveSettings } from './commands/settings.js';
 import pkg from '../package.json' with { type: 'json' };
 
 export interface CliIo {
@@ -15,8 +18,6 @@ export interface CliIo {
 }
 
 export interface GlobalOptions {
-  url?: string;
-  json?: boolean;
   debug?: boolean;
   quiet?: boolean;
   config?: string;
@@ -24,17 +25,19 @@ export interface GlobalOptions {
 
 /**
  * Parse argv, run one command, and return its exit code. Never exits the process and never throws: every error
- * becomes one line on stderr and exit code 2 (or the code the error carries).
+ * becomes one line on stderr and exit code 2 (or the code the error carries) — and, when JSON output was asked
+ * for and nothing was printed on stdout yet, a `{ "error": { "code", "message" } }` document there.
  */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.OK;
   let debug = argv.includes('--debug');
+  // Until the command's settings are resolved, a guess from argv: a usage error under --json still gets JSON.
+  let json = argv.includes('--json') || argv.includes('--format=json') || argv.some((a, i) => a === '--format' && argv[i + 1] === 'json');
+  const stdout = watchWrites(io.stdout);
   const program = new Command('pgsnap');
   program
     .description('Backups to dated JSON archives, drift checks in CI, and idempotent restores for PostgreSQL.')
     .version(pkg.version, '-V, --version')
-    .option('--url <url>', 'connection URL (default: DATABASE_URL, then PG* variables and ~/.pgpass)')
-    .option('--json', 'print one JSON document on stdout and nothing else there')
     .option('--debug', 'log SQL and show stack traces')
     .option('-q, --quiet', 'print only errors on stderr')
     .option('--config <file>', 'config file (default: pgsnap.config.json, or the pgsnap key of package.json)')
@@ -47,43 +50,55 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       outputError: (s, write) => write(`pgsnap: ${s.replace(/^error: /, '').trim()} (see pgsnap --help)\n`),
     });
 
-  const wrap =
-    <O>(action: Action<O>) =>
-    async (...args: unknown[]) => {
+  const mount: Mount = (parent, spec, action) =>
+    mountCommand(parent, spec).action(async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const globals = cmd.optsWithGlobals() as GlobalOptions;
       debug = Boolean(globals.debug);
-      const config = loadConfig(io.cwd, globals.config);
+      const given = givenOnCommandLine(cmd, spec);
+      json = given.json === true || given.format === 'json';
+      const { config, problems } = readConfig(io.cwd, globals.config);
+      const { settings, sources } = resolveSettings(spec, given, config, problems);
+      const s = settings as { json?: boolean; format?: string; url?: string };
+      json = s.json === true || s.format === 'json';
       const ctx: CommandContext = {
         logger: createLogger({ quiet: globals.quiet, debug: globals.debug, stream: io.stderr }),
-        json: Boolean(globals.json),
         debug,
         quiet: Boolean(globals.quiet),
         config,
+        sources,
         cwd: io.cwd,
         env: io.env,
-        stdout: io.stdout,
+        stdout: stdout.stream,
         stderr: io.stderr,
-        target: () => targetFor(globals.url, config, io.env),
+        target: () => resolveTarget(s.url, io.env),
       };
       const positional = args.slice(0, -2).flatMap((a) => (Array.isArray(a) ? (a as string[]) : typeof a === 'string' ? [a] : []));
-      exitCode = await action(cmd.opts() as O, ctx, positional);
-    };
+      exitCode = await action(settings, ctx, positional);
+    });
 
-  await registerCommands(program, wrap, argv);
+  await registerCommands(program, mount, argv);
+  if (argv.length <= 2) {
+    // `pgsnap` alone is a mistake in a script: help on stderr, exit 2 (as git and pg_dump's siblings do).
+    io.stderr.write(program.helpInformation());
+    return EXIT.TROUBLE;
+  }
 
   try {
     await program.parseAsync(argv);
     return exitCode;
   } catch (e) {
-    return reportError(e, io, debug);
+    const code = reportError(e, io, debug);
+    if (json && code !== EXIT.OK && !stdout.written()) printJson({ error: errorDocument(e) }, io.stdout);
+    return code;
   }
 }
 
 function reportError(e: unknown, io: CliIo, debug: boolean): number {
   if (e instanceof CommanderError) {
-    // --help and --version end here too, with exit code 0
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+    // --help and --version end here with exit code 0; help shown because a subcommand is missing is a usage error
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.OK;
+    if (e.code === 'commander.help') return e.exitCode === 0 ? EXIT.OK : EXIT.TROUBLE;
     return EXIT.TROUBLE;
   }
   if (isPgsnapError(e)) {
@@ -95,6 +110,30 @@ function reportError(e: unknown, io: CliIo, debug: boolean): number {
   io.stderr.write(`${redact(`pgsnap: unexpected error: ${err?.message ?? String(e)} (run with --debug for details)`)}\n`);
   if (debug && err?.stack) io.stderr.write(`${redact(err.stack)}\n`);
   return EXIT.TROUBLE;
+}
+
+/** The `error` member of the JSON document a failure prints under --json (printJson redacts it). */
+function errorDocument(e: unknown): { code: string; message: string; hint?: string } {
+  if (e instanceof CommanderError) return { code: 'usage', message: e.message.replace(/^error: /, '') };
+  if (isPgsnapError(e)) return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+  return { code: 'internal', message: (e as Error)?.message ?? String(e) };
+}
+
+/** stdout, and whether anything was written to it (then a command already printed its document). */
+function watchWrites(target: NodeJS.WritableStream): { stream: NodeJS.WritableStream; written: () => boolean } {
+  let written = false;
+  const write = (...args: Parameters<NodeJS.WritableStream['write']>) => {
+    written = true;
+    return (target.write as (...a: unknown[]) => boolean)(...args);
+  };
+  const stream = new Proxy(target, {
+    get: (t, p) => {
+      if (p === 'write') return write;
+      const v = Reflect.get(t, p, t) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+  return { stream, written: () => written };
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,11 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ALL_OPTIONS } from './commands/options.js';
+import type { OptionSpec } from './commands/spec.js';
+import { type ValueType, valueProblem } from './commands/values.js';
 import { PgsnapError } from './errors.js';
 
 /**
  * Settings from `pgsnap.config.json` (or a `pgsnap` key in package.json). They set the defaults of flags; a flag
  * given on the command line always wins. The file is untrusted input: it is parsed once into this type, and
- * every problem in it is reported together.
+ * every problem in it is reported together. The keys and their value types are those the command specs declare
+ * (src/commands/options.ts); this interface is the typed view library code reads (tests/unit/config.test.ts
+ * checks the two name the same keys).
  */
 export interface Config {
   readonly file: string | undefined;
@@ -43,53 +48,48 @@ export interface Config {
   };
 }
 
-type Shape = 'string' | 'number' | 'strings' | { [key: string]: Shape } | { enum: readonly string[] };
-
-const SHAPE: { [key: string]: Shape } = {
-  url: 'string',
-  dir: 'string',
-  schemas: 'string',
-  code: 'strings',
-  backup: { schema: 'strings', table: 'strings', exclude: 'strings', jobs: 'number' },
-  restore: { onConflict: { enum: ['nothing', 'update'] } },
-  prune: { keepLast: 'number', keepDaily: 'number', keepWeekly: 'number', keepMonthly: 'number' },
-  drift: {
-    shadow: 'string',
-    profile: 'string',
-    format: { enum: ['text', 'json', 'github', 'sarif'] },
-    ignore: { schemas: 'strings', objects: 'strings', kinds: 'strings' },
-  },
-  scan: { exclude: 'strings', calls: 'strings' },
-};
-
-function check(value: unknown, shape: Shape, at: string, errors: string[]): void {
-  if (shape === 'string') {
-    if (typeof value !== 'string') errors.push(`${at} must be a string`);
-  } else if (shape === 'number') {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) errors.push(`${at} must be a whole number ≥ 0`);
-  } else if (shape === 'strings') {
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) errors.push(`${at} must be a list of strings`);
-  } else if ('enum' in shape && Array.isArray(shape.enum)) {
-    if (typeof value !== 'string' || !shape.enum.includes(value)) errors.push(`${at} must be one of ${shape.enum.join(', ')}`);
-  } else {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      errors.push(`${at} must be an object`);
-      return;
-    }
-    const fields = shape as { [key: string]: Shape };
-    for (const [k, v] of Object.entries(value)) {
-      const sub = fields[k];
-      if (sub === undefined) errors.push(`${at ? `${at}.` : ''}${k} is not a known setting`);
-      else check(v, sub, at ? `${at}.${k}` : k, errors);
+/**
+ * The schema of the file, derived from the command specs: every config key some option declares, with that
+ * option's value type. Two options naming one key must share one value type (checked here, at load).
+ */
+function configKeys(): ReadonlyMap<string, ValueType<unknown>> {
+  const keys = new Map<string, ValueType<unknown>>();
+  for (const options of ALL_OPTIONS) {
+    for (const o of Object.values(options) as OptionSpec<unknown>[]) {
+      if (!o.config) continue;
+      const known = keys.get(o.config);
+      if (known && known !== o.type) throw new Error(`config key ${o.config} is declared with two value types`);
+      keys.set(o.config, o.type);
     }
   }
+  return keys;
+}
+
+export const CONFIG_KEYS = configKeys();
+
+/** Every problem in the file, each worded as `backup.jobs must be a whole number ≥ 1 (0 is invalid)`. */
+export function configProblems(raw: unknown, at = ''): string[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [`${at || 'the config'} must be an object`];
+  const problems: string[] = [];
+  for (const [k, v] of Object.entries(raw)) {
+    const key = at ? `${at}.${k}` : k;
+    const type = CONFIG_KEYS.get(key);
+    if (type) {
+      const problem = valueProblem(type, v, key);
+      if (problem) problems.push(problem);
+    } else if ([...CONFIG_KEYS.keys()].some((known) => known.startsWith(`${key}.`))) {
+      problems.push(...configProblems(v, key));
+    } else {
+      problems.push(`${key} is not a known setting`);
+    }
+  }
+  return problems;
 }
 
 export function parseConfig(raw: unknown, file: string | undefined): Config {
-  const errors: string[] = [];
-  check(raw, SHAPE, '', errors);
-  if (errors.length > 0) {
-    throw new PgsnapError('config', `${file ?? 'config'}: ${errors.join('; ')}`, {
+  const problems = configProblems(raw);
+  if (problems.length > 0) {
+    throw new PgsnapError('config', `${file ?? 'config'}: ${problems.join('; ')}`, {
       hint: 'see docs/configuration.md for the settings pgsnap knows',
     });
   }
@@ -121,4 +121,17 @@ export function loadConfig(cwd: string = process.cwd(), explicit?: string): Conf
     }
   }
   return { file: undefined };
+}
+
+/**
+ * loadConfig for the command line: a file that does not load is reported as problems, so the resolver can say them
+ * in the same line as problems with the flags.
+ */
+export function readConfig(cwd: string, explicit: string | undefined): { config: Config; problems: readonly string[] } {
+  try {
+    return { config: loadConfig(cwd, explicit), problems: [] };
+  } catch (e) {
+    if (!(e instanceof PgsnapError) || e.code !== 'config') throw e;
+    return { config: { file: undefined }, problems: [e.message] };
+  }
 }

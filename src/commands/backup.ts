@@ -3,40 +3,26 @@ import type { Command } from 'commander';
 import { runBackup } from '../backup/backup.js';
 import { createProgress, formatBytes, formatCount } from '../backup/progress.js';
 import { printJson } from '../log.js';
-import { parsePattern } from '../patterns.js';
-import type { Action } from './context.js';
-import { collect, positiveNumber } from './options.js';
+import type { Action, Mount } from './context.js';
+import { BACKUP } from './options.js';
+import { defineCommand } from './spec.js';
 import { verificationError, verifyArchive, type VerifyReport } from '../verify/offline.js';
 
-export interface BackupFlags {
-  dir?: string;
-  schema?: string[];
-  table?: string[];
-  exclude?: string[];
-  jobs?: number;
-  verify?: boolean;
-}
-
-export const backup: Action<BackupFlags> = async (flags, ctx) => {
-  const dir = path.resolve(ctx.cwd, flags.dir ?? ctx.config.dir ?? 'backups');
-  const cfg = ctx.config.backup ?? {};
-  const selection = {
-    schemas: flags.schema ?? cfg.schema ?? [],
-    tables: (flags.table ?? cfg.table ?? []).map(parsePattern),
-    exclude: (flags.exclude ?? cfg.exclude ?? []).map(parsePattern),
-  };
+export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
+  const dir = path.resolve(ctx.cwd, flags.dir);
+  const selection = { schemas: flags.schema, tables: flags.table, exclude: flags.exclude };
   const result = await runBackup({
     target: ctx.target(),
     dir,
     selection,
-    jobs: flags.jobs ?? cfg.jobs ?? 1,
+    jobs: flags.jobs,
     logger: ctx.logger,
     progress: createProgress({ logger: ctx.logger, stderr: ctx.stderr, quiet: Boolean(ctx.quiet), tty: ctx.logger.tty }),
   });
   const shown = path.relative(ctx.cwd, result.archive) || result.archive;
   // --verify reads the archive back from disk: what cron reports as a good backup is what restore will read.
   const verified: VerifyReport | undefined = flags.verify ? await verifyArchive(result.archive) : undefined;
-  if (ctx.json) {
+  if (flags.json) {
     printJson(
       {
         archive: result.archive,
@@ -56,23 +42,15 @@ export const backup: Action<BackupFlags> = async (flags, ctx) => {
     );
   }
   if (verified && !verified.ok) throw verificationError(verified);
-  if (verified && !ctx.json) ctx.logger.info(`verified: every entry and row of ${shown} reads back as written`);
+  if (verified && !flags.json) ctx.logger.info(`verified: every entry and row of ${shown} reads back as written`);
   return 0;
 };
 
-export function register(program: Command, wrap: <O>(a: Action<O>) => (...args: unknown[]) => Promise<void>): void {
-  program
-    .command('backup')
-    .description('snapshot tables into a dated, self-verifying JSON archive')
-    .option('--dir <dir>', 'directory for archives (default: backups)')
-    .option('--schema <schema>', 'only tables in this schema (repeatable)', collect)
-    .option('--table <pattern>', 'only tables matching schema.table, table or a glob (repeatable)', collect)
-    .option('--exclude <pattern>', 'leave out tables matching this pattern (repeatable)', collect)
-    .option('--jobs <n>', 'read tables on N connections sharing one snapshot', positiveNumber)
-    .option('--verify', 'check the written archive before reporting success')
-    .addHelpText(
-      'after',
-      `
+const spec = defineCommand({
+  name: 'backup',
+  description: 'snapshot tables into a dated, self-verifying JSON archive',
+  options: BACKUP,
+  help: `
 Writes <dir>/<database>-<UTC timestamp>.zip (mode 0600) under a temporary name and renames it only when it is
 complete. All tables are read in one snapshot. By default every table outside platform-managed schemas (auth,
 storage, … on Supabase) is captured; --schema/--table narrow that, --exclude always wins.
@@ -81,6 +59,8 @@ Examples:
   pgsnap backup --url postgres://app@db.example.com/app
   pgsnap backup --exclude 'public.*_logs' --jobs 4 --json
   0 3 * * * cd /srv/app && npx pgsnap backup --quiet   # nightly cron`,
-    )
-    .action(wrap(backup));
+});
+
+export function register(program: Command, mount: Mount): void {
+  mount(program, spec, backup);
 }

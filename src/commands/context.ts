@@ -1,40 +1,33 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { type ConnectionTarget, resolveTarget } from '../db/connection.js';
+import type { ConnectionTarget } from '../db/connection.js';
 import type { Logger } from '../log.js';
+import type { Source } from './settings.js';
+import type { CommandSpec, OptionSpecs, Settings } from './spec.js';
 
-/** What every command adapter gets: parsed global flags, the config file, output streams, a logger. */
+/** What every command adapter gets besides its settings: the config file, output streams, a logger. */
 export interface CommandContext {
   readonly logger: Logger;
-  readonly json: boolean;
   readonly debug: boolean;
   /** --quiet: print nothing but errors (progress bars included) */
-  readonly quiet?: boolean;
+  readonly quiet: boolean;
+  /** the whole config file, for library code that reads sections no flag sets (scan.calls, …) */
   readonly config: Config;
+  /** where each setting came from (command line, config file, default) */
+  readonly sources: Readonly<Record<string, Source>>;
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  /** the connection target: --url, else the config file's url, else DATABASE_URL, else PG* variables */
+  /** the connection target: the url setting (--url, else the config file), else DATABASE_URL, else PG* variables */
   target(): ConnectionTarget;
 }
 
-export type Action<O> = (options: O, ctx: CommandContext, args: string[]) => Promise<number>;
+/** A command's action: frozen, resolved settings in, exit code out. */
+export type Action<S extends OptionSpecs> = (settings: Settings<S>, ctx: CommandContext, args: string[]) => Promise<number>;
 
-/**
- * A flag value with its precedence applied: given on the command line > the config file > the built-in default.
- */
-export function pick<T>(cmd: Command, name: string, fromConfig: T | undefined, fallback: T): T {
-  const source = cmd.getOptionValueSource(name);
-  const value = cmd.getOptionValue(name) as T | undefined;
-  if (source === 'cli' || source === 'env') return value as T;
-  if (fromConfig !== undefined) return fromConfig;
-  return value ?? fallback;
-}
-
-export function targetFor(urlFlag: string | undefined, config: Config, env: NodeJS.ProcessEnv): ConnectionTarget {
-  return resolveTarget(urlFlag ?? config.url, env);
-}
+/** Add a command from its spec under `parent` and run `action` with its resolved settings (see cli.ts). */
+export type Mount = <S extends OptionSpecs>(parent: Command, spec: CommandSpec<S>, action: Action<S>) => Command;
 
 /**
  * Where a report goes: machine formats (json, github workflow commands, sarif) to stdout, where CI and `>` expect

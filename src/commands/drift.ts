@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { type DriftCheckResult, checkDrift } from '../drift/check.js';
 import { mergeCodeFindings } from '../drift/merge-code.js';
@@ -9,26 +9,25 @@ import { checkCode } from '../scan/check.js';
 import type { Finding } from '../report/finding.js';
 import { type ReportFormat, renderFindings } from '../report/index.js';
 import { summaryLine } from '../report/text.js';
-import { type Action, type CommandContext, reportStream } from './context.js';
-import { collect } from './options.js';
+import type { Config } from '../config.js';
+import type { IgnoreRules } from '../drift/ignore.js';
+import { type Action, type CommandContext, type Mount, reportStream } from './context.js';
+import { DRIFT_CHECK, DRIFT_PULL } from './options.js';
+import { type Settings, defineCommand } from './spec.js';
 
-export interface DriftCheckFlags {
-  schemas?: string;
-  code?: string[];
-  shadow?: string;
-  format?: 'text' | 'json' | 'github' | 'sarif';
-  profile?: string;
+/** --format on the command line wins, then --json, then the config file's format, then text. */
+function formatFor(s: Settings<typeof DRIFT_CHECK>, ctx: CommandContext): ReportFormat {
+  if (ctx.sources.format === 'command line') return s.format;
+  return s.json ? 'json' : s.format;
 }
 
-export interface DriftPullFlags {
-  schemas?: string;
+function ignoreRules(s: Settings<typeof DRIFT_PULL>): IgnoreRules {
+  return { schemas: s.ignoreSchema, objects: s.ignoreObject, kinds: s.ignoreKind };
 }
 
-/** --format wins, then --json, then the config file, then text. */
-function formatFor(flags: DriftCheckFlags, ctx: CommandContext): ReportFormat {
-  if (flags.format) return flags.format;
-  if (ctx.json) return 'json';
-  return (ctx.config.drift?.format as ReportFormat | undefined) ?? 'text';
+/** Library code that reads the ignore rules from a Config (the code scan) sees those of the command line too. */
+function withIgnore(config: Config, ignore: IgnoreRules): Config {
+  return { ...config, drift: { ...config.drift, ignore } };
 }
 
 /** Drift of any severity fails the gate; notes alone do not. */
@@ -36,20 +35,20 @@ export function exitCodeFor(findings: readonly Finding[]): number {
   return findings.some((f) => f.severity !== 'note') ? EXIT.FINDINGS : EXIT.OK;
 }
 
-export const driftCheck: Action<DriftCheckFlags> = async (flags, ctx) => {
-  const format = formatFor(flags, ctx);
-  const profile = flags.profile ?? ctx.config.drift?.profile;
+export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx) => {
+  const format = formatFor(s, ctx);
+  const ignore = ignoreRules(s);
   const result = await checkDrift({
     live: ctx.target(),
-    schemaDir: flags.schemas ?? ctx.config.schemas ?? 'schemas',
+    schemaDir: s.schemas,
     cwd: ctx.cwd,
-    shadow: parseShadowSpec(flags.shadow ?? ctx.config.drift?.shadow),
-    ignore: ctx.config.drift?.ignore ?? {},
-    ...(profile ? { profile } : {}),
+    shadow: parseShadowSpec(s.shadow),
+    ignore,
+    ...(s.profile ? { profile: s.profile } : {}),
     logger: ctx.logger,
   });
-  const code = flags.code ?? ctx.config.code;
-  const findings = code && code.length > 0 ? mergeCodeFindings(result.findings, await codeFindings(code, result, ctx)) : [...result.findings];
+  const findings =
+    s.code.length > 0 ? mergeCodeFindings(result.findings, await codeFindings(s.code, result, withIgnore(ctx.config, ignore), ctx)) : [...result.findings];
 
   const cleanMessage = `no drift: the live database matches ${result.schemaFiles.length} schema file(s) in ${result.schemaDir}`;
   const out = reportStream(format, ctx);
@@ -75,29 +74,29 @@ export const driftCheck: Action<DriftCheckFlags> = async (flags, ctx) => {
 };
 
 /** `--code`: the code scan's findings (tables used by code and defined nowhere, …) against the live model. */
-async function codeFindings(paths: readonly string[], result: DriftCheckResult, ctx: CommandContext): Promise<Finding[]> {
+async function codeFindings(paths: readonly string[], result: DriftCheckResult, config: Config, ctx: CommandContext): Promise<Finding[]> {
   const r = await checkCode({
     paths,
     schemaDir: result.schemaDir,
     live: result.actual,
-    config: ctx.config,
+    config,
     cwd: ctx.cwd,
     ...(result.definitions ? { definitions: result.definitions } : {}),
   });
   return [...r.findings];
 }
 
-export const driftPull: Action<DriftPullFlags> = async (flags, ctx) => {
+export const driftPull: Action<typeof DRIFT_PULL> = async (s, ctx) => {
   const result = await pullDrift({
     live: ctx.target(),
-    schemaDir: flags.schemas ?? ctx.config.schemas ?? 'schemas',
+    schemaDir: s.schemas,
     cwd: ctx.cwd,
-    shadow: parseShadowSpec(ctx.config.drift?.shadow),
-    ignore: ctx.config.drift?.ignore ?? {},
-    ...(ctx.config.drift?.profile ? { profile: ctx.config.drift.profile } : {}),
+    shadow: parseShadowSpec(s.shadow),
+    ignore: ignoreRules(s),
+    ...(s.profile ? { profile: s.profile } : {}),
     logger: ctx.logger,
   });
-  if (ctx.json) {
+  if (s.json) {
     ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else if (result.file) {
     ctx.logger.info(`wrote ${result.objects.length} live-only object(s) to ${result.file}:`);
@@ -109,19 +108,11 @@ export const driftPull: Action<DriftPullFlags> = async (flags, ctx) => {
   return EXIT.OK;
 };
 
-export function register(program: Command, wrap: <O>(a: Action<O>) => (...args: unknown[]) => Promise<void>): void {
-  const drift = program.command('drift').description('compare the live schema with the committed schema files');
-  drift
-    .command('check')
-    .description('exit 1 when the live database, the schema files and the code disagree')
-    .option('--schemas <dir>', 'directory of schema files applied in name order (default: schemas)')
-    .option('--code <path>', 'also scan application code for the tables it uses (repeatable)', collect)
-    .option('--shadow <where>', 'where to load the schema files: embedded (default), docker, or a server URL')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github', 'sarif']))
-    .option('--profile <name>', 'ignore what a platform manages (supabase)')
-    .addHelpText(
-      'after',
-      `
+const check = defineCommand({
+  name: 'drift check',
+  description: 'exit 1 when the live database, the schema files and the code disagree',
+  options: DRIFT_CHECK,
+  help: `
 Exit codes: 0 in sync, 1 drift found, 2 trouble (bad schema file, unreachable database…).
 
 Examples:
@@ -129,12 +120,17 @@ Examples:
   pgsnap drift check --code src --format github      # in a GitHub Actions job
   pgsnap drift check --profile supabase               # ignore what Supabase manages in auth, storage, …
   pgsnap drift check --shadow postgres://ci@localhost/postgres --format sarif > drift.sarif`,
-    )
-    .action(wrap(driftCheck));
-  drift
-    .command('pull')
-    .description('write definitions of live-only objects into a new schema file')
-    .option('--schemas <dir>', 'directory of schema files (default: schemas)')
-    .addHelpText('after', '\nExamples:\n  pgsnap drift pull && git diff schemas/')
-    .action(wrap(driftPull));
+});
+
+const pull = defineCommand({
+  name: 'drift pull',
+  description: 'write definitions of live-only objects into a new schema file',
+  options: DRIFT_PULL,
+  help: '\nExamples:\n  pgsnap drift pull && git diff schemas/\n  pgsnap drift pull --profile supabase --ignore-schema audit',
+});
+
+export function register(program: Command, mount: Mount): void {
+  const drift = program.command('drift').description('compare the live schema with the committed schema files');
+  mount(drift, check, driftCheck);
+  mount(drift, pull, driftPull);
 }

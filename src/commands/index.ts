@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import type { Action } from './context.js';
+import type { Mount } from './context.js';
 
-type Wrap = <O>(a: Action<O>) => (...args: unknown[]) => Promise<void>;
 interface CommandModule {
-  register(program: Command, wrap: Wrap): void;
+  register(program: Command, mount: Mount): void;
 }
 
 /**
@@ -26,10 +25,10 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> =
  * Register the command named on the command line (the first argument that names one), or all of them when none
  * is named, for the top-level help and for commander's "unknown command" message.
  */
-export async function registerCommands(program: Command, wrap: Wrap, argv: readonly string[]): Promise<void> {
+export async function registerCommands(program: Command, mount: Mount, argv: readonly string[]): Promise<void> {
   const names = new Set(COMMANDS.map(([name]) => name));
   const named = argv.slice(2).find((a) => names.has(a));
   for (const [name, load] of COMMANDS) {
-    if (named === undefined || name === named) (await load()).register(program, wrap);
+    if (named === undefined || name === named) (await load()).register(program, mount);
   }
 }

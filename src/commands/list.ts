@@ -4,17 +4,15 @@ import { scanArchiveDir } from '../archive/directory.js';
 import { summarizeArchive } from '../archive/summary.js';
 import { formatBytes, formatCount } from '../backup/progress.js';
 import { printJson } from '../log.js';
-import type { Action } from './context.js';
+import type { Action, Mount } from './context.js';
+import { LIST } from './options.js';
+import { defineCommand } from './spec.js';
 
-export interface ListFlags {
-  dir?: string;
-}
-
-export const list: Action<ListFlags> = async (flags, ctx) => {
-  const dir = path.resolve(ctx.cwd, flags.dir ?? ctx.config.dir ?? 'backups');
+export const list: Action<typeof LIST> = async (settings, ctx) => {
+  const dir = path.resolve(ctx.cwd, settings.dir);
   const summaries = [];
   for (const a of scanArchiveDir(dir)) summaries.push(await summarizeArchive(a));
-  if (ctx.json) {
+  if (settings.json) {
     printJson({ dir, archives: summaries }, ctx.stdout);
     return 0;
   }
@@ -41,11 +39,13 @@ export const list: Action<ListFlags> = async (flags, ctx) => {
   return 0;
 };
 
-export function register(program: Command, wrap: <O>(a: Action<O>) => (...args: unknown[]) => Promise<void>): void {
-  program
-    .command('list')
-    .description('list the archives in a directory (date, size, tables, rows)')
-    .option('--dir <dir>', 'directory of archives (default: backups)')
-    .addHelpText('after', '\nExamples:\n  pgsnap list\n  pgsnap list --dir /var/backups/app --json')
-    .action(wrap(list));
+const spec = defineCommand({
+  name: 'list',
+  description: 'list the archives in a directory (date, size, tables, rows)',
+  options: LIST,
+  help: '\nExamples:\n  pgsnap list\n  pgsnap list --dir /var/backups/app --json',
+});
+
+export function register(program: Command, mount: Mount): void {
+  mount(program, spec, list);
 }

@@ -1,24 +1,126 @@
-import { InvalidArgumentError } from 'commander';
-import { PgsnapError } from '../errors.js';
+import { option } from './spec.js';
+import { listOf, oneOf, onOff, shadowPlace, tablePattern, tablePatternText, text, wholeNumber } from './values.js';
 
-/** Repeatable flags: --table a --table b */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
+/**
+ * Every option of every command, as data. This module imports nothing heavy: the config file schema is derived
+ * from it (src/config.ts) without loading a single command. An option used by several commands is declared once
+ * here and shared, so its flag, default and config key cannot differ between them.
+ */
+const texts = listOf(text);
+const patterns = listOf(tablePattern);
+const keepCount = wholeNumber(0);
 
-export function wholeNumber(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
-  return Number(value);
-}
+const url = option({
+  flag: '--url <url>',
+  description: 'connection URL',
+  type: text,
+  config: 'url',
+  defaultText: 'DATABASE_URL, then PG* variables and ~/.pgpass',
+});
+const dir = option({ flag: '--dir <dir>', description: 'directory of archives', type: text, default: 'backups', config: 'dir' });
+const json = option({ flag: '--json', description: 'print one JSON document on stdout and nothing else there', type: onOff, default: false });
+const dryRun = (description: string) => option({ flag: '--dry-run', description, type: onOff, default: false });
+const schemas = option({ flag: '--schemas <dir>', description: 'directory of schema files, applied in name order', type: text, default: 'schemas', config: 'schemas' });
+const shadow = option({
+  flag: '--shadow <where>',
+  description: 'where to load the schema files: embedded, docker, or a server URL',
+  type: shadowPlace,
+  default: 'embedded',
+  config: 'drift.shadow',
+});
+const profile = option({ flag: '--profile <name>', description: 'ignore what a platform manages (supabase)', type: text, config: 'drift.profile' });
+const reportFormat = oneOf(['text', 'json', 'github', 'sarif']);
+const ignore = {
+  ignoreSchema: option({ flag: '--ignore-schema <schema>', description: 'leave this schema out', type: texts, default: [], config: 'drift.ignore.schemas' }),
+  ignoreObject: option({
+    flag: '--ignore-object <pattern>',
+    description: 'leave out objects matching this glob (public.legacy_*)',
+    type: texts,
+    default: [],
+    config: 'drift.ignore.objects',
+  }),
+  ignoreKind: option({ flag: '--ignore-kind <kind>', description: 'leave out this kind of difference (grant, comment…)', type: texts, default: [], config: 'drift.ignore.kinds' }),
+};
 
-export function positiveNumber(value: string): number {
-  const n = wholeNumber(value);
-  if (n < 1) throw new InvalidArgumentError('expected a number ≥ 1');
-  return n;
-}
+export const BACKUP = {
+  url,
+  dir,
+  schema: option({ flag: '--schema <schema>', description: 'only tables in this schema', type: texts, default: [], config: 'backup.schema' }),
+  table: option({ flag: '--table <pattern>', description: 'only tables matching schema.table, table or a glob', type: patterns, default: [], config: 'backup.table' }),
+  exclude: option({ flag: '--exclude <pattern>', description: 'leave out tables matching this pattern', type: patterns, default: [], config: 'backup.exclude' }),
+  jobs: option({ flag: '--jobs <n>', description: 'read tables on N connections sharing one snapshot', type: wholeNumber(1), default: 1, config: 'backup.jobs' }),
+  verify: option({ flag: '--verify', description: 'check the written archive before reporting success', type: onOff, default: false }),
+  json,
+};
 
-export function notImplemented(command: string): never {
-  throw new PgsnapError('not_implemented', `pgsnap ${command} is not implemented yet`, {
-    hint: 'see the README for the commands that work today',
-  });
-}
+export const LIST = { dir, json };
+
+export const VERIFY = {
+  dir,
+  restoreTest: option({ flag: '--restore-test', description: 'restore into a throwaway embedded PostgreSQL and compare with the manifest', type: onOff, default: false }),
+  json,
+};
+
+export const RESTORE = {
+  url,
+  dir,
+  table: option({ flag: '--table <pattern>', description: 'only tables matching schema.table, table or a glob', type: listOf(tablePatternText), default: [] }),
+  onConflict: option({
+    flag: '--on-conflict <mode>',
+    description: 'rows whose key exists: leave them (nothing) or overwrite them (update)',
+    type: oneOf(['nothing', 'update']),
+    default: 'nothing',
+    config: 'restore.onConflict',
+  }),
+  createMissing: option({ flag: '--create-missing', description: 'create tables missing from the target from the archived schema', type: onOff, default: false }),
+  dryRun: dryRun('report what would be inserted, skipped and updated; change nothing'),
+  json,
+};
+
+export const PRUNE = {
+  dir,
+  keepLast: option({ flag: '--keep-last <n>', description: 'keep the N newest archives', type: keepCount, config: 'prune.keepLast', group: 'keep' }),
+  keepDaily: option({ flag: '--keep-daily <n>', description: 'keep the newest archive of each of the last N days', type: keepCount, config: 'prune.keepDaily', group: 'keep' }),
+  keepWeekly: option({ flag: '--keep-weekly <n>', description: 'keep the newest archive of each of the last N weeks', type: keepCount, config: 'prune.keepWeekly', group: 'keep' }),
+  keepMonthly: option({ flag: '--keep-monthly <n>', description: 'keep the newest archive of each of the last N months', type: keepCount, config: 'prune.keepMonthly', group: 'keep' }),
+  dryRun: dryRun('list what would be deleted; delete nothing'),
+  json,
+};
+
+export const DRIFT_CHECK = {
+  url,
+  schemas,
+  code: option({ flag: '--code <path>', description: 'also scan application code for the tables it uses', type: texts, default: [], config: 'code' }),
+  shadow,
+  format: option({ flag: '--format <format>', description: 'output format (--json means json)', type: reportFormat, default: 'text', config: 'drift.format' }),
+  profile,
+  ...ignore,
+  json,
+};
+
+export const DRIFT_PULL = { url, schemas, shadow, profile, ...ignore, json };
+
+export const SCAN = {
+  schemas,
+  format: option({ flag: '--format <format>', description: 'output format (--json means json)', type: reportFormat, default: 'text' }),
+  json,
+  // Set only in the config file: the paths to scan when none are named, and what the scanner skips or also reads.
+  code: option({ description: 'paths to scan when none are given', type: texts, default: ['.'], config: 'code' }),
+  exclude: option({ description: 'globs of files the scanner skips', type: texts, default: [], config: 'scan.exclude' }),
+  calls: option({ description: 'extra call names whose first string argument is a table ("db.table")', type: texts, default: [], config: 'scan.calls' }),
+};
+
+export const TYPES = {
+  url,
+  fromSchemas: option({ flag: '--from-schemas <dir>', description: 'read the schema files (through a shadow database) instead of the live database', type: text }),
+  shadow,
+  out: option({ flag: '--out <file>', description: 'write here instead of stdout', type: text }),
+  schema: option({ flag: '--schema <name>', description: 'only this schema', type: texts, default: [], defaultText: 'every schema with tables' }),
+};
+
+export const DEMO = {
+  pg: option({ flag: '--pg <major>', description: 'embedded PostgreSQL major version (14 to 18)', type: wholeNumber(14, 18) }),
+};
+
+/** For the config file schema: every option set, in the order of `pgsnap --help`. */
+export const ALL_OPTIONS = [BACKUP, LIST, VERIFY, RESTORE, PRUNE, DRIFT_CHECK, DRIFT_PULL, SCAN, TYPES, DEMO] as const;

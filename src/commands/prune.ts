@@ -5,26 +5,14 @@ import { type ArchiveFile, scanArchiveDir } from '../archive/directory.js';
 import { hasRules, planPrune, type PruneRules } from '../archive/prune-plan.js';
 import { usageError } from '../errors.js';
 import { printJson } from '../log.js';
-import type { Action } from './context.js';
-import { wholeNumber } from './options.js';
+import type { Action, Mount } from './context.js';
+import { PRUNE } from './options.js';
+import { defineCommand } from './spec.js';
 
-export interface PruneFlags {
-  dir?: string;
-  keepLast?: number;
-  keepDaily?: number;
-  keepWeekly?: number;
-  keepMonthly?: number;
-  dryRun?: boolean;
-}
-
-export const prune: Action<PruneFlags> = async (flags, ctx) => {
-  const dir = path.resolve(ctx.cwd, flags.dir ?? ctx.config.dir ?? 'backups');
-  const cfg = ctx.config.prune ?? {};
-  const given = [flags.keepLast, flags.keepDaily, flags.keepWeekly, flags.keepMonthly].some((n) => n !== undefined);
-  // Flags replace the config file's rules as a whole: mixing them would keep more (or less) than either says.
-  const rules: PruneRules = given
-    ? { keepLast: flags.keepLast, keepDaily: flags.keepDaily, keepWeekly: flags.keepWeekly, keepMonthly: flags.keepMonthly }
-    : cfg;
+export const prune: Action<typeof PRUNE> = async (settings, ctx) => {
+  const dir = path.resolve(ctx.cwd, settings.dir);
+  // The keep rules are one group (options.ts): flags replace the config file's rules as a whole.
+  const rules: PruneRules = { keepLast: settings.keepLast, keepDaily: settings.keepDaily, keepWeekly: settings.keepWeekly, keepMonthly: settings.keepMonthly };
   if (!hasRules(rules)) {
     throw usageError(
       'pgsnap prune needs at least one keep rule',
@@ -33,17 +21,17 @@ export const prune: Action<PruneFlags> = async (flags, ctx) => {
   }
   const plan = planPrune(scanArchiveDir(dir), rules, new Date());
   const removed: string[] = [];
-  if (!flags.dryRun) {
+  if (!settings.dryRun) {
     for (const { archive } of plan.remove) {
       removeArchive(archive);
       removed.push(archive.file);
     }
   }
-  if (ctx.json) {
+  if (settings.json) {
     printJson(
       {
         dir,
-        dryRun: Boolean(flags.dryRun),
+        dryRun: settings.dryRun,
         keep: plan.keep.map((d) => ({ file: d.archive.file, takenAt: d.archive.takenAt.toISOString(), reasons: d.reasons })),
         remove: plan.remove.map((d) => ({ file: d.archive.file, takenAt: d.archive.takenAt.toISOString(), bytes: d.archive.bytes })),
       },
@@ -51,9 +39,9 @@ export const prune: Action<PruneFlags> = async (flags, ctx) => {
     );
     return 0;
   }
-  const verb = flags.dryRun ? 'would remove' : 'removed';
+  const verb = settings.dryRun ? 'would remove' : 'removed';
   for (const d of plan.keep) ctx.logger.info(`keep    ${d.archive.file}  (${d.reasons.join(', ')})`);
-  for (const d of plan.remove) ctx.logger.info(`${flags.dryRun ? 'remove? ' : 'removed '}${d.archive.file}`);
+  for (const d of plan.remove) ctx.logger.info(`${settings.dryRun ? 'remove? ' : 'removed '}${d.archive.file}`);
   const bytes = plan.remove.reduce((n, d) => n + d.archive.bytes, 0);
   ctx.logger.info(`${verb} ${plan.remove.length} of ${plan.keep.length + plan.remove.length} archives (${(bytes / 2 ** 20).toFixed(1)} MB)`);
   return 0;
@@ -67,25 +55,20 @@ function removeArchive(a: ArchiveFile): void {
   }
 }
 
-export function register(program: Command, wrap: <O>(a: Action<O>) => (...args: unknown[]) => Promise<void>): void {
-  program
-    .command('prune')
-    .description('delete old archives by keep-last / daily / weekly / monthly rules (never the newest)')
-    .option('--dir <dir>', 'directory of archives (default: backups)')
-    .option('--keep-last <n>', 'keep the N newest archives', wholeNumber)
-    .option('--keep-daily <n>', 'keep the newest archive of each of the last N days', wholeNumber)
-    .option('--keep-weekly <n>', 'keep the newest archive of each of the last N weeks', wholeNumber)
-    .option('--keep-monthly <n>', 'keep the newest archive of each of the last N months', wholeNumber)
-    .option('--dry-run', 'list what would be deleted; delete nothing')
-    .addHelpText(
-      'after',
-      `
+const spec = defineCommand({
+  name: 'prune',
+  description: 'delete old archives by keep-last / daily / weekly / monthly rules (never the newest)',
+  options: PRUNE,
+  help: `
 An archive is kept when any rule keeps it (as restic forget does); days, weeks and months are UTC. "The last N
-days" means the last N days that have archives. Without any rule (flag or config "prune"), prune refuses.
+days" means the last N days that have archives. Keep rules on the command line replace the config file's "prune"
+rules as a whole. Without any rule, prune refuses.
 
 Examples:
   pgsnap prune --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --dry-run
   pgsnap prune --keep-last 30`,
-    )
-    .action(wrap(prune));
+});
+
+export function register(program: Command, mount: Mount): void {
+  mount(program, spec, prune);
 }

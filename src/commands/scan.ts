@@ -1,27 +1,25 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { EXIT } from '../errors.js';
 import { jsonReport } from '../report/json.js';
 import { type ReportFormat, renderFindings } from '../report/index.js';
 import { summaryLine } from '../report/text.js';
 import { checkCode } from '../scan/check.js';
-import { type Action, reportStream } from './context.js';
-
-export interface ScanFlags {
-  schemas?: string;
-  format?: 'text' | 'json' | 'github' | 'sarif';
-}
+import { type Action, type Mount, reportStream } from './context.js';
+import { SCAN } from './options.js';
+import { defineCommand } from './spec.js';
 
 /**
  * `pgsnap scan PATH…`: the tables, functions and columns the code uses, judged against the schema files alone (no
  * database). Exit 1 when something is used that no schema file defines.
  */
-export const scan: Action<ScanFlags> = async (flags, ctx, args) => {
-  const format: ReportFormat = flags.format ?? (ctx.json ? 'json' : 'text');
-  const schemaDir = flags.schemas ?? ctx.config.schemas ?? 'schemas';
-  const paths = args.length > 0 ? args : (ctx.config.code ?? ['.']);
+export const scan: Action<typeof SCAN> = async (settings, ctx, args) => {
+  const format: ReportFormat = ctx.sources.format === 'command line' || !settings.json ? settings.format : 'json';
+  const schemaDir = settings.schemas;
+  const paths = args.length > 0 ? args : settings.code;
   const started = Date.now();
-  const result = await checkCode({ paths, schemaDir, live: null, config: ctx.config, cwd: ctx.cwd });
+  const config = { ...ctx.config, scan: { exclude: settings.exclude, calls: settings.calls } };
+  const result = await checkCode({ paths, schemaDir, live: null, config, cwd: ctx.cwd });
   const summary = {
     files: result.files,
     tables: result.tables.length,
@@ -45,16 +43,12 @@ export const scan: Action<ScanFlags> = async (flags, ctx, args) => {
   return result.findings.some((f) => f.severity === 'error') ? EXIT.FINDINGS : EXIT.OK;
 };
 
-export function register(program: Command, wrap: <O>(a: Action<O>) => (...args: unknown[]) => Promise<void>): void {
-  program
-    .command('scan')
-    .description('list the tables application code uses and check them against the schema files (no database)')
-    .argument('[paths...]', 'files or directories to scan (default: the "code" setting, else .)')
-    .option('--schemas <dir>', 'directory of schema files (default: schemas)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github', 'sarif']))
-    .addHelpText(
-      'after',
-      `
+const spec = defineCommand({
+  name: 'scan',
+  description: 'list the tables application code uses and check them against the schema files (no database)',
+  args: [['[paths...]', 'files or directories to scan (default: the "code" setting, else .)']],
+  options: SCAN,
+  help: `
 Exit codes: 0 every table, function and column the code uses is defined in the schema files; 1 something is not;
 2 trouble (a path that does not exist, a schema file that does not parse).
 
@@ -62,6 +56,8 @@ Examples:
   pgsnap scan src
   pgsnap scan src supabase/functions --json
   pgsnap scan src --format github          # annotations in a GitHub Actions job`,
-    )
-    .action(wrap(scan));
+});
+
+export function register(program: Command, mount: Mount): void {
+  mount(program, spec, scan);
 }

@@ -4,27 +4,24 @@ import { resolveArchive } from '../archive/resolve.js';
 import { printJson } from '../log.js';
 import { restoreDrill, type DrillReport } from '../verify/drill.js';
 import { type VerifyReport, verifyArchive } from '../verify/offline.js';
-import type { Action } from './context.js';
+import type { Action, Mount } from './context.js';
+import { VERIFY } from './options.js';
+import { defineCommand } from './spec.js';
 
-export interface VerifyFlags {
-  dir?: string;
-  restoreTest?: boolean;
-}
-
-export const verify: Action<VerifyFlags> = async (flags, ctx, args) => {
-  const dir = path.resolve(ctx.cwd, flags.dir ?? ctx.config.dir ?? 'backups');
+export const verify: Action<typeof VERIFY> = async (settings, ctx, args) => {
+  const dir = path.resolve(ctx.cwd, settings.dir);
   const file = resolveArchive(args[0] ?? 'latest', dir);
   const shown = path.relative(ctx.cwd, file) || file;
   const offline = await verifyArchive(file);
-  if (!ctx.json) ctx.logger.info(renderOffline(offline, shown));
+  if (!settings.json) ctx.logger.info(renderOffline(offline, shown));
   let drill: DrillReport | undefined;
-  if (offline.ok && flags.restoreTest) drill = await restoreDrill(file, { logger: ctx.logger });
+  if (offline.ok && settings.restoreTest) drill = await restoreDrill(file, { logger: ctx.logger });
   const ok = offline.ok && (drill === undefined || drill.ok);
-  if (ctx.json) {
+  if (settings.json) {
     printJson({ archive: shown, ok, verify: { ...offline, archive: shown }, ...(drill ? { restoreTest: drill } : {}) }, ctx.stdout);
   } else if (drill) {
     ctx.logger.info(renderDrill(drill));
-  } else if (flags.restoreTest) {
+  } else if (settings.restoreTest) {
     ctx.logger.info('restore drill skipped: the archive failed verification');
   }
   return ok ? 0 : 1;
@@ -52,16 +49,12 @@ function renderDrill(d: DrillReport): string {
   return lines.join('\n');
 }
 
-export function register(program: Command, wrap: <O>(a: Action<O>) => (...args: unknown[]) => Promise<void>): void {
-  program
-    .command('verify')
-    .description('check an archive offline (checksums, row counts, rows); --restore-test restores it into a throwaway server')
-    .argument('<archive>', 'archive file, "latest", or a date YYYY-MM-DD')
-    .option('--dir <dir>', 'directory of archives (default: backups)')
-    .option('--restore-test', 'restore into a throwaway embedded PostgreSQL and compare with the manifest')
-    .addHelpText(
-      'after',
-      `
+const spec = defineCommand({
+  name: 'verify',
+  description: 'check an archive offline (checksums, row counts, rows); --restore-test restores it into a throwaway server',
+  args: [['<archive>', 'archive file, "latest", or a date YYYY-MM-DD']],
+  options: VERIFY,
+  help: `
 Exit 0 when the archive is sound (and, with --restore-test, restores to exactly what the manifest says);
 exit 1 naming each damaged entry; exit 2 when the file is not a pgsnap archive or comes from a newer pgsnap.
 
@@ -69,6 +62,8 @@ Examples:
   pgsnap verify latest
   pgsnap verify 2025-07-11 --restore-test
   pgsnap backup && pgsnap verify latest --restore-test   # nightly drill`,
-    )
-    .action(wrap(verify));
+});
+
+export function register(program: Command, mount: Mount): void {
+  mount(program, spec, verify);
 }

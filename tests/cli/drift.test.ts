@@ -46,7 +46,7 @@ describe('pgsnap drift check (black box)', () => {
   });
 
   it('--json prints exactly one JSON document with findings and a summary', async () => {
-    const r = await runCli(['--json', 'drift', 'check', '--url', drifted.url, '--shadow', adminUrl()]);
+    const r = await runCli(['drift', 'check', '--json', '--url', drifted.url, '--shadow', adminUrl()]);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc.findings.map((f: { kind: string; object: string; severity: string }) => [f.kind, f.object, f.severity])).toEqual([

@@ -58,7 +58,9 @@ describe('pgsnap scan', () => {
     fs.writeFileSync(path.join(schemas, '001.sql'), 'CREATE TABLE ok (id int);\nCREATE TABEL broken (id int);\n');
     const broken = await runCli(['scan', 'fixtures/app-code', '--schemas', schemas, '--json']);
     expect(broken.code).toBe(2);
-    expect(broken.stdout).toBe('');
+    // --json: the failure is a JSON document on stdout too, so a script piping to jq still gets JSON
+    expect(JSON.parse(broken.stdout)).toMatchObject({ error: { code: 'schema_file', message: expect.stringMatching(/001\.sql:2:8: syntax error/) } });
+    expect(broken.stderr.trim().split('\n')).toHaveLength(1);
     expect(broken.stderr).toMatch(/001\.sql:2:8: syntax error at or near "TABEL"/);
   });
 
