@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts', 'tests/cli/**/*.test.ts', 'tests/fixtures/**/*.test.ts'],
-          globalSetup: ['tests/setup/server.ts'],
+          globalSetup: ['tests/setup/build.ts', 'tests/setup/server.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // two cores: a database server plus two workers is what the machine takes

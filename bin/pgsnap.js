@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (through tsx), so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
-
-register();
-// tsx turns on source maps, which makes node parse the map of every module it loads (a third of start-up);
-// they only matter for stack traces, which pgsnap shows under --debug.
-if (!process.argv.includes('--debug')) process.setSourceMapsEnabled(false);
-const { main } = await import('../src/cli.ts');
-process.exitCode = await main(process.argv);
+// Runs the compiled CLI in dist/ (built by `npm run build`: `npm install` in a clone runs it as `prepare`, and
+// `npm pack` / `npm publish` run it as `prepack`), so no TypeScript compiler is loaded at run time.
+let cli;
+try {
+  cli = await import('../dist/cli.js');
+} catch (e) {
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('dist')) throw e;
+  process.stderr.write('pgsnap: not built (dist/cli.js is missing) — run npm run build\n');
+  process.exit(2);
+}
+process.exitCode = await cli.main(process.argv);

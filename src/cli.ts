@@ -136,11 +136,34 @@ function watchWrites(target: NodeJS.WritableStream): { stream: NodeJS.WritableSt
   return { stream, written: () => written };
 }
 
+/**
+ * The process entry point (bin/pgsnap.js). Beyond `run`: a reader that goes away (`pgsnap list | head -1`) does
+ * not crash the process with EPIPE, and `--version` answers without loading any command.
+ */
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnClosedPipe(process.stdout);
+  endQuietlyOnClosedPipe(process.stderr);
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${pkg.version}\n`);
+    return EXIT.OK;
+  }
   const code = await run(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
   // Let stdout drain before the process ends (pipes to jq, CI logs).
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   return code;
+}
+
+/**
+ * Node ignores SIGPIPE, so writing to a closed pipe raises EPIPE on the stream, and an 'error' event without a
+ * listener is an uncaught exception with a stack. The reader chose to stop reading; the work goes on (a backup
+ * piped into a logger that died must still finish) and the exit code stays the command's own. The stream is
+ * destroyed by then, so later writes are dropped without another error.
+ */
+function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
 }
 
 export { Option, PgsnapError };

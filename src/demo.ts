@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { close, connect, type Session } from './db/client.js';
 import { resolveTarget } from './db/connection.js';
 import { startEmbedded } from './db/embedded.js';
+import { temporaryDirectory } from './lifecycle.js';
 import type { Logger } from './log.js';
 
 /**
@@ -48,8 +48,8 @@ class DemoStepFailed extends Error {}
 
 export async function runDemo(options: DemoOptions): Promise<number> {
   const say = (line = '') => options.out.write(`${line}\n`);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-demo-'));
-  const backups = path.join(work, 'backups');
+  const work = temporaryDirectory('pgsnap-demo-');
+  const backups = path.join(work.path, 'backups');
   const { run } = await import('./cli.js');
 
   /** Run `pgsnap …` in-process, show the command and its output indented, and insist on the exit code. */
@@ -150,6 +150,6 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     throw e;
   } finally {
     await server.stop();
-    fs.rmSync(work, { recursive: true, force: true });
+    work.remove();
   }
 }

