@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Runs the compiled CLI in dist/ (built by `npm run build`: `npm install` in a clone runs it as `prepare`, and
-// `npm pack` / `npm publish` run it as `prepack`), so no TypeScript compiler is loaded at run time.
-let cli;
-try {
-  cli = await import('../dist/cli.js');
-} catch (e) {
-  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('dist')) throw e;
-  process.stderr.write('pgsnap: not built (dist/cli.js is missing) — run npm run build\n');
-  process.exit(2);
+// Runs the compiled CLI in dist/ (scripts/build.mjs; `npm pack` and `npm publish` build it), so no TypeScript
+// compiler is loaded at run time. In a clone of the repository (scripts/ is not published) it first rebuilds
+// dist/ when the sources are newer, so `npm install && npm run demo` and `npx pgsnap` never run a stale build.
+import fs from 'node:fs';
+
+const builder = new URL('../scripts/build.mjs', import.meta.url);
+if (fs.existsSync(builder)) {
+  const { buildDist, distIsStale } = await import(builder.href);
+  if (distIsStale()) await buildDist();
 }
-process.exitCode = await cli.main(process.argv);
+const { main } = await import('../dist/cli.js');
+process.exitCode = await main(process.argv);

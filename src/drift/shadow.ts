@@ -82,8 +82,8 @@ async function embeddedShadow(liveMajor: number, logger: Logger): Promise<Shadow
 
 async function dockerShadow(major: number, logger: Logger): Promise<Shadow> {
   let container: { getHost(): string; getMappedPort(p: number): number; stop(): Promise<unknown> };
+  const { GenericContainer, Wait, getContainerRuntimeClient } = await loadTestcontainers();
   try {
-    const { GenericContainer, Wait, getContainerRuntimeClient } = await import('testcontainers');
     // Ask for the runtime first: without an engine this fails fast with a clear reason.
     await getContainerRuntimeClient();
     logger.info(`starting postgres:${major} in Docker for the shadow database`);
@@ -111,6 +111,19 @@ async function dockerShadow(major: number, logger: Logger): Promise<Shadow> {
       await container.stop();
     },
   };
+}
+
+/** testcontainers is an optional peer of pgsnap: only --shadow docker needs it. */
+async function loadTestcontainers(): Promise<typeof import('testcontainers')> {
+  try {
+    return await import('testcontainers');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code !== 'ERR_MODULE_NOT_FOUND' || !err.message.includes("'testcontainers'")) throw e;
+    throw new PgsnapError('usage', '--shadow docker needs the testcontainers package, which is not installed', {
+      hint: 'npm install --save-dev testcontainers@11.9.0 — or use the embedded shadow, or --shadow postgres://…',
+    });
+  }
 }
 
 async function temporaryDatabase(serverUrl: string, logger: Logger): Promise<Shadow> {
