@@ -14,11 +14,14 @@ interface PgpassKey {
 }
 type Lookup = (key: PgpassKey, done: (password: string | undefined) => void) => void;
 
-const lookup = createRequire(import.meta.url)('pgpass') as Lookup;
+// loaded on first use: most connections carry a password, and --help should not pay for it
+let lookup: Lookup | undefined;
 
 export function passwordFromPgpass(key: PgpassKey): Promise<string | undefined> {
+  lookup ??= createRequire(import.meta.url)('pgpass') as Lookup;
+  const read = lookup;
   return new Promise((resolve) =>
-    lookup(key, (password) => {
+    read(key, (password) => {
       registerSecret(password);
       resolve(password);
     }),
