@@ -136,3 +136,28 @@ describe('rows and names of hostile size', () => {
     expect(r.ms).toBeLessThan(20_000);
   });
 });
+
+describe('legitimate archives with unusual text', () => {
+  it('[bad-input] definitions holding the text $pgsnap$ (the dollar quote restore wraps them in) restore with --create-missing', async () => {
+    const src = await createTestDatabase('rel_dollar_src');
+    const dst = await createTestDatabase('rel_dollar_dst');
+    try {
+      await src.query(`CREATE DOMAIN public.tag AS text CHECK (VALUE <> '$pgsnap$' AND VALUE <> '$pgsnap1$');
+        CREATE FUNCTION public.mark(t text) RETURNS text LANGUAGE sql AS $f$ SELECT t || '$pgsnap$' $f$;
+        CREATE TABLE public.notes (id int PRIMARY KEY, tag public.tag, body text DEFAULT public.mark('x'));
+        INSERT INTO public.notes VALUES (1, 'a', '$pgsnap$ in a value'), (2, 'b', DEFAULT);`);
+      const b = await cliInProcess(['backup', '--url', src.url, '--dir', path.join(root, 'dollar'), '--json']);
+      expect(b.code, b.stderr).toBe(0);
+      const archive = (JSON.parse(b.stdout) as { archive: string }).archive;
+      const r = await cliInProcess(['restore', archive, '--url', dst.url, '--create-missing']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(await dst.query(`SELECT id, tag::text, body FROM public.notes ORDER BY id`)).toEqual([
+        { id: 1, tag: 'a', body: '$pgsnap$ in a value' },
+        { id: 2, tag: 'b', body: 'x$pgsnap$' },
+      ]);
+    } finally {
+      await src.drop();
+      await dst.drop();
+    }
+  });
+});
