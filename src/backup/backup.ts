@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { Readable } from 'node:stream';
 import {
   type ArchivedSequence,
   type ArchivedTable,
@@ -266,7 +267,7 @@ async function exportInParallel(
           await zip.acquire();
           try {
             for (const part of spooled) {
-              await writer.addEntry(part.name, fs.createReadStream(part.file));
+              await writer.addEntry(part.name, Readable.from(spooledBytes(part.file)));
               fs.rmSync(part.file, { force: true });
             }
           } finally {
@@ -287,6 +288,14 @@ async function exportInParallel(
   if (failed !== null) throw failed;
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
   return results;
+}
+
+/**
+ * A spool file's bytes, opened only when the zip reads them: a stream opened up front errors with nobody
+ * listening (an unhandled 'error' event, a stack trace) when the backup fails first and removes the spool files.
+ */
+async function* spooledBytes(file: string): AsyncGenerator<Buffer> {
+  yield* fs.createReadStream(file) as AsyncIterable<Buffer>;
 }
 
 /** One holder at a time; waiters are served in order. */
