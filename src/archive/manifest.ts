@@ -47,6 +47,17 @@ export function parseManifest(raw: unknown, source: string): Manifest {
       return out;
     }),
   };
+  // a table or sequence listed twice would be restored twice (and sent restore's ordering round in circles)
+  const once = (kind: string, list: readonly { schema: string; name: string }[]) => {
+    const seen = new Set<string>();
+    for (const o of list) {
+      const key = JSON.stringify([o.schema, o.name]);
+      if (seen.has(key)) c.errors.push(`${kind} ${o.schema}.${o.name} is listed twice`);
+      seen.add(key);
+    }
+  };
+  once('table', manifest.tables);
+  once('sequence', manifest.sequences);
   const names = new Set<string>();
   for (const t of manifest.tables) {
     for (const e of t.entries) {

@@ -101,6 +101,8 @@ export async function openArchive(file: string): Promise<OpenArchive> {
         if (typeof model !== 'object' || model === null || !Array.isArray((model as { tables?: unknown }).tables)) {
           throw corrupt(file, `${SCHEMA_JSON_ENTRY} is not a catalog model`);
         }
+        const problem = tableGraphProblem((model as CatalogModel).tables);
+        if (problem) throw corrupt(file, `${SCHEMA_JSON_ENTRY}: ${problem}`);
         return model as CatalogModel;
       },
       openEntry: open,
@@ -253,6 +255,30 @@ async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
   return Buffer.concat(chunks);
+}
+
+/**
+ * What would send the code that orders tables round in circles: a table described twice, or partitions whose
+ * parents lead back to themselves. Checked in one pass over the parent links (each chain walked once).
+ */
+function tableGraphProblem(tables: readonly { schema?: unknown; name?: unknown; partitionOf?: unknown }[]): string | null {
+  const parentOf = new Map<string, string | null>();
+  for (const t of tables) {
+    if (typeof t !== 'object' || t === null || typeof t.schema !== 'string' || typeof t.name !== 'string') return 'a table without a schema and name';
+    const key = `${t.schema}.${t.name}`;
+    if (parentOf.has(key)) return `table ${key} is described twice`;
+    parentOf.set(key, typeof t.partitionOf === 'string' ? t.partitionOf : null);
+  }
+  const settled = new Set<string>();
+  for (const start of parentOf.keys()) {
+    const chain = new Set<string>();
+    for (let at: string | null | undefined = start; at && !settled.has(at); at = parentOf.get(at)) {
+      if (chain.has(at)) return `the partitions of ${at} lead back to it`;
+      chain.add(at);
+    }
+    for (const n of chain) settled.add(n);
+  }
+  return null;
 }
 
 function tooLarge(entry: string, cap: number): string {

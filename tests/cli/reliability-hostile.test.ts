@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readZip } from '../helpers/archives.js';
+import { readZip, writeZip } from '../helpers/archives.js';
 import type { CliResult } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cliInProcess, expectOneLine, scratchDir, spawnCli, tableState, withManifest } from '../helpers/faults.js';
@@ -159,5 +159,60 @@ describe('legitimate archives with unusual text', () => {
       await src.drop();
       await dst.drop();
     }
+  });
+});
+
+/** A copy of `src` with schema.json changed by `edit`, its checksum in the manifest updated to match. */
+async function withSchema(src: string, dst: string, edit: (schema: { tables: Record<string, unknown>[] }) => void): Promise<void> {
+  const entries = await readZip(src);
+  const schema = JSON.parse((entries.get('schema.json') as Buffer).toString('utf8'));
+  edit(schema);
+  const bytes = Buffer.from(JSON.stringify(schema));
+  entries.set('schema.json', bytes);
+  const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8'));
+  manifest.schemaSha256 = createHash('sha256').update(bytes).digest('hex');
+  entries.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
+  await writeZip(dst, entries);
+}
+
+describe('no endless loops', () => {
+  it('[bad-input] a manifest listing a table twice (the second time without entries): one line at once (restore looped forever)', async () => {
+    const file = path.join(root, 'table-twice.zip');
+    await withManifest(good, file, (m) => {
+      const t = m.tables.find((x) => x.name === 'users');
+      if (!t) throw new Error('no users');
+      m.tables.push({ ...t, entries: [], rows: 0 });
+    });
+    const before = await tableState(db, ['public']);
+    const restored = await measured(['restore', file, '--url', db.url, '--create-missing']);
+    expectOneLine(restored, 2, /table public\.users is listed twice/);
+    expect(restored.ms).toBeLessThan(20_000);
+    expect(await tableState(db, ['public'])).toEqual(before);
+    const verified = await measured(['verify', file]);
+    expect(verified.code, verified.stderr).toBe(1);
+    expect(verified.stderr).toMatch(/table public\.users is listed twice/);
+  });
+
+  it('[bad-input] schema.json describing a table twice, or partitions whose parents lead back to themselves: one line', async () => {
+    const twice = path.join(root, 'schema-twice.zip');
+    await withSchema(good, twice, (schema) => {
+      schema.tables.push({ ...(schema.tables[0] as Record<string, unknown>) });
+    });
+    const cycle = path.join(root, 'schema-cycle.zip');
+    await withSchema(good, cycle, (schema) => {
+      const t = schema.tables.find((x) => x.name === 'users');
+      if (!t) throw new Error('no users');
+      t.partitionOf = 'public.users';
+    });
+    const before = await tableState(db, ['public']);
+    for (const [file, says] of [
+      [twice, /table public\.users is described twice/],
+      [cycle, /the partitions of public\.users lead back to it/],
+    ] as const) {
+      const r = await measured(['restore', file, '--url', db.url, '--create-missing']);
+      expectOneLine(r, 2, says);
+      expect(r.ms).toBeLessThan(20_000);
+    }
+    expect(await tableState(db, ['public'])).toEqual(before);
   });
 });
