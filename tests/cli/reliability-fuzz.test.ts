@@ -66,7 +66,7 @@ const ODD_VALUES: Json[] = [null, -1, 0, 1e300, 2 ** 53 + 1, '', 'x'.repeat(70_0
 /** Every path to a value in a JSON document. */
 function paths(doc: Json, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(at);
-  if (Array.isArray(doc)) doc.forEach((v, i) => paths(v, [...at, i], out));
+  if (Array.isArray(doc)) for (const [i, v] of doc.entries()) paths(v, [...at, i], out);
   else if (doc && typeof doc === 'object') for (const [k, v] of Object.entries(doc)) paths(v, [...at, k], out);
   return out;
 }
