@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { type ArchiveFile, scanArchiveDir } from '../archive/directory.js';
 import { hasRules, planPrune, type PruneRules } from '../archive/prune-plan.js';
-import { usageError } from '../errors.js';
+import { PgsnapError, usageError } from '../errors.js';
 import { printJson } from '../log.js';
 import type { Action, Mount } from './context.js';
 import { PRUNE } from './options.js';
@@ -51,7 +51,16 @@ function removeArchive(a: ArchiveFile): void {
   try {
     fs.unlinkSync(a.path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      const why = code === 'EROFS' ? 'the file system is mounted read-only' : 'the archive directory is not writable by this user';
+      throw new PgsnapError('permission', `cannot remove ${a.file}: ${why} (${code})`, {
+        hint: 'run prune as the user that writes the backups, on a writable mount',
+        cause: e,
+      });
+    }
+    throw e;
   }
 }
 
