@@ -97,7 +97,7 @@ describe('pgsnap backup (CLI)', () => {
     const left = fs.readdirSync(dir);
     expect(zips(dir)).toEqual([]);
     expect(left).toHaveLength(1);
-    expect(left[0]).toMatch(/\.zip\.\d+\.tmp$/);
+    expect(left[0]).toMatch(/\.zip\.(?:[\w-]+\.)?\d+\.tmp$/);
     const again = await runCli(['backup', '--url', app.url, '--dir', dir, '--json']);
     expect(again.code).toBe(0);
     expect(fs.readdirSync(dir)).toEqual([path.basename((JSON.parse(again.stdout) as { archive: string }).archive)]);

@@ -108,8 +108,8 @@ describe('SIGKILL of a backup', () => {
     child.kill('SIGKILL');
     expect((await done).code).toBe(null);
     const leftovers = fs.readdirSync(dir);
-    expect(leftovers.some((f) => /\.zip\.\d+\.tmp$/.test(f))).toBe(true);
-    expect(leftovers.some((f) => /\.zip\.\d+\.s\d+\.tmp$/.test(f))).toBe(true);
+    expect(leftovers.some((f) => /\.zip\.(?:[\w-]+\.)?\d+\.tmp$/.test(f))).toBe(true);
+    expect(leftovers.some((f) => /\.zip\.(?:[\w-]+\.)?\d+\.s\d+\.tmp$/.test(f))).toBe(true);
     await nextRunCleansUp(dir, leftovers);
   });
 
