@@ -34,6 +34,8 @@ export interface Config {
   readonly drift?: {
     readonly shadow?: string;
     readonly profile?: string;
+    /** a SQL file applied to the shadow before the schema files */
+    readonly baseline?: string;
     readonly format?: string;
     readonly ignore?: {
       readonly schemas?: readonly string[];

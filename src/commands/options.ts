@@ -28,7 +28,13 @@ const shadow = option({
   default: 'embedded',
   config: 'drift.shadow',
 });
-const profile = option({ flag: '--profile <name>', description: 'ignore what a platform manages (supabase)', type: text, config: 'drift.profile' });
+const profile = option({
+  flag: '--profile <name>',
+  description: 'a platform (supabase): its baseline goes into the shadow first, what it manages is ignored',
+  type: text,
+  config: 'drift.profile',
+  defaultText: 'supabase where supabase/config.toml exists',
+});
 const reportFormat = oneOf(['text', 'json', 'github', 'sarif']);
 const ignore = {
   ignoreSchema: option({ flag: '--ignore-schema <schema>', description: 'leave this schema out', type: texts, default: [], config: 'drift.ignore.schemas' }),
@@ -94,6 +100,12 @@ export const DRIFT_CHECK = {
   shadow,
   format: option({ flag: '--format <format>', description: 'output format (--json means json)', type: reportFormat, default: 'text', config: 'drift.format' }),
   profile,
+  baseline: option({
+    flag: '--baseline <file>',
+    description: 'SQL applied to the shadow before the schema files (with --profile, default: read from the live database)',
+    type: text,
+    config: 'drift.baseline',
+  }),
   ...ignore,
   json,
 };

@@ -12,9 +12,10 @@ import { type DriftDifference, tableIndex } from './difference.js';
 import { differencesToFindings } from './findings.js';
 import { type IgnoreRules, type PlatformProfile, applyIgnoreRules } from './ignore.js';
 import { PROFILES, loadProfile } from './profile.js';
-import { usageError } from '../errors.js';
+import { PgsnapError, usageError } from '../errors.js';
 import { listSchemaFiles, readSchemaStatements, type SchemaStatement } from './schema-files.js';
-import { type ShadowSpec, openShadow } from './shadow.js';
+import { type ShadowSpec, availableExtensions, missingExtensionError, openShadow, requireExtensions } from './shadow.js';
+import { type BaselineSource, applyBaseline, readBaselineSource } from './baseline-apply.js';
 
 export interface DriftCheckOptions {
   /** the live database */
@@ -24,8 +25,10 @@ export interface DriftCheckOptions {
   readonly cwd: string;
   readonly shadow: ShadowSpec;
   readonly ignore?: IgnoreRules;
-  /** platform profile name (`supabase`) */
+  /** platform profile name (`supabase`): also loads the platform baseline into the shadow first */
   readonly profile?: string;
+  /** a SQL file with the platform's schema, applied to the shadow before the schema files (instead of reading it live) */
+  readonly baselineFile?: string;
   readonly logger?: Logger;
 }
 
@@ -86,11 +89,13 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
   try {
     const major = await live.serverMajor();
     const filter = options.ignore?.schemas?.length ? { exclude: options.ignore.schemas } : {};
+    // Read before the shadow starts, on this session alone (introspection changes the session's search_path).
+    const baseline = await readBaselineSource(live, options, statements);
     // The shadow starts and loads while the live database is read; both finish (and clean up) before either
     // error is reported.
     let introspectLiveMs = 0;
     const [shadowSettled, liveSettled] = await Promise.allSettled([
-      loadDesired(options.shadow, major, statements, live, filter, logger),
+      loadDesired(options.shadow, major, statements, live, filter, logger, baseline),
       (async () => {
         const tLive = performance.now();
         const model = await introspect(live, filter);
@@ -163,6 +168,7 @@ async function loadDesired(
   live: Session,
   filter: { exclude?: readonly string[] },
   logger: Logger,
+  baseline: BaselineSource | undefined,
 ): Promise<DesiredRead> {
   const t0 = performance.now();
   const roles = spec.kind === 'url' ? [] : await liveRoles(live);
@@ -174,7 +180,12 @@ async function loadDesired(
     try {
       if (shadow.privateServer) await mirrorRoles(s, roles);
       const tApply = performance.now();
-      await applyStatements(s, statements);
+      const available = await availableExtensions(s);
+      const skipped = baseline ? await applyBaseline(s, baseline, { available, shadow, logger }) : [];
+      requireExtensions(statements, available, shadow.description);
+      await applyStatements(s, statements).catch((e: unknown) => {
+        throw explainSkippedExtensions(e, skipped, shadow.description);
+      });
       const applyMs = since(tApply);
       const tRead = performance.now();
       const desired = await introspect(s, filter);
@@ -213,4 +224,17 @@ async function mirrorRoles(s: Session, roles: readonly string[]): Promise<void> 
   const missing = roles.filter((r) => !existing.has(r));
   if (missing.length === 0) return;
   await s.query(missing.map((r) => `CREATE ROLE ${quoteIdent(r)} NOLOGIN;`).join('\n'));
+}
+
+/**
+ * A schema file that uses an object of a platform extension the shadow could not install (a vector column, a
+ * graphql function) fails with "type … does not exist": say which extension is missing and the way out.
+ */
+function explainSkippedExtensions(e: unknown, skipped: readonly string[], shadow: string): unknown {
+  if (skipped.length === 0 || !(e instanceof PgsnapError) || e.code !== 'schema_file' || !/does not exist/.test(e.message)) return e;
+  const error = missingExtensionError(skipped, shadow, `${e.message} — `);
+  return new PgsnapError('usage', error.message.replace(' is not available in the shadow', ', which the live database has, is not available in the shadow'), {
+    ...(error.hint ? { hint: error.hint } : {}),
+    cause: e,
+  });
 }
