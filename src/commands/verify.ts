@@ -45,6 +45,7 @@ function renderDrill(d: DrillReport): string {
     const what = t.ok ? `${t.restoredRows} rows, content matches` : `${t.restoredRows} of ${t.archivedRows} rows${t.fingerprintMatches ? '' : ', content differs'}`;
     lines.push(`  ${t.ok ? 'ok    ' : 'BROKEN'} ${t.table}  ${what}`);
   }
+  for (const n of d.notes) lines.push(`  note   ${n}`);
   lines.push(`drill took ${d.seconds.toFixed(1)} s`);
   return lines.join('\n');
 }

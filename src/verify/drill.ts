@@ -11,6 +11,7 @@ import { EMBEDDED_MAJORS, type EmbeddedServer, startEmbedded } from '../db/embed
 import { isPgsnapError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { restoreArchive } from '../restore/restore.js';
+import { notValidSql, outsideReferences, standInNote, standInSql, withoutOutsideReferences } from './stand-ins.js';
 
 /**
  * `pgsnap verify --restore-test`: the restore drill. A throwaway embedded PostgreSQL (the archive's major when we
@@ -32,6 +33,8 @@ export interface DrillReport {
   readonly tables: readonly DrillTable[];
   /** why the drill could not run to the end (restore failed, schema did not apply) */
   readonly error?: string;
+  /** what the drill had to do differently from a plain restore, one line each (see stand-ins.ts) */
+  readonly notes: readonly string[];
   readonly seconds: number;
 }
 
@@ -79,19 +82,24 @@ export async function restoreDrill(file: string, options: DrillOptions = {}): Pr
     try {
       const model = await archive.schema();
       const target = await prepareDrillDatabase(server, model, logger);
+      const outside = outsideReferences(model);
+      const drillModel = withoutOutsideReferences(model, outside);
+      if (outside.length > 0) await withSession(target, (s) => s.query(standInSql(outside)));
       const { report, failure } = await restoreArchive(archive, file, target, {
         onConflict: 'nothing',
         tables: [],
         createMissing: true,
         dryRun: false,
         logger,
-        renderTables: renderForTables,
+        renderTables: (_archived, names) => renderForTables(drillModel, names),
       });
       if (timedOut) return outOfTime();
       if (failure) return failed(major, `the restore failed: ${failure.message}`, started);
       logger.debug(`restore drill: restored ${report.tables.length} tables`);
+      if (outside.length > 0) await withSession(target, (s) => s.query(notValidSql(outside)));
       const tables = await withSession(target, (s) => compareTables(s, archive));
-      return { ok: tables.every((t) => t.ok), serverMajor: major, tables, seconds: (performance.now() - started) / 1000 };
+      const notes = outside.map(standInNote).sort();
+      return { ok: tables.every((t) => t.ok), serverMajor: major, tables, notes, seconds: (performance.now() - started) / 1000 };
     } catch (e) {
       if (timedOut) return outOfTime();
       if (isPgsnapError(e)) return failed(major, e.message, started);
@@ -218,5 +226,5 @@ async function compareTables(s: Session, archive: OpenArchive): Promise<DrillTab
 }
 
 function failed(major: number, error: string, started: number): DrillReport {
-  return { ok: false, serverMajor: major, tables: [], error, seconds: (performance.now() - started) / 1000 };
+  return { ok: false, serverMajor: major, tables: [], error, notes: [], seconds: (performance.now() - started) / 1000 };
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type TestDatabase, createTestDatabase, repoRoot } from './db.js';
+import pg from 'pg';
+import { type TestDatabase, adminUrl, createTestDatabase, repoRoot } from './db.js';
 
 /** The Supabase-shaped fixture (tests/fixtures/supabase): platform SQL, a Supabase CLI project, seed data. */
 export const supabaseFixture = path.join(repoRoot, 'tests', 'fixtures', 'supabase');
@@ -25,7 +26,15 @@ export function supabaseMigrationsSql(): string {
 /** A database shaped like a hosted Supabase project: the platform, the project's migrations, and (unless told) seed data. */
 export async function createSupabaseDatabase(prefix = 'supabase', options: { seed?: boolean } = {}): Promise<TestDatabase> {
   const db = await createTestDatabase(prefix);
-  await db.query(read('platform.sql'));
+  // The platform's roles are cluster-wide and test files run in parallel: create them one file at a time.
+  const lock = new pg.Client({ connectionString: adminUrl() });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(16016)');
+    await db.query(read('platform.sql'));
+  } finally {
+    await lock.end();
+  }
   await db.query(supabaseMigrationsSql());
   if (options.seed !== false) await db.query(read('seed.sql'));
   return db;
