@@ -5,15 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../../src/backup/backup.js';
 import { openArchive } from '../../src/archive/reader.js';
-import { renderForTables } from '../../src/catalog/render.js';
 import { resolveTarget } from '../../src/db/connection.js';
-import { isPgsnapError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { restoreArchive } from '../../src/restore/restore.js';
 import { restoreDrill } from '../../src/verify/drill.js';
 import { parsePattern } from '../../src/patterns.js';
 import { type TestDatabase, adminQuery, serverMajor } from '../helpers/db.js';
 import { createSupabaseDatabase } from '../helpers/supabase.js';
+import { restore } from './restore-helpers.js';
 
 /**
  * Backup, restore and the restore drill on a database shaped like a hosted Supabase project
@@ -97,26 +95,12 @@ describe('restore drill on a Supabase archive', () => {
 describe.skipIf(serverMajor() < 15)('restore of auth data as Supabase’s postgres role (no superuser)', () => {
   const role = `sb_postgres_${randomBytes(3).toString('hex')}`;
   const password = randomBytes(8).toString('hex');
-  const asRole = () => {
+  // The live database, reached as that role.
+  const asRole = (): TestDatabase => {
     const u = new URL(live.url);
     u.username = role;
     u.password = password;
-    return resolveTarget(u.toString());
-  };
-  const restoreAs = async () => {
-    const opened = await openArchive(archive);
-    try {
-      return await restoreArchive(opened, archive, asRole(), {
-        onConflict: 'nothing',
-        tables: [],
-        createMissing: false,
-        dryRun: false,
-        logger: silentLogger,
-        renderTables: renderForTables,
-      });
-    } finally {
-      await opened.close();
-    }
+    return { ...live, url: u.toString() };
   };
 
   beforeAll(async () => {
@@ -136,19 +120,19 @@ describe.skipIf(serverMajor() < 15)('restore of auth data as Supabase’s postgr
 
   it('refuses up front, naming the sign-up trigger, when the role may not set session_replication_role', async () => {
     await live.query(`DELETE FROM auth.users WHERE email LIKE 'user1%'`);
-    const e = await restoreAs().catch((x: unknown) => x);
-    expect(isPgsnapError(e)).toBe(true);
-    expect((e as Error).message).toContain('auth.users has trigger(s) on_auth_user_created that would fire on restored rows');
+    const r = await restore(asRole(), archive);
+    expect(r.code).toBe(2);
+    expect(r.error?.message).toContain('auth.users has trigger(s) on_auth_user_created that would fire on restored rows');
     const [n] = await live.query<{ n: string }>(`SELECT count(*) AS n FROM auth.users`);
     expect(Number(n?.n)).toBe(9); // nothing changed: users 2…9 and 20 remain
   });
 
   it("puts the deleted accounts back without firing on_auth_user_created, keeping the archived profiles as they were", async () => {
     await adminQuery(`GRANT SET ON PARAMETER session_replication_role TO ${role}`);
-    const { report, failure } = await restoreAs();
-    expect(failure).toBeUndefined();
-    expect(report.triggers).toBe('replica');
-    const users = report.tables.find((t) => t.table === 'auth.users');
+    const { report, error } = await restore(asRole(), archive);
+    expect(error).toBeUndefined();
+    expect(report?.triggers).toBe('replica');
+    const users = report?.tables.find((t) => t.table === 'auth.users');
     expect(users).toMatchObject({ inserted: 11, skipped: 9 });
     // Had the trigger fired, it would have created a fresh profile (no username) before the archived one arrived.
     const [first] = await live.query<{ username: string | null; n: string }>(
@@ -158,8 +142,8 @@ describe.skipIf(serverMajor() < 15)('restore of auth data as Supabase’s postgr
     const [ids] = await live.query<{ n: string }>(`SELECT count(*) AS n FROM auth.identities`);
     expect(Number(ids?.n)).toBe(20);
     // Re-running inserts nothing.
-    const again = await restoreAs();
-    expect(again.report.tables.every((t) => t.inserted === 0)).toBe(true);
+    const again = await restore(asRole(), archive);
+    expect(again.report?.tables.every((t) => t.inserted === 0)).toBe(true);
   });
 });
 
