@@ -127,7 +127,13 @@ export const TYPES = {
   fromSchemas: option({ flag: '--from-schemas <dir>', description: 'read the schema files (through a shadow database) instead of the live database', type: text }),
   shadow,
   out: option({ flag: '--out <file>', description: 'write here instead of stdout', type: text }),
-  schema: option({ flag: '--schema <name>', description: 'only this schema', type: texts, default: [], defaultText: 'every schema with tables' }),
+  schema: option({ flag: '--schema <name>', description: 'only this schema', type: texts, default: [], defaultText: 'every schema with tables; public with --format supabase' }),
+  format: option({
+    flag: '--format <format>',
+    description: "pgsnap: record and insert types and a Tables index; supabase: the Database type supabase-js's createClient<Database>() takes",
+    type: oneOf(['pgsnap', 'supabase']),
+    default: 'pgsnap',
+  }),
 };
 
 export const DEMO = {
