@@ -101,6 +101,7 @@ export const driftPull: Action<typeof DRIFT_PULL> = async (s, ctx) => {
     shadow: parseShadowSpec(s.shadow),
     ignore: ignoreRules(s),
     ...(s.profile ? { profile: s.profile } : {}),
+    ...(s.baseline ? { baselineFile: s.baseline } : {}),
     logger: ctx.logger,
   });
   if (s.json) {

@@ -35,6 +35,12 @@ const profile = option({
   config: 'drift.profile',
   defaultText: 'supabase where supabase/config.toml exists',
 });
+const baseline = option({
+  flag: '--baseline <file>',
+  description: 'SQL applied to the shadow before the schema files (with --profile, default: read from the live database)',
+  type: text,
+  config: 'drift.baseline',
+});
 const reportFormat = oneOf(['text', 'json', 'github', 'sarif']);
 const ignore = {
   ignoreSchema: option({ flag: '--ignore-schema <schema>', description: 'leave this schema out', type: texts, default: [], config: 'drift.ignore.schemas' }),
@@ -100,17 +106,12 @@ export const DRIFT_CHECK = {
   shadow,
   format: option({ flag: '--format <format>', description: 'output format (--json means json)', type: reportFormat, default: 'text', config: 'drift.format' }),
   profile,
-  baseline: option({
-    flag: '--baseline <file>',
-    description: 'SQL applied to the shadow before the schema files (with --profile, default: read from the live database)',
-    type: text,
-    config: 'drift.baseline',
-  }),
+  baseline,
   ...ignore,
   json,
 };
 
-export const DRIFT_PULL = { url, schemas, shadow, profile, ...ignore, json };
+export const DRIFT_PULL = { url, schemas, shadow, profile, baseline, ...ignore, json };
 
 export const SCAN = {
   schemas,

@@ -102,7 +102,7 @@ describe('command specs', () => {
       backup: { schema: ['public'], table: ['public.*'], exclude: ['*_logs'], jobs: 2 },
       restore: { onConflict: 'update' },
       prune: { keepLast: 1, keepDaily: 7, keepWeekly: 4, keepMonthly: 12 },
-      drift: { shadow: 'docker', profile: 'supabase', format: 'sarif', ignore: { schemas: ['auth'], objects: ['public.x_*'], kinds: ['grant'] } },
+      drift: { shadow: 'docker', profile: 'supabase', baseline: 'platform.sql', format: 'sarif', ignore: { schemas: ['auth'], objects: ['public.x_*'], kinds: ['grant'] } },
       scan: { exclude: ['**/gen/**'], calls: ['db.table'] },
     };
     const { file: _file, ...raw } = full;
