@@ -40,8 +40,12 @@ const key = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : str(name
 class Printer {
   private readonly enums = new Map<string, string>();
   private readonly composites = new Map<string, string>();
+  /** a table's or view's row type, as a function's argument or result (SETOF public.notes) */
+  private readonly rows = new Map<string, string>();
   constructor(input: SupabaseTypesInput) {
     const included = new Set(input.schemas);
+    for (const t of input.model.tables) if (included.has(t.schema)) this.rows.set(`${t.schema}.${t.name}`, `Database[${str(t.schema)}]["Tables"][${str(t.name)}]["Row"]`);
+    for (const v of input.model.views) if (included.has(v.schema)) this.rows.set(`${v.schema}.${v.name}`, `Database[${str(v.schema)}]["Views"][${str(v.name)}]["Row"]`);
     for (const e of input.model.enums) if (included.has(e.schema)) this.enums.set(`${e.schema}.${e.name}`, `Database[${str(e.schema)}]["Enums"][${str(e.name)}]`);
     for (const c of input.model.compositeTypes) {
       if (included.has(c.schema)) this.composites.set(`${c.schema}.${c.name}`, `Database[${str(c.schema)}]["CompositeTypes"][${str(c.name)}]`);
@@ -52,7 +56,7 @@ class Printer {
   byName(qualified: string, isArray: boolean): string {
     const bare = qualified.startsWith('pg_catalog.') ? qualified.slice('pg_catalog.'.length) : qualified;
     const base =
-      this.enums.get(qualified) ?? this.composites.get(qualified) ?? (NUMBERS.has(bare) ? 'number' : (SCALARS[bare] ?? (bare === 'unknown' ? 'unknown' : 'string')));
+      this.enums.get(qualified) ?? this.composites.get(qualified) ?? this.rows.get(qualified) ?? (NUMBERS.has(bare) ? 'number' : (SCALARS[bare] ?? (bare === 'unknown' ? 'unknown' : 'string')));
     return isArray ? `${base}[]` : base;
   }
 
