@@ -163,8 +163,12 @@ export interface RenderedBaseline {
  */
 export function renderBaseline(b: PlatformBaseline, available: ReadonlySet<string>): RenderedBaseline {
   const skippedExtensions = b.model.extensions.filter((e) => !available.has(e.name)).map((e) => e.name);
-  const model = { ...b.model, extensions: b.model.extensions.filter((e) => available.has(e.name)) };
-  const existing = new Set(['public', ...model.schemas.map((s) => s.name)]);
+  const installable = b.model.extensions.filter((e) => available.has(e.name));
+  const existing = new Set(['public', 'pg_catalog', ...b.model.schemas.map((s) => s.name)]);
+  // An extension that brings its own schema (pg_graphql's graphql, supabase_vault's vault) is never read as a
+  // schema of the model; it is installed where its control file says.
+  const ownSchema = installable.filter((e) => !existing.has(e.schema));
+  const model = { ...b.model, extensions: installable.filter((e) => existing.has(e.schema)) };
   const qualifiedTable = (t: string) => {
     const dot = t.indexOf('.');
     return qualify(t.slice(0, dot), t.slice(dot + 1));
@@ -181,7 +185,8 @@ export function renderBaseline(b: PlatformBaseline, available: ReadonlySet<strin
           d.grantee === 'public' ? 'PUBLIC' : quoteIdent(d.grantee)
         }${d.grantable ? ' WITH GRANT OPTION' : ''};`,
     );
-  return { sql: [renderModel(model), ...publications, ...defaults].join('\n\n'), skippedExtensions };
+  const own = ownSchema.map((e) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(e.name)};`);
+  return { sql: [...own, renderModel(model), ...publications, ...defaults].join('\n\n'), skippedExtensions };
 }
 
 /** Every role the baseline's grants name (they must exist in the shadow before it applies). */
