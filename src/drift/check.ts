@@ -232,9 +232,5 @@ async function mirrorRoles(s: Session, roles: readonly string[]): Promise<void> 
  */
 function explainSkippedExtensions(e: unknown, skipped: readonly string[], shadow: string): unknown {
   if (skipped.length === 0 || !(e instanceof PgsnapError) || e.code !== 'schema_file' || !/does not exist/.test(e.message)) return e;
-  const error = missingExtensionError(skipped, shadow, `${e.message} — `);
-  return new PgsnapError('usage', error.message.replace(' is not available in the shadow', ', which the live database has, is not available in the shadow'), {
-    ...(error.hint ? { hint: error.hint } : {}),
-    cause: e,
-  });
+  return missingExtensionError(skipped, shadow, { where: `${e.message} — `, live: true, cause: e });
 }

@@ -153,14 +153,24 @@ export async function availableExtensions(s: Session): Promise<Set<string>> {
 export function requireExtensions(statements: readonly SchemaStatement[], available: ReadonlySet<string>, shadow: string): void {
   for (const st of statements) {
     const name = (st.ast.CreateExtensionStmt as { extname?: string } | undefined)?.extname;
-    if (name !== undefined && !available.has(name)) throw missingExtensionError(name, shadow, `${st.file}:${st.line}: `);
+    if (name !== undefined && !available.has(name)) throw missingExtensionError(name, shadow, { where: `${st.file}:${st.line}: ` });
   }
 }
 
-export function missingExtensionError(names: string | readonly string[], shadow: string, where = ''): PgsnapError {
+export interface MissingExtension {
+  /** what was being applied: "file:line: " */
+  readonly where?: string;
+  /** the live database has the extension (a platform extension left out of the baseline) */
+  readonly live?: boolean;
+  readonly cause?: unknown;
+}
+
+export function missingExtensionError(names: string | readonly string[], shadow: string, how: MissingExtension = {}): PgsnapError {
   const list = typeof names === 'string' ? [names] : names;
   const quoted = list.map((n) => `"${n}"`).join(', ');
-  return new PgsnapError('usage', `${where}extension ${quoted} is not available in the shadow database (${shadow})`, {
+  const what = `extension${list.length > 1 ? 's' : ''} ${quoted}${how.live ? ', which the live database has,' : ''}`;
+  return new PgsnapError('usage', `${how.where ?? ''}${what} ${list.length > 1 ? 'are' : 'is'} not available in the shadow database (${shadow})`, {
     hint: `run the check with a shadow server that has ${list.length > 1 ? 'them' : 'it'}: --shadow postgres://user@host/postgres (pgsnap creates a scratch database there and drops it afterwards)`,
+    ...(how.cause === undefined ? {} : { cause: how.cause }),
   });
 }

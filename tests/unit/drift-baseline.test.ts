@@ -1,6 +1,8 @@
 import { parse } from 'libpg-query';
 import { describe, expect, it } from 'vitest';
 import { fileObjects, leaveOutFileObjects, platformPart, renderBaseline } from '../../src/drift/baseline.js';
+import { missingExtensionError, requireExtensions } from '../../src/drift/shadow.js';
+import type { PgsnapError } from '../../src/errors.js';
 import { fk, model, table } from '../fixtures/catalog/builders.js';
 
 /** The platform baseline's pure parts: what of the live model is the platform's, and what the files create. */
@@ -78,5 +80,25 @@ describe('renderBaseline', () => {
     // billing does not exist before the migrations run, so its defaults cannot be set yet
     expect(r.sql).toContain('ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT SELECT ON TABLES TO "anon";');
     expect(r.sql).not.toContain('billing');
+  });
+});
+
+describe('extensions the shadow lacks', () => {
+  it('names the extension, where it is created and the way out', async () => {
+    const asts = ((await parse('create table t (id int);\ncreate extension vector;')) as { stmts: { stmt: Record<string, unknown> }[] }).stmts;
+    const statements = asts.map((a, i) => ({ file: 'supabase/migrations/1_x.sql', line: i + 1, sql: '', ast: a.stmt }));
+    const e = (() => {
+      try {
+        requireExtensions(statements, new Set(['citext']), 'embedded PostgreSQL 17');
+      } catch (x) {
+        return x as PgsnapError;
+      }
+    })();
+    expect(e?.message).toBe('supabase/migrations/1_x.sql:2: extension "vector" is not available in the shadow database (embedded PostgreSQL 17)');
+    expect(e?.hint).toMatch(/^run the check with a shadow server that has it: --shadow postgres:\/\//);
+    expect(() => requireExtensions(statements, new Set(['vector']), 'x')).not.toThrow();
+    expect(missingExtensionError(['pg_graphql', 'vector'], 'embedded PostgreSQL 15', { live: true }).message).toBe(
+      'extensions "pg_graphql", "vector", which the live database has, are not available in the shadow database (embedded PostgreSQL 15)',
+    );
   });
 });
