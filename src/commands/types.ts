@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import { withSession } from '../db/client.js';
 import { DEFAULT_EMBEDDED_MAJOR } from '../db/embedded.js';
 import { applyStatements } from '../drift/apply.js';
-import { listSchemaFiles, readSchemaStatements } from '../drift/schema-files.js';
 import { openShadow, parseShadowSpec } from '../drift/shadow.js';
+import { readSchemaSource } from '../schema-files/source.js';
 import { EXIT, PgsnapError, usageError } from '../errors.js';
 import { generateTypes } from '../scan/typegen.js';
 import type { Action, CommandContext, Mount } from './context.js';
@@ -14,9 +14,7 @@ import { defineCommand } from './spec.js';
 
 /** Load the schema files into a shadow database (as `drift check` does) and print types from there. */
 async function typesFromSchemaFiles(dir: string, shadowAt: string, ctx: CommandContext, schemas: readonly string[]): Promise<string> {
-  const files = listSchemaFiles(path.resolve(ctx.cwd, dir));
-  if (files.length === 0) throw usageError(`no *.sql files in ${dir}`, 'pass --from-schemas DIR with your schema files');
-  const statements = await readSchemaStatements(files, ctx.cwd);
+  const { files, statements } = readSchemaSource(dir, { cwd: ctx.cwd });
   const shadow = await openShadow(parseShadowSpec(shadowAt), { major: DEFAULT_EMBEDDED_MAJOR, logger: ctx.logger });
   try {
     await withSession(shadow.target, (s) => applyStatements(s, statements), { logger: ctx.logger });

@@ -1,5 +1,5 @@
 import { type Hit, toReferences } from './hit.js';
-import { lineIndex } from './position.js';
+import { lineIndex } from '../position.js';
 import type { ScanOptions, TableReference } from './reference.js';
 import { scanSqlFile } from './sql-file.js';
 import { analyzeSqlLenient, looksLikeSql } from './sql.js';

@@ -1,5 +1,5 @@
 import { scanSync } from 'libpg-query';
-import { byteToCharOffsets } from './position.js';
+import { byteToCharOffsets } from '../position.js';
 import { analyzeSql } from './sql.js';
 import type { Hit } from './hit.js';
 

@@ -1,5 +1,5 @@
 import { loadModule, parseSync } from 'libpg-query';
-import { byteToCharOffsets } from './position.js';
+import { byteToCharOffsets } from '../position.js';
 
 /**
  * Table and column references in one SQL text, found by the real PostgreSQL parser (libpg-query, a WASM build

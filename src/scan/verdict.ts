@@ -1,6 +1,6 @@
 import type { CatalogModel } from '../catalog/model.js';
 import type { Finding, SourceLocation } from '../report/finding.js';
-import { type SchemaDefinitions, findFunction, findRelation } from './definitions.js';
+import { type SchemaDefinitions, findFunction, findRelation } from '../schema-files/definitions.js';
 import type { TableReference } from './reference.js';
 
 /**

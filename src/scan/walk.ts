@@ -13,6 +13,8 @@ export interface ScanPathsOptions extends ScanOptions {
   readonly cwd?: string;
   /** globs of files or folders to leave out (config `scan.exclude`), relative to cwd */
   readonly exclude?: readonly string[];
+  /** absolute paths of files that are not application code (the schema files) */
+  readonly skipFiles?: readonly string[];
 }
 
 export interface ScanResult {
@@ -30,6 +32,7 @@ function relative(cwd: string, file: string): string {
 export function listSourceFiles(paths: readonly string[], options: ScanPathsOptions = {}): string[] {
   const cwd = options.cwd ?? process.cwd();
   const excluded = globMatcher(options.exclude ?? []);
+  const skipped = new Set(options.skipFiles ?? []);
   const files: string[] = [];
   const visit = (abs: string, explicit: boolean) => {
     let stat: fs.Stats;
@@ -44,7 +47,7 @@ export function listSourceFiles(paths: readonly string[], options: ScanPathsOpti
     if (stat.isDirectory()) {
       if (!explicit && (SKIPPED_FOLDERS as readonly string[]).includes(path.basename(abs))) return;
       for (const entry of fs.readdirSync(abs).sort()) visit(path.join(abs, entry), false);
-    } else if (stat.isFile() && (explicit || isScannable(abs))) {
+    } else if (stat.isFile() && !skipped.has(abs) && (explicit || isScannable(abs))) {
       files.push(abs);
     }
   };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogModel, TableDef } from '../../src/catalog/model.js';
-import { schemaDefinitionsOf } from '../../src/scan/definitions.js';
+import { schemaSourceOf } from '../../src/schema-files/source.js';
 import type { TableReference } from '../../src/scan/reference.js';
 import { judge } from '../../src/scan/verdict.js';
 
-const defs = schemaDefinitionsOf([
+const defs = schemaSourceOf([
   {
     file: 'schemas/001.sql',
     text: `CREATE TABLE projects (id int, name text);
@@ -14,7 +14,7 @@ CREATE FUNCTION bump() RETURNS int LANGUAGE sql AS 'select 1';
 CREATE SCHEMA auth;
 CREATE TABLE auth.users (id uuid);`,
   },
-]);
+]).definitions;
 
 const ref = (r: Partial<TableReference> & { name: string }, line = 1): TableReference => ({ kind: 'table', file: 'src/a.ts', line, column: 3, via: '.from()', ...r });
 
