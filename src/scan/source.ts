@@ -51,7 +51,9 @@ function otherLanguageHits(text: string, file: string): Hit[] {
 
 export function scanSource(text: string, file: string, options: ScanOptions = {}): TableReference[] {
   let hits: Hit[];
-  if (JS_EXTENSIONS.some((e) => file.endsWith(e))) hits = scanTypeScript(text, file, options.calls ?? []);
+  if (JS_EXTENSIONS.some((e) => file.endsWith(e))) {
+    hits = scanTypeScript(text, file, { extraCalls: options.calls ?? [], ...(options.clientSchemas ? { clientSchemas: options.clientSchemas } : {}) });
+  }
   else if (file.endsWith('.sql')) hits = scanSqlFile(text);
   else hits = otherLanguageHits(text, file);
   return toReferences(hits, file, lineIndex(text));

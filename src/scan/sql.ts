@@ -86,6 +86,19 @@ const NESTING_KEYS = new Set(['SubLink', 'RangeSubselect', 'RangeFunction', 'Joi
 const PROSE_LIKE_STATEMENTS = new Set(['SelectStmt', 'DeleteStmt']);
 // The relation a DDL statement creates is a definition, not a use.
 const DEFINING = { CreateStmt: 'relation', ViewStmt: 'view', CreateSeqStmt: 'sequence', CompositeTypeStmt: 'typevar' } as const;
+/**
+ * Statements that define or change objects rather than query them. In a migration kept with the code, the table a
+ * REFERENCES clause names, the columns of a CHECK, the table an index or trigger or policy is on, are parts of
+ * definitions, not uses (a CHECK's columns would otherwise be taken for columns of the REFERENCES target). Views
+ * and CREATE TABLE AS still use the tables of their query.
+ */
+const DEFINITION_STATEMENTS = new Set([
+  'CreateStmt', 'AlterTableStmt', 'IndexStmt', 'CreateTrigStmt', 'CreatePolicyStmt', 'AlterPolicyStmt', 'CommentStmt',
+  'GrantStmt', 'RenameStmt', 'DropStmt', 'AlterOwnerStmt', 'CreateSeqStmt', 'AlterSeqStmt', 'CompositeTypeStmt',
+  'CreateEnumStmt', 'AlterEnumStmt', 'CreateDomainStmt', 'AlterDomainStmt', 'AlterObjectSchemaStmt', 'CreateFunctionStmt',
+  'CreateSchemaStmt', 'CreateExtensionStmt', 'RuleStmt', 'AlterDefaultPrivilegesStmt', 'CreatePublicationStmt',
+  'AlterPublicationStmt', 'ClusterStmt', 'VacuumStmt', 'ReindexStmt',
+]);
 const SYSTEM_COLUMNS = new Set(['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid', 'oid']);
 
 interface Relation {
@@ -117,6 +130,7 @@ export function analyzeSql(sql: string): SqlAnalysis | undefined {
     const kind = Object.keys(stmt)[0] ?? '';
     const body = stmt[kind];
     if (!PROSE_LIKE_STATEMENTS.has(kind)) shaped = true;
+    if (DEFINITION_STATEMENTS.has(kind)) continue;
     if (isObject(body) && ((Array.isArray(body.targetList) && body.targetList.length > 1) || (Array.isArray(body.fromClause) && body.fromClause.length > 1))) {
       shaped = true;
     }
@@ -279,6 +293,12 @@ export function neutralizePlaceholders(sql: string): string {
         out.push(pad(close + 2 - i));
         i = close + 2;
       }
+    } else if (c === ':' && sql[i - 1] !== ':' && (sql[i + 1] === "'" || sql[i + 1] === '"')) {
+      // psql's :'name' and :"name"
+      const end = sql.indexOf(sql[i + 1] as string, i + 2);
+      const stop = end === -1 ? n : end + 1;
+      out.push(pad(stop - i));
+      i = stop;
     } else if (c === ':' && sql[i + 1] !== ':' && sql[i - 1] !== ':' && /[A-Za-z_]/.test(sql[i + 1] ?? '')) {
       let j = i + 1;
       while (j < n && /\w/.test(sql[j] as string)) j++;

@@ -90,6 +90,7 @@ class Builder {
   readonly aspects = new Map<string, SourceLocation>();
   searchPath = ['public'];
   here: Here | undefined;
+  temporary = false;
 
   private at(byteOffset: number): { file: string; line: number; column: number } {
     const h = this.here as Here;
@@ -169,7 +170,7 @@ class Builder {
         return;
       case 'CreateStmt': {
         const rel = this.relation(s.relation);
-        if (!rel || (isObject(s.relation) && s.relation.relpersistence === 't')) return;
+        if (!rel || (isObject(s.relation) && s.relation.relpersistence === 't' && !this.temporary)) return;
         const schema = schemaFor(rel.schema);
         let unknown = s.ofTypename !== undefined;
         const cols: string[] = [];
@@ -362,8 +363,13 @@ class Builder {
  * Read the definitions from the statements of the files, in the order given. Each file starts with the default
  * search_path, as each is applied by its own session.
  */
-export function definitionsOf(files: readonly { readonly file: SchemaFile; readonly statements: readonly SchemaStatement[] }[]): SchemaDefinitions {
+export function definitionsOf(
+  files: readonly { readonly file: SchemaFile; readonly statements: readonly SchemaStatement[] }[],
+  options: { readonly temporary?: boolean } = {},
+): SchemaDefinitions {
   const builder = new Builder();
+  // Temporary tables are no part of a schema; in a script kept with the code they are its own work tables.
+  builder.temporary = options.temporary ?? false;
   for (const { file, statements } of files) {
     builder.searchPath = ['public'];
     for (const st of statements) {

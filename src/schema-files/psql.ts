@@ -9,7 +9,7 @@ import { byteToCharOffsets } from '../position.js';
  * was, so positions still point into the file: `GRANT … TO :DATABASE_VISITOR` parses (and, applied, names the
  * role `database_visitor`). Strings, dollar-quoted bodies, comments, `::` casts and `a[1:n]` slices are left alone.
  */
-export function withoutPsqlSyntax(text: string): string {
+export function withoutPsqlSyntax(text: string, variables: 'identifiers' | 'keep' = 'identifiers'): string {
   if (!/^[ \t]*\\|:["'A-Za-z_]/m.test(text)) return text;
   let tokens: { start: number; end: number; text: string }[];
   try {
@@ -19,7 +19,7 @@ export function withoutPsqlSyntax(text: string): string {
     // meta-command lines by line, then read the rest.
     const blanked = text.replace(/^[ \t]*\\.*$/gm, (line) => ' '.repeat(line.length));
     if (blanked === text) return text;
-    return withoutPsqlSyntax(blanked);
+    return withoutPsqlSyntax(blanked, variables);
   }
   const toChar = byteToCharOffsets(text);
   const chars = text.split('');
@@ -39,7 +39,7 @@ export function withoutPsqlSyntax(text: string): string {
       const end = nl === -1 ? text.length : nl;
       blank(start, end);
       while (k + 1 < tokens.length && toChar((tokens[k + 1] as (typeof tokens)[number]).start) < end) k++;
-    } else if (t.text === ':' && brackets === 0) {
+    } else if (t.text === ':' && brackets === 0 && variables === 'identifiers') {
       const next = tokens[k + 1];
       if (next && next.start === t.end && /^(["']|[A-Za-z_])/.test(next.text)) chars[start] = ' ';
     }
