@@ -18,6 +18,9 @@ export interface CheckCodeInput {
   readonly config: Config;
   /** paths in references are relative to this (default: process.cwd()) */
   readonly cwd?: string;
+  /** `--include` / `--exclude` globs, added to config `scan.include` / `scan.exclude` */
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
 }
 
 export interface CodeCheck {
@@ -39,10 +42,14 @@ export async function checkCode(input: CheckCodeInput): Promise<CodeCheck> {
   // The schema files themselves are definitions, not uses — exactly those files, never every .sql in the tree.
   const result = await scanPaths(input.paths, {
     cwd,
-    exclude: scan?.exclude ?? [],
+    exclude: [...(scan?.exclude ?? []), ...(input.exclude ?? [])],
+    include: [...(scan?.include ?? []), ...(input.include ?? [])],
     skipFiles: source.absoluteFiles,
     ...(scan?.calls ? { calls: scan.calls } : {}),
   });
-  const judged = judge(result.references, source.definitions, input.live ?? null, { ignoreSchemas: input.config.drift?.ignore?.schemas ?? [] });
+  const judged = judge(result.references, source.definitions, input.live ?? null, {
+    ignore: input.config.drift?.ignore ?? {},
+    external: scan?.external ?? [],
+  });
   return { files: result.files, ...judged, source };
 }
