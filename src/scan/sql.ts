@@ -11,7 +11,7 @@ import { byteToCharOffsets } from '../position.js';
 await loadModule();
 
 export interface SqlReference {
-  readonly kind: 'table' | 'column';
+  readonly kind: 'table' | 'column' | 'function';
   readonly schema?: string;
   /** table name, or column name for a column */
   readonly name: string;
@@ -99,6 +99,8 @@ const DEFINITION_STATEMENTS = new Set([
   'CreateSchemaStmt', 'CreateExtensionStmt', 'RuleStmt', 'AlterDefaultPrivilegesStmt', 'CreatePublicationStmt',
   'AlterPublicationStmt', 'ClusterStmt', 'VacuumStmt', 'ReindexStmt',
 ]);
+// Functions there come with PostgreSQL or its extensions (Supabase installs extensions into `extensions`).
+const BUILTIN_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'extensions']);
 const SYSTEM_COLUMNS = new Set(['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid', 'oid']);
 
 interface Relation {
@@ -196,6 +198,8 @@ export function analyzeSql(sql: string): SqlAnalysis | undefined {
           skip.add(value.identitySequence);
         } else if (key === 'ColumnRef') {
           columnRef(value);
+        } else if (key === 'FuncCall') {
+          functionCall(value);
         } else if (key === 'RangeSubselect' || key === 'RangeFunction' || key === 'JoinExpr') {
           const alias = isObject(value.alias) ? value.alias.aliasname : undefined;
           if (typeof alias === 'string') bind(alias, null);
@@ -225,6 +229,16 @@ export function analyzeSql(sql: string): SqlAnalysis | undefined {
       sources.push(rel);
       bind(alias ?? rel.name, rel);
       if (!alias && rel.schema) bind(`${rel.schema}.${rel.name}`, rel);
+    };
+
+    // `select app.login($1, $2)`: a schema-qualified function is the application's and must be defined, like
+    // `.rpc()`. Unqualified calls are not reported: they are nearly always built-ins (now(), count(), coalesce()).
+    const functionCall = (call: Json) => {
+      const parts = (Array.isArray(call.funcname) ? call.funcname : []).map(str);
+      if (parts.length !== 2 || parts.some((p) => p === undefined)) return;
+      const [schema, name] = parts as [string, string];
+      if (BUILTIN_SCHEMAS.has(schema)) return;
+      references.push({ kind: 'function', schema, name, offset: toChar(typeof call.location === 'number' ? call.location : 0) });
     };
 
     const columnRef = (ref: Json) => {
