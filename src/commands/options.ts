@@ -124,6 +124,7 @@ export const TYPES = {
   shadow,
   out: option({ flag: '--out <file>', description: 'write here instead of stdout', type: text }),
   schema: option({ flag: '--schema <name>', description: 'only this schema', type: texts, default: [], defaultText: 'every schema with tables' }),
+  format: option({ flag: '--format <format>', description: 'kysely: a DB interface with Generated/GeneratedAlways columns for Kysely', type: oneOf(['kysely']) }),
 };
 
 export const DEMO = {

@@ -7,19 +7,21 @@ import { applyStatements } from '../drift/apply.js';
 import { openShadow, parseShadowSpec } from '../drift/shadow.js';
 import { readSchemaSource } from '../schema-files/source.js';
 import { EXIT, PgsnapError, usageError } from '../errors.js';
-import { generateTypes } from '../scan/typegen.js';
+import { generateKyselyTypes, generateTypes } from '../scan/typegen.js';
 import type { Action, CommandContext, Mount } from './context.js';
 import { TYPES } from './options.js';
 import { defineCommand } from './spec.js';
 
+type Generate = (url: string, options: { schemas: readonly string[] }) => Promise<string>;
+
 /** Load the schema files into a shadow database (as `drift check` does) and print types from there. */
-async function typesFromSchemaFiles(dir: string, shadowAt: string, ctx: CommandContext, schemas: readonly string[]): Promise<string> {
+async function typesFromSchemaFiles(dir: string, shadowAt: string, ctx: CommandContext, schemas: readonly string[], generate: Generate): Promise<string> {
   const { files, statements } = readSchemaSource(dir, { cwd: ctx.cwd });
   const shadow = await openShadow(parseShadowSpec(shadowAt), { major: DEFAULT_EMBEDDED_MAJOR, logger: ctx.logger });
   try {
     await withSession(shadow.target, (s) => applyStatements(s, statements), { logger: ctx.logger });
     ctx.logger.info(`applied ${files.length} schema file(s) from ${dir} to ${shadow.description}`);
-    return await generateTypes(shadow.target.url as string, { schemas });
+    return await generate(shadow.target.url as string, { schemas });
   } finally {
     await shadow.dispose();
   }
@@ -27,17 +29,18 @@ async function typesFromSchemaFiles(dir: string, shadowAt: string, ctx: CommandC
 
 export const types: Action<typeof TYPES> = async (settings, ctx) => {
   const schemas = settings.schema;
+  const generate: Generate = settings.format === 'kysely' ? generateKyselyTypes : generateTypes;
   let text: string;
   if (settings.fromSchemas) {
-    text = await typesFromSchemaFiles(settings.fromSchemas, settings.shadow, ctx, schemas);
+    text = await typesFromSchemaFiles(settings.fromSchemas, settings.shadow, ctx, schemas, generate);
   } else {
     const target = ctx.target();
     if (!target.url) throw usageError('pgsnap types needs a connection URL', 'pass --url, set DATABASE_URL, or use --from-schemas DIR');
     // Connect once through pgsnap's own client first: connection problems are reported the same way as elsewhere.
     await withSession(target, async () => {}, { logger: ctx.logger });
-    text = await generateTypes(target.url, { schemas });
+    text = await generate(target.url, { schemas });
   }
-  const tables = (/export interface Tables \{\n([^}]*)\}/.exec(text)?.[1] ?? '').split('\n').filter((l) => l.trim()).length;
+  const tables = (/export interface (?:Tables|DB) \{\n([^}]*)\}/.exec(text)?.[1] ?? '').split('\n').filter((l) => l.trim()).length;
   if (settings.out) {
     const out = path.resolve(ctx.cwd, settings.out);
     try {
@@ -64,7 +67,8 @@ table that no schema file defines.
 
 Examples:
   pgsnap types --from-schemas schemas --out src/db-types.ts
-  pgsnap types --url postgres://app@localhost/app --schema public > src/db-types.ts`,
+  pgsnap types --url postgres://app@localhost/app --schema public > src/db-types.ts
+  pgsnap types --from-schemas schemas --format kysely --out src/db.ts     # new Kysely<DB>(…)`,
 });
 
 export function register(program: Command, mount: Mount): void {
