@@ -45,6 +45,10 @@ export interface Config {
   };
   readonly scan?: {
     readonly exclude?: readonly string[];
+    /** globs: only matching files are scanned */
+    readonly include?: readonly string[];
+    /** tables and functions other systems own, used by the code but defined in no schema file: "auth.users", "graphile_worker.*" */
+    readonly external?: readonly string[];
     /** extra call names whose first string argument is a table, e.g. "db.table" or "from" */
     readonly calls?: readonly string[];
   };

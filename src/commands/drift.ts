@@ -84,11 +84,10 @@ export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx) => {
 async function codeFindings(paths: readonly string[], result: DriftCheckResult, config: Config, ctx: CommandContext): Promise<Finding[]> {
   const r = await checkCode({
     paths,
-    schemaDir: result.schemaDir,
+    source: result.source,
     live: result.actual,
     config,
     cwd: ctx.cwd,
-    ...(result.definitions ? { definitions: result.definitions } : {}),
   });
   return [...r.findings];
 }

@@ -20,7 +20,13 @@ const url = option({
 const dir = option({ flag: '--dir <dir>', description: 'directory of archives', type: text, default: 'backups', config: 'dir' });
 const json = option({ flag: '--json', description: 'print one JSON document on stdout and nothing else there', type: onOff, default: false });
 const dryRun = (description: string) => option({ flag: '--dry-run', description, type: onOff, default: false });
-const schemas = option({ flag: '--schemas <dir>', description: 'directory of schema files, applied in name order', type: text, default: 'schemas', config: 'schemas' });
+const schemas = option({
+  flag: '--schemas <dir|file>',
+  description: 'schema files: a folder of *.sql (and */migration.sql), or one file, applied in name order',
+  type: text,
+  default: 'schemas',
+  config: 'schemas',
+});
 const shadow = option({
   flag: '--shadow <where>',
   description: 'where to load the schema files: embedded, docker, or a server URL',
@@ -119,7 +125,9 @@ export const SCAN = {
   json,
   // Set only in the config file: the paths to scan when none are named, and what the scanner skips or also reads.
   code: option({ description: 'paths to scan when none are given', type: texts, default: ['.'], config: 'code' }),
-  exclude: option({ description: 'globs of files the scanner skips', type: texts, default: [], config: 'scan.exclude' }),
+  exclude: option({ flag: '--exclude <glob>', description: 'leave out files or folders matching this glob', type: texts, default: [], config: 'scan.exclude' }),
+  include: option({ flag: '--include <glob>', description: 'scan only files matching this glob', type: texts, default: [], config: 'scan.include' }),
+  external: option({ description: 'tables and functions other systems own ("auth.users", "graphile_worker.*")', type: texts, default: [], config: 'scan.external' }),
   calls: option({ description: 'extra call names whose first string argument is a table ("db.table")', type: texts, default: [], config: 'scan.calls' }),
 };
 
@@ -131,8 +139,8 @@ export const TYPES = {
   schema: option({ flag: '--schema <name>', description: 'only this schema', type: texts, default: [], defaultText: 'every schema with tables; public with --format supabase' }),
   format: option({
     flag: '--format <format>',
-    description: "pgsnap: record and insert types and a Tables index; supabase: the Database type supabase-js's createClient<Database>() takes",
-    type: oneOf(['pgsnap', 'supabase']),
+    description: "pgsnap: record and insert types and a Tables index; supabase: the Database type supabase-js's createClient<Database>() takes; kysely: a DB interface with Generated/GeneratedAlways columns for Kysely",
+    type: oneOf(['pgsnap', 'supabase', 'kysely']),
     default: 'pgsnap',
   }),
 };

@@ -6,7 +6,8 @@ import { PgsnapError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { applyStatements } from './apply.js';
 import { type PlatformBaseline, baselineRoles, fileObjects, leaveOutFileObjects, readPlatformBaseline, renderBaseline } from './baseline.js';
-import { readSchemaStatements, type SchemaStatement } from './schema-files.js';
+import { readSchemaSource } from '../schema-files/source.js';
+import type { SchemaStatement } from '../schema-files/statements.js';
 import type { Shadow } from './shadow.js';
 
 /** Where the shadow's platform baseline comes from: the live database (`--profile supabase`) or a file (`--baseline`). */
@@ -20,8 +21,8 @@ export async function readBaselineSource(
   statements: readonly SchemaStatement[],
 ): Promise<BaselineSource | undefined> {
   if (options.baselineFile) {
-    const file = path.resolve(options.cwd, options.baselineFile);
-    return { kind: 'file', file: options.baselineFile, statements: await readSchemaStatements([file], options.cwd) };
+    const { statements: baselineStatements } = readSchemaSource(options.baselineFile, { cwd: options.cwd });
+    return { kind: 'file', file: options.baselineFile, statements: baselineStatements };
   }
   if (!options.profile) return undefined;
   const model = await introspect(live, { include: PLATFORM_SCHEMAS });

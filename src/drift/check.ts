@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { DIFFERENCE_KINDS, diff } from '../catalog/diff.js';
 import { introspect } from '../catalog/introspect.js';
 import type { CatalogModel } from '../catalog/model.js';
@@ -6,14 +5,13 @@ import { type ConnectionTarget, type Session, close, connect, quoteIdent } from 
 import { type Logger, silentLogger } from '../log.js';
 import type { Finding } from '../report/finding.js';
 import { applyStatements } from './apply.js';
-import { loadSchemaDefinitions, type SchemaDefinitions } from '../scan/definitions.js';
-import { buildDefinitionIndex, withScanDefinitions } from './definition-index.js';
 import { type DriftDifference, tableIndex } from './difference.js';
 import { differencesToFindings } from './findings.js';
 import { type IgnoreRules, type PlatformProfile, applyIgnoreRules } from './ignore.js';
 import { PROFILES, loadProfile } from './profile.js';
 import { PgsnapError, usageError } from '../errors.js';
-import { listSchemaFiles, readSchemaStatements, type SchemaStatement } from './schema-files.js';
+import { type SchemaSource, readSchemaSource } from '../schema-files/source.js';
+import type { SchemaStatement } from '../schema-files/statements.js';
 import { type ShadowSpec, availableExtensions, missingExtensionError, openShadow, requireExtensions } from './shadow.js';
 import { type BaselineSource, applyBaseline, readBaselineSource } from './baseline-apply.js';
 
@@ -56,8 +54,8 @@ export interface DriftCheckResult {
   readonly shadow: string;
   readonly desired: CatalogModel;
   readonly actual: CatalogModel;
-  /** what the schema files define, with file:line (the code scan's reading; reused by `--code`); read only when there was drift */
-  readonly definitions?: SchemaDefinitions;
+  /** the schema files as read once: statements applied, definitions located (reused by `--code`) */
+  readonly source: SchemaSource;
   readonly timings: DriftTimings;
 }
 
@@ -78,12 +76,10 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
     const known = (DIFFERENCE_KINDS as readonly string[]).some((d) => d === k || d.startsWith(`${k}.`)) || k.startsWith('code.');
     if (!known) logger.warn(`drift.ignore.kinds: "${k}" is not a kind drift reports (known: ${DIFFERENCE_KINDS.join(', ')})`);
   }
-  const dir = path.resolve(options.cwd, options.schemaDir);
-  const files = listSchemaFiles(dir);
-  // Parse everything before starting a server: a syntax error should cost nothing.
-  const statements = await readSchemaStatements(files, options.cwd);
+  // Read and parse everything before starting a server: a syntax error (or no files at all) should cost nothing.
+  const source = readSchemaSource(options.schemaDir, { cwd: options.cwd });
+  const { statements } = source;
   const parseMs = since(t0);
-  if (files.length === 0) logger.warn(`no *.sql files in ${dir}: every live object will be reported`);
 
   const live = await connect(options.live, { logger, applicationName: 'pgsnap drift' });
   try {
@@ -116,12 +112,7 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
     const tDiff = performance.now();
     const all = diff(desired, actual) as readonly DriftDifference[];
     const { kept, ignored } = applyIgnoreRules(all, { rules: options.ignore ?? {}, ...(profile ? { profile } : {}), desired, actual });
-    // The code scan's reading of the files (it follows renames) only matters when there is something to locate.
-    const definitions = kept.length > 0 ? await loadSchemaDefinitions(dir, { cwd: options.cwd }) : undefined;
-    const findings = differencesToFindings(kept, {
-      definitions: withScanDefinitions(buildDefinitionIndex(statements), definitions?.objects ?? []),
-      tables: tableIndex(desired, actual),
-    });
+    const findings = differencesToFindings(kept, { definitions: source.definitions, tables: tableIndex(desired, actual) });
     const diffMs = since(tDiff);
     const timings: DriftTimings = {
       parseMs,
@@ -138,12 +129,12 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
       findings,
       differences: kept,
       ignored: ignored.length,
-      schemaFiles: statements.length > 0 ? [...new Set(statements.map((s) => s.file))] : [],
-      schemaDir: path.relative(options.cwd, dir).split(path.sep).join('/') || '.',
+      schemaFiles: source.files,
+      schemaDir: source.sources.join(', '),
       shadow: desiredRead.description,
       desired,
       actual,
-      ...(definitions ? { definitions } : {}),
+      source,
       timings,
     };
   } finally {

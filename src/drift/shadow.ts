@@ -4,7 +4,8 @@ import { EMBEDDED_MAJORS, startEmbedded } from '../db/embedded.js';
 import { PgsnapError, usageError } from '../errors.js';
 import { onInterrupt } from '../lifecycle.js';
 import { type Logger, silentLogger } from '../log.js';
-import type { SchemaStatement } from './schema-files.js';
+import type { SchemaStatement } from '../schema-files/statements.js';
+import { formatLocation } from '../position.js';
 
 /**
  * The shadow database: a scratch database the schema files are applied to, so that "what the files say" can be
@@ -153,7 +154,7 @@ export async function availableExtensions(s: Session): Promise<Set<string>> {
 export function requireExtensions(statements: readonly SchemaStatement[], available: ReadonlySet<string>, shadow: string): void {
   for (const st of statements) {
     const name = (st.ast.CreateExtensionStmt as { extname?: string } | undefined)?.extname;
-    if (name !== undefined && !available.has(name)) throw missingExtensionError(name, shadow, { where: `${st.file}:${st.line}: ` });
+    if (name !== undefined && !available.has(name)) throw missingExtensionError(name, shadow, { where: `${formatLocation(st)}: ` });
   }
 }
 

@@ -47,7 +47,7 @@ describe('drift check --profile supabase on a Supabase CLI project', () => {
   });
 
   it('without the baseline the first migration cannot apply (what happened before)', async () => {
-    await expect(check({ profile: undefined })).rejects.toThrow(/supabase\/migrations\/20240101000000_init\.sql:\d+: schema "extensions" does not exist/);
+    await expect(check({ profile: undefined })).rejects.toThrow(/supabase\/migrations\/20240101000000_init\.sql:\d+:\d+: schema "extensions" does not exist/);
   });
 
   it("reports the user's missing trigger, policies and grant — and never the platform's own changes", async () => {
@@ -102,7 +102,7 @@ describe('drift check --profile supabase on a Supabase CLI project', () => {
     try {
       const e = (await check().catch((x: unknown) => x)) as { message: string; hint?: string; exitCode?: number };
       expect(e.message).toMatch(
-        /^supabase\/migrations\/20240201000000_embeddings\.sql:1: extension "vector" is not available in the shadow database \(temporary database pgsnap_shadow_\w+\)$/,
+        /^supabase\/migrations\/20240201000000_embeddings\.sql:1:1: extension "vector" is not available in the shadow database \(temporary database pgsnap_shadow_\w+\)$/,
       );
       expect(e.hint).toMatch(/--shadow postgres:\/\//);
       expect(e.exitCode).toBe(2);

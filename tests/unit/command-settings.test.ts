@@ -103,7 +103,7 @@ describe('command specs', () => {
       restore: { onConflict: 'update' },
       prune: { keepLast: 1, keepDaily: 7, keepWeekly: 4, keepMonthly: 12 },
       drift: { shadow: 'docker', profile: 'supabase', baseline: 'platform.sql', format: 'sarif', ignore: { schemas: ['auth'], objects: ['public.x_*'], kinds: ['grant'] } },
-      scan: { exclude: ['**/gen/**'], calls: ['db.table'] },
+      scan: { exclude: ['**/gen/**'], include: ['src/**'], external: ['auth.users'], calls: ['db.table'] },
     };
     const { file: _file, ...raw } = full;
     expect(() => parseConfig(raw, 'full.json')).not.toThrow();

@@ -86,7 +86,7 @@ describe('renderBaseline', () => {
 describe('extensions the shadow lacks', () => {
   it('names the extension, where it is created and the way out', async () => {
     const asts = ((await parse('create table t (id int);\ncreate extension vector;')) as { stmts: { stmt: Record<string, unknown> }[] }).stmts;
-    const statements = asts.map((a, i) => ({ file: 'supabase/migrations/1_x.sql', line: i + 1, sql: '', ast: a.stmt }));
+    const statements = asts.map((a, i) => ({ file: 'supabase/migrations/1_x.sql', line: i + 1, column: 1, sql: '', ast: a.stmt }));
     const e = (() => {
       try {
         requireExtensions(statements, new Set(['citext']), 'embedded PostgreSQL 17');
@@ -94,7 +94,7 @@ describe('extensions the shadow lacks', () => {
         return x as PgsnapError;
       }
     })();
-    expect(e?.message).toBe('supabase/migrations/1_x.sql:2: extension "vector" is not available in the shadow database (embedded PostgreSQL 17)');
+    expect(e?.message).toBe('supabase/migrations/1_x.sql:2:1: extension "vector" is not available in the shadow database (embedded PostgreSQL 17)');
     expect(e?.hint).toMatch(/^run the check with a shadow server that has it: --shadow postgres:\/\//);
     expect(() => requireExtensions(statements, new Set(['vector']), 'x')).not.toThrow();
     expect(missingExtensionError(['pg_graphql', 'vector'], 'embedded PostgreSQL 15', { live: true }).message).toBe(
