@@ -15,7 +15,7 @@ import {
 import type { RowSource } from '../archive/row-sql.js';
 import { type ArchiveWriter, createArchiveWriter, ioError } from '../archive/writer.js';
 import { introspect } from '../catalog/introspect.js';
-import type { TableDef } from '../catalog/model.js';
+import type { CatalogModel, TableDef } from '../catalog/model.js';
 import { renderModel } from '../catalog/render.js';
 import { storedColumns, tableKey } from '../catalog/tables.js';
 import { qualify, type Session } from '../db/client.js';
@@ -29,7 +29,9 @@ import { DEFAULT_LIMITS, type EntrySink, exportTable, type ExportedTable, type S
 import type { BackupProgress } from './progress.js';
 import { type BackupSelection, selectTables } from './select-tables.js';
 import { platformManagedSchemas } from '../catalog/filter.js';
-import { openSnapshot } from './snapshot.js';
+import { openSnapshot, type SnapshotSessions } from './snapshot.js';
+import { assertRowSecurityBypassed } from './row-security.js';
+import { describeChanged, lockAndCheck } from './lock-tables.js';
 import { readSequences } from './sequences.js';
 
 export interface BackupOptions {
@@ -64,7 +66,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const startedAt = new Date();
   const jobs = Math.max(1, Math.floor(options.jobs ?? 1));
   const progress = options.progress;
-  const sessions = await openSnapshot(options.target, jobs, options.logger);
+  const { sessions, model, captured } = await openConsistentRead(options, jobs);
   let writer: ArchiveWriter | undefined;
   let stopWatching = () => {};
   try {
@@ -73,18 +75,6 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       `SELECT current_database() AS db, current_setting('server_version') AS version, current_setting('server_version_num') AS num`,
     );
     const database = info.rows[0]?.db ?? 'database';
-    const model = await introspect(leader);
-    const captured = selectTables(model.tables, options.selection, platformManagedSchemas(model.schemas));
-    const explicit = options.selection.schemas.length > 0 || options.selection.tables.length > 0;
-    if (captured.length === 0 && explicit) {
-      throw new PgsnapError('usage', 'no table matches the --schema / --table selection', {
-        hint: 'check the patterns: schema.table, table, or a glob such as public.* (pgsnap backup --help)',
-      });
-    }
-    if (captured.length > 0) {
-      // Like pg_dump: keep the tables from being dropped or rewritten under us until the snapshot is read.
-      await leader.query(`LOCK TABLE ${captured.map((t) => qualify(t.schema, t.name)).join(', ')} IN ACCESS SHARE MODE`);
-    }
     const schemaModel = captureModel(model, captured);
 
     writer = await createArchiveWriter({ dir: options.dir, database, startedAt, ...(options.level === undefined ? {} : { level: options.level }) });
@@ -160,6 +150,47 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   } finally {
     stopWatching();
     await sessions.close();
+  }
+}
+
+/** Attempts at a snapshot in which no captured table was rewritten while the backup waited for its lock. */
+const SNAPSHOT_ATTEMPTS = 3;
+
+/**
+ * The snapshot, the catalog as it sees it and the tables to capture, locked, with every check that must pass
+ * before an archive is started: the selection matches something, row security hides nothing, and no table was
+ * rewritten or truncated between the snapshot and the lock (lock-tables.ts) — that would read as empty, so the
+ * read starts again in a fresh snapshot, and fails loudly if it keeps happening.
+ */
+async function openConsistentRead(
+  options: BackupOptions,
+  jobs: number,
+): Promise<{ sessions: SnapshotSessions; model: CatalogModel; captured: TableDef[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const sessions = await openSnapshot(options.target, jobs, options.logger);
+    try {
+      const model = await introspect(sessions.leader);
+      const captured = selectTables(model.tables, options.selection, platformManagedSchemas(model.schemas));
+      const explicit = options.selection.schemas.length > 0 || options.selection.tables.length > 0;
+      if (captured.length === 0 && explicit) {
+        throw new PgsnapError('usage', 'no table matches the --schema / --table selection', {
+          hint: 'check the patterns: schema.table, table, or a glob such as public.* (pgsnap backup --help)',
+        });
+      }
+      await assertRowSecurityBypassed(sessions.leader, captured);
+      const changed = await lockAndCheck(sessions.leader, captured);
+      if (changed.length === 0) return { sessions, model, captured };
+      if (attempt >= SNAPSHOT_ATTEMPTS) {
+        throw new PgsnapError('backup_failed', `${describeChanged(changed)} kept being rewritten or truncated while the backup waited for its lock; no archive written`, {
+          hint: 'run the backup again once the schema change or VACUUM FULL is over',
+        });
+      }
+      options.logger.info(`${describeChanged(changed)} changed (rewritten or truncated) while the backup waited for its lock; taking a fresh snapshot`);
+      await sessions.close();
+    } catch (e) {
+      await sessions.close();
+      throw e;
+    }
   }
 }
 
