@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseArchiveName } from '../../src/archive/naming.js';
 import { openArchive } from '../../src/archive/reader.js';
+import { verifyArchive } from '../../src/verify/offline.js';
 import { runBackup } from '../../src/backup/backup.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import { PgsnapError } from '../../src/errors.js';
@@ -175,6 +177,29 @@ describe('DDL that commits while the backup waits for its lock', () => {
       }
     });
   }
+});
+
+describe('two backups of one database started in the same millisecond', () => {
+  it('never overwrite each other: the later takes the next free millisecond', async () => {
+    const dir = freshDir();
+    const at = new Date('2026-03-01T03:00:00.000Z');
+    vi.useFakeTimers({ toFake: ['Date'], now: at });
+    let results: Awaited<ReturnType<typeof runBackup>>[];
+    try {
+      const run = () => runBackup({ target: resolveTarget(db.url), dir, selection: { ...none, schemas: ['app'] }, logger: silentLogger });
+      results = await Promise.all([run(), run(), run()]);
+    } finally {
+      vi.useRealTimers();
+    }
+    const files = fs.readdirSync(dir).sort();
+    expect(files).toHaveLength(3);
+    expect(new Set(results.map((r) => r.archive)).size).toBe(3);
+    expect(files.map((f) => parseArchiveName(f)?.takenAt.getTime())).toEqual([0, 1, 2].map((ms) => at.getTime() + ms));
+    for (const r of results) {
+      expect(r.manifest.startedAt).toBe(at.toISOString());
+      expect((await verifyArchive(r.archive)).ok).toBe(true);
+    }
+  });
 });
 
 async function waitFor(sql: string): Promise<void> {
