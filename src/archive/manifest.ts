@@ -1,4 +1,5 @@
 import { PgsnapError } from '../errors.js';
+import { pairKey, tableLabel } from './table-id.js';
 import {
   type ArchivedColumn,
   type ArchivedEntry,
@@ -59,7 +60,11 @@ export function parseManifest(raw: unknown, source: string): Manifest {
   once('table', manifest.tables);
   once('sequence', manifest.sequences);
   const names = new Set<string>();
+  const tables = new Set<string>();
   for (const t of manifest.tables) {
+    // restore would load such a table twice; identity is the (schema, name) pair, never the joined string
+    if (tables.has(pairKey(t))) c.errors.push(`table ${tableLabel(t)} is listed twice`);
+    tables.add(pairKey(t));
     for (const e of t.entries) {
       if (names.has(e.name)) c.errors.push(`entry ${JSON.stringify(e.name)} is listed twice`);
       names.add(e.name);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Fingerprint } from '../archive/fingerprint.js';
 import { MANIFEST_ENTRY, SCHEMA_JSON_ENTRY, SCHEMA_SQL_ENTRY, type ArchivedTable } from '../archive/format.js';
 import { type OpenArchive, openArchive } from '../archive/reader.js';
+import { pairKey, tableLabel } from '../archive/table-id.js';
 import { PgsnapError, isPgsnapError } from '../errors.js';
 import { rowProblem } from './row-check.js';
 
@@ -51,9 +52,9 @@ export async function verifyArchive(file: string): Promise<VerifyReport> {
     try {
       // restore --create-missing builds tables from schema.json: a manifest table it does not describe cannot be
       // restored into an empty database (and is how a hand-edited manifest shows)
-      const described = new Set((await archive.schema()).tables.map((t) => `${t.schema}.${t.name}`));
+      const described = new Set((await archive.schema()).tables.map(pairKey));
       for (const t of archive.manifest.tables) {
-        if (!described.has(`${t.schema}.${t.name}`)) problems.push(`${SCHEMA_JSON_ENTRY} does not describe table ${t.schema}.${t.name}`);
+        if (!described.has(pairKey(t))) problems.push(`${SCHEMA_JSON_ENTRY} does not describe table ${tableLabel(t)}`);
       }
     } catch (e) {
       problems.push(isPgsnapError(e) ? e.message : String(e));
@@ -75,7 +76,7 @@ export async function verifyArchive(file: string): Promise<VerifyReport> {
 }
 
 async function checkTable(archive: OpenArchive, t: ArchivedTable): Promise<TableCheck> {
-  const table = `${t.schema}.${t.name}`;
+  const table = tableLabel(t);
   const problems: string[] = [];
   const fp = new Fingerprint();
   let rows = 0;
