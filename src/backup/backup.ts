@@ -30,6 +30,7 @@ import type { BackupProgress } from './progress.js';
 import { type BackupSelection, selectTables } from './select-tables.js';
 import { platformManagedSchemas } from '../catalog/filter.js';
 import { openSnapshot, type SnapshotSessions } from './snapshot.js';
+import { describeSkipped, type Skipped, skippedText } from './skipped.js';
 import { assertRowSecurityBypassed } from './row-security.js';
 import { describeChanged, lockAndCheck } from './lock-tables.js';
 import { readSequences } from './sequences.js';
@@ -55,6 +56,8 @@ export interface BackupResult {
   readonly rows: number;
   readonly seconds: number;
   readonly manifest: Manifest;
+  /** what was left out and why (skipped.ts) */
+  readonly skipped: readonly Skipped[];
 }
 
 /**
@@ -66,7 +69,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const startedAt = new Date();
   const jobs = Math.max(1, Math.floor(options.jobs ?? 1));
   const progress = options.progress;
-  const { sessions, model, captured } = await openConsistentRead(options, jobs);
+  const { sessions, model, captured, skipped } = await openConsistentRead(options, jobs);
+  for (const x of skipped) if (x.unmatched) options.logger.warn(`nothing captured for ${skippedText(x)}`);
   let writer: ArchiveWriter | undefined;
   let stopWatching = () => {};
   try {
@@ -142,6 +146,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       rows: tables.reduce((n, t) => n + t.rows, 0),
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
       manifest,
+      skipped,
     };
   } catch (e) {
     progress?.done();
@@ -165,21 +170,24 @@ const SNAPSHOT_ATTEMPTS = 3;
 async function openConsistentRead(
   options: BackupOptions,
   jobs: number,
-): Promise<{ sessions: SnapshotSessions; model: CatalogModel; captured: TableDef[] }> {
+): Promise<{ sessions: SnapshotSessions; model: CatalogModel; captured: TableDef[]; skipped: Skipped[] }> {
   for (let attempt = 1; ; attempt++) {
     const sessions = await openSnapshot(options.target, jobs, options.logger);
     try {
       const model = await introspect(sessions.leader);
-      const captured = selectTables(model.tables, options.selection, platformManagedSchemas(model.schemas));
+      const platform = platformManagedSchemas(model.schemas);
+      const captured = selectTables(model.tables, options.selection, platform);
+      const skipped = describeSkipped(model.tables, model.schemas.map((x) => x.name), options.selection, platform, captured);
       const explicit = options.selection.schemas.length > 0 || options.selection.tables.length > 0;
       if (captured.length === 0 && explicit) {
-        throw new PgsnapError('usage', 'no table matches the --schema / --table selection', {
-          hint: 'check the patterns: schema.table, table, or a glob such as public.* (pgsnap backup --help)',
+        const why = skipped.filter((x) => x.unmatched).map(skippedText);
+        throw new PgsnapError('usage', `no table matches the --schema / --table selection${why.length > 0 ? ` (${why.join('; ')})` : ''}`, {
+          hint: 'check the names and patterns: schema.table, table, or a glob such as public.* (pgsnap backup --help)',
         });
       }
       await assertRowSecurityBypassed(sessions.leader, captured);
       const changed = await lockAndCheck(sessions.leader, captured);
-      if (changed.length === 0) return { sessions, model, captured };
+      if (changed.length === 0) return { sessions, model, captured, skipped };
       if (attempt >= SNAPSHOT_ATTEMPTS) {
         throw new PgsnapError('backup_failed', `${describeChanged(changed)} kept being rewritten or truncated while the backup waited for its lock; no archive written`, {
           hint: 'run the backup again once the schema change or VACUUM FULL is over',

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { runBackup } from '../backup/backup.js';
 import { createProgress, formatBytes, formatCount } from '../backup/progress.js';
+import { skippedText } from '../backup/skipped.js';
 import { printJson } from '../log.js';
 import type { Action, Mount } from './context.js';
 import { BACKUP } from './options.js';
@@ -32,6 +33,7 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
         rows: result.rows,
         seconds: Number(result.seconds.toFixed(3)),
         snapshotId: result.manifest.snapshotId,
+        skipped: result.skipped.map((x) => ('schema' in x ? { schema: x.schema, reason: x.reason } : { table: x.table, reason: x.reason })),
         ...(verified ? { verified: verified.ok, problems: [...verified.problems, ...verified.tables.flatMap((t) => t.problems)] } : {}),
       },
       ctx.stdout,
@@ -40,6 +42,8 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
     ctx.logger.info(
       `${shown}: ${result.tables} tables, ${formatCount(result.rows)} rows, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s`,
     );
+    // selectors that matched nothing were already warned about (they print under --quiet too)
+    for (const x of result.skipped) if (!x.unmatched) ctx.logger.info(`  not captured: ${skippedText(x)}`);
   }
   if (verified && !verified.ok) throw verificationError(verified);
   if (verified && !flags.json) ctx.logger.info(`verified: every entry and row of ${shown} reads back as written`);
@@ -53,7 +57,9 @@ const spec = defineCommand({
   help: `
 Writes <dir>/<database>-<UTC timestamp>.zip (mode 0600) under a temporary name and renames it only when it is
 complete. All tables are read in one snapshot. By default every table outside platform-managed schemas (auth,
-storage, … on Supabase) is captured; --schema/--table narrow that, --exclude always wins.
+storage, … on Supabase) is captured; --schema/--table narrow that, --exclude always wins. What was left out is
+listed ("skipped" in --json). A --schema or --table that matches nothing is an error (exit 2) when no selector
+matched anything, and a warning (always printed, also with --quiet) when others did.
 
 Examples:
   pgsnap backup --url postgres://app@db.example.com/app
