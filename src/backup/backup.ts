@@ -185,9 +185,12 @@ async function openConsistentRead(
           hint: 'check the names and patterns: schema.table, table, or a glob such as public.* (pgsnap backup --help)',
         });
       }
-      await assertRowSecurityBypassed(sessions.leader, captured);
+      // the lock first: a role that may not read a table hears so from PostgreSQL, in its words
       const changed = await lockAndCheck(sessions.leader, captured);
-      if (changed.length === 0) return { sessions, model, captured, skipped };
+      if (changed.length === 0) {
+        await assertRowSecurityBypassed(sessions.leader, captured);
+        return { sessions, model, captured, skipped };
+      }
       if (attempt >= SNAPSHOT_ATTEMPTS) {
         throw new PgsnapError('backup_failed', `${describeChanged(changed)} kept being rewritten or truncated while the backup waited for its lock; no archive written`, {
           hint: 'run the backup again once the schema change or VACUUM FULL is over',

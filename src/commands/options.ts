@@ -19,6 +19,12 @@ const url = option({
 });
 const dir = option({ flag: '--dir <dir>', description: 'directory of archives', type: text, default: 'backups', config: 'dir' });
 const json = option({ flag: '--json', description: 'print one JSON document on stdout and nothing else there', type: onOff, default: false });
+const fromDatabase = option({
+  flag: '--from-database <name>',
+  description: 'resolve latest / a date among the archives of this database',
+  type: text,
+  defaultText: "restore: the target's database; verify: the only database in --dir",
+});
 const dryRun = (description: string) => option({ flag: '--dry-run', description, type: onOff, default: false });
 const schemas = option({ flag: '--schemas <dir>', description: 'directory of schema files, applied in name order', type: text, default: 'schemas', config: 'schemas' });
 const shadow = option({
@@ -57,6 +63,7 @@ export const LIST = { dir, json };
 
 export const VERIFY = {
   dir,
+  fromDatabase,
   restoreTest: option({ flag: '--restore-test', description: 'restore into a throwaway embedded PostgreSQL and compare with the manifest', type: onOff, default: false }),
   json,
 };
@@ -64,6 +71,7 @@ export const VERIFY = {
 export const RESTORE = {
   url,
   dir,
+  fromDatabase,
   table: option({ flag: '--table <pattern>', description: 'only tables matching schema.table, table or a glob', type: listOf(tablePatternText), default: [] }),
   onConflict: option({
     flag: '--on-conflict <mode>',

@@ -10,7 +10,7 @@ import { defineCommand } from './spec.js';
 
 export const verify: Action<typeof VERIFY> = async (settings, ctx, args) => {
   const dir = path.resolve(ctx.cwd, settings.dir);
-  const file = resolveArchive(args[0] ?? 'latest', dir);
+  const file = resolveArchive(args[0] ?? 'latest', dir, settings.fromDatabase);
   const shown = path.relative(ctx.cwd, file) || file;
   const offline = await verifyArchive(file);
   if (!settings.json) ctx.logger.info(renderOffline(offline, shown));
