@@ -30,6 +30,8 @@ import type { BackupProgress } from './progress.js';
 import { type BackupSelection, selectTables } from './select-tables.js';
 import { platformManagedSchemas } from '../catalog/filter.js';
 import { openSnapshot, type SnapshotSessions } from './snapshot.js';
+import { checkShrink, type ShrinkCheck } from './shrink-check.js';
+import { DEFAULT_SHRINK_THRESHOLD } from '../archive/shrink.js';
 import { describeSkipped, type Skipped, skippedText } from './skipped.js';
 import { assertRowSecurityBypassed } from './row-security.js';
 import { describeChanged, lockAndCheck } from './lock-tables.js';
@@ -46,6 +48,8 @@ export interface BackupOptions {
   readonly limits?: SplitLimits;
   /** deflate level (archive/writer.ts DEFAULT_LEVEL) */
   readonly level?: number;
+  /** the shrink guard's threshold, 0–1 (archive/shrink.ts DEFAULT_SHRINK_THRESHOLD) */
+  readonly shrinkThreshold?: number;
 }
 
 export interface BackupResult {
@@ -58,6 +62,8 @@ export interface BackupResult {
   readonly manifest: Manifest;
   /** what was left out and why (skipped.ts) */
   readonly skipped: readonly Skipped[];
+  /** tables that lost rows since the previous archive of this database (shrink-check.ts); the archive is kept */
+  readonly shrink: ShrinkCheck;
 }
 
 /**
@@ -69,10 +75,19 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const startedAt = new Date();
   const jobs = Math.max(1, Math.floor(options.jobs ?? 1));
   const progress = options.progress;
-  const { sessions, model, captured, skipped } = await openConsistentRead(options, jobs);
-  for (const x of skipped) if (x.unmatched) options.logger.warn(`nothing captured for ${skippedText(x)}`);
   let writer: ArchiveWriter | undefined;
-  let stopWatching = () => {};
+  // Watch for SIGINT/SIGTERM before the temporary file exists (and while the backup waits for its locks): a signal
+  // that lands between creating the file and watching would kill the process and leave the file behind.
+  const stopWatching = onInterrupt(() => writer?.abort());
+  let opened: Awaited<ReturnType<typeof openConsistentRead>>;
+  try {
+    opened = await openConsistentRead(options, jobs);
+  } catch (e) {
+    stopWatching();
+    throw e;
+  }
+  const { sessions, model, captured, skipped } = opened;
+  for (const x of skipped) if (x.unmatched) options.logger.warn(`nothing captured for ${skippedText(x)}`);
   try {
     const { leader } = sessions;
     const info = await leader.query<{ db: string; version: string; num: string }>(
@@ -82,8 +97,6 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     const schemaModel = captureModel(model, captured);
 
     writer = await createArchiveWriter({ dir: options.dir, database, startedAt, ...(options.level === undefined ? {} : { level: options.level }) });
-    const w = writer;
-    stopWatching = onInterrupt(() => w.abort());
 
     const schemaJson = Buffer.from(`${JSON.stringify(schemaModel, null, 1)}\n`);
     await writer.addEntry(SCHEMA_JSON_ENTRY, schemaJson);
@@ -138,6 +151,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     await sessions.leader.query('COMMIT');
     const finished = await writer.finish();
     progress?.done();
+    const counts = tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows }));
+    const shrink = await checkShrink(options.dir, finished.path, database, counts, options.shrinkThreshold ?? DEFAULT_SHRINK_THRESHOLD);
     return {
       archive: finished.path,
       bytes: finished.bytes,
@@ -147,6 +162,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
       manifest,
       skipped,
+      shrink,
     };
   } catch (e) {
     progress?.done();
