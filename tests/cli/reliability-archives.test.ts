@@ -151,7 +151,8 @@ describe('bad archives through pgsnap restore and pgsnap verify', () => {
     const users = await app.query<{ n: string }>(`SELECT count(*) AS n FROM public.users`);
     expect(Number(users[0]?.n)).toBe(20);
     const verified = await runCli(['verify', file], { cwd });
-    expectVerifyFailure(verified, 1, /schema\.json does not describe table public\.x"; drop table users; --/);
+    // verify names the table as SQL would spell it (archive/table-id.ts tableLabel)
+    expectVerifyFailure(verified, 1, /schema\.json does not describe table public\."x""; drop table users; --"/);
   });
 });
 

@@ -108,4 +108,14 @@ describe('object identity by (schema, name)', () => {
     expect(restored.stderr).toMatch(/listed twice/);
     fs.rmSync(twice);
   });
+
+  it('verify --quiet still prints the failure line (cron mails only when something is printed)', async () => {
+    const damaged = path.join(dir, 'damaged.zip');
+    await rewriteZip(archive, damaged, (name, data) => (name.startsWith('data/a.') ? Buffer.from(data.toString('utf8').replace('"id":1', '"id":9')) : data));
+    const r = await pgsnap(['verify', damaged, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/damaged\.zip failed verification: .*does not match its checksum/);
+    fs.rmSync(damaged);
+  });
 });
