@@ -7,6 +7,7 @@ import {
   FORMAT_NAME,
   FORMAT_VERSION,
   MANIFEST_ENTRY,
+  MANIFEST_SHA_ENTRY,
   type Manifest,
   OUTPUT_SETTINGS,
   SCHEMA_JSON_ENTRY,
@@ -102,6 +103,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     await writer.addEntry(SCHEMA_JSON_ENTRY, schemaJson);
     const ddl = renderSchemaSql(schemaModel, options.logger);
     if (ddl !== null) await writer.addEntry(SCHEMA_SQL_ENTRY, ddl);
+    const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
     const sources = captured.map(rowSource);
     progress?.begin(sources.length);
@@ -144,10 +146,13 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       snapshotId: sessions.snapshotId,
       tables,
       sequences,
-      schemaSha256: createHash('sha256').update(schemaJson).digest('hex'),
+      schemaSha256: sha(schemaJson),
+      ...(ddl === null ? {} : { schemaSqlSha256: sha(ddl) }),
       settings: OUTPUT_SETTINGS,
     };
-    await writer.addEntry(MANIFEST_ENTRY, Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`));
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`);
+    await writer.addEntry(MANIFEST_ENTRY, manifestBytes);
+    await writer.addEntry(MANIFEST_SHA_ENTRY, `${sha(manifestBytes)}\n`);
     await sessions.leader.query('COMMIT');
     const finished = await writer.finish();
     progress?.done();

@@ -118,4 +118,47 @@ describe('object identity by (schema, name)', () => {
     expect(r.stderr).toMatch(/damaged\.zip failed verification: .*does not match its checksum/);
     fs.rmSync(damaged);
   });
+
+  describe('the archive proves itself', () => {
+    const variant = async (name: string, change: (entry: string, data: Buffer) => Buffer | string) => {
+      const out = path.join(dir, `${name}.zip`);
+      await rewriteZip(archive, out, change);
+      return out;
+    };
+    const editManifest = (edit: (m: Record<string, unknown>) => void) => (entry: string, data: Buffer) => {
+      if (entry !== 'manifest.json') return data;
+      const m = JSON.parse(data.toString('utf8'));
+      edit(m);
+      return JSON.stringify(m);
+    };
+
+    it('an edited manifest no longer matches manifest.sha256', async () => {
+      const file = await variant('edited', editManifest((m) => { m.toolVersion = '9.9.9'; }));
+      const r = await verifyArchive(file);
+      expect(r.ok).toBe(false);
+      expect(r.problems).toContain('manifest.json does not match manifest.sha256 (edited or damaged)');
+    });
+
+    it('schema.sql is checked too', async () => {
+      const file = await variant('schema-sql', (entry, data) => (entry === 'schema.sql' ? `${data.toString('utf8')}\nDROP TABLE x;\n` : data));
+      const r = await verifyArchive(file);
+      expect(r.problems).toContain('schema.sql does not match its checksum');
+    });
+
+    it('settings restore cannot reproduce, and sequence values outside bigint: verify rejects, restore refuses', async () => {
+      for (const [name, edit, says] of [
+        ['timezone', (m: Record<string, unknown>) => { (m.settings as Record<string, string>).TimeZone = 'Europe/Berlin'; }, /settings\.TimeZone is "Europe\/Berlin"; pgsnap reads values printed under "UTC"/],
+        ['monetary', (m: Record<string, unknown>) => { (m.settings as Record<string, string>).lc_numeric = 'de_DE'; }, /settings\.lc_numeric is not a setting pgsnap prints values under/],
+        ['sequence', (m: Record<string, unknown>) => { m.sequences = [{ schema: 'a', name: 's', value: '9223372036854775808', isCalled: true }]; }, /value 9223372036854775808 is outside bigint/],
+      ] as const) {
+        const file = await variant(name, editManifest(edit));
+        const r = await verifyArchive(file);
+        expect(r.ok, name).toBe(false);
+        expect(r.problems.join('\n'), name).toMatch(says);
+        const restored = await pgsnap(['restore', file, '--url', target.url, '--dry-run']);
+        expect(restored.code, name).toBe(2);
+        expect(restored.stderr, name).toMatch(says);
+      }
+    });
+  });
 });
