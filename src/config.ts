@@ -23,6 +23,9 @@ export interface Config {
     readonly table?: readonly string[];
     readonly exclude?: readonly string[];
     readonly jobs?: number;
+    readonly failOnShrink?: boolean;
+    /** percent, shared by backup's shrink guard, list and prune */
+    readonly shrinkThreshold?: number;
   };
   readonly restore?: { readonly onConflict?: 'nothing' | 'update' };
   readonly prune?: {

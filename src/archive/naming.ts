@@ -4,12 +4,14 @@ import os from 'node:os';
  * `2025-07-11T19-46-34-951Z` (an ISO instant with `:` and `.` replaced by `-`), so that names sort by time and
  * `latest` or a date resolve from names alone. A run writes to `<final name>.<host>.<pid>.tmp` first: the host
  * too, because a backup directory may be shared by several machines or containers, where a pid means nothing.
+ * Two backups of one database that finish with the same name never overwrite each other: the final name is
+ * created exclusively, and the later one takes the next free millisecond (writer.ts).
  */
 const STAMP = /(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z/;
 const ARCHIVE_NAME = new RegExp(`^(.+)-(${STAMP.source})\\.zip$`);
-// `<final>.<host>.<pid>.tmp`, and `<final>.<host>.<pid>.s<n>.tmp` for spool files of --jobs workers (files of
+// `<final>.<host>.<pid>[-<run>].tmp`, and `<final>.<host>.<pid>.s<n>.tmp` for spool files of --jobs workers (files of
 // earlier versions have no host)
-const TEMP_NAME = new RegExp(`^(.+-${STAMP.source}\\.zip)\\.(?:([A-Za-z0-9_-]{1,64})\\.)?(\\d+)(?:\\.s\\d+)?\\.tmp$`);
+const TEMP_NAME = new RegExp(`^(.+-${STAMP.source}\\.zip)\\.(?:([A-Za-z0-9_-]{1,64})\\.)?(\\d+)(?:-\\d+)?(?:\\.s\\d+)?\\.tmp$`);
 
 export interface ArchiveName {
   readonly file: string;
@@ -31,8 +33,9 @@ export function archiveFileName(database: string, at: Date): string {
   return `${safeDatabasePart(database)}-${timestampForName(at)}.zip`;
 }
 
-export function tempFileName(finalName: string, pid: number, host = os.hostname()): string {
-  return `${finalName}.${hostPart(host)}.${pid}.tmp`;
+/** `run` tells apart two writers of one process that start in the same millisecond. */
+export function tempFileName(finalName: string, pid: number, host = os.hostname(), run = 0): string {
+  return `${finalName}.${hostPart(host)}.${pid}${run > 0 ? `-${run}` : ''}.tmp`;
 }
 
 /** A host name as it appears in temporary names: no dots (they separate the parts), at most 64 characters. */

@@ -5,6 +5,7 @@ import type { CatalogModel } from '../catalog/model.js';
 import { PgsnapError } from '../errors.js';
 import { type ArchivedEntry, MANIFEST_ENTRY, type Manifest, SCHEMA_JSON_ENTRY, isSafeEntryName } from './format.js';
 import { parseManifest } from './manifest.js';
+import { pairKey, tableLabel } from './table-id.js';
 
 /**
  * Reads an archive (restore and verify use this). Everything in it is untrusted: the manifest is validated
@@ -263,11 +264,17 @@ async function readAll(stream: Readable): Promise<Buffer> {
  */
 function tableGraphProblem(tables: readonly { schema?: unknown; name?: unknown; partitionOf?: unknown }[]): string | null {
   const parentOf = new Map<string, string | null>();
+  const pairs = new Set<string>();
   for (const t of tables) {
     if (typeof t !== 'object' || t === null || typeof t.schema !== 'string' || typeof t.name !== 'string') return 'a table without a schema and name';
+    // identity is the (schema, name) pair: "a.b"."c" and "a"."b.c" are two tables (archive/table-id.ts)
+    const pair = pairKey({ schema: t.schema, name: t.name });
+    if (pairs.has(pair)) return `table ${tableLabel({ schema: t.schema, name: t.name })} is described twice`;
+    pairs.add(pair);
+    // the catalog spells a parent as one joined "schema.name"; two tables that join alike share one node here
     const key = `${t.schema}.${t.name}`;
-    if (parentOf.has(key)) return `table ${key} is described twice`;
-    parentOf.set(key, typeof t.partitionOf === 'string' ? t.partitionOf : null);
+    const parent = typeof t.partitionOf === 'string' ? t.partitionOf : null;
+    if (!parentOf.get(key)) parentOf.set(key, parent);
   }
   const settled = new Set<string>();
   for (const start of parentOf.keys()) {

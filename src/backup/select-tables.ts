@@ -1,4 +1,5 @@
 import { isSystemSchema } from '../catalog/filter.js';
+import { pairKey } from '../archive/table-id.js';
 import type { TableDef } from '../catalog/model.js';
 import { matchesPattern, type TablePattern } from '../patterns.js';
 
@@ -32,7 +33,12 @@ export function isPlatformData(schema: string, name: string): boolean {
 }
 
 export function selectTables(all: readonly TableDef[], sel: BackupSelection, platform: ReadonlySet<string>): TableDef[] {
-  const byName = new Map(all.map((t) => [`${t.schema}.${t.name}`, t]));
+  // the catalog names a partition's parent as one "schema.name" string; prefer the partitioned table that spells it
+  const byName = new Map<string, TableDef>();
+  for (const t of all) {
+    const joined = `${t.schema}.${t.name}`;
+    if (!byName.has(joined) || t.kind === 'partitioned') byName.set(joined, t);
+  }
   const rootOf = (t: TableDef): TableDef => {
     let cur = t;
     for (let i = 0; i < 100 && cur.kind === 'partition' && cur.partitionOf; i++) {
@@ -53,7 +59,7 @@ export function selectTables(all: readonly TableDef[], sel: BackupSelection, pla
     const root = rootOf(t);
     if (root.kind === 'partition') continue; // a partition whose parent we cannot see: nothing consistent to read
     if (sel.exclude.some((p) => matchesPattern(p, root.schema, root.name))) continue;
-    chosen.set(`${root.schema}.${root.name}`, root);
+    chosen.set(pairKey(root), root);
   }
   return [...chosen.values()].sort((a, b) => (a.schema === b.schema ? cmp(a.name, b.name) : cmp(a.schema, b.schema)));
 }

@@ -19,6 +19,20 @@ const url = option({
 });
 const dir = option({ flag: '--dir <dir>', description: 'directory of archives', type: text, default: 'backups', config: 'dir' });
 const json = option({ flag: '--json', description: 'print one JSON document on stdout and nothing else there', type: onOff, default: false });
+const fromDatabase = option({
+  flag: '--from-database <name>',
+  description: 'resolve latest / a date among the archives of this database',
+  type: text,
+  defaultText: "restore: the target's database; verify: the only database in --dir",
+});
+// one threshold for backup's shrink guard and prune's protection of the archive before a shrink
+const shrinkThreshold = option({
+  flag: '--shrink-threshold <percent>',
+  description: 'a table that lost more than this share of its rows since the previous archive counts as shrunk',
+  type: wholeNumber(1, 100),
+  default: 50,
+  config: 'backup.shrinkThreshold',
+});
 const dryRun = (description: string) => option({ flag: '--dry-run', description, type: onOff, default: false });
 const schemas = option({
   flag: '--schemas <dir|file>',
@@ -68,13 +82,22 @@ export const BACKUP = {
   exclude: option({ flag: '--exclude <pattern>', description: 'leave out tables matching this pattern', type: patterns, default: [], config: 'backup.exclude' }),
   jobs: option({ flag: '--jobs <n>', description: 'read tables on N connections sharing one snapshot', type: wholeNumber(1), default: 1, config: 'backup.jobs' }),
   verify: option({ flag: '--verify', description: 'check the written archive before reporting success', type: onOff, default: false }),
+  failOnShrink: option({
+    flag: '--fail-on-shrink',
+    description: 'exit 1 when a table shrank since the previous archive (the archive is kept)',
+    type: onOff,
+    default: false,
+    config: 'backup.failOnShrink',
+  }),
+  shrinkThreshold,
   json,
 };
 
-export const LIST = { dir, json };
+export const LIST = { dir, shrinkThreshold, json };
 
 export const VERIFY = {
   dir,
+  fromDatabase,
   restoreTest: option({ flag: '--restore-test', description: 'restore into a throwaway embedded PostgreSQL and compare with the manifest', type: onOff, default: false }),
   json,
 };
@@ -82,6 +105,7 @@ export const VERIFY = {
 export const RESTORE = {
   url,
   dir,
+  fromDatabase,
   table: option({ flag: '--table <pattern>', description: 'only tables matching schema.table, table or a glob', type: listOf(tablePatternText), default: [] }),
   onConflict: option({
     flag: '--on-conflict <mode>',
@@ -97,10 +121,17 @@ export const RESTORE = {
 
 export const PRUNE = {
   dir,
-  keepLast: option({ flag: '--keep-last <n>', description: 'keep the N newest archives', type: keepCount, config: 'prune.keepLast', group: 'keep' }),
+  keepLast: option({ flag: '--keep-last <n>', description: 'keep the N newest archives', type: wholeNumber(1), config: 'prune.keepLast', group: 'keep' }),
   keepDaily: option({ flag: '--keep-daily <n>', description: 'keep the newest archive of each of the last N days', type: keepCount, config: 'prune.keepDaily', group: 'keep' }),
   keepWeekly: option({ flag: '--keep-weekly <n>', description: 'keep the newest archive of each of the last N weeks', type: keepCount, config: 'prune.keepWeekly', group: 'keep' }),
   keepMonthly: option({ flag: '--keep-monthly <n>', description: 'keep the newest archive of each of the last N months', type: keepCount, config: 'prune.keepMonthly', group: 'keep' }),
+  forgetShrink: option({
+    flag: '--forget-shrink <pattern>',
+    description: 'a shrink of these tables was meant: stop keeping the archive from before it',
+    type: patterns,
+    default: [],
+  }),
+  shrinkThreshold,
   dryRun: dryRun('list what would be deleted; delete nothing'),
   json,
 };

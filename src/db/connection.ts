@@ -22,6 +22,22 @@ export function resolveTarget(flagUrl: string | undefined, env: NodeJS.ProcessEn
   return { url: undefined, source: 'PG environment' };
 }
 
+/**
+ * The database a target connects to, as libpq picks it: the URL's path (or its dbname parameter), else PGDATABASE,
+ * else the user name. Used to choose among archives of several databases; no connection needed.
+ */
+export function targetDatabase(target: ConnectionTarget, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  let fromUrl: URL | undefined;
+  try {
+    fromUrl = target.url ? new URL(target.url) : undefined;
+  } catch {
+    return undefined; // a key=value string: leave the choice to --from-database
+  }
+  const named = (fromUrl && (decodeURIComponent(fromUrl.pathname.replace(/^\//, '')) || fromUrl.searchParams.get('dbname'))) || env.PGDATABASE;
+  if (named) return named;
+  return (fromUrl && decodeURIComponent(fromUrl.username)) || env.PGUSER || env.USER || undefined;
+}
+
 function registerUrlSecrets(target: ConnectionTarget): ConnectionTarget {
   if (target.url) {
     try {

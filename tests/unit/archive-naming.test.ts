@@ -31,6 +31,9 @@ describe('archive file names', () => {
     expect(parseTempName('app-2025-07-11T19-46-34-951Z.zip.4242.tmp')).toMatchObject({ host: null, pid: 4242 });
     expect(parseTempName('app-2025-07-11T19-46-34-951Z.zip.4242.s3.tmp')).toMatchObject({ host: null, pid: 4242 });
     expect(parseTempName('notes.tmp')).toBeNull();
+    // a second writer of the same process in the same millisecond
+    expect(tempFileName('app-2025-07-11T19-46-34-951Z.zip', 4242, 'h1', 2)).toBe('app-2025-07-11T19-46-34-951Z.zip.h1.4242-2.tmp');
+    expect(parseTempName('app-2025-07-11T19-46-34-951Z.zip.h1.4242-2.s1.tmp')).toMatchObject({ host: 'h1', pid: 4242 });
   });
 
   it("[fault] stale-file cleanup removes only this host's files whose pid is dead, never another host's", () => {

@@ -99,7 +99,7 @@ describe('command specs', () => {
       dir: 'b',
       schemas: 's',
       code: ['src'],
-      backup: { schema: ['public'], table: ['public.*'], exclude: ['*_logs'], jobs: 2 },
+      backup: { schema: ['public'], table: ['public.*'], exclude: ['*_logs'], jobs: 2, failOnShrink: true, shrinkThreshold: 30 },
       restore: { onConflict: 'update' },
       prune: { keepLast: 1, keepDaily: 7, keepWeekly: 4, keepMonthly: 12 },
       drift: { shadow: 'docker', profile: 'supabase', baseline: 'platform.sql', format: 'sarif', ignore: { schemas: ['auth'], objects: ['public.x_*'], kinds: ['grant'] } },
