@@ -23,6 +23,9 @@ export interface Config {
     readonly table?: readonly string[];
     readonly exclude?: readonly string[];
     readonly jobs?: number;
+    readonly failOnShrink?: boolean;
+    /** percent, shared by backup's shrink guard, list and prune */
+    readonly shrinkThreshold?: number;
   };
   readonly restore?: { readonly onConflict?: 'nothing' | 'update' };
   readonly prune?: {
@@ -34,6 +37,8 @@ export interface Config {
   readonly drift?: {
     readonly shadow?: string;
     readonly profile?: string;
+    /** a SQL file applied to the shadow before the schema files */
+    readonly baseline?: string;
     readonly format?: string;
     readonly ignore?: {
       readonly schemas?: readonly string[];
@@ -43,6 +48,10 @@ export interface Config {
   };
   readonly scan?: {
     readonly exclude?: readonly string[];
+    /** globs: only matching files are scanned */
+    readonly include?: readonly string[];
+    /** tables and functions other systems own, used by the code but defined in no schema file: "auth.users", "graphile_worker.*" */
+    readonly external?: readonly string[];
     /** extra call names whose first string argument is a table, e.g. "db.table" or "from" */
     readonly calls?: readonly string[];
   };

@@ -111,17 +111,22 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       );
       await s.query(`DELETE FROM public.profiles WHERE display_name IN ('user4', 'user5')`);
       await s.query(`UPDATE public.projects SET name = 'Project 1 (renamed today)' WHERE id = 1`);
+      await s.query(`DELETE FROM public.error_logs`); // "clearing the logs" while troubleshooting
       const lost = await tableCounts(s);
       for (const { table, rows } of lost) {
         const was = before.find((b) => b.table === table)?.rows ?? 0;
         say(`   ${table.padEnd(24)} ${String(rows).padStart(6)} rows${rows < was ? `   (${was - rows} lost)` : ''}`);
       }
+      const lastGood = fs.readdirSync(backups).filter((f) => f.endsWith('.zip')).sort()[0] as string;
+      say('   The next nightly backup runs with the shrink guard: it compares row counts with the previous archive');
+      await pgsnap(withUrl(['backup', '--dir', backups, '--fail-on-shrink']), 1, shownUrl(['backup', '--dir', 'backups', '--fail-on-shrink']));
+      await pgsnap(['list', '--dir', backups], 0, ['list', '--dir', 'backups']);
 
       say();
-      say('6. Restore from the dated archive: first a dry run, then for real, then once more (nothing left to do)');
-      await pgsnap(withUrl(['restore', 'latest', '--dir', backups, '--dry-run']), 0, shownUrl(['restore', 'latest', '--dir', 'backups', '--dry-run']));
-      await pgsnap(withUrl(['restore', 'latest', '--dir', backups]), 0, shownUrl(['restore', 'latest', '--dir', 'backups']));
-      await pgsnap(withUrl(['restore', 'latest', '--dir', backups]), 0, shownUrl(['restore', 'latest', '--dir', 'backups']));
+      say('6. Restore from the last archive before the loss: first a dry run, then for real, then once more (nothing left to do)');
+      for (const extra of [['--dry-run'], [], []]) {
+        await pgsnap(withUrl(['restore', lastGood, '--dir', backups, ...extra]), 0, shownUrl(['restore', lastGood, '--dir', 'backups', ...extra]));
+      }
       const after = await tableCounts(s);
       let whole = true;
       for (const { table, rows } of after) {
@@ -135,7 +140,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
       say();
       say('7. The restore drill: restore the archive into a throwaway server and compare with the manifest');
-      await pgsnap(['verify', 'latest', '--dir', backups, '--restore-test'], 0, ['verify', 'latest', '--dir', 'backups', '--restore-test']);
+      await pgsnap(['verify', lastGood, '--dir', backups, '--restore-test'], 0, ['verify', lastGood, '--dir', 'backups', '--restore-test']);
     } finally {
       await close(s);
     }

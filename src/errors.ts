@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'restore_failed'
   | 'backup_failed'
   | 'io'
+  | 'lock_timeout'
+  | 'statement_timeout'
   | 'interrupted'
   | 'internal';
 

@@ -1,7 +1,8 @@
+import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PgsnapError } from '../errors.js';
-import { type ArchiveName, parseArchiveName, parseTempName } from './naming.js';
+import { type ArchiveName, hostPart, parseArchiveName, parseTempName } from './naming.js';
 
 export interface ArchiveFile extends ArchiveName {
   readonly path: string;
@@ -55,8 +56,9 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * Remove temporary files left behind by backups that were killed with SIGKILL (or lost power): their writer
- * pid is dead. A temporary file whose pid still runs belongs to a backup in progress and is left alone.
+ * Remove temporary files left behind by backups that were killed with SIGKILL (or lost power): written on this
+ * host, by a pid that is dead. A file whose pid still runs belongs to a backup in progress, and another host's
+ * file (a directory shared over NFS, or by containers) may too: both are left alone.
  * Returns the names removed.
  */
 export function removeStaleTempFiles(dir: string): string[] {
@@ -69,7 +71,8 @@ export function removeStaleTempFiles(dir: string): string[] {
   const removed: string[] = [];
   for (const file of names) {
     const temp = parseTempName(file);
-    if (!temp || processAlive(temp.pid)) continue;
+    // another host's file may belong to a backup running there right now: only its own host may judge its pid
+    if (!temp || (temp.host !== null && temp.host !== hostPart(os.hostname())) || processAlive(temp.pid)) continue;
     try {
       fs.unlinkSync(path.join(dir, file));
       removed.push(file);

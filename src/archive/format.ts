@@ -30,6 +30,8 @@ export const FORMAT_VERSION = 1;
 export const MANIFEST_ENTRY = 'manifest.json';
 export const SCHEMA_JSON_ENTRY = 'schema.json';
 export const SCHEMA_SQL_ENTRY = 'schema.sql';
+/** sha256 (hex) of the manifest.json entry's bytes, written right after it: an edited or damaged manifest shows */
+export const MANIFEST_SHA_ENTRY = 'manifest.sha256';
 export const DATA_DIR = 'data/';
 
 /**
@@ -86,6 +88,8 @@ export interface Manifest {
   readonly sequences: readonly ArchivedSequence[];
   /** sha256 of the schema.json entry */
   readonly schemaSha256: string;
+  /** sha256 of the schema.sql entry, when there is one (archives before this field have none) */
+  readonly schemaSqlSha256?: string;
   /**
    * the session settings values were printed under (OUTPUT_SETTINGS); set them before feeding values back.
    * Always written; a reader treats a missing one as OUTPUT_SETTINGS.

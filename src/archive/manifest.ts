@@ -1,4 +1,5 @@
 import { PgsnapError } from '../errors.js';
+import { pairKey, tableLabel } from './table-id.js';
 import {
   type ArchivedColumn,
   type ArchivedEntry,
@@ -41,12 +42,30 @@ export function parseManifest(raw: unknown, source: string): Manifest {
     tables: c.list(raw.tables, 'tables', (t, at) => table(c, t, at)),
     sequences: c.list(raw.sequences, 'sequences', (s, at) => sequence(c, s, at)),
     schemaSha256: c.sha(raw.schemaSha256, 'schemaSha256'),
+    ...(raw.schemaSqlSha256 === undefined ? {} : { schemaSqlSha256: c.sha(raw.schemaSqlSha256, 'schemaSqlSha256') }),
     settings: raw.settings === undefined ? OUTPUT_SETTINGS : c.obj(raw.settings, 'settings', (s, at) => {
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(s)) out[k] = c.str(v, `${at}.${k}`);
       return out;
     }),
   };
+  // Values were printed under these settings and restore feeds them back under pgsnap's own: any other setting
+  // (a time zone, lc_monetary) would be read back as a different value.
+  for (const [k, v] of Object.entries(manifest.settings ?? {})) {
+    if (OUTPUT_SETTINGS[k] === undefined) c.errors.push(`settings.${k} is not a setting pgsnap prints values under`);
+    else if (OUTPUT_SETTINGS[k] !== v) c.errors.push(`settings.${k} is ${JSON.stringify(v)}; pgsnap reads values printed under ${JSON.stringify(OUTPUT_SETTINGS[k])}`);
+  }
+  // a table or sequence listed twice would be restored twice (and sent restore's ordering round in circles)
+  const once = (kind: string, list: readonly { schema: string; name: string }[]) => {
+    const seen = new Set<string>();
+    for (const o of list) {
+      const key = pairKey(o);
+      if (seen.has(key)) c.errors.push(`${kind} ${tableLabel(o)} is listed twice`);
+      seen.add(key);
+    }
+  };
+  once('table', manifest.tables);
+  once('sequence', manifest.sequences);
   const names = new Set<string>();
   for (const t of manifest.tables) {
     for (const e of t.entries) {
@@ -101,7 +120,7 @@ function sequence(c: Checker, s: Record<string, unknown>, at: string): ArchivedS
   return {
     schema: c.str(s.schema, `${at}.schema`),
     name: c.str(s.name, `${at}.name`),
-    value: c.match(s.value, `${at}.value`, /^-?\d{1,19}$/),
+    value: c.int8(s.value, `${at}.value`),
     isCalled: c.bool(s.isCalled, `${at}.isCalled`),
   };
 }
@@ -143,6 +162,15 @@ class Checker {
     if (typeof v === 'string' && re.test(v)) return v;
     this.errors.push(`${at} is malformed`);
     return '';
+  }
+
+  /** a bigint as text, within int8 (every sequence type's range lies inside it) */
+  int8(v: unknown, at: string): string {
+    const text = this.match(v, at, /^-?\d{1,19}$/);
+    if (text !== '' && (BigInt(text) > 9223372036854775807n || BigInt(text) < -9223372036854775808n)) {
+      this.errors.push(`${at} ${text} is outside bigint`);
+    }
+    return text;
   }
 
   sha(v: unknown, at: string): string {

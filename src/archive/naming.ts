@@ -1,12 +1,17 @@
+import os from 'node:os';
 /**
  * Archive file names: `<database>-<UTC timestamp>.zip` with the timestamp spelled like
  * `2025-07-11T19-46-34-951Z` (an ISO instant with `:` and `.` replaced by `-`), so that names sort by time and
- * `latest` or a date resolve from names alone. A run writes to `<final name>.<pid>.tmp` first.
+ * `latest` or a date resolve from names alone. A run writes to `<final name>.<host>.<pid>.tmp` first: the host
+ * too, because a backup directory may be shared by several machines or containers, where a pid means nothing.
+ * Two backups of one database that finish with the same name never overwrite each other: the final name is
+ * created exclusively, and the later one takes the next free millisecond (writer.ts).
  */
 const STAMP = /(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z/;
 const ARCHIVE_NAME = new RegExp(`^(.+)-(${STAMP.source})\\.zip$`);
-// `<final>.<pid>.tmp`, and `<final>.<pid>.s<n>.tmp` for spool files of --jobs workers
-const TEMP_NAME = new RegExp(`^(.+-${STAMP.source}\\.zip)\\.(\\d+)(?:\\.s\\d+)?\\.tmp$`);
+// `<final>.<host>.<pid>[-<run>].tmp`, and `<final>.<host>.<pid>.s<n>.tmp` for spool files of --jobs workers (files of
+// earlier versions have no host)
+const TEMP_NAME = new RegExp(`^(.+-${STAMP.source}\\.zip)\\.(?:([A-Za-z0-9_-]{1,64})\\.)?(\\d+)(?:-\\d+)?(?:\\.s\\d+)?\\.tmp$`);
 
 export interface ArchiveName {
   readonly file: string;
@@ -28,8 +33,14 @@ export function archiveFileName(database: string, at: Date): string {
   return `${safeDatabasePart(database)}-${timestampForName(at)}.zip`;
 }
 
-export function tempFileName(finalName: string, pid: number): string {
-  return `${finalName}.${pid}.tmp`;
+/** `run` tells apart two writers of one process that start in the same millisecond. */
+export function tempFileName(finalName: string, pid: number, host = os.hostname(), run = 0): string {
+  return `${finalName}.${hostPart(host)}.${pid}${run > 0 ? `-${run}` : ''}.tmp`;
+}
+
+/** A host name as it appears in temporary names: no dots (they separate the parts), at most 64 characters. */
+export function hostPart(host: string): string {
+  return host.replace(/[^A-Za-z0-9-]/g, '_').slice(0, 64) || 'host';
 }
 
 export function parseArchiveName(file: string): ArchiveName | null {
@@ -42,10 +53,10 @@ export function parseArchiveName(file: string): ArchiveName | null {
 }
 
 /** The pid that wrote a temporary file, or null when the name is not one of ours. */
-export function parseTempName(file: string): { finalName: string; pid: number } | null {
+export function parseTempName(file: string): { finalName: string; host: string | null; pid: number } | null {
   const m = TEMP_NAME.exec(file);
   if (!m) return null;
-  return { finalName: m[1] as string, pid: Number(m[9]) };
+  return { finalName: m[1] as string, host: m[9] ?? null, pid: Number(m[10]) };
 }
 
 /** `YYYY-MM-DD` of an instant, in UTC (the day archive names are sorted and resolved by). */

@@ -1,3 +1,7 @@
+import type { TablePattern } from '../patterns.js';
+import { keptForShrink } from './shrink.js';
+import { type ArchiveSummary, byDatabase } from './summary.js';
+
 /**
  * Which archives `pgsnap prune` keeps, as restic's `forget` decides: each rule independently picks archives to
  * keep, and an archive is kept when any rule picks it.
@@ -81,4 +85,52 @@ export function isoWeek(d: Date): string {
   const yearStart = Date.UTC(day.getUTCFullYear(), 0, 1);
   const week = Math.ceil(((day.getTime() - yearStart) / 86_400_000 + 1) / 7);
   return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+export interface SummaryDecision {
+  readonly archive: ArchiveSummary;
+  /** why it is kept (as PruneDecision, plus `last before … shrank`); empty when removed */
+  readonly reasons: readonly string[];
+}
+
+export interface DirectoryPrunePlan {
+  readonly keep: readonly SummaryDecision[];
+  readonly remove: readonly SummaryDecision[];
+  /** files named like archives that do not read as pgsnap archives: never deleted, never counted as newest */
+  readonly unreadable: readonly ArchiveSummary[];
+}
+
+export interface ShrinkRules {
+  /** 0–1, as archive/shrink.ts */
+  readonly threshold: number;
+  /** `--forget-shrink`: tables whose loss was meant */
+  readonly forget: readonly TablePattern[];
+}
+
+/**
+ * prune over a shared directory: the rules apply to each database's readable archives on their own (so the newest
+ * archive of every database is kept), and the archive taken just before a table shrank is kept while the newest
+ * archive still shows the loss (archive/shrink.ts keptForShrink) — a wipe found two weeks later still has its last
+ * good archive, whatever --keep-daily says.
+ */
+export function planDirectoryPrune(summaries: readonly ArchiveSummary[], rules: PruneRules, shrink: ShrinkRules, now: Date): DirectoryPrunePlan {
+  const keep: SummaryDecision[] = [];
+  const remove: SummaryDecision[] = [];
+  const withDate = (s: ArchiveSummary) => ({ ...s, takenAt: new Date(s.takenAt) });
+  for (const history of byDatabase(summaries).values()) {
+    const plan = planPrune(history.map((s) => ({ summary: s, file: s.file, takenAt: new Date(s.takenAt) })), rules, now);
+    const guarded = keptForShrink(
+      history.map((s) => ({ ...withDate(s), tables: s.counts ?? [] })),
+      shrink.threshold,
+      shrink.forget,
+    );
+    keep.push(...plan.keep.map((d) => ({ archive: d.archive.summary, reasons: [...d.reasons, ...(guarded.get(d.archive.file) ?? [])] })));
+    for (const d of plan.remove) {
+      const why = guarded.get(d.archive.file);
+      if (why) keep.push({ archive: d.archive.summary, reasons: why });
+      else remove.push({ archive: d.archive.summary, reasons: [] });
+    }
+  }
+  const order = (a: SummaryDecision, b: SummaryDecision) => b.archive.takenAt.localeCompare(a.archive.takenAt) || a.archive.file.localeCompare(b.archive.file);
+  return { keep: keep.sort(order), remove: remove.sort(order), unreadable: summaries.filter((s) => s.counts === null) };
 }

@@ -5,6 +5,7 @@ import type { CatalogModel } from '../catalog/model.js';
 import { PgsnapError } from '../errors.js';
 import { type ArchivedEntry, MANIFEST_ENTRY, type Manifest, SCHEMA_JSON_ENTRY, isSafeEntryName } from './format.js';
 import { parseManifest } from './manifest.js';
+import { pairKey, tableLabel } from './table-id.js';
 
 /**
  * Reads an archive (restore and verify use this). Everything in it is untrusted: the manifest is validated
@@ -26,7 +27,22 @@ export interface OpenArchive {
   close(): Promise<void>;
 }
 
-const MAX_MANIFEST_BYTES = 256 * 2 ** 20;
+/**
+ * Caps that keep reading any input within a fixed amount of memory (docs/security.md). An entry's size is
+ * checked against them before it is inflated, and yauzl stops inflating an entry as soon as it yields more bytes
+ * than the central directory declares, so a zip bomb is refused after at most the cap.
+ */
+export const LIMITS = Object.freeze({
+  /** manifest.json and schema.json are parsed whole: tens of thousands of tables fit in a few MB */
+  manifestBytes: 64 * 2 ** 20,
+  schemaBytes: 64 * 2 ** 20,
+  /** one archive line is one row, held whole while it is checked or converted */
+  lineBytes: 128 * 2 ** 20,
+  /** entries in the zip (pgsnap writes one per table part) */
+  entries: 200_000,
+  /** file name, extra field and comment of one central directory record (pgsnap writes < 1 KB) */
+  recordBytes: 8192,
+});
 
 export async function openArchive(file: string): Promise<OpenArchive> {
   const zip = await openZip(file);
@@ -38,7 +54,7 @@ export async function openArchive(file: string): Promise<OpenArchive> {
         hint: 'pass an archive written by pgsnap backup',
       });
     }
-    if (manifestEntry.uncompressedSize > MAX_MANIFEST_BYTES) throw corrupt(file, `${MANIFEST_ENTRY} is implausibly large`);
+    if (manifestEntry.uncompressedSize > LIMITS.manifestBytes) throw corrupt(file, tooLarge(MANIFEST_ENTRY, LIMITS.manifestBytes));
     const manifestText = (await readAll(await streamOf(zip, manifestEntry, file))).toString('utf8');
     let raw: unknown;
     try {
@@ -50,13 +66,18 @@ export async function openArchive(file: string): Promise<OpenArchive> {
     const listed = new Map<string, ArchivedEntry>();
     for (const t of manifest.tables) for (const e of t.entries) listed.set(e.name, e);
     for (const name of listed.keys()) if (!entries.has(name)) throw corrupt(file, `entry ${name} is listed in the manifest but missing`);
-    if (!entries.has(SCHEMA_JSON_ENTRY)) throw corrupt(file, `${SCHEMA_JSON_ENTRY} is missing`);
+    const schemaEntry = entries.get(SCHEMA_JSON_ENTRY);
+    if (!schemaEntry) throw corrupt(file, `${SCHEMA_JSON_ENTRY} is missing`);
 
     const open = async (name: string): Promise<Readable> => {
       const entry = entries.get(name);
       if (!entry) throw new PgsnapError('archive_corrupt', `${file} has no entry ${name}`);
-      const stream = await streamOf(zip, entry, file);
       const expected = listed.get(name);
+      // refused before a byte is inflated: the zip's own size for the entry must be the manifest's
+      if (expected && entry.uncompressedSize !== expected.bytes) {
+        throw corrupt(file, `entry ${name} holds ${entry.uncompressedSize} bytes, the manifest says ${expected.bytes}`);
+      }
+      const stream = await streamOf(zip, entry, file);
       if (!expected) return stream;
       const check = new VerifyingTransform(expected, file);
       stream.on('error', (e) => check.destroy(e));
@@ -68,6 +89,7 @@ export async function openArchive(file: string): Promise<OpenArchive> {
       manifest,
       entries: [...entries.keys()],
       async schema() {
+        if (schemaEntry.uncompressedSize > LIMITS.schemaBytes) throw corrupt(file, tooLarge(SCHEMA_JSON_ENTRY, LIMITS.schemaBytes));
         const bytes = await readAll(await open(SCHEMA_JSON_ENTRY));
         const sha = createHash('sha256').update(bytes).digest('hex');
         if (sha !== manifest.schemaSha256) throw corrupt(file, `${SCHEMA_JSON_ENTRY} does not match its checksum`);
@@ -80,6 +102,8 @@ export async function openArchive(file: string): Promise<OpenArchive> {
         if (typeof model !== 'object' || model === null || !Array.isArray((model as { tables?: unknown }).tables)) {
           throw corrupt(file, `${SCHEMA_JSON_ENTRY} is not a catalog model`);
         }
+        const problem = tableGraphProblem((model as CatalogModel).tables);
+        if (problem) throw corrupt(file, `${SCHEMA_JSON_ENTRY}: ${problem}`);
         return model as CatalogModel;
       },
       openEntry: open,
@@ -101,6 +125,8 @@ class VerifyingTransform extends Transform {
   private readonly hash = createHash('sha256');
   private bytes = 0;
   private rows = 0;
+  /** bytes since the last newline */
+  private lineBytes = 0;
 
   constructor(
     private readonly expected: ArchivedEntry,
@@ -112,9 +138,20 @@ class VerifyingTransform extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) this.rows++;
+    let last = -1;
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) {
+      if (this.lineBytes + (i - last - 1) > LIMITS.lineBytes) break;
+      this.lineBytes = 0;
+      last = i;
+      this.rows++;
+    }
+    this.lineBytes += chunk.length - last - 1;
     if (this.bytes > this.expected.bytes) {
       cb(corrupt(this.file, `entry ${this.expected.name} is longer than the manifest says`));
+      return;
+    }
+    if (this.lineBytes > LIMITS.lineBytes) {
+      cb(corrupt(this.file, `entry ${this.expected.name} holds a row longer than ${LIMITS.lineBytes / 2 ** 20} MiB (the most pgsnap reads)`));
       return;
     }
     cb(null, chunk);
@@ -173,7 +210,16 @@ function openZip(file: string): Promise<yauzl.ZipFile> {
 function readCentralDirectory(zip: yauzl.ZipFile, file: string): Promise<Map<string, yauzl.Entry>> {
   return new Promise((resolve, reject) => {
     const entries = new Map<string, yauzl.Entry>();
+    if (zip.entryCount > LIMITS.entries) {
+      reject(corrupt(file, `it lists ${zip.entryCount} entries (pgsnap reads at most ${LIMITS.entries})`));
+      return;
+    }
     zip.on('entry', (entry: yauzl.Entry) => {
+      const recordBytes = entry.fileNameLength + entry.extraFieldLength + entry.fileCommentLength;
+      if (recordBytes > LIMITS.recordBytes) {
+        reject(corrupt(file, `an entry's name, extra field and comment take ${recordBytes} bytes`));
+        return;
+      }
       if (!isSafeEntryName(entry.fileName)) {
         reject(corrupt(file, `entry name ${JSON.stringify(entry.fileName)} leaves the archive`));
         return;
@@ -210,6 +256,40 @@ async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
   return Buffer.concat(chunks);
+}
+
+/**
+ * What would send the code that orders tables round in circles: a table described twice, or partitions whose
+ * parents lead back to themselves. Checked in one pass over the parent links (each chain walked once).
+ */
+function tableGraphProblem(tables: readonly { schema?: unknown; name?: unknown; partitionOf?: unknown }[]): string | null {
+  const parentOf = new Map<string, string | null>();
+  const pairs = new Set<string>();
+  for (const t of tables) {
+    if (typeof t !== 'object' || t === null || typeof t.schema !== 'string' || typeof t.name !== 'string') return 'a table without a schema and name';
+    // identity is the (schema, name) pair: "a.b"."c" and "a"."b.c" are two tables (archive/table-id.ts)
+    const pair = pairKey({ schema: t.schema, name: t.name });
+    if (pairs.has(pair)) return `table ${tableLabel({ schema: t.schema, name: t.name })} is described twice`;
+    pairs.add(pair);
+    // the catalog spells a parent as one joined "schema.name"; two tables that join alike share one node here
+    const key = `${t.schema}.${t.name}`;
+    const parent = typeof t.partitionOf === 'string' ? t.partitionOf : null;
+    if (!parentOf.get(key)) parentOf.set(key, parent);
+  }
+  const settled = new Set<string>();
+  for (const start of parentOf.keys()) {
+    const chain = new Set<string>();
+    for (let at: string | null | undefined = start; at && !settled.has(at); at = parentOf.get(at)) {
+      if (chain.has(at)) return `the partitions of ${at} lead back to it`;
+      chain.add(at);
+    }
+    for (const n of chain) settled.add(n);
+  }
+  return null;
+}
+
+function tooLarge(entry: string, cap: number): string {
+  return `${entry} is larger than ${cap / 2 ** 20} MiB (the most pgsnap reads)`;
 }
 
 function corrupt(file: string, what: string): PgsnapError {

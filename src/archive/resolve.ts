@@ -2,16 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PgsnapError } from '../errors.js';
 import { type ArchiveFile, scanArchiveDir } from './directory.js';
-import { utcDay } from './naming.js';
+import { safeDatabasePart, utcDay } from './naming.js';
 
 /**
  * Turn what a user typed into an archive path: a file path, `latest`, or `YYYY-MM-DD` (the newest archive taken
- * on that UTC day). Errors say what exists instead.
+ * on that UTC day). `latest` and dates resolve among the archives of one database — `database`, the target's
+ * (restore) or `--from-database` — because in a shared directory "the newest archive" of another database is the
+ * wrong data. Without a database they resolve only when the directory holds one database's archives. Errors say
+ * what exists instead.
  */
-export function resolveArchive(spec: string, dir: string): string {
+export function resolveArchive(spec: string, dir: string, database?: string): string {
   const trimmed = spec.trim();
   if (trimmed === 'latest') {
-    const all = scanArchiveDir(dir);
+    const all = archivesOf(dir, database);
     const newest = all[all.length - 1];
     if (!newest) throw noArchives(dir);
     return newest.path;
@@ -21,7 +24,7 @@ export function resolveArchive(spec: string, dir: string): string {
     if (Number.isNaN(day.getTime()) || utcDay(day) !== trimmed) {
       throw new PgsnapError('usage', `${trimmed} is not a valid date`, { hint: 'use YYYY-MM-DD, e.g. 2025-07-11' });
     }
-    const all = scanArchiveDir(dir);
+    const all = archivesOf(dir, database);
     if (all.length === 0) throw noArchives(dir);
     const that = all.filter((a) => utcDay(a.takenAt) === trimmed);
     const newest = that[that.length - 1];
@@ -39,6 +42,24 @@ export function resolveArchive(spec: string, dir: string): string {
   if (!trimmed.includes('/') && fs.existsSync(inDir) && fs.statSync(inDir).isFile()) return inDir;
   throw new PgsnapError('archive_not_found', `archive not found: ${trimmed}`, {
     hint: `name an archive file, latest, or a date YYYY-MM-DD (pgsnap list --dir ${dir} shows what exists)`,
+  });
+}
+
+/** The archives `latest` and dates choose from; refuses to guess between databases. */
+function archivesOf(dir: string, database: string | undefined): ArchiveFile[] {
+  const all = scanArchiveDir(dir);
+  const databases = [...new Set(all.map((a) => a.database))].sort();
+  if (database === undefined) {
+    if (databases.length <= 1) return all;
+    throw new PgsnapError('usage', `${dir} holds archives of ${databases.length} databases (${databases.join(', ')}); which one?`, {
+      hint: `pass --from-database NAME, e.g. --from-database ${databases[0]}`,
+    });
+  }
+  const part = safeDatabasePart(database);
+  const mine = all.filter((a) => a.database === part);
+  if (mine.length > 0 || all.length === 0) return mine;
+  throw new PgsnapError('archive_not_found', `no archives of database ${database} in ${dir}; there are archives of ${databases.join(', ')}`, {
+    hint: `to use another database's archive, pass --from-database NAME (e.g. --from-database ${databases[0]}) or the archive's file name`,
   });
 }
 

@@ -1,5 +1,6 @@
 import type { ArchiveFile } from './directory.js';
 import { openArchive } from './reader.js';
+import type { TableRows } from './shrink.js';
 
 /** One line of `pgsnap list`: what the file name says, plus what its manifest says (or why it could not be read). */
 export interface ArchiveSummary {
@@ -11,6 +12,8 @@ export interface ArchiveSummary {
   readonly tables: number | null;
   readonly rows: number | null;
   readonly seconds: number | null;
+  /** rows per table, from the manifest (null when unreadable): what the shrink guard compares */
+  readonly counts: readonly TableRows[] | null;
   readonly error?: string;
 }
 
@@ -26,11 +29,32 @@ export async function summarizeArchive(a: ArchiveFile): Promise<ArchiveSummary> 
         tables: m.tables.length,
         rows: m.tables.reduce((n, t) => n + t.rows, 0),
         seconds: (Date.parse(m.finishedAt) - Date.parse(m.startedAt)) / 1000,
+        counts: m.tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows })),
       };
     } finally {
       await archive.close();
     }
   } catch (e) {
-    return { ...base, tables: null, rows: null, seconds: null, error: (e as Error).message };
+    return { ...base, tables: null, rows: null, seconds: null, counts: null, error: (e as Error).message };
   }
+}
+
+/** Every archive in a directory, read (manifests only), oldest first. */
+export async function summarizeDir(archives: readonly ArchiveFile[]): Promise<ArchiveSummary[]> {
+  const out: ArchiveSummary[] = [];
+  for (const a of archives) out.push(await summarizeArchive(a));
+  return out;
+}
+
+/** Readable archives per database, oldest first; what prune and list reason over. */
+export function byDatabase(summaries: readonly ArchiveSummary[]): Map<string, ArchiveSummary[]> {
+  const out = new Map<string, ArchiveSummary[]>();
+  for (const s of summaries) {
+    if (s.counts === null) continue;
+    const list = out.get(s.database) ?? [];
+    list.push(s);
+    out.set(s.database, list);
+  }
+  for (const list of out.values()) list.sort((a, b) => Date.parse(a.takenAt) - Date.parse(b.takenAt) || a.file.localeCompare(b.file));
+  return out;
 }

@@ -58,16 +58,18 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
   }
   removeStaleTempFiles(dir);
   const finalName = archiveFileName(options.database, options.startedAt);
-  const finalPath = path.join(dir, finalName);
-  const tempPath = path.join(dir, tempFileName(finalName, process.pid));
-  if (fs.existsSync(finalPath)) {
-    throw new PgsnapError('io', `${finalPath} already exists`, { hint: 'two backups started in the same millisecond; run again' });
-  }
-  let fd: number;
-  try {
-    fd = fs.openSync(tempPath, 'wx', 0o600);
-  } catch (e) {
-    throw new PgsnapError('io', `cannot write to ${dir}: ${(e as Error).message}`, { hint: 'pass --dir with a directory you can write to' });
+  let finalPath = path.join(dir, finalName);
+  let tempPath = '';
+  let fd = -1;
+  for (let run = 0; fd < 0; run++) {
+    tempPath = path.join(dir, tempFileName(finalName, process.pid, undefined, run));
+    try {
+      fd = fs.openSync(tempPath, 'wx', 0o600);
+    } catch (e) {
+      // another writer of this process started in the same millisecond
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && run < 1000) continue;
+      throw new PgsnapError('io', `cannot write to ${dir}: ${(e as Error).message}`, { hint: 'pass --dir with a directory you can write to' });
+    }
   }
   const out = fs.createWriteStream(tempPath, { fd, autoClose: false, highWaterMark: 1 << 20 });
   const zip = new ZipWriter(out);
@@ -106,7 +108,9 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
     spools.clear();
   };
   const writer: ArchiveWriter = {
-    finalPath,
+    get finalPath() {
+      return finalPath;
+    },
     tempPath,
     async addEntry(name, source) {
       ensureOpen();
@@ -149,7 +153,7 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
       try {
         fs.fsyncSync(fd);
         fs.closeSync(fd);
-        fs.renameSync(tempPath, finalPath);
+        finalPath = publish(tempPath, dir, options.database, options.startedAt);
         syncDir(dir);
       } catch (e) {
         throw ioError(e as Error, tempPath);
@@ -173,6 +177,31 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
     },
   };
   return writer;
+}
+
+/**
+ * Give the finished temporary file its final name without ever replacing an archive: link() fails when the name
+ * exists (rename() would silently overwrite it), so a second backup of the same database that started in the same
+ * millisecond takes the next free millisecond instead. Where the file system has no hard links, fall back to a
+ * checked rename (a narrow window remains there; docs/archive-format.md says so).
+ */
+function publish(tempPath: string, dir: string, database: string, startedAt: Date): string {
+  for (let ms = 0; ms < 1000; ms++) {
+    const candidate = path.join(dir, archiveFileName(database, new Date(startedAt.getTime() + ms)));
+    try {
+      fs.linkSync(tempPath, candidate);
+      fs.unlinkSync(tempPath);
+      return candidate;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+      if (fs.existsSync(candidate)) continue;
+      fs.renameSync(tempPath, candidate);
+      return candidate;
+    }
+  }
+  throw new PgsnapError('io', `no free archive name in ${dir} for ${database} within a second of ${startedAt.toISOString()}`);
 }
 
 function syncDir(dir: string): void {

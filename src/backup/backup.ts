@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { Readable } from 'node:stream';
 import {
   type ArchivedSequence,
   type ArchivedTable,
   FORMAT_NAME,
   FORMAT_VERSION,
   MANIFEST_ENTRY,
+  MANIFEST_SHA_ENTRY,
   type Manifest,
   OUTPUT_SETTINGS,
   SCHEMA_JSON_ENTRY,
@@ -14,7 +16,7 @@ import {
 import type { RowSource } from '../archive/row-sql.js';
 import { type ArchiveWriter, createArchiveWriter, ioError } from '../archive/writer.js';
 import { introspect } from '../catalog/introspect.js';
-import type { TableDef } from '../catalog/model.js';
+import type { CatalogModel, TableDef } from '../catalog/model.js';
 import { renderModel } from '../catalog/render.js';
 import { storedColumns, tableKey } from '../catalog/tables.js';
 import { qualify, type Session } from '../db/client.js';
@@ -28,7 +30,12 @@ import { DEFAULT_LIMITS, type EntrySink, exportTable, type ExportedTable, type S
 import type { BackupProgress } from './progress.js';
 import { type BackupSelection, selectTables } from './select-tables.js';
 import { platformManagedSchemas } from '../catalog/filter.js';
-import { openSnapshot } from './snapshot.js';
+import { openSnapshot, type SnapshotSessions } from './snapshot.js';
+import { checkShrink, type ShrinkCheck } from './shrink-check.js';
+import { DEFAULT_SHRINK_THRESHOLD } from '../archive/shrink.js';
+import { describeSkipped, type Skipped, skippedText } from './skipped.js';
+import { assertRowSecurityBypassed } from './row-security.js';
+import { describeChanged, lockAndCheck } from './lock-tables.js';
 import { readSequences } from './sequences.js';
 
 export interface BackupOptions {
@@ -42,6 +49,8 @@ export interface BackupOptions {
   readonly limits?: SplitLimits;
   /** deflate level (archive/writer.ts DEFAULT_LEVEL) */
   readonly level?: number;
+  /** the shrink guard's threshold, 0–1 (archive/shrink.ts DEFAULT_SHRINK_THRESHOLD) */
+  readonly shrinkThreshold?: number;
 }
 
 export interface BackupResult {
@@ -52,6 +61,10 @@ export interface BackupResult {
   readonly rows: number;
   readonly seconds: number;
   readonly manifest: Manifest;
+  /** what was left out and why (skipped.ts) */
+  readonly skipped: readonly Skipped[];
+  /** tables that lost rows since the previous archive of this database (shrink-check.ts); the archive is kept */
+  readonly shrink: ShrinkCheck;
 }
 
 /**
@@ -63,37 +76,34 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const startedAt = new Date();
   const jobs = Math.max(1, Math.floor(options.jobs ?? 1));
   const progress = options.progress;
-  const sessions = await openSnapshot(options.target, jobs, options.logger);
   let writer: ArchiveWriter | undefined;
-  let stopWatching = () => {};
+  // Watch for SIGINT/SIGTERM before the temporary file exists (and while the backup waits for its locks): a signal
+  // that lands between creating the file and watching would kill the process and leave the file behind.
+  const stopWatching = onInterrupt(() => writer?.abort());
+  let opened: Awaited<ReturnType<typeof openConsistentRead>>;
+  try {
+    opened = await openConsistentRead(options, jobs);
+  } catch (e) {
+    stopWatching();
+    throw e;
+  }
+  const { sessions, model, captured, skipped } = opened;
+  for (const x of skipped) if (x.unmatched) options.logger.warn(`nothing captured for ${skippedText(x)}`);
   try {
     const { leader } = sessions;
     const info = await leader.query<{ db: string; version: string; num: string }>(
       `SELECT current_database() AS db, current_setting('server_version') AS version, current_setting('server_version_num') AS num`,
     );
     const database = info.rows[0]?.db ?? 'database';
-    const model = await introspect(leader);
-    const captured = selectTables(model.tables, options.selection, platformManagedSchemas(model.schemas));
-    const explicit = options.selection.schemas.length > 0 || options.selection.tables.length > 0;
-    if (captured.length === 0 && explicit) {
-      throw new PgsnapError('usage', 'no table matches the --schema / --table selection', {
-        hint: 'check the patterns: schema.table, table, or a glob such as public.* (pgsnap backup --help)',
-      });
-    }
-    if (captured.length > 0) {
-      // Like pg_dump: keep the tables from being dropped or rewritten under us until the snapshot is read.
-      await leader.query(`LOCK TABLE ${captured.map((t) => qualify(t.schema, t.name)).join(', ')} IN ACCESS SHARE MODE`);
-    }
     const schemaModel = captureModel(model, captured);
 
     writer = await createArchiveWriter({ dir: options.dir, database, startedAt, ...(options.level === undefined ? {} : { level: options.level }) });
-    const w = writer;
-    stopWatching = onInterrupt(() => w.abort());
 
     const schemaJson = Buffer.from(`${JSON.stringify(schemaModel, null, 1)}\n`);
     await writer.addEntry(SCHEMA_JSON_ENTRY, schemaJson);
     const ddl = renderSchemaSql(schemaModel, options.logger);
     if (ddl !== null) await writer.addEntry(SCHEMA_SQL_ENTRY, ddl);
+    const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
     const sources = captured.map(rowSource);
     progress?.begin(sources.length);
@@ -136,13 +146,18 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       snapshotId: sessions.snapshotId,
       tables,
       sequences,
-      schemaSha256: createHash('sha256').update(schemaJson).digest('hex'),
+      schemaSha256: sha(schemaJson),
+      ...(ddl === null ? {} : { schemaSqlSha256: sha(ddl) }),
       settings: OUTPUT_SETTINGS,
     };
-    await writer.addEntry(MANIFEST_ENTRY, Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`));
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`);
+    await writer.addEntry(MANIFEST_ENTRY, manifestBytes);
+    await writer.addEntry(MANIFEST_SHA_ENTRY, `${sha(manifestBytes)}\n`);
     await sessions.leader.query('COMMIT');
     const finished = await writer.finish();
     progress?.done();
+    const counts = tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows }));
+    const shrink = await checkShrink(options.dir, finished.path, database, counts, options.shrinkThreshold ?? DEFAULT_SHRINK_THRESHOLD);
     return {
       archive: finished.path,
       bytes: finished.bytes,
@@ -151,6 +166,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       rows: tables.reduce((n, t) => n + t.rows, 0),
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
       manifest,
+      skipped,
+      shrink,
     };
   } catch (e) {
     progress?.done();
@@ -159,6 +176,53 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   } finally {
     stopWatching();
     await sessions.close();
+  }
+}
+
+/** Attempts at a snapshot in which no captured table was rewritten while the backup waited for its lock. */
+const SNAPSHOT_ATTEMPTS = 3;
+
+/**
+ * The snapshot, the catalog as it sees it and the tables to capture, locked, with every check that must pass
+ * before an archive is started: the selection matches something, row security hides nothing, and no table was
+ * rewritten or truncated between the snapshot and the lock (lock-tables.ts) — that would read as empty, so the
+ * read starts again in a fresh snapshot, and fails loudly if it keeps happening.
+ */
+async function openConsistentRead(
+  options: BackupOptions,
+  jobs: number,
+): Promise<{ sessions: SnapshotSessions; model: CatalogModel; captured: TableDef[]; skipped: Skipped[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const sessions = await openSnapshot(options.target, jobs, options.logger);
+    try {
+      const model = await introspect(sessions.leader);
+      const platform = platformManagedSchemas(model.schemas);
+      const captured = selectTables(model.tables, options.selection, platform);
+      const skipped = describeSkipped(model.tables, model.schemas.map((x) => x.name), options.selection, platform, captured);
+      const explicit = options.selection.schemas.length > 0 || options.selection.tables.length > 0;
+      if (captured.length === 0 && explicit) {
+        const why = skipped.filter((x) => x.unmatched).map(skippedText);
+        throw new PgsnapError('usage', `no table matches the --schema / --table selection${why.length > 0 ? ` (${why.join('; ')})` : ''}`, {
+          hint: 'check the names and patterns: schema.table, table, or a glob such as public.* (pgsnap backup --help)',
+        });
+      }
+      // the lock first: a role that may not read a table hears so from PostgreSQL, in its words
+      const changed = await lockAndCheck(sessions.leader, captured);
+      if (changed.length === 0) {
+        await assertRowSecurityBypassed(sessions.leader, captured);
+        return { sessions, model, captured, skipped };
+      }
+      if (attempt >= SNAPSHOT_ATTEMPTS) {
+        throw new PgsnapError('backup_failed', `${describeChanged(changed)} kept being rewritten or truncated while the backup waited for its lock; no archive written`, {
+          hint: 'run the backup again once the schema change or VACUUM FULL is over',
+        });
+      }
+      options.logger.info(`${describeChanged(changed)} changed (rewritten or truncated) while the backup waited for its lock; taking a fresh snapshot`);
+      await sessions.close();
+    } catch (e) {
+      await sessions.close();
+      throw e;
+    }
   }
 }
 
@@ -266,7 +330,7 @@ async function exportInParallel(
           await zip.acquire();
           try {
             for (const part of spooled) {
-              await writer.addEntry(part.name, fs.createReadStream(part.file));
+              await writer.addEntry(part.name, Readable.from(spooledBytes(part.file)));
               fs.rmSync(part.file, { force: true });
             }
           } finally {
@@ -287,6 +351,14 @@ async function exportInParallel(
   if (failed !== null) throw failed;
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
   return results;
+}
+
+/**
+ * A spool file's bytes, opened only when the zip reads them: a stream opened up front errors with nobody
+ * listening (an unhandled 'error' event, a stack trace) when the backup fails first and removes the spool files.
+ */
+async function* spooledBytes(file: string): AsyncGenerator<Buffer> {
+  yield* fs.createReadStream(file) as AsyncIterable<Buffer>;
 }
 
 /** One holder at a time; waiters are served in order. */

@@ -1,3 +1,4 @@
+import { pairKey } from '../archive/table-id.js';
 import type { CatalogModel, SequenceDef, TableDef } from '../catalog/model.js';
 
 /**
@@ -11,18 +12,22 @@ import type { CatalogModel, SequenceDef, TableDef } from '../catalog/model.js';
  * function too many, never one too few.
  */
 export function captureModel(model: CatalogModel, captured: readonly TableDef[]): CatalogModel {
+  // Tables by their (schema, name) pair; `wanted` holds the joined spelling the catalog uses for partition parents
+  // and sequence owners.
+  const pairs = new Set(captured.map(pairKey));
   const wanted = new Set(captured.map(key));
   let grew = true;
   while (grew) {
     grew = false;
     for (const t of model.tables) {
-      if (t.partitionOf && wanted.has(t.partitionOf) && !wanted.has(key(t))) {
+      if (t.partitionOf && wanted.has(t.partitionOf) && !pairs.has(pairKey(t))) {
+        pairs.add(pairKey(t));
         wanted.add(key(t));
         grew = true;
       }
     }
   }
-  const tables = model.tables.filter((t) => wanted.has(key(t)));
+  const tables = model.tables.filter((t) => pairs.has(pairKey(t)));
 
   // Type references as text: column types, then domain bases and composite attributes until nothing new appears.
   const typeTexts: string[] = tables.flatMap((t) => t.columns.flatMap((c) => [c.type, c.typeName]));

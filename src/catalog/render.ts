@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { qualify, quoteIdent } from '../db/client.js';
 import type { CatalogModel, FunctionDef, SequenceDef, TableDef, ViewDef } from './model.js';
 import { qualifiedName } from './model.js';
@@ -113,7 +114,10 @@ export function renderForTables(model: CatalogModel, tableNames: readonly string
     (f) => mentions(f) || tables.some((t) => t.triggers.some((tr) => tr.function === qualifiedName(f))),
   );
   const sequences = model.sequences.filter((s) => !s.identity && mentions(s));
-  const guard = (sql: string) => `DO $pgsnap$ BEGIN\n${sql}\nEXCEPTION WHEN duplicate_object OR duplicate_function THEN NULL;\nEND $pgsnap$;`;
+  const guard = (sql: string) => {
+    const tag = dollarTagFor(sql);
+    return `DO ${tag} BEGIN\n${sql}\nEXCEPTION WHEN duplicate_object OR duplicate_function THEN NULL;\nEND ${tag};`;
+  };
   const out = [
     ...model.schemas.filter((s) => schemas.has(s.name)).map(renderSchema),
     ...model.extensions.map(renderExtension),
@@ -263,4 +267,17 @@ function comments(model: CatalogModel): string[] {
       .map((v) => renderComment(`${v.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${q(v)}`, v.comment)),
     ...model.functions.filter((f) => f.comment !== null).map((f) => renderComment(functionCommentTarget(f), f.comment)),
   ];
+}
+
+/**
+ * A dollar-quote tag that does not occur in `sql`, so a body or value that holds the text `$pgsnap$` cannot end
+ * the quote early: `$pgsnap$`, else one numbered past every numbered tag the text holds (one linear scan).
+ */
+export function dollarTagFor(sql: string): string {
+  if (!sql.includes('$pgsnap')) return '$pgsnap$';
+  let highest = 0;
+  for (const m of sql.matchAll(/\$pgsnap(\d{0,9})\$/g)) highest = Math.max(highest, Number(m[1] || 0) + 1);
+  const tag = `$pgsnap${highest}$`;
+  // only a text holding a ten-digit tag gets here; a 64-bit random tag is as good
+  return sql.includes(tag) ? `$pgsnap_${randomBytes(8).toString('hex')}$` : tag;
 }

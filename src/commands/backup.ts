@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { runBackup } from '../backup/backup.js';
 import { createProgress, formatBytes, formatCount } from '../backup/progress.js';
+import { skippedText } from '../backup/skipped.js';
+import { EXIT, PgsnapError } from '../errors.js';
 import { printJson } from '../log.js';
 import type { Action, Mount } from './context.js';
 import { BACKUP } from './options.js';
@@ -16,6 +18,7 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
     dir,
     selection,
     jobs: flags.jobs,
+    shrinkThreshold: flags.shrinkThreshold / 100,
     logger: ctx.logger,
     progress: createProgress({ logger: ctx.logger, stderr: ctx.stderr, quiet: Boolean(ctx.quiet), tty: ctx.logger.tty }),
   });
@@ -32,6 +35,9 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
         rows: result.rows,
         seconds: Number(result.seconds.toFixed(3)),
         snapshotId: result.manifest.snapshotId,
+        shrunk: result.shrink.shrunk.map((x) => ({ table: x.table, before: x.before, after: x.after })),
+        comparedWith: result.shrink.previous,
+        skipped: result.skipped.map((x) => ('schema' in x ? { schema: x.schema, reason: x.reason } : { table: x.table, reason: x.reason })),
         ...(verified ? { verified: verified.ok, problems: [...verified.problems, ...verified.tables.flatMap((t) => t.problems)] } : {}),
       },
       ctx.stdout,
@@ -40,8 +46,18 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
     ctx.logger.info(
       `${shown}: ${result.tables} tables, ${formatCount(result.rows)} rows, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s`,
     );
+    // selectors that matched nothing were already warned about (they print under --quiet too)
+    for (const x of result.skipped) if (!x.unmatched) ctx.logger.info(`  not captured: ${skippedText(x)}`);
   }
+  // stderr, also under --quiet and --json: the loss must reach whoever reads cron's mail
+  for (const x of result.shrink.shrunk) ctx.logger.warn(`${x.table} shrank from ${x.before} to ${x.after} rows since ${result.shrink.previous}`);
   if (verified && !verified.ok) throw verificationError(verified);
+  if (flags.failOnShrink && result.shrink.shrunk.length > 0) {
+    throw new PgsnapError('backup_failed', `${result.shrink.shrunk.length} table(s) shrank since the previous archive: ${result.shrink.shrunk.map((x) => x.table).join(', ')}`, {
+      exitCode: EXIT.FINDINGS,
+      hint: `the archive ${shown} was kept; restore from ${result.shrink.previous} if the rows were lost`,
+    });
+  }
   if (verified && !flags.json) ctx.logger.info(`verified: every entry and row of ${shown} reads back as written`);
   return 0;
 };
@@ -53,7 +69,13 @@ const spec = defineCommand({
   help: `
 Writes <dir>/<database>-<UTC timestamp>.zip (mode 0600) under a temporary name and renames it only when it is
 complete. All tables are read in one snapshot. By default every table outside platform-managed schemas (auth,
-storage, … on Supabase) is captured; --schema/--table narrow that, --exclude always wins.
+storage, … on Supabase) is captured; --schema/--table narrow that, --exclude always wins. What was left out is
+listed ("skipped" in --json). A --schema or --table that matches nothing is an error (exit 2) when no selector
+matched anything, and a warning (always printed, also with --quiet) when others did.
+
+Shrink guard: each table's row count is compared with the previous archive of the same database in --dir. A
+table that lost more than --shrink-threshold percent of its rows (default 50), or went to zero, is reported on
+stderr and as "shrunk" in --json; with --fail-on-shrink the backup exits 1 (the archive is kept).
 
 Examples:
   pgsnap backup --url postgres://app@db.example.com/app

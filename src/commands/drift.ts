@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { type DriftCheckResult, checkDrift } from '../drift/check.js';
 import { mergeCodeFindings } from '../drift/merge-code.js';
+import { detectSupabaseProject } from '../drift/profile.js';
 import { pullDrift } from '../drift/pull.js';
 import { parseShadowSpec } from '../drift/shadow.js';
 import { EXIT } from '../errors.js';
@@ -38,13 +39,19 @@ export function exitCodeFor(findings: readonly Finding[]): number {
 export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx) => {
   const format = formatFor(s, ctx);
   const ignore = ignoreRules(s);
+  // A Supabase CLI project: its migrations are the schema files and the supabase profile applies, unless told otherwise.
+  const project = detectSupabaseProject(ctx.cwd);
+  const profile = s.profile ?? (project ? 'supabase' : undefined);
+  const schemaDir = project && ctx.sources.schemas === 'default' ? project.schemaDir : s.schemas;
+  if (project) ctx.logger.info(`Supabase project (supabase/config.toml): --profile ${profile}, schema files from ${schemaDir}`);
   const result = await checkDrift({
     live: ctx.target(),
-    schemaDir: s.schemas,
+    schemaDir,
     cwd: ctx.cwd,
     shadow: parseShadowSpec(s.shadow),
     ignore,
-    ...(s.profile ? { profile: s.profile } : {}),
+    ...(profile ? { profile } : {}),
+    ...(s.baseline ? { baselineFile: s.baseline } : {}),
     logger: ctx.logger,
   });
   const findings =
@@ -77,11 +84,10 @@ export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx) => {
 async function codeFindings(paths: readonly string[], result: DriftCheckResult, config: Config, ctx: CommandContext): Promise<Finding[]> {
   const r = await checkCode({
     paths,
-    schemaDir: result.schemaDir,
+    source: result.source,
     live: result.actual,
     config,
     cwd: ctx.cwd,
-    ...(result.definitions ? { definitions: result.definitions } : {}),
   });
   return [...r.findings];
 }
@@ -94,6 +100,7 @@ export const driftPull: Action<typeof DRIFT_PULL> = async (s, ctx) => {
     shadow: parseShadowSpec(s.shadow),
     ignore: ignoreRules(s),
     ...(s.profile ? { profile: s.profile } : {}),
+    ...(s.baseline ? { baselineFile: s.baseline } : {}),
     logger: ctx.logger,
   });
   if (s.json) {
@@ -118,7 +125,8 @@ Exit codes: 0 in sync, 1 drift found, 2 trouble (bad schema file, unreachable da
 Examples:
   pgsnap drift check
   pgsnap drift check --code src --format github      # in a GitHub Actions job
-  pgsnap drift check --profile supabase               # ignore what Supabase manages in auth, storage, …
+  pgsnap drift check --profile supabase               # Supabase: platform baseline first, ignore what it manages
+  pgsnap drift check                                   # in a Supabase CLI project: reads supabase/migrations
   pgsnap drift check --shadow postgres://ci@localhost/postgres --format sarif > drift.sarif`,
 });
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { scanArchiveDir } from '../archive/directory.js';
-import { summarizeArchive } from '../archive/summary.js';
+import { type Shrunk, shrinkPerArchive } from '../archive/shrink.js';
+import { byDatabase, summarizeDir } from '../archive/summary.js';
 import { formatBytes, formatCount } from '../backup/progress.js';
 import { printJson } from '../log.js';
 import type { Action, Mount } from './context.js';
@@ -10,8 +11,16 @@ import { defineCommand } from './spec.js';
 
 export const list: Action<typeof LIST> = async (settings, ctx) => {
   const dir = path.resolve(ctx.cwd, settings.dir);
-  const summaries = [];
-  for (const a of scanArchiveDir(dir)) summaries.push(await summarizeArchive(a));
+  const all = await summarizeDir(scanArchiveDir(dir));
+  const shrunk = new Map<string, Shrunk[]>();
+  for (const history of byDatabase(all).values()) {
+    const counts = history.map((h) => ({ file: h.file, takenAt: new Date(h.takenAt), tables: h.counts ?? [] }));
+    for (const [file, s] of shrinkPerArchive(counts, settings.shrinkThreshold / 100)) shrunk.set(file, s);
+  }
+  const summaries = all.map(({ counts: _, ...s }) => ({
+    ...s,
+    shrunk: (shrunk.get(s.file) ?? []).map((x) => ({ table: x.table, before: x.before, after: x.after })),
+  }));
   if (settings.json) {
     printJson({ dir, archives: summaries }, ctx.stdout);
     return 0;
@@ -25,7 +34,11 @@ export const list: Action<typeof LIST> = async (settings, ctx) => {
     formatBytes(s.bytes),
     s.tables === null ? '?' : String(s.tables),
     s.rows === null ? '?' : formatCount(s.rows),
-    s.error ? `${s.file}  (unreadable: ${s.error})` : s.file,
+    s.error
+      ? `${s.file}  (unreadable: ${s.error})`
+      : s.shrunk.length > 0
+        ? `${s.file}  SHRANK: ${s.shrunk.map((x) => `${x.table} ${formatCount(x.before)} → ${formatCount(x.after)}`).join(', ')}`
+        : s.file,
   ]);
   const header = ['taken (UTC)', 'size', 'tables', 'rows', 'file'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -41,7 +54,7 @@ export const list: Action<typeof LIST> = async (settings, ctx) => {
 
 const spec = defineCommand({
   name: 'list',
-  description: 'list the archives in a directory (date, size, tables, rows)',
+  description: 'list the archives in a directory (date, size, tables, rows; archives where a table shrank are marked)',
   options: LIST,
   help: '\nExamples:\n  pgsnap list\n  pgsnap list --dir /var/backups/app --json',
 });

@@ -19,8 +19,28 @@ const url = option({
 });
 const dir = option({ flag: '--dir <dir>', description: 'directory of archives', type: text, default: 'backups', config: 'dir' });
 const json = option({ flag: '--json', description: 'print one JSON document on stdout and nothing else there', type: onOff, default: false });
+const fromDatabase = option({
+  flag: '--from-database <name>',
+  description: 'resolve latest / a date among the archives of this database',
+  type: text,
+  defaultText: "restore: the target's database; verify: the only database in --dir",
+});
+// one threshold for backup's shrink guard and prune's protection of the archive before a shrink
+const shrinkThreshold = option({
+  flag: '--shrink-threshold <percent>',
+  description: 'a table that lost more than this share of its rows since the previous archive counts as shrunk',
+  type: wholeNumber(1, 100),
+  default: 50,
+  config: 'backup.shrinkThreshold',
+});
 const dryRun = (description: string) => option({ flag: '--dry-run', description, type: onOff, default: false });
-const schemas = option({ flag: '--schemas <dir>', description: 'directory of schema files, applied in name order', type: text, default: 'schemas', config: 'schemas' });
+const schemas = option({
+  flag: '--schemas <dir|file>',
+  description: 'schema files: a folder of *.sql (and */migration.sql), or one file, applied in name order',
+  type: text,
+  default: 'schemas',
+  config: 'schemas',
+});
 const shadow = option({
   flag: '--shadow <where>',
   description: 'where to load the schema files: embedded, docker, or a server URL',
@@ -28,7 +48,19 @@ const shadow = option({
   default: 'embedded',
   config: 'drift.shadow',
 });
-const profile = option({ flag: '--profile <name>', description: 'ignore what a platform manages (supabase)', type: text, config: 'drift.profile' });
+const profile = option({
+  flag: '--profile <name>',
+  description: 'a platform (supabase): its baseline goes into the shadow first, what it manages is ignored',
+  type: text,
+  config: 'drift.profile',
+  defaultText: 'supabase where supabase/config.toml exists',
+});
+const baseline = option({
+  flag: '--baseline <file>',
+  description: 'SQL applied to the shadow before the schema files (with --profile, default: read from the live database)',
+  type: text,
+  config: 'drift.baseline',
+});
 const reportFormat = oneOf(['text', 'json', 'github', 'sarif']);
 const ignore = {
   ignoreSchema: option({ flag: '--ignore-schema <schema>', description: 'leave this schema out', type: texts, default: [], config: 'drift.ignore.schemas' }),
@@ -50,13 +82,22 @@ export const BACKUP = {
   exclude: option({ flag: '--exclude <pattern>', description: 'leave out tables matching this pattern', type: patterns, default: [], config: 'backup.exclude' }),
   jobs: option({ flag: '--jobs <n>', description: 'read tables on N connections sharing one snapshot', type: wholeNumber(1), default: 1, config: 'backup.jobs' }),
   verify: option({ flag: '--verify', description: 'check the written archive before reporting success', type: onOff, default: false }),
+  failOnShrink: option({
+    flag: '--fail-on-shrink',
+    description: 'exit 1 when a table shrank since the previous archive (the archive is kept)',
+    type: onOff,
+    default: false,
+    config: 'backup.failOnShrink',
+  }),
+  shrinkThreshold,
   json,
 };
 
-export const LIST = { dir, json };
+export const LIST = { dir, shrinkThreshold, json };
 
 export const VERIFY = {
   dir,
+  fromDatabase,
   restoreTest: option({ flag: '--restore-test', description: 'restore into a throwaway embedded PostgreSQL and compare with the manifest', type: onOff, default: false }),
   json,
 };
@@ -64,6 +105,7 @@ export const VERIFY = {
 export const RESTORE = {
   url,
   dir,
+  fromDatabase,
   table: option({ flag: '--table <pattern>', description: 'only tables matching schema.table, table or a glob', type: listOf(tablePatternText), default: [] }),
   onConflict: option({
     flag: '--on-conflict <mode>',
@@ -79,10 +121,17 @@ export const RESTORE = {
 
 export const PRUNE = {
   dir,
-  keepLast: option({ flag: '--keep-last <n>', description: 'keep the N newest archives', type: keepCount, config: 'prune.keepLast', group: 'keep' }),
+  keepLast: option({ flag: '--keep-last <n>', description: 'keep the N newest archives', type: wholeNumber(1), config: 'prune.keepLast', group: 'keep' }),
   keepDaily: option({ flag: '--keep-daily <n>', description: 'keep the newest archive of each of the last N days', type: keepCount, config: 'prune.keepDaily', group: 'keep' }),
   keepWeekly: option({ flag: '--keep-weekly <n>', description: 'keep the newest archive of each of the last N weeks', type: keepCount, config: 'prune.keepWeekly', group: 'keep' }),
   keepMonthly: option({ flag: '--keep-monthly <n>', description: 'keep the newest archive of each of the last N months', type: keepCount, config: 'prune.keepMonthly', group: 'keep' }),
+  forgetShrink: option({
+    flag: '--forget-shrink <pattern>',
+    description: 'a shrink of these tables was meant: stop keeping the archive from before it',
+    type: patterns,
+    default: [],
+  }),
+  shrinkThreshold,
   dryRun: dryRun('list what would be deleted; delete nothing'),
   json,
 };
@@ -94,11 +143,12 @@ export const DRIFT_CHECK = {
   shadow,
   format: option({ flag: '--format <format>', description: 'output format (--json means json)', type: reportFormat, default: 'text', config: 'drift.format' }),
   profile,
+  baseline,
   ...ignore,
   json,
 };
 
-export const DRIFT_PULL = { url, schemas, shadow, profile, ...ignore, json };
+export const DRIFT_PULL = { url, schemas, shadow, profile, baseline, ...ignore, json };
 
 export const SCAN = {
   schemas,
@@ -106,7 +156,9 @@ export const SCAN = {
   json,
   // Set only in the config file: the paths to scan when none are named, and what the scanner skips or also reads.
   code: option({ description: 'paths to scan when none are given', type: texts, default: ['.'], config: 'code' }),
-  exclude: option({ description: 'globs of files the scanner skips', type: texts, default: [], config: 'scan.exclude' }),
+  exclude: option({ flag: '--exclude <glob>', description: 'leave out files or folders matching this glob', type: texts, default: [], config: 'scan.exclude' }),
+  include: option({ flag: '--include <glob>', description: 'scan only files matching this glob', type: texts, default: [], config: 'scan.include' }),
+  external: option({ description: 'tables and functions other systems own ("auth.users", "graphile_worker.*")', type: texts, default: [], config: 'scan.external' }),
   calls: option({ description: 'extra call names whose first string argument is a table ("db.table")', type: texts, default: [], config: 'scan.calls' }),
 };
 
@@ -115,7 +167,13 @@ export const TYPES = {
   fromSchemas: option({ flag: '--from-schemas <dir>', description: 'read the schema files (through a shadow database) instead of the live database', type: text }),
   shadow,
   out: option({ flag: '--out <file>', description: 'write here instead of stdout', type: text }),
-  schema: option({ flag: '--schema <name>', description: 'only this schema', type: texts, default: [], defaultText: 'every schema with tables' }),
+  schema: option({ flag: '--schema <name>', description: 'only this schema', type: texts, default: [], defaultText: 'every schema with tables; public with --format supabase' }),
+  format: option({
+    flag: '--format <format>',
+    description: "pgsnap: record and insert types and a Tables index; supabase: the Database type supabase-js's createClient<Database>() takes; kysely: a DB interface with Generated/GeneratedAlways columns for Kysely",
+    type: oneOf(['pgsnap', 'supabase', 'kysely']),
+    default: 'pgsnap',
+  }),
 };
 
 export const DEMO = {

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type ArchiveFile, scanArchiveDir } from '../archive/directory.js';
-import { hasRules, planPrune, type PruneRules } from '../archive/prune-plan.js';
-import { usageError } from '../errors.js';
+import { scanArchiveDir } from '../archive/directory.js';
+import { hasRules, planDirectoryPrune, type PruneRules } from '../archive/prune-plan.js';
+import { summarizeDir } from '../archive/summary.js';
+import { PgsnapError, usageError } from '../errors.js';
 import { printJson } from '../log.js';
 import type { Action, Mount } from './context.js';
 import { PRUNE } from './options.js';
@@ -19,21 +20,19 @@ export const prune: Action<typeof PRUNE> = async (settings, ctx) => {
       'e.g. pgsnap prune --keep-daily 7 --keep-weekly 4 --keep-monthly 12 (add --dry-run to see what would go)',
     );
   }
-  const plan = planPrune(scanArchiveDir(dir), rules, new Date());
-  const removed: string[] = [];
-  if (!settings.dryRun) {
-    for (const { archive } of plan.remove) {
-      removeArchive(archive);
-      removed.push(archive.file);
-    }
-  }
+  const summaries = await summarizeDir(scanArchiveDir(dir));
+  const plan = planDirectoryPrune(summaries, rules, { threshold: settings.shrinkThreshold / 100, forget: settings.forgetShrink }, new Date());
+  if (!settings.dryRun) for (const { archive } of plan.remove) removeArchive(archive.path);
+  // a file named like an archive that does not read as one: someone must look at it (stderr, also under --quiet)
+  for (const u of plan.unreadable) ctx.logger.warn(`${u.file} is not a readable pgsnap archive (${u.error}); not counted, not removed`);
   if (settings.json) {
     printJson(
       {
         dir,
         dryRun: settings.dryRun,
-        keep: plan.keep.map((d) => ({ file: d.archive.file, takenAt: d.archive.takenAt.toISOString(), reasons: d.reasons })),
-        remove: plan.remove.map((d) => ({ file: d.archive.file, takenAt: d.archive.takenAt.toISOString(), bytes: d.archive.bytes })),
+        keep: plan.keep.map((d) => ({ file: d.archive.file, database: d.archive.database, takenAt: d.archive.takenAt, reasons: d.reasons })),
+        remove: plan.remove.map((d) => ({ file: d.archive.file, database: d.archive.database, takenAt: d.archive.takenAt, bytes: d.archive.bytes })),
+        unreadable: plan.unreadable.map((u) => ({ file: u.file, error: u.error })),
       },
       ctx.stdout,
     );
@@ -47,11 +46,20 @@ export const prune: Action<typeof PRUNE> = async (settings, ctx) => {
   return 0;
 };
 
-function removeArchive(a: ArchiveFile): void {
+function removeArchive(file: string): void {
   try {
-    fs.unlinkSync(a.path);
+    fs.unlinkSync(file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      const why = code === 'EROFS' ? 'the file system is mounted read-only' : 'the archive directory is not writable by this user';
+      throw new PgsnapError('permission', `cannot remove ${path.basename(file)}: ${why} (${code})`, {
+        hint: 'run prune as the user that writes the backups, on a writable mount',
+        cause: e,
+      });
+    }
+    throw e;
   }
 }
 
@@ -61,12 +69,16 @@ const spec = defineCommand({
   options: PRUNE,
   help: `
 An archive is kept when any rule keeps it (as restic forget does); days, weeks and months are UTC. "The last N
-days" means the last N days that have archives. Keep rules on the command line replace the config file's "prune"
+days" means the last N days that have archives. Rules apply to each database's archives on their own, and the
+newest readable archive of each database is always kept. Only files that read as pgsnap archives count; others
+named like one are reported and left alone. The archive taken just before a table shrank (see backup's shrink
+guard) is kept while the newest archive still shows the loss, unless --forget-shrink names the table. Keep rules on the command line replace the config file's "prune"
 rules as a whole. Without any rule, prune refuses.
 
 Examples:
   pgsnap prune --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --dry-run
-  pgsnap prune --keep-last 30`,
+  pgsnap prune --keep-last 30
+  pgsnap prune --keep-daily 7 --forget-shrink public.sessions   # that table was emptied on purpose`,
 });
 
 export function register(program: Command, mount: Mount): void {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { openArchive } from '../archive/reader.js';
 import { resolveArchive } from '../archive/resolve.js';
 import { renderForTables } from '../catalog/render.js';
+import { targetDatabase } from '../db/connection.js';
 import { printJson } from '../log.js';
 import { restoreArchive } from '../restore/restore.js';
 import { renderReport } from '../restore/report.js';
@@ -12,7 +13,8 @@ import { defineCommand } from './spec.js';
 
 export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
   const dir = path.resolve(ctx.cwd, settings.dir);
-  const file = resolveArchive(args[0] ?? 'latest', dir);
+  // latest / a date: among the target database's archives (a shared directory holds others' too)
+  const file = resolveArchive(args[0] ?? 'latest', dir, settings.fromDatabase ?? targetDatabase(ctx.target(), ctx.env));
   const archive = await openArchive(file);
   try {
     const { report, failure } = await restoreArchive(archive, path.relative(ctx.cwd, file) || file, ctx.target(), {

@@ -18,7 +18,7 @@ export const scan: Action<typeof SCAN> = async (settings, ctx, args) => {
   const schemaDir = settings.schemas;
   const paths = args.length > 0 ? args : settings.code;
   const started = Date.now();
-  const config = { ...ctx.config, scan: { exclude: settings.exclude, calls: settings.calls } };
+  const config = { ...ctx.config, scan: { exclude: settings.exclude, include: settings.include, external: settings.external, calls: settings.calls } };
   const result = await checkCode({ paths, schemaDir, live: null, config, cwd: ctx.cwd });
   const summary = {
     files: result.files,
@@ -26,6 +26,7 @@ export const scan: Action<typeof SCAN> = async (settings, ctx, args) => {
     functions: result.functions.length,
     references: result.tables.reduce((n, t) => n + t.references.length, 0) + result.functions.reduce((n, f) => n + f.references.length, 0),
     schemaDir,
+    schemaFiles: result.source.files,
     durationMs: Date.now() - started,
   };
   if (format === 'json') {
@@ -55,7 +56,11 @@ Exit codes: 0 every table, function and column the code uses is defined in the s
 Examples:
   pgsnap scan src
   pgsnap scan src supabase/functions --json
-  pgsnap scan src --format github          # annotations in a GitHub Actions job`,
+  pgsnap scan src --format github          # annotations in a GitHub Actions job
+  pgsnap scan . --schemas schema.sql --exclude 'scripts/**'
+
+Skipped by default: node_modules, .git, .yarn, .next, dist, build, coverage, vendor, and what .gitignore lists.
+The schema files themselves are not scanned (only those files: other .sql files in the tree are).`,
 });
 
 export function register(program: Command, mount: Mount): void {

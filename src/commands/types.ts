@@ -2,26 +2,35 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { withSession } from '../db/client.js';
+import type { ConnectionTarget } from '../db/connection.js';
 import { DEFAULT_EMBEDDED_MAJOR } from '../db/embedded.js';
 import { applyStatements } from '../drift/apply.js';
-import { listSchemaFiles, readSchemaStatements } from '../drift/schema-files.js';
 import { openShadow, parseShadowSpec } from '../drift/shadow.js';
+import { readSchemaSource } from '../schema-files/source.js';
 import { EXIT, PgsnapError, usageError } from '../errors.js';
-import { generateTypes } from '../scan/typegen.js';
+import { generateKyselyTypes, generateTypes } from '../scan/typegen.js';
+import { generateSupabaseTypes } from '../scan/typegen-supabase.js';
 import type { Action, CommandContext, Mount } from './context.js';
 import { TYPES } from './options.js';
 import { defineCommand } from './spec.js';
 
+type Generate = (target: ConnectionTarget, schemas: readonly string[]) => Promise<string>;
+
+/** The module to print: pgsnap's own (record and insert types, a `Tables` index), supabase-js's `Database`, or Kysely's `DB`. */
+function generatorFor(format: 'pgsnap' | 'supabase' | 'kysely'): Generate {
+  if (format === 'supabase') return generateSupabaseTypes;
+  if (format === 'kysely') return (target, schemas) => generateKyselyTypes(target.url as string, { schemas });
+  return (target, schemas) => generateTypes(target.url as string, { schemas });
+}
+
 /** Load the schema files into a shadow database (as `drift check` does) and print types from there. */
-async function typesFromSchemaFiles(dir: string, shadowAt: string, ctx: CommandContext, schemas: readonly string[]): Promise<string> {
-  const files = listSchemaFiles(path.resolve(ctx.cwd, dir));
-  if (files.length === 0) throw usageError(`no *.sql files in ${dir}`, 'pass --from-schemas DIR with your schema files');
-  const statements = await readSchemaStatements(files, ctx.cwd);
+async function typesFromSchemaFiles(dir: string, shadowAt: string, ctx: CommandContext, schemas: readonly string[], generate: Generate): Promise<string> {
+  const { files, statements } = readSchemaSource(dir, { cwd: ctx.cwd });
   const shadow = await openShadow(parseShadowSpec(shadowAt), { major: DEFAULT_EMBEDDED_MAJOR, logger: ctx.logger });
   try {
     await withSession(shadow.target, (s) => applyStatements(s, statements), { logger: ctx.logger });
     ctx.logger.info(`applied ${files.length} schema file(s) from ${dir} to ${shadow.description}`);
-    return await generateTypes(shadow.target.url as string, { schemas });
+    return await generate(shadow.target, schemas);
   } finally {
     await shadow.dispose();
   }
@@ -31,15 +40,18 @@ export const types: Action<typeof TYPES> = async (settings, ctx) => {
   const schemas = settings.schema;
   let text: string;
   if (settings.fromSchemas) {
-    text = await typesFromSchemaFiles(settings.fromSchemas, settings.shadow, ctx, schemas);
+    text = await typesFromSchemaFiles(settings.fromSchemas, settings.shadow, ctx, schemas, generatorFor(settings.format));
   } else {
     const target = ctx.target();
     if (!target.url) throw usageError('pgsnap types needs a connection URL', 'pass --url, set DATABASE_URL, or use --from-schemas DIR');
     // Connect once through pgsnap's own client first: connection problems are reported the same way as elsewhere.
     await withSession(target, async () => {}, { logger: ctx.logger });
-    text = await generateTypes(target.url, { schemas });
+    text = await generatorFor(settings.format)(target, schemas);
   }
-  const tables = (/export interface Tables \{\n([^}]*)\}/.exec(text)?.[1] ?? '').split('\n').filter((l) => l.trim()).length;
+  const tables =
+    settings.format === 'supabase'
+      ? (text.match(/^ {8}Insert: \{$/gm) ?? []).length
+      : (/export interface (?:Tables|DB) \{\n([^}]*)\}/.exec(text)?.[1] ?? '').split('\n').filter((l) => l.trim()).length;
   if (settings.out) {
     const out = path.resolve(ctx.cwd, settings.out);
     try {
@@ -66,7 +78,9 @@ table that no schema file defines.
 
 Examples:
   pgsnap types --from-schemas schemas --out src/db-types.ts
-  pgsnap types --url postgres://app@localhost/app --schema public > src/db-types.ts`,
+  pgsnap types --url postgres://app@localhost/app --schema public > src/db-types.ts
+  pgsnap types --format supabase --out src/database.types.ts     # then createClient<Database>(url, key)
+  pgsnap types --from-schemas schemas --format kysely --out src/db.ts     # new Kysely<DB>(…)`,
 });
 
 export function register(program: Command, mount: Mount): void {

@@ -3,14 +3,14 @@ import type { Command } from 'commander';
 import { resolveArchive } from '../archive/resolve.js';
 import { printJson } from '../log.js';
 import { restoreDrill, type DrillReport } from '../verify/drill.js';
-import { type VerifyReport, verifyArchive } from '../verify/offline.js';
+import { type VerifyReport, verificationError, verifyArchive } from '../verify/offline.js';
 import type { Action, Mount } from './context.js';
 import { VERIFY } from './options.js';
 import { defineCommand } from './spec.js';
 
 export const verify: Action<typeof VERIFY> = async (settings, ctx, args) => {
   const dir = path.resolve(ctx.cwd, settings.dir);
-  const file = resolveArchive(args[0] ?? 'latest', dir);
+  const file = resolveArchive(args[0] ?? 'latest', dir, settings.fromDatabase);
   const shown = path.relative(ctx.cwd, file) || file;
   const offline = await verifyArchive(file);
   if (!settings.json) ctx.logger.info(renderOffline(offline, shown));
@@ -24,6 +24,8 @@ export const verify: Action<typeof VERIFY> = async (settings, ctx, args) => {
   } else if (settings.restoreTest) {
     ctx.logger.info('restore drill skipped: the archive failed verification');
   }
+  // one line on stderr that also --quiet prints (cron mails only when something is printed); exit 1 as before
+  if (!offline.ok && !settings.json) throw verificationError(offline);
   return ok ? 0 : 1;
 };
 
@@ -45,6 +47,7 @@ function renderDrill(d: DrillReport): string {
     const what = t.ok ? `${t.restoredRows} rows, content matches` : `${t.restoredRows} of ${t.archivedRows} rows${t.fingerprintMatches ? '' : ', content differs'}`;
     lines.push(`  ${t.ok ? 'ok    ' : 'BROKEN'} ${t.table}  ${what}`);
   }
+  for (const n of d.notes) lines.push(`  note   ${n}`);
   lines.push(`drill took ${d.seconds.toFixed(1)} s`);
   return lines.join('\n');
 }

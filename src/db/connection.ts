@@ -1,3 +1,4 @@
+import { PgsnapError } from '../errors.js';
 import { registerSecret, redact } from '../redact.js';
 
 /**
@@ -14,11 +15,27 @@ export interface ConnectionTarget {
 
 export function resolveTarget(flagUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): ConnectionTarget {
   const fromFlag = flagUrl?.trim();
-  if (fromFlag) return registerUrlSecrets({ url: normalizeUrl(fromFlag), source: 'flag' });
+  if (fromFlag) return registerUrlSecrets({ url: normalizeUrl(checkUrl(fromFlag, '--url')), source: 'flag' });
   const fromEnv = env.DATABASE_URL?.trim();
-  if (fromEnv) return registerUrlSecrets({ url: normalizeUrl(fromEnv), source: 'DATABASE_URL' });
+  if (fromEnv) return registerUrlSecrets({ url: normalizeUrl(checkUrl(fromEnv, 'DATABASE_URL')), source: 'DATABASE_URL' });
   registerSecret(env.PGPASSWORD);
   return { url: undefined, source: 'PG environment' };
+}
+
+/**
+ * The database a target connects to, as libpq picks it: the URL's path (or its dbname parameter), else PGDATABASE,
+ * else the user name. Used to choose among archives of several databases; no connection needed.
+ */
+export function targetDatabase(target: ConnectionTarget, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  let fromUrl: URL | undefined;
+  try {
+    fromUrl = target.url ? new URL(target.url) : undefined;
+  } catch {
+    return undefined; // a key=value string: leave the choice to --from-database
+  }
+  const named = (fromUrl && (decodeURIComponent(fromUrl.pathname.replace(/^\//, '')) || fromUrl.searchParams.get('dbname'))) || env.PGDATABASE;
+  if (named) return named;
+  return (fromUrl && decodeURIComponent(fromUrl.username)) || env.PGUSER || env.USER || undefined;
 }
 
 function registerUrlSecrets(target: ConnectionTarget): ConnectionTarget {
@@ -36,6 +53,40 @@ function registerUrlSecrets(target: ConnectionTarget): ConnectionTarget {
     }
   }
   return target;
+}
+
+/**
+ * A postgres:// URL the URL parser refuses would surface as "unexpected error: Invalid URL" from deep inside the
+ * driver. Say instead which part is wrong, in one line that never repeats the URL (it holds the password).
+ */
+export function checkUrl(url: string, from: string): string {
+  const m = /^(postgres(?:ql)?):\/\/(.*)$/is.exec(url);
+  if (!m) return url;
+  try {
+    new URL(url);
+    return url;
+  } catch {
+    // diagnosed below
+  }
+  const rest = m[2] as string;
+  const at = rest.lastIndexOf('@');
+  const userinfo = at >= 0 ? rest.slice(0, at) : '';
+  const hostPart = (at >= 0 ? rest.slice(at + 1) : rest).split(/[/?#]/)[0] as string;
+  const bad = (what: string, hint: string) => new PgsnapError('usage', `the connection URL in ${from} is not valid: ${what}`, { hint });
+  if (/[/?#[\]]/.test(userinfo)) {
+    throw bad('the user name or password holds a character that must be percent-encoded', 'write / as %2F, @ as %40, # as %23, ? as %3F, [ ] as %5B %5D (encodeURIComponent does it)');
+  }
+  if (hostPart.startsWith('[') && !hostPart.includes(']')) {
+    throw bad('an IPv6 address is missing its closing ]', 'write the host as [2001:db8::1]:5432');
+  }
+  if (hostPart.startsWith('[') && hostPart.includes('%')) {
+    throw bad('an IPv6 zone (%eth0) cannot be written in a URL', 'leave the host out of the URL and set PGHOST to the address with its zone');
+  }
+  const port = hostPart.startsWith('[') ? hostPart.slice(hostPart.indexOf(']') + 1).replace(/^:/, '') : (hostPart.split(':')[1] ?? '');
+  if (port !== '' && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw bad('the port is not a number from 1 to 65535', 'write it as postgres://user@host:5432/database');
+  }
+  throw bad('it cannot be parsed', 'the form is postgres://user:password@host:5432/database, with special characters percent-encoded');
 }
 
 /**

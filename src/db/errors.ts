@@ -49,6 +49,17 @@ export function mapPgError(err: unknown, where: string): PgsnapError {
         hint: 'connect as a role that owns the objects, or grant it the privilege named above',
         cause: err,
       });
+    // a time-out while running is not a connection problem: say which one it was
+    case '55P03':
+      return new PgsnapError('lock_timeout', `timed out waiting for a lock on ${where}: ${msg}`, {
+        hint: 'another session holds a lock on a table this needs; run again when it is done (nothing was changed)',
+        cause: err,
+      });
+    case '57014':
+      return new PgsnapError('statement_timeout', `a statement was cancelled on ${where}: ${msg}`, {
+        hint: /statement timeout/i.test(msg) ? "the role's statement_timeout is shorter than this takes; raise it for this role" : 'nothing was changed',
+        cause: err,
+      });
     case 'ECONNREFUSED':
       return new PgsnapError('connection', `could not connect to ${where}: connection refused`, {
         hint: 'is the server running and accepting TCP connections on that host and port?',
@@ -99,7 +110,8 @@ export function mapPgError(err: unknown, where: string): PgsnapError {
       cause: err,
     });
   }
-  if (/timeout/i.test(msg)) {
+  // the driver's own connect time-outs ("timeout expired", "Connection terminated due to connection timeout")
+  if (/timeout expired|connection timeout|connect ETIMEDOUT/i.test(msg)) {
     return new PgsnapError('connection', `could not connect to ${where}: ${msg}`, {
       hint: 'check the host, the port and any firewall in between',
       cause: err,

@@ -1,7 +1,7 @@
 import type { Session } from '../db/index.js';
 import { PgsnapError } from '../errors.js';
-import { type SchemaStatement, schemaFileError } from './schema-files.js';
-import { codePointToIndex, lineAt } from './text-position.js';
+import { type Position, codePointToIndex, lineIndex } from '../position.js';
+import { type SchemaStatement, schemaFileError } from '../schema-files/statements.js';
 
 interface ServerErrorFields {
   message?: string;
@@ -20,23 +20,31 @@ interface ServerErrorFields {
  * its statements are then run one by one to find the failing one, and its file, line and PostgreSQL's message.
  */
 export async function applyStatements(s: Session, statements: readonly SchemaStatement[], batchSize = 200): Promise<void> {
+  // Each file is applied as psql -f would, in a session of its own: a `SET search_path` in one file must not
+  // move the unqualified tables of the next (the definitions pgsnap reads assume it does not).
+  let previous: string | undefined;
+  const reset = (st: SchemaStatement, before: string | undefined) => (before !== undefined && st.file !== before ? 'RESET search_path;\n' : '');
   for (const batch of batches(statements, batchSize)) {
+    const start = previous;
+    previous = batch[batch.length - 1]?.file;
     if (batch.length === 1) {
-      await runOne(s, batch[0] as SchemaStatement);
+      await runOne(s, batch[0] as SchemaStatement, reset(batch[0] as SchemaStatement, start));
       continue;
     }
     try {
-      await s.query(batch.map((st) => `${st.sql};`).join('\n'));
+      await s.query(batch.map((st, i) => `${reset(st, i === 0 ? start : batch[i - 1]?.file)}${st.sql};`).join('\n'));
     } catch (e) {
       if (e instanceof PgsnapError && e.code !== 'internal' && e.code !== 'permission') throw e;
-      for (const st of batch) await runOne(s, st);
+      // The batch was rolled back as a whole, its SETs included: replay it one statement at a time.
+      for (const [i, st] of batch.entries()) await runOne(s, st, reset(st, i === 0 ? start : batch[i - 1]?.file));
       // Failing as a batch but not one by one should not happen; report the batch's error then.
       throw statementError(batch[0] as SchemaStatement, e);
     }
   }
 }
 
-async function runOne(s: Session, st: SchemaStatement): Promise<void> {
+async function runOne(s: Session, st: SchemaStatement, prefix: string): Promise<void> {
+  if (prefix) await s.query(prefix);
   try {
     await s.query(st.sql);
   } catch (e) {
@@ -80,16 +88,17 @@ function serverError(e: unknown): ServerErrorFields {
   return (cause ?? {}) as ServerErrorFields;
 }
 
-/** Map PostgreSQL's error position (characters into the statement, or into a function body) to a file line. */
-export function errorLine(st: SchemaStatement, err: ServerErrorFields): number {
+/** Map PostgreSQL's error position (characters into the statement, or into a function body) to a file position. */
+export function errorPosition(st: SchemaStatement, err: ServerErrorFields): Position {
   let position = Number(err.position ?? 0);
   if (!position && err.internalPosition && err.internalQuery) {
     // An error inside a function body: PostgreSQL points into the body, which sits somewhere in the statement.
     const at = st.sql.indexOf(err.internalQuery);
     if (at >= 0) position = [...st.sql.slice(0, at)].length + Number(err.internalPosition);
   }
-  if (!position) return st.line;
-  return st.line + lineAt(st.sql, codePointToIndex(st.sql, position)) - 1;
+  if (!position) return { line: st.line, column: st.column };
+  const at = lineIndex(st.sql).at(codePointToIndex(st.sql, position));
+  return { line: st.line + at.line - 1, column: at.line === 1 ? st.column + at.column - 1 : at.column };
 }
 
 function statementError(st: SchemaStatement, e: unknown): PgsnapError {
@@ -97,5 +106,5 @@ function statementError(st: SchemaStatement, e: unknown): PgsnapError {
   // Connection trouble is not the schema file's fault: keep the connection error as it is.
   if (e instanceof PgsnapError && e.code !== 'internal' && e.code !== 'permission') return e;
   const message = err.message ?? (e as Error).message;
-  return schemaFileError(st.file, errorLine(st, err), message);
+  return schemaFileError(st.file, errorPosition(st, err), message);
 }

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { DIFFERENCE_KINDS, diff } from '../catalog/diff.js';
 import { introspect } from '../catalog/introspect.js';
 import type { CatalogModel } from '../catalog/model.js';
@@ -6,15 +5,15 @@ import { type ConnectionTarget, type Session, close, connect, quoteIdent } from 
 import { type Logger, silentLogger } from '../log.js';
 import type { Finding } from '../report/finding.js';
 import { applyStatements } from './apply.js';
-import { loadSchemaDefinitions, type SchemaDefinitions } from '../scan/definitions.js';
-import { buildDefinitionIndex, withScanDefinitions } from './definition-index.js';
 import { type DriftDifference, tableIndex } from './difference.js';
 import { differencesToFindings } from './findings.js';
 import { type IgnoreRules, type PlatformProfile, applyIgnoreRules } from './ignore.js';
 import { PROFILES, loadProfile } from './profile.js';
-import { usageError } from '../errors.js';
-import { listSchemaFiles, readSchemaStatements, type SchemaStatement } from './schema-files.js';
-import { type ShadowSpec, openShadow } from './shadow.js';
+import { PgsnapError, usageError } from '../errors.js';
+import { type SchemaSource, readSchemaSource } from '../schema-files/source.js';
+import type { SchemaStatement } from '../schema-files/statements.js';
+import { type ShadowSpec, availableExtensions, missingExtensionError, openShadow, requireExtensions } from './shadow.js';
+import { type BaselineSource, applyBaseline, readBaselineSource } from './baseline-apply.js';
 
 export interface DriftCheckOptions {
   /** the live database */
@@ -24,8 +23,10 @@ export interface DriftCheckOptions {
   readonly cwd: string;
   readonly shadow: ShadowSpec;
   readonly ignore?: IgnoreRules;
-  /** platform profile name (`supabase`) */
+  /** platform profile name (`supabase`): also loads the platform baseline into the shadow first */
   readonly profile?: string;
+  /** a SQL file with the platform's schema, applied to the shadow before the schema files (instead of reading it live) */
+  readonly baselineFile?: string;
   readonly logger?: Logger;
 }
 
@@ -53,8 +54,8 @@ export interface DriftCheckResult {
   readonly shadow: string;
   readonly desired: CatalogModel;
   readonly actual: CatalogModel;
-  /** what the schema files define, with file:line (the code scan's reading; reused by `--code`); read only when there was drift */
-  readonly definitions?: SchemaDefinitions;
+  /** the schema files as read once: statements applied, definitions located (reused by `--code`) */
+  readonly source: SchemaSource;
   readonly timings: DriftTimings;
 }
 
@@ -75,22 +76,22 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
     const known = (DIFFERENCE_KINDS as readonly string[]).some((d) => d === k || d.startsWith(`${k}.`)) || k.startsWith('code.');
     if (!known) logger.warn(`drift.ignore.kinds: "${k}" is not a kind drift reports (known: ${DIFFERENCE_KINDS.join(', ')})`);
   }
-  const dir = path.resolve(options.cwd, options.schemaDir);
-  const files = listSchemaFiles(dir);
-  // Parse everything before starting a server: a syntax error should cost nothing.
-  const statements = await readSchemaStatements(files, options.cwd);
+  // Read and parse everything before starting a server: a syntax error (or no files at all) should cost nothing.
+  const source = readSchemaSource(options.schemaDir, { cwd: options.cwd });
+  const { statements } = source;
   const parseMs = since(t0);
-  if (files.length === 0) logger.warn(`no *.sql files in ${dir}: every live object will be reported`);
 
   const live = await connect(options.live, { logger, applicationName: 'pgsnap drift' });
   try {
     const major = await live.serverMajor();
     const filter = options.ignore?.schemas?.length ? { exclude: options.ignore.schemas } : {};
+    // Read before the shadow starts, on this session alone (introspection changes the session's search_path).
+    const baseline = await readBaselineSource(live, options, statements);
     // The shadow starts and loads while the live database is read; both finish (and clean up) before either
     // error is reported.
     let introspectLiveMs = 0;
     const [shadowSettled, liveSettled] = await Promise.allSettled([
-      loadDesired(options.shadow, major, statements, live, filter, logger),
+      loadDesired(options.shadow, major, statements, live, filter, logger, baseline),
       (async () => {
         const tLive = performance.now();
         const model = await introspect(live, filter);
@@ -111,12 +112,7 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
     const tDiff = performance.now();
     const all = diff(desired, actual) as readonly DriftDifference[];
     const { kept, ignored } = applyIgnoreRules(all, { rules: options.ignore ?? {}, ...(profile ? { profile } : {}), desired, actual });
-    // The code scan's reading of the files (it follows renames) only matters when there is something to locate.
-    const definitions = kept.length > 0 ? await loadSchemaDefinitions(dir, { cwd: options.cwd }) : undefined;
-    const findings = differencesToFindings(kept, {
-      definitions: withScanDefinitions(buildDefinitionIndex(statements), definitions?.objects ?? []),
-      tables: tableIndex(desired, actual),
-    });
+    const findings = differencesToFindings(kept, { definitions: source.definitions, tables: tableIndex(desired, actual) });
     const diffMs = since(tDiff);
     const timings: DriftTimings = {
       parseMs,
@@ -133,12 +129,12 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
       findings,
       differences: kept,
       ignored: ignored.length,
-      schemaFiles: statements.length > 0 ? [...new Set(statements.map((s) => s.file))] : [],
-      schemaDir: path.relative(options.cwd, dir).split(path.sep).join('/') || '.',
+      schemaFiles: source.files,
+      schemaDir: source.sources.join(', '),
       shadow: desiredRead.description,
       desired,
       actual,
-      ...(definitions ? { definitions } : {}),
+      source,
       timings,
     };
   } finally {
@@ -163,6 +159,7 @@ async function loadDesired(
   live: Session,
   filter: { exclude?: readonly string[] },
   logger: Logger,
+  baseline: BaselineSource | undefined,
 ): Promise<DesiredRead> {
   const t0 = performance.now();
   const roles = spec.kind === 'url' ? [] : await liveRoles(live);
@@ -174,7 +171,12 @@ async function loadDesired(
     try {
       if (shadow.privateServer) await mirrorRoles(s, roles);
       const tApply = performance.now();
-      await applyStatements(s, statements);
+      const available = await availableExtensions(s);
+      const skipped = baseline ? await applyBaseline(s, baseline, { available, shadow, logger }) : [];
+      requireExtensions(statements, available, shadow.description);
+      await applyStatements(s, statements).catch((e: unknown) => {
+        throw explainSkippedExtensions(e, skipped, shadow.description);
+      });
       const applyMs = since(tApply);
       const tRead = performance.now();
       const desired = await introspect(s, filter);
@@ -213,4 +215,13 @@ async function mirrorRoles(s: Session, roles: readonly string[]): Promise<void> 
   const missing = roles.filter((r) => !existing.has(r));
   if (missing.length === 0) return;
   await s.query(missing.map((r) => `CREATE ROLE ${quoteIdent(r)} NOLOGIN;`).join('\n'));
+}
+
+/**
+ * A schema file that uses an object of a platform extension the shadow could not install (a vector column, a
+ * graphql function) fails with "type … does not exist": say which extension is missing and the way out.
+ */
+function explainSkippedExtensions(e: unknown, skipped: readonly string[], shadow: string): unknown {
+  if (skipped.length === 0 || !(e instanceof PgsnapError) || e.code !== 'schema_file' || !/does not exist/.test(e.message)) return e;
+  return missingExtensionError(skipped, shadow, { where: `${e.message} — `, live: true, cause: e });
 }

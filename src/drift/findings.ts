@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import type { Finding, Severity, SourceLocation } from '../report/finding.js';
-import { type DefinitionIndex, locate } from './definition-index.js';
+import { type SchemaDefinitions, locate } from '../schema-files/definitions.js';
 import { type DriftDifference, tableOf } from './difference.js';
 
 /**
@@ -38,7 +38,7 @@ function message(d: DriftDifference): string {
 }
 
 export interface FindingContext {
-  readonly definitions: DefinitionIndex;
+  readonly definitions: SchemaDefinitions;
   readonly tables: ReadonlyMap<string, string>;
 }
 

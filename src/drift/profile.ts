@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { PLATFORM_SCHEMAS } from '../catalog/introspect.js';
 import type { Session } from '../db/index.js';
 import { usageError } from '../errors.js';
@@ -36,4 +38,27 @@ export async function loadProfile(s: Session, name: string): Promise<PlatformPro
     [schemas, PLATFORM_OWNER],
   );
   return { name, schemas, platformOwned: new Set(r.rows.map((x) => x.name)) };
+}
+
+export interface SupabaseProject {
+  /** where the project's schema lives: supabase/migrations, else supabase/schemas (declarative schemas) */
+  readonly schemaDir: string;
+}
+
+/**
+ * A Supabase CLI project in `cwd` (supabase/config.toml, as `supabase init` writes it). Its migrations are what
+ * the live database ran, so they are the schema source; a project with declarative schemas only (no migration
+ * yet) is read from supabase/schemas. Both at once would define every object twice.
+ */
+export function detectSupabaseProject(cwd: string): SupabaseProject | undefined {
+  const root = path.join(cwd, 'supabase');
+  if (!fs.existsSync(path.join(root, 'config.toml'))) return undefined;
+  const hasSql = (dir: string) => {
+    try {
+      return fs.readdirSync(path.join(root, dir)).some((f) => f.endsWith('.sql'));
+    } catch {
+      return false;
+    }
+  };
+  return { schemaDir: !hasSql('migrations') && hasSql('schemas') ? 'supabase/schemas' : 'supabase/migrations' };
 }

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type ConnectionTarget, quoteIdent, resolveTarget, withSession } from '../db/index.js';
+import { type ConnectionTarget, type Session, quoteIdent, resolveTarget, withSession } from '../db/index.js';
 import { EMBEDDED_MAJORS, startEmbedded } from '../db/embedded.js';
 import { PgsnapError, usageError } from '../errors.js';
 import { onInterrupt } from '../lifecycle.js';
 import { type Logger, silentLogger } from '../log.js';
+import type { SchemaStatement } from '../schema-files/statements.js';
+import { formatLocation } from '../position.js';
 
 /**
  * The shadow database: a scratch database the schema files are applied to, so that "what the files say" can be
@@ -149,4 +151,40 @@ async function temporaryDatabase(serverUrl: string, logger: Logger): Promise<Sha
       await drop();
     },
   };
+}
+
+/** Extensions the shadow server can install (its pg_available_extensions). */
+export async function availableExtensions(s: Session): Promise<Set<string>> {
+  const r = await s.query<{ name: string }>(`SELECT name FROM pg_catalog.pg_available_extensions`);
+  return new Set(r.rows.map((x) => x.name));
+}
+
+/**
+ * Refuse, before applying anything, schema files that create an extension the shadow server does not have
+ * (vector, pg_graphql, http, plv8… are not in the embedded binaries). The files are not wrong; the shadow is too
+ * small for them, so the way out is a shadow server that has the extension.
+ */
+export function requireExtensions(statements: readonly SchemaStatement[], available: ReadonlySet<string>, shadow: string): void {
+  for (const st of statements) {
+    const name = (st.ast.CreateExtensionStmt as { extname?: string } | undefined)?.extname;
+    if (name !== undefined && !available.has(name)) throw missingExtensionError(name, shadow, { where: `${formatLocation(st)}: ` });
+  }
+}
+
+export interface MissingExtension {
+  /** what was being applied: "file:line: " */
+  readonly where?: string;
+  /** the live database has the extension (a platform extension left out of the baseline) */
+  readonly live?: boolean;
+  readonly cause?: unknown;
+}
+
+export function missingExtensionError(names: string | readonly string[], shadow: string, how: MissingExtension = {}): PgsnapError {
+  const list = typeof names === 'string' ? [names] : names;
+  const quoted = list.map((n) => `"${n}"`).join(', ');
+  const what = `extension${list.length > 1 ? 's' : ''} ${quoted}${how.live ? ', which the live database has,' : ''}`;
+  return new PgsnapError('usage', `${how.where ?? ''}${what} ${list.length > 1 ? 'are' : 'is'} not available in the shadow database (${shadow})`, {
+    hint: `run the check with a shadow server that has ${list.length > 1 ? 'them' : 'it'}: --shadow postgres://user@host/postgres (pgsnap creates a scratch database there and drops it afterwards)`,
+    ...(how.cause === undefined ? {} : { cause: how.cause }),
+  });
 }

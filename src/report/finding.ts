@@ -66,3 +66,22 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
       a.message.localeCompare(b.message, 'en'),
   );
 }
+
+/**
+ * The places a reviewer should see a finding, one per line: every use site of the code (a column finding sits on
+ * the line that names the column), and for drift the schema file line that defines the object. Code findings
+ * carry their definition in `location` as context only (the fix is not always there); their sites are the uses.
+ */
+export function findingSites(f: Finding): SourceLocation[] {
+  const sites: SourceLocation[] = [];
+  const seen = new Set<string>();
+  const add = (l: SourceLocation | undefined) => {
+    if (!l || seen.has(`${l.file}:${l.line}`)) return;
+    seen.add(`${l.file}:${l.line}`);
+    sites.push(l);
+  };
+  const isCode = f.kind.startsWith('code.');
+  if (!isCode || !f.references?.length) add(f.location);
+  for (const r of f.references ?? []) add(r);
+  return sites;
+}

@@ -1,5 +1,5 @@
-import type { Location, Log, ReportingDescriptor, Result } from 'sarif';
-import { type Finding, sortFindings } from './finding.js';
+import type { Location, Log, PhysicalLocation, ReportingDescriptor, Result } from 'sarif';
+import { type Finding, type SourceLocation, findingSites, sortFindings } from './finding.js';
 
 /**
  * SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning: upload with github/codeql-action/upload-sarif).
@@ -24,17 +24,13 @@ export function sarifLog(findings: readonly Finding[], options: SarifOptions): L
     shortDescription: { text: `pgsnap: ${kind}` },
   }));
   const results: Result[] = sorted.map((f) => {
-    const at = f.location ?? f.references?.[0];
+    const sites = findingSites(f);
+    const at = sites[0];
     const file = at?.file ?? options.fallbackFile;
     const location: Location = {
       logicalLocations: [{ fullyQualifiedName: f.object, kind: f.kind }],
     };
-    if (file) {
-      location.physicalLocation = {
-        artifactLocation: { uri: encodeURI(file) },
-        ...(at?.line ? { region: { startLine: at.line, ...(at.column ? { startColumn: at.column } : {}) } } : {}),
-      };
-    }
+    if (file) location.physicalLocation = physical(at ?? { file, line: 0 });
     const result: Result = {
       ruleId: f.kind,
       ruleIndex: kinds.indexOf(f.kind),
@@ -43,10 +39,14 @@ export function sarifLog(findings: readonly Finding[], options: SarifOptions): L
       locations: [location],
       partialFingerprints: { 'pgsnapObject/v1': `${f.kind}:${f.object}` },
     };
-    if (f.references && f.references.length > 1) {
-      result.relatedLocations = f.references.slice(1).map((r, i) => ({
+    // Every other place: the remaining use sites, and the definition when the primary location is a use.
+    const related = [...sites.slice(1)];
+    if (f.location && !sites.some((x) => x.file === f.location?.file && x.line === f.location?.line)) related.push(f.location);
+    if (related.length > 0) {
+      result.relatedLocations = related.map((r, i) => ({
         id: i + 1,
-        physicalLocation: { artifactLocation: { uri: encodeURI(r.file) }, region: { startLine: r.line } },
+        physicalLocation: physical(r),
+        ...(r === f.location ? { message: { text: `${f.object} is defined here` } } : {}),
       }));
     }
     if (f.diff) result.properties = { diff: f.diff };
@@ -62,6 +62,18 @@ export function sarifLog(findings: readonly Finding[], options: SarifOptions): L
         results,
       },
     ],
+  };
+}
+
+/** Paths are relative to the working directory (the checkout) as GitHub expects; others become file:// URIs. */
+function uri(file: string): string {
+  return file.startsWith('/') ? `file://${encodeURI(file)}` : encodeURI(file);
+}
+
+function physical(at: SourceLocation): PhysicalLocation {
+  return {
+    artifactLocation: { uri: uri(at.file) },
+    ...(at.line ? { region: { startLine: at.line, ...(at.column ? { startColumn: at.column } : {}) } } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { formatLocation } from '../position.js';
 import { type Finding, sortFindings, summarize } from './finding.js';
 
 /**
@@ -43,9 +44,9 @@ export function renderText(findings: readonly Finding[], options: TextOptions = 
     out.push(paint('bold', key));
     for (const f of groups.get(key) ?? []) {
       const sev = f.severity === 'error' ? paint('red', 'error  ') : f.severity === 'warning' ? paint('yellow', 'warning') : paint('cyan', 'note   ');
-      const where = f.location ? paint('dim', ` (${f.location.file}:${f.location.line})`) : '';
+      const where = f.location ? paint('dim', ` (${formatLocation(f.location)})`) : '';
       out.push(`  ${sev} ${f.kind} ${f.object}: ${f.message}${where}`);
-      for (const r of f.references ?? []) out.push(paint('dim', `          ${r.file}:${r.line}${r.column ? `:${r.column}` : ''}`));
+      for (const r of f.references ?? []) out.push(paint('dim', `          ${formatLocation(r)}`));
       if (f.diff) {
         for (const line of f.diff.replace(/\n$/, '').split('\n')) {
           const colored =

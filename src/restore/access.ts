@@ -131,8 +131,26 @@ export async function readPrivileges(s: Session, plan: RestorePlan): Promise<Pri
     role: r.role,
     superuser: r.superuser,
     bypassRls: r.bypass,
-    replicationRole: r.replication,
+    replicationRole: r.replication || (await maySetReplicationRole(s)),
     tables: tables.rows.map((x) => ({ table: x.t, owner: x.owner, select: x.sel, insert: x.ins, update: x.upd, lock: x.lock })),
     sequences: sequences.rows.map((x) => ({ sequence: x.t, update: x.upd })),
   };
+}
+
+/**
+ * The catalog does not tell the whole story: on Supabase the `postgres` role may set session_replication_role
+ * through the supautils extension, which has_parameter_privilege() knows nothing about. So try it, inside a
+ * savepoint of the restore's own transaction, and undo it (ROLLBACK TO SAVEPOINT also reverts SET LOCAL).
+ */
+async function maySetReplicationRole(s: Session): Promise<boolean> {
+  await s.query('SAVEPOINT pgsnap_replication_probe');
+  let allowed = true;
+  try {
+    await s.query('SET LOCAL session_replication_role = replica');
+  } catch {
+    allowed = false;
+  }
+  await s.query('ROLLBACK TO SAVEPOINT pgsnap_replication_probe');
+  await s.query('RELEASE SAVEPOINT pgsnap_replication_probe');
+  return allowed;
 }

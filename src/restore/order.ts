@@ -1,7 +1,8 @@
+import { pairKey } from '../archive/table-id.js';
 import type { ConstraintDef, TableDef } from '../catalog/model.js';
 
 export interface CycleEdge {
-  /** the referencing table, "schema.name" */
+  /** the referencing table, as archive/table-id.ts pairKey */
   readonly from: string;
   /** the referenced table */
   readonly to: string;
@@ -13,18 +14,18 @@ export interface CycleEdge {
  * the given tables count. A self-reference needs nothing: PostgreSQL checks a non-deferred foreign key at the end
  * of each statement, so one INSERT (or COPY) may hold both the row and the row it points at. A cycle between
  * tables is broken at the table that sorts first among those left; the edges that close cycles are returned so
- * the caller can load those columns later.
+ * the caller can load those columns later. Tables are named by pairKey: `a.b`.`c` and `a`.`b.c` are two tables.
  */
 export function orderForRestore(tables: readonly TableDef[]): { order: string[]; cycleEdges: CycleEdge[] } {
-  const names = tables.map((t) => `${t.schema}.${t.name}`).sort();
+  const names = tables.map(pairKey).sort();
   const known = new Set(names);
-  const byName = new Map(tables.map((t) => [`${t.schema}.${t.name}`, t]));
+  const byName = new Map(tables.map((t) => [pairKey(t), t]));
   const edges: CycleEdge[] = [];
   for (const t of tables) {
-    const from = `${t.schema}.${t.name}`;
+    const from = pairKey(t);
     for (const c of t.constraints) {
       if (c.kind !== 'foreign' || !c.references) continue;
-      const to = `${c.references.schema}.${c.references.table}`;
+      const to = pairKey({ schema: c.references.schema, name: c.references.table });
       if (to !== from && known.has(to)) edges.push({ from, to, constraint: c });
     }
   }

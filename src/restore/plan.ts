@@ -1,4 +1,5 @@
 import type { ArchivedSequence, ArchivedTable, Manifest } from '../archive/format.js';
+import { pairKey } from '../archive/table-id.js';
 import type { CatalogModel, ConstraintDef, TableDef, TriggerDef } from '../catalog/model.js';
 import { tableKey } from '../catalog/tables.js';
 import { type TableSelection, selects } from '../patterns.js';
@@ -89,21 +90,22 @@ export function planRestore(manifest: Manifest, archivedModel: CatalogModel, tar
       blockers.push(`--table ${p.source} matches no table in the archive`);
     }
   }
-  const targetTables = new Map(target.tables.map((t) => [qn(t), t]));
-  const missing = selected.filter((t) => !targetTables.has(qn(t))).map(qn);
+  // keyed by the (schema, name) pair: `a.b`.`c` and `a`.`b.c` are two tables
+  const targetTables = new Map(target.tables.map((t) => [pairKey(t), t]));
+  const missing = selected.filter((t) => !targetTables.has(pairKey(t))).map(qn);
   if (missing.length > 0 && !options.createMissing) {
     blockers.push(
       `the target database has no table ${missing.join(', ')} (use --create-missing to create ${missing.length === 1 ? 'it' : 'them'} from the archived schema, or leave ${missing.length === 1 ? 'it' : 'them'} out with --table)`,
     );
   }
-  const present = selected.filter((t) => targetTables.has(qn(t)));
-  const defs = present.map((t) => targetTables.get(qn(t)) as TableDef);
+  const present = selected.filter((t) => targetTables.has(pairKey(t)));
+  const defs = present.map((t) => targetTables.get(pairKey(t)) as TableDef);
   const { order, cycleEdges } = orderForRestore(defs);
 
   const plans: TablePlan[] = [];
   for (const name of order) {
     const def = targetTables.get(name) as TableDef;
-    const archived = present.find((t) => qn(t) === name) as ArchivedTable;
+    const archived = present.find((t) => pairKey(t) === name) as ArchivedTable;
     const deferred = new Set<string>();
     for (const e of cycleEdges) {
       if (e.from === name && !e.constraint.deferrable) for (const c of e.constraint.columns) deferred.add(c);

@@ -1,5 +1,5 @@
 import type { ReferenceKind, TableReference } from './reference.js';
-import type { LineIndex } from './position.js';
+import type { LineIndex } from '../position.js';
 
 /** A reference before it has a file and line: an offset into the scanned text. */
 export interface Hit {

@@ -1,6 +1,7 @@
-import type { CallExpression, Expression } from 'oxc-parser';
+import type { CallExpression, Expression, ObjectExpression } from 'oxc-parser';
 import { type Expr, calleeName, chainNames, lastName, methodName, objectKeys, receiver, stringValue, unwrap, valueStart } from './js-ast.js';
 import { type Hit, isIdentifier, parseTableName } from './hit.js';
+import { selectItems } from './postgrest-select.js';
 
 /**
  * Query-builder calls that name a table, a function or columns: supabase-js, knex, kysely, drizzle, realtime
@@ -29,7 +30,13 @@ export interface CallContext {
   readonly cteNames: ReadonlySet<string>;
   /** config `scan.calls`: `name` or `object.name` */
   readonly extraCalls: readonly string[];
+  /** clients created with a default schema: `createClient(url, key, { db: { schema: 's' } })` → name → s */
+  readonly clientSchemas: ReadonlyMap<string, string>;
+  /** calls followed by `.withSchema('s')` (knex allows it after the table): call start → s */
+  readonly laterSchemas: ReadonlyMap<number, string>;
 }
+
+const SCHEMA_METHODS = new Set(['schema', 'withSchema']);
 
 /** Is `x.from(...)` a table? Not on `supabase.storage` (buckets) nor on a class (`Array.from`, `Buffer.from`). */
 function fromIsTable(call: CallExpression): boolean {
@@ -39,12 +46,36 @@ function fromIsTable(call: CallExpression): boolean {
   return !chainNames(recv).includes('storage');
 }
 
-/** The schema set by `.schema('s')` right before, as in `supabase.schema('s').from('t')`. */
-function chainedSchema(call: CallExpression): string | undefined {
-  const recv = receiver(call);
-  if (recv?.type === 'CallExpression' && methodName(recv) === 'schema') return stringValue(recv.arguments[0]);
-  return undefined;
+/**
+ * The schema a call's table is in: `.schema('s')` (supabase-js) or `.withSchema('s')` (knex, kysely) earlier in
+ * the chain, `.withSchema('s')` later in it (knex), else the default schema of the client the chain starts from.
+ */
+function schemaOf(call: CallExpression, ctx: CallContext): string | undefined {
+  let n = receiver(call);
+  while (n) {
+    if (n.type === 'CallExpression') {
+      const m = methodName(n);
+      if (m !== undefined && SCHEMA_METHODS.has(m)) return stringValue(n.arguments[0]);
+      n = receiver(n) ?? unwrap(n.callee);
+    } else if (n.type === 'MemberExpression') n = unwrap(n.object);
+    else break;
+  }
+  const later = ctx.laterSchemas.get(call.start);
+  if (later !== undefined) return later;
+  const root = chainNames(receiver(call) ?? unwrap(call.callee)).pop();
+  return root === undefined ? undefined : ctx.clientSchemas.get(root);
 }
+
+/** Is the call on a query builder (a chain of calls, or a knex instance), not on `path`, an array or a string? */
+function onBuilder(call: CallExpression, ctx: CallContext): boolean {
+  const recv = receiver(call);
+  if (recv?.type === 'CallExpression') return !chainNames(recv).some((n) => NOT_BUILDERS.has(n));
+  const name = lastName(recv);
+  return name !== undefined && (ctx.knexNames.has(name) || ctx.clientSchemas.has(name));
+}
+
+// Receivers whose `.join()`/`.table()` join strings or print, never name a table.
+const NOT_BUILDERS = new Set(['path', 'posix', 'win32', 'console', 'url', 'URL', 'Prisma', 'sql']);
 
 function tableHit(arg: Expr | undefined, via: string, ctes: ReadonlySet<string>, schema?: string): Hit | undefined {
   const value = stringValue(arg);
@@ -67,58 +98,21 @@ function baseTable(call: CallExpression, ctx: CallContext): Hit | undefined {
   let n = receiver(call);
   while (n && n.type === 'CallExpression') {
     const m = methodName(n);
-    if (m === 'from' && fromIsTable(n)) return tableHit(n.arguments[0], '.from()', ctx.cteNames, chainedSchema(n));
+    if (m === 'from' && fromIsTable(n)) return tableHit(n.arguments[0], '.from()', ctx.cteNames, schemaOf(n, ctx));
     const f = calleeName(n);
-    if (f !== undefined && ctx.knexNames.has(f)) return tableHit(n.arguments[0], `${f}()`, ctx.cteNames);
+    if (f !== undefined && ctx.knexNames.has(f)) return tableHit(n.arguments[0], `${f}()`, ctx.cteNames, schemaOf(n, ctx));
     n = receiver(n);
   }
   return undefined;
 }
 
-/** Column names in a PostgREST select list: `id, name, alias:col, col::text, meta->>x`; embeds are skipped. */
-export function selectColumns(list: string): { name: string; index: number }[] {
-  const out: { name: string; index: number }[] = [];
-  let depth = 0;
-  let start = 0;
-  const push = (end: number) => {
-    const raw = list.slice(start, end);
-    const lead = raw.length - raw.trimStart().length;
-    let item = raw.trim();
-    let index = start + lead;
-    if (item.includes('(') || item.includes('*') || item.startsWith('...')) return;
-    const cast = item.indexOf('::');
-    if (cast !== -1) item = item.slice(0, cast);
-    const colon = item.indexOf(':');
-    if (colon !== -1) {
-      const after = item.slice(colon + 1);
-      index += colon + 1 + (after.length - after.trimStart().length);
-      item = after.trim();
-    }
-    const arrow = item.indexOf('->');
-    if (arrow !== -1) item = item.slice(0, arrow);
-    item = item.trim();
-    if (isIdentifier(item)) out.push({ name: item, index });
-  };
-  for (let i = 0; i < list.length; i++) {
-    const c = list[i];
-    if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === ',' && depth === 0) {
-      push(i);
-      start = i + 1;
-    }
-  }
-  push(list.length);
-  return out;
-}
-
 function columnHits(call: CallExpression, method: string, ctx: CallContext): Hit[] {
   const base = baseTable(call, ctx);
   if (!base) return [];
-  const col = (name: string, offset: number, via: string): Hit => ({
+  const col = (name: string, offset: number, via: string, table = base.name): Hit => ({
     kind: 'column',
     ...(base.schema === undefined ? {} : { schema: base.schema }),
-    table: base.name,
+    table,
     name,
     offset,
     via,
@@ -127,11 +121,24 @@ function columnHits(call: CallExpression, method: string, ctx: CallContext): Hit
   if (method === 'select' && base.via === '.from()') {
     const list = stringValue(arg);
     if (arg === undefined || list === undefined) return [];
-    return selectColumns(list).map((c) => col(c.name, valueStart(arg) + c.index, '.select()'));
+    // an embedded resource (`prices(*)`) is a use of that table, in the schema of the query
+    return selectItems(list).map((c) =>
+      c.kind === 'embed'
+        ? { kind: 'table', ...(base.schema === undefined ? {} : { schema: base.schema }), name: c.name, offset: valueStart(arg) + c.index, via: '.select() embed' }
+        : col(c.name, valueStart(arg) + c.index, '.select()', c.embed),
+    );
   }
   if (FILTER_METHODS.has(method) && base.via === '.from()') {
     const name = stringValue(arg);
-    return arg !== undefined && name !== undefined && isIdentifier(name) ? [col(name, valueStart(arg), `.${method}()`)] : [];
+    if (arg === undefined || name === undefined) return [];
+    // `.order('c', { referencedTable: 't' })` (foreignTable before supabase-js 2.40): a column of the embedded t
+    const options = unwrap(call.arguments[method === 'textSearch' ? 2 : 1]);
+    const referenced = options?.type === 'ObjectExpression' ? optionString(options, ['referencedTable', 'foreignTable']) : undefined;
+    if (referenced !== undefined) return isIdentifier(name) && isIdentifier(referenced) ? [col(name, valueStart(arg), `.${method}()`, referenced)] : [];
+    // `.eq('prices.amount', …)`: a filter on the embedded resource prices
+    const dotted = /^([A-Za-z_][\w$]*)\.([A-Za-z_][\w$]*)$/.exec(name);
+    if (dotted) return [col(dotted[2] as string, valueStart(arg) + (dotted[1] as string).length + 1, `.${method}()`, dotted[1] as string)];
+    return isIdentifier(name) ? [col(name, valueStart(arg), `.${method}()`)] : [];
   }
   if (WRITE_METHODS.has(method) || method === 'match') {
     const target = unwrap(arg);
@@ -139,6 +146,13 @@ function columnHits(call: CallExpression, method: string, ctx: CallContext): Hit
     return objects.flatMap((o) => (o?.type === 'ObjectExpression' ? objectKeys(o).map((k) => col(k.name, k.offset, `.${method}()`)) : []));
   }
   return [];
+}
+
+function optionString(o: ObjectExpression, keys: readonly string[]): string | undefined {
+  for (const p of o.properties) {
+    if (p.type === 'Property' && !p.computed && p.key.type === 'Identifier' && keys.includes(p.key.name)) return stringValue(p.value as Expression) ?? '';
+  }
+  return undefined;
 }
 
 /** Every table, function and column a call names. */
@@ -154,7 +168,7 @@ export function callHits(call: CallExpression, ctx: CallContext): Hit[] {
 
   for (const pattern of ctx.extraCalls) if (matchesExtra(call, pattern)) add(tableHit(first, `${pattern}()`, ctx.cteNames));
 
-  if (fn !== undefined && ctx.knexNames.has(fn)) add(tableHit(first, `${fn}()`, ctx.cteNames));
+  if (fn !== undefined && ctx.knexNames.has(fn)) add(tableHit(first, `${fn}()`, ctx.cteNames, ctx.laterSchemas.get(call.start)));
   if (fn === 'pgTable' || method === 'pgTable') {
     const h = tableHit(first, 'pgTable()', new Set());
     if (h) hits.push({ ...h, definition: true });
@@ -172,17 +186,17 @@ export function callHits(call: CallExpression, ctx: CallContext): Hit[] {
   }
   if (method === undefined) return hits;
 
-  if (method === 'from' && fromIsTable(call)) add(tableHit(first, '.from()', ctx.cteNames, chainedSchema(call)));
-  else if (KNEX_METHODS.has(method)) add(tableHit(first, `.${method}()`, ctx.cteNames));
-  else if (method === 'join' && args.length >= 2) add(tableHit(first, '.join()', ctx.cteNames));
+  const schema = schemaOf(call, ctx);
+  if (method === 'from' && fromIsTable(call)) add(tableHit(first, '.from()', ctx.cteNames, schema));
+  else if (KNEX_METHODS.has(method) && onBuilder(call, ctx)) add(tableHit(first, `.${method}()`, ctx.cteNames, schema));
+  else if (method === 'join' && args.length >= 2 && onBuilder(call, ctx)) add(tableHit(first, '.join()', ctx.cteNames, schema));
   else if (BUILDER_METHODS.has(method)) {
     const list = unwrap(first);
     if (list?.type === 'ArrayExpression' && (method === 'selectFrom' || method === 'deleteFrom')) {
-      for (const e of list.elements) if (e && e.type !== 'SpreadElement') add(tableHit(e, `${method}()`, ctx.cteNames));
-    } else add(tableHit(first, `${method}()`, ctx.cteNames));
+      for (const e of list.elements) if (e && e.type !== 'SpreadElement') add(tableHit(e, `${method}()`, ctx.cteNames, schema));
+    } else add(tableHit(first, `${method}()`, ctx.cteNames, schema));
   } else if (method === 'rpc') {
     const name = stringValue(first);
-    const schema = chainedSchema(call);
     if (first !== undefined && name !== undefined && isIdentifier(name)) {
       hits.push({ kind: 'function', ...(schema === undefined ? {} : { schema }), name, offset: valueStart(first), via: '.rpc()' });
     }

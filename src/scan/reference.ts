@@ -27,4 +27,6 @@ export interface TableReference {
 export interface ScanOptions {
   /** extra call patterns whose first string argument is a table: `db.table`, `from` (config `scan.calls`) */
   readonly calls?: readonly string[];
+  /** clients created elsewhere with a default schema (`createClient(url, key, { db: { schema } })`): name → schema */
+  readonly clientSchemas?: ReadonlyMap<string, string>;
 }

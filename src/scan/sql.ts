@@ -1,5 +1,5 @@
 import { loadModule, parseSync } from 'libpg-query';
-import { byteToCharOffsets } from './position.js';
+import { byteToCharOffsets } from '../position.js';
 
 /**
  * Table and column references in one SQL text, found by the real PostgreSQL parser (libpg-query, a WASM build
@@ -11,7 +11,7 @@ import { byteToCharOffsets } from './position.js';
 await loadModule();
 
 export interface SqlReference {
-  readonly kind: 'table' | 'column';
+  readonly kind: 'table' | 'column' | 'function';
   readonly schema?: string;
   /** table name, or column name for a column */
   readonly name: string;
@@ -86,6 +86,21 @@ const NESTING_KEYS = new Set(['SubLink', 'RangeSubselect', 'RangeFunction', 'Joi
 const PROSE_LIKE_STATEMENTS = new Set(['SelectStmt', 'DeleteStmt']);
 // The relation a DDL statement creates is a definition, not a use.
 const DEFINING = { CreateStmt: 'relation', ViewStmt: 'view', CreateSeqStmt: 'sequence', CompositeTypeStmt: 'typevar' } as const;
+/**
+ * Statements that define or change objects rather than query them. In a migration kept with the code, the table a
+ * REFERENCES clause names, the columns of a CHECK, the table an index or trigger or policy is on, are parts of
+ * definitions, not uses (a CHECK's columns would otherwise be taken for columns of the REFERENCES target). Views
+ * and CREATE TABLE AS still use the tables of their query.
+ */
+const DEFINITION_STATEMENTS = new Set([
+  'CreateStmt', 'AlterTableStmt', 'IndexStmt', 'CreateTrigStmt', 'CreatePolicyStmt', 'AlterPolicyStmt', 'CommentStmt',
+  'GrantStmt', 'RenameStmt', 'DropStmt', 'AlterOwnerStmt', 'CreateSeqStmt', 'AlterSeqStmt', 'CompositeTypeStmt',
+  'CreateEnumStmt', 'AlterEnumStmt', 'CreateDomainStmt', 'AlterDomainStmt', 'AlterObjectSchemaStmt', 'CreateFunctionStmt',
+  'CreateSchemaStmt', 'CreateExtensionStmt', 'RuleStmt', 'AlterDefaultPrivilegesStmt', 'CreatePublicationStmt',
+  'AlterPublicationStmt', 'ClusterStmt', 'VacuumStmt', 'ReindexStmt',
+]);
+// Functions there come with PostgreSQL or its extensions (Supabase installs extensions into `extensions`).
+const BUILTIN_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'extensions']);
 const SYSTEM_COLUMNS = new Set(['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid', 'oid']);
 
 interface Relation {
@@ -117,6 +132,7 @@ export function analyzeSql(sql: string): SqlAnalysis | undefined {
     const kind = Object.keys(stmt)[0] ?? '';
     const body = stmt[kind];
     if (!PROSE_LIKE_STATEMENTS.has(kind)) shaped = true;
+    if (DEFINITION_STATEMENTS.has(kind)) continue;
     if (isObject(body) && ((Array.isArray(body.targetList) && body.targetList.length > 1) || (Array.isArray(body.fromClause) && body.fromClause.length > 1))) {
       shaped = true;
     }
@@ -182,6 +198,8 @@ export function analyzeSql(sql: string): SqlAnalysis | undefined {
           skip.add(value.identitySequence);
         } else if (key === 'ColumnRef') {
           columnRef(value);
+        } else if (key === 'FuncCall') {
+          functionCall(value);
         } else if (key === 'RangeSubselect' || key === 'RangeFunction' || key === 'JoinExpr') {
           const alias = isObject(value.alias) ? value.alias.aliasname : undefined;
           if (typeof alias === 'string') bind(alias, null);
@@ -211,6 +229,16 @@ export function analyzeSql(sql: string): SqlAnalysis | undefined {
       sources.push(rel);
       bind(alias ?? rel.name, rel);
       if (!alias && rel.schema) bind(`${rel.schema}.${rel.name}`, rel);
+    };
+
+    // `select app.login($1, $2)`: a schema-qualified function is the application's and must be defined, like
+    // `.rpc()`. Unqualified calls are not reported: they are nearly always built-ins (now(), count(), coalesce()).
+    const functionCall = (call: Json) => {
+      const parts = (Array.isArray(call.funcname) ? call.funcname : []).map(str);
+      if (parts.length !== 2 || parts.some((p) => p === undefined)) return;
+      const [schema, name] = parts as [string, string];
+      if (BUILTIN_SCHEMAS.has(schema)) return;
+      references.push({ kind: 'function', schema, name, offset: toChar(typeof call.location === 'number' ? call.location : 0) });
     };
 
     const columnRef = (ref: Json) => {
@@ -279,6 +307,12 @@ export function neutralizePlaceholders(sql: string): string {
         out.push(pad(close + 2 - i));
         i = close + 2;
       }
+    } else if (c === ':' && sql[i - 1] !== ':' && (sql[i + 1] === "'" || sql[i + 1] === '"')) {
+      // psql's :'name' and :"name"
+      const end = sql.indexOf(sql[i + 1] as string, i + 2);
+      const stop = end === -1 ? n : end + 1;
+      out.push(pad(stop - i));
+      i = stop;
     } else if (c === ':' && sql[i + 1] !== ':' && sql[i - 1] !== ':' && /[A-Za-z_]/.test(sql[i + 1] ?? '')) {
       let j = i + 1;
       while (j < n && /\w/.test(sql[j] as string)) j++;

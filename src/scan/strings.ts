@@ -9,6 +9,11 @@ export interface StringLiteralToken {
   readonly value: string;
   /** offset of the value's first character in the source */
   readonly start: number;
+  /** offset of the opening quote (or prefix: `f"…"`) and just past the closing one */
+  readonly quoteStart: number;
+  readonly end: number;
+  /** the language fills `{…}` / `#{…}` / `$var` in this literal (f-strings, Ruby and PHP double quotes, heredocs) */
+  readonly interpolates: boolean;
   /** the function or method the string is the first argument of: `execute` for `cur.execute("…")` */
   readonly callee?: string;
 }
@@ -42,12 +47,18 @@ function calleeBefore(text: string, start: number): string | undefined {
   return end > i + 1 ? text.slice(i + 1, end) : undefined;
 }
 
-function readUntil(text: string, from: number, quote: string, escapes: boolean): { value: string; end: number } {
+function readUntil(text: string, from: number, quote: string, escapes: boolean, quoteEscape = true): { value: string; end: number } {
   let value = '';
   let i = from;
   while (i < text.length) {
     if (text.startsWith(quote, i)) return { value, end: i + quote.length };
     const c = text[i] as string;
+    // raw and single-quoted strings (Python r'', Ruby and PHP '…') still let a backslash escape the quote
+    if (!escapes && quoteEscape && c === '\\' && (text.startsWith(quote, i + 1) || text[i + 1] === '\\')) {
+      value += text[i + 1] as string;
+      i += 2;
+      continue;
+    }
     if (escapes && c === '\\' && i + 1 < text.length) {
       const next = text[i + 1] as string;
       value += next === 'n' ? '\n' : next === 't' ? '\t' : next;
@@ -82,9 +93,20 @@ function heredoc(text: string, i: number, lang: StringLanguage): { value: string
 
 export function stringLiterals(text: string, lang: StringLanguage): StringLiteralToken[] {
   const out: StringLiteralToken[] = [];
-  const push = (value: string, start: number, quoteStart: number) => {
-    const callee = calleeBefore(text, quoteStart);
-    out.push({ value, start, ...(callee === undefined ? {} : { callee }) });
+  const push = (value: string, start: number, quoteStart: number, end: number, interpolates = false) => {
+    // a prefix (`f`, `rb`, `u`…) belongs to the literal: the callee is before it
+    let q = quoteStart;
+    while (lang === 'python' && q > 0 && /[rRbBuUfF]/.test(text[q - 1] as string) && !isWord(text[q - 2])) q--;
+    while (lang === 'python' && q > 1 && /[rRbBuUfF]/.test(text[q - 1] as string) && /[rRbBuUfF]/.test(text[q - 2] as string) && !isWord(text[q - 3])) q -= 2;
+    const callee = calleeBefore(text, q);
+    out.push({ value, start, quoteStart: q, end, interpolates, ...(callee === undefined ? {} : { callee }) });
+  };
+  // Python string prefixes (`f`, `rf`, `Fr`…): an f makes `{…}` interpolation
+  const fPrefix = (i: number) => {
+    if (lang !== 'python') return false;
+    let q = i;
+    while (q > 0 && i - q < 2 && /[rRbBuUfF]/.test(text[q - 1] as string)) q--;
+    return !isWord(text[q - 1]) && /[fF]/.test(text.slice(q, i));
   };
   const n = text.length;
   let i = 0;
@@ -114,7 +136,7 @@ export function stringLiterals(text: string, lang: StringLanguage): StringLitera
     if ((lang === 'ruby' || lang === 'php') && text.startsWith('<<', i)) {
       const h = heredoc(text, i, lang);
       if (h) {
-        push(h.value, h.start, i);
+        push(h.value, h.start, i, h.end, !/^<<<?[~-]?[ \t]*'/.test(text.slice(i, i + 6)));
         // the rest of the opening line is still code; the body is skipped when the scan reaches it
         skip = { from: h.start, to: h.resume };
         i = h.end;
@@ -125,27 +147,28 @@ export function stringLiterals(text: string, lang: StringLanguage): StringLitera
       const q = text.slice(i, i + 3);
       const raw = i > 0 && /[rR]/.test(text[i - 1] as string);
       const { value, end } = readUntil(text, i + 3, q, !raw);
-      push(value, i + 3, i);
+      push(value, i + 3, i, end, fPrefix(i));
       i = end;
       continue;
     }
     if (lang === 'java' && text.startsWith('"""', i)) {
       const bodyStart = text.indexOf('\n', i) + 1;
       const { value, end } = readUntil(text, bodyStart, '"""', true);
-      push(value, bodyStart, i);
+      push(value, bodyStart, i, end);
       i = end;
       continue;
     }
     if (c === '`' && lang === 'go') {
-      const { value, end } = readUntil(text, i + 1, '`', false);
-      push(value, i + 1, i);
+      const { value, end } = readUntil(text, i + 1, '`', false, false);
+      push(value, i + 1, i, end);
       i = end;
       continue;
     }
     if (c === '"' || (c === "'" && lang !== 'go' && lang !== 'java')) {
       const raw = lang === 'python' && i > 0 && /[rR]/.test(text[i - 1] as string);
       const { value, end } = readUntil(text, i + 1, c, !(raw || (lang === 'php' && c === "'") || (lang === 'ruby' && c === "'")));
-      push(value, i + 1, i);
+      const interpolates = c === '"' && (lang === 'ruby' || lang === 'php');
+      push(value, i + 1, i, end, interpolates || fPrefix(i));
       i = end;
       continue;
     }

@@ -2,6 +2,7 @@ import * as introspectModule from '@databases/pg-schema-introspect';
 import { type Queryable, type Schema, type SchemaQuery, connect, sql } from '@databases/pg-schema-introspect';
 import { printSchema } from '@databases/pg-schema-print-types';
 import { PgsnapError } from '../errors.js';
+import { type TypeColumn, type TypeEnum, printKyselyTypes } from './kysely-types.js';
 
 /**
  * TypeScript types for the tables of a database, printed by @databases/pg-schema-print-types from what
@@ -127,6 +128,48 @@ export async function generateTypes(url: string, options: TypegenOptions = {}): 
       '',
     ];
     return `${[...header, ...parts, ...index].join('\n').replace(/\n{3,}/g, '\n\n')}`;
+  } catch (e) {
+    if (e instanceof PgsnapError) throw e;
+    throw new PgsnapError('connection', `could not read the database for types: ${(e as Error).message}`, { cause: e });
+  } finally {
+    await db.dispose().catch(() => {});
+  }
+}
+
+/**
+ * The Kysely module (kysely-types.ts) for a database URL: every column of every table, view and materialized view
+ * outside system and extension-owned objects, with what decides its insert type (default, identity, generated).
+ */
+export async function generateKyselyTypes(url: string, options: TypegenOptions = {}): Promise<string> {
+  const db = connect({ connectionString: url, bigIntMode: 'string' });
+  const only = options.schemas && options.schemas.length > 0 ? [...options.schemas] : null;
+  try {
+    const columns = (await db.query(sql`
+      SELECT n.nspname AS schema, c.relname AS "table", c.relkind AS relkind, a.attname AS "column",
+             a.attnotnull AS "notNull", a.atthasdef AS "hasDefault", a.attidentity AS identity, a.attgenerated AS generated,
+             CASE WHEN bn.nspname = 'pg_catalog' THEN b.typname ELSE bn.nspname || '.' || b.typname END AS type,
+             t.typcategory = 'A' AS "isArray"
+      FROM pg_catalog.pg_attribute a
+      JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+      -- arrays by their element, domains by their base type
+      JOIN pg_catalog.pg_type e ON e.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END
+      JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN e.typtype = 'd' THEN e.typbasetype ELSE e.oid END
+      JOIN pg_catalog.pg_namespace bn ON bn.oid = b.typnamespace
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+        AND (${only}::text[] IS NULL OR n.nspname = ANY(${only}::text[]))
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+      ORDER BY n.nspname, c.relname, a.attnum`)) as TypeColumn[];
+    const enums = (await db.query(sql`
+      SELECT n.nspname AS schema, t.typname AS name, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
+      FROM pg_catalog.pg_type t
+      JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
+      JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+      GROUP BY n.nspname, t.typname
+      ORDER BY 1, 2`)) as TypeEnum[];
+    return printKyselyTypes(columns, enums);
   } catch (e) {
     if (e instanceof PgsnapError) throw e;
     throw new PgsnapError('connection', `could not read the database for types: ${(e as Error).message}`, { cause: e });

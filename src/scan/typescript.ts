@@ -22,7 +22,34 @@ function langOf(file: string): 'ts' | 'tsx' | 'js' | 'jsx' {
 
 type Candidate = { node: StringLiteral | TemplateLiteral; via?: string };
 
-export function scanTypeScript(text: string, file: string, extraCalls: readonly string[] = []): Hit[] {
+const CLIENT_FACTORIES = new Set(['createClient', 'createBrowserClient', 'createServerClient', 'createServerComponentClient', 'createRouteHandlerClient']);
+
+/** `createClient(url, key, { db: { schema: 's' } })` → s */
+export function clientDefaultSchema(init: CallExpression): string | undefined {
+  if (!CLIENT_FACTORIES.has(calleeName(init) ?? methodName(init) ?? '')) return undefined;
+  for (const a of init.arguments) {
+    const o = unwrap(a);
+    if (o?.type !== 'ObjectExpression') continue;
+    for (const p of o.properties) {
+      if (p.type !== 'Property' || p.computed || p.key.type !== 'Identifier' || p.key.name !== 'db') continue;
+      const db = unwrap(p.value as Expr);
+      if (db?.type !== 'ObjectExpression') continue;
+      for (const q of db.properties) {
+        if (q.type === 'Property' && !q.computed && q.key.type === 'Identifier' && q.key.name === 'schema') return stringValue(q.value as Expr);
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface TypeScriptScanOptions {
+  readonly extraCalls?: readonly string[];
+  /** client names with a default schema, found in other files (`export const supabase = createClient(…)`) */
+  readonly clientSchemas?: ReadonlyMap<string, string>;
+}
+
+export function scanTypeScript(text: string, file: string, options: TypeScriptScanOptions = {}): Hit[] {
+  const extraCalls = options.extraCalls ?? [];
   const { program } = parseSync(file, text, { lang: langOf(file), sourceType: 'unambiguous' });
   const calls: CallExpression[] = [];
   const candidates = new Map<number, Candidate>();
@@ -33,6 +60,13 @@ export function scanTypeScript(text: string, file: string, extraCalls: readonly 
   const cteNames = new Set<string>();
   const constInits = new Map<string, number>();
   const sqlIdentifiers = new Map<string, string>();
+  const clientSchemas = new Map(options.clientSchemas ?? []);
+  const laterSchemas = new Map<number, string>();
+  const noteClient = (name: string | undefined, init: unknown) => {
+    const call = unwrap(init as Expr);
+    const schema = call?.type === 'CallExpression' ? clientDefaultSchema(call) : undefined;
+    if (name !== undefined && schema !== undefined) clientSchemas.set(name, schema);
+  };
 
   const markSql = (node: ReturnType<typeof unwrap>, via: string) => {
     if (!node) return;
@@ -48,6 +82,22 @@ export function scanTypeScript(text: string, file: string, extraCalls: readonly 
       if (m !== undefined && SQL_METHODS.has(m)) markSql(unwrap(node.arguments[0]), `.${m}()`);
       const cte = cteName(node);
       if (cte) cteNames.add(cte);
+      if (m === 'withSchema') {
+        const schema = stringValue(node.arguments[0]);
+        for (let r = unwrap(node.callee); schema !== undefined && r; ) {
+          if (r.type === 'CallExpression') {
+            laterSchemas.set(r.start, schema);
+            r = unwrap(r.callee);
+          } else if (r.type === 'MemberExpression') r = unwrap(r.object);
+          else break;
+        }
+      }
+    },
+    AssignmentExpression(node) {
+      noteClient(lastName(node.left as Expr), node.right);
+    },
+    PropertyDefinition(node) {
+      if (node.key.type === 'Identifier') noteClient(node.key.name, node.value);
     },
     TaggedTemplateExpression(node) {
       const tag = unwrap(node.tag);
@@ -66,6 +116,7 @@ export function scanTypeScript(text: string, file: string, extraCalls: readonly 
       const init = unwrap(node.init);
       if (!init) return;
       if (init.type === 'CallExpression') instanceCandidates.push({ name: node.id.name, init });
+      noteClient(node.id.name, init);
       if ((init.type === 'Literal' && typeof init.value === 'string') || init.type === 'TemplateLiteral') constInits.set(node.id.name, init.start);
     },
     ImportDeclaration(node) {
@@ -83,7 +134,7 @@ export function scanTypeScript(text: string, file: string, extraCalls: readonly 
   }
 
   const hits: Hit[] = [];
-  const ctx: CallContext = { knexNames, cteNames, extraCalls };
+  const ctx: CallContext = { knexNames, cteNames, extraCalls, clientSchemas, laterSchemas };
   for (const call of calls) hits.push(...callHits(call, ctx));
 
   // `const q = 'SELECT …'; db.query(q)`: the const is SQL because of where it goes.

@@ -1,6 +1,7 @@
 import type { CatalogModel } from '../catalog/model.js';
+import { globToRegExp } from '../patterns.js';
 import type { Finding, SourceLocation } from '../report/finding.js';
-import { type SchemaDefinitions, findFunction, findRelation } from './definitions.js';
+import { type SchemaDefinitions, findFunction, findRelation } from '../schema-files/definitions.js';
 import type { TableReference } from './reference.js';
 
 /**
@@ -15,7 +16,7 @@ import type { TableReference } from './reference.js';
  * (Defined in the schema files but missing live, and unused by code, is plain drift: the catalog diff reports it.)
  */
 
-export type Verdict = 'ok' | 'undefined' | 'missing-live' | 'unused-live-only';
+export type Verdict = 'ok' | 'undefined' | 'missing-live' | 'unused-live-only' | 'external';
 
 export interface ObjectVerdict {
   readonly kind: 'table' | 'function';
@@ -40,8 +41,17 @@ export interface CodeJudgement {
 }
 
 export interface JudgeOptions {
-  /** schemas whose live-only tables are not reported (config `drift.ignore.schemas`, platform schemas) */
-  readonly ignoreSchemas?: readonly string[];
+  /**
+   * config `drift.ignore`: globs on schemas, objects (`*` crosses dots; a table takes its columns along) and
+   * finding kinds (`code.undefined-column`). Nothing is reported about what they match; and as drift reads no
+   * live object in an ignored schema, whether one exists live is unknown there, never "missing".
+   */
+  readonly ignore?: { readonly schemas?: readonly string[]; readonly objects?: readonly string[]; readonly kinds?: readonly string[] };
+  /**
+   * config `scan.external`: tables and functions another system owns (`auth.users`, `graphile_worker.*`): the code
+   * may use them although no schema file defines them.
+   */
+  readonly external?: readonly string[];
 }
 
 export const DEFAULT_SCHEMA = 'public';
@@ -78,7 +88,10 @@ export function judge(
   live: CatalogModel | null | undefined,
   options: JudgeOptions = {},
 ): CodeJudgement {
-  const findings: Finding[] = [];
+  const raw: Finding[] = [];
+  const findings = raw;
+  const ignoredSchema = matcher(options.ignore?.schemas ?? []);
+  const isExternal = matcher(options.external ?? []);
   const liveRelations = live ? new Set([...live.tables, ...live.views].map((t) => `${t.schema}.${t.name}`)) : null;
   const liveFunctions = live ? new Set(live.functions.map((f) => `${f.schema}.${f.name}`)) : null;
   const qualified = (r: TableReference) => `${r.schema ?? DEFAULT_SCHEMA}.${r.kind === 'column' ? r.table : r.name}`;
@@ -88,9 +101,9 @@ export function judge(
     const schema = refs[0]?.schema ?? DEFAULT_SCHEMA;
     const name = refs[0]?.name as string;
     const def = findRelation(defs, schema, name);
-    const isLive = liveRelations ? liveRelations.has(object) : null;
+    const isLive = liveRelations && !ignoredSchema(schema) ? liveRelations.has(object) : null;
     const definition = def ? { file: def.file, line: def.line, column: def.column } : null;
-    const verdict: Verdict = !def ? 'undefined' : isLive === false ? 'missing-live' : 'ok';
+    const verdict: Verdict = !def ? (isExternal(object) ? 'external' : 'undefined') : isLive === false ? 'missing-live' : 'ok';
     tables.push({ kind: 'table', object, schema, name, definedInSchemaFiles: Boolean(def), definition, live: isLive, usedByCode: true, verdict, references: refs });
     const onlyDefinitions = refs.every((r) => r.definition);
     if (verdict === 'undefined') {
@@ -116,11 +129,10 @@ export function judge(
 
   // Live tables that nothing defines and nothing uses: leftovers of manual changes, or schema files never written.
   if (live) {
-    const ignored = new Set(options.ignoreSchemas ?? []);
     const used = new Set(tables.map((t) => t.object));
     for (const t of [...live.tables, ...live.views]) {
       const object = `${t.schema}.${t.name}`;
-      if (used.has(object) || ignored.has(t.schema) || findRelation(defs, t.schema, t.name)) continue;
+      if (used.has(object) || ignoredSchema(t.schema) || isExternal(object) || findRelation(defs, t.schema, t.name)) continue;
       tables.push({ kind: 'table', object, schema: t.schema, name: t.name, definedInSchemaFiles: false, definition: null, live: true, usedByCode: false, verdict: 'unused-live-only', references: [] });
       findings.push({
         kind: 'code.unused-live-table',
@@ -136,9 +148,9 @@ export function judge(
     const schema = refs[0]?.schema ?? DEFAULT_SCHEMA;
     const name = refs[0]?.name as string;
     const def = findFunction(defs, schema, name);
-    const isLive = liveFunctions ? liveFunctions.has(object) : null;
+    const isLive = liveFunctions && !ignoredSchema(schema) ? liveFunctions.has(object) : null;
     const definition = def ? { file: def.file, line: def.line, column: def.column } : null;
-    const verdict: Verdict = !def ? 'undefined' : isLive === false ? 'missing-live' : 'ok';
+    const verdict: Verdict = !def ? (isExternal(object) ? 'external' : 'undefined') : isLive === false ? 'missing-live' : 'ok';
     functions.push({ kind: 'function', object, schema, name, definedInSchemaFiles: Boolean(def), definition, live: isLive, usedByCode: true, verdict, references: refs });
     if (verdict === 'undefined') {
       findings.push({
@@ -178,5 +190,18 @@ export function judge(
     });
   }
 
-  return { tables: tables.sort(byObject), functions: functions.sort(byObject), findings };
+  const objectRes = (options.ignore?.objects ?? []).map(globToRegExp);
+  const kinds = options.ignore?.kinds ?? [];
+  const kept = raw.filter((f) => {
+    const schema = f.object.split('.')[0] ?? '';
+    const byObject = objectRes.some((r) => r.test(f.object) || (f.table !== undefined && r.test(f.table)));
+    const byKind = kinds.some((k) => f.kind === k || f.kind.startsWith(`${k}.`) || f.kind.startsWith(`${k}-`));
+    return !(byObject || byKind || ignoredSchema(schema));
+  });
+  return { tables: tables.sort(byObject), functions: functions.sort(byObject), findings: kept };
+}
+
+function matcher(globs: readonly string[]): (name: string) => boolean {
+  const res = globs.map(globToRegExp);
+  return (name) => res.some((r) => r.test(name));
 }

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Fingerprint } from '../archive/fingerprint.js';
-import { MANIFEST_ENTRY, SCHEMA_JSON_ENTRY, SCHEMA_SQL_ENTRY, type ArchivedTable } from '../archive/format.js';
+import { MANIFEST_ENTRY, MANIFEST_SHA_ENTRY, type Manifest, SCHEMA_JSON_ENTRY, SCHEMA_SQL_ENTRY, type ArchivedTable } from '../archive/format.js';
+import type { SequenceDef } from '../catalog/model.js';
 import { type OpenArchive, openArchive } from '../archive/reader.js';
+import { pairKey, tableLabel } from '../archive/table-id.js';
 import { PgsnapError, isPgsnapError } from '../errors.js';
 import { rowProblem } from './row-check.js';
 
@@ -43,7 +46,7 @@ export async function verifyArchive(file: string): Promise<VerifyReport> {
   }
   try {
     const problems: string[] = [];
-    const known = new Set([MANIFEST_ENTRY, SCHEMA_JSON_ENTRY, SCHEMA_SQL_ENTRY]);
+    const known = new Set([MANIFEST_ENTRY, MANIFEST_SHA_ENTRY, SCHEMA_JSON_ENTRY, SCHEMA_SQL_ENTRY]);
     for (const t of archive.manifest.tables) for (const e of t.entries) known.add(e.name);
     for (const name of archive.entries) {
       if (!known.has(name) && !name.endsWith('/')) problems.push(`unexpected entry ${name} (not in the manifest)`);
@@ -51,13 +54,16 @@ export async function verifyArchive(file: string): Promise<VerifyReport> {
     try {
       // restore --create-missing builds tables from schema.json: a manifest table it does not describe cannot be
       // restored into an empty database (and is how a hand-edited manifest shows)
-      const described = new Set((await archive.schema()).tables.map((t) => `${t.schema}.${t.name}`));
+      const schema = await archive.schema();
+      const described = new Set(schema.tables.map(pairKey));
+      problems.push(...sequenceProblems(archive.manifest, schema.sequences ?? []));
       for (const t of archive.manifest.tables) {
-        if (!described.has(`${t.schema}.${t.name}`)) problems.push(`${SCHEMA_JSON_ENTRY} does not describe table ${t.schema}.${t.name}`);
+        if (!described.has(pairKey(t))) problems.push(`${SCHEMA_JSON_ENTRY} does not describe table ${tableLabel(t)}`);
       }
     } catch (e) {
       problems.push(isPgsnapError(e) ? e.message : String(e));
     }
+    problems.push(...(await checksumProblems(archive)));
     const tables: TableCheck[] = [];
     for (const t of archive.manifest.tables) tables.push(await checkTable(archive, t));
     const ok = problems.length === 0 && tables.every((t) => t.ok);
@@ -75,7 +81,7 @@ export async function verifyArchive(file: string): Promise<VerifyReport> {
 }
 
 async function checkTable(archive: OpenArchive, t: ArchivedTable): Promise<TableCheck> {
-  const table = `${t.schema}.${t.name}`;
+  const table = tableLabel(t);
   const problems: string[] = [];
   const fp = new Fingerprint();
   let rows = 0;
@@ -117,6 +123,52 @@ async function checkTable(archive: OpenArchive, t: ArchivedTable): Promise<Table
   if (sumOfEntries !== t.rows) problems.push(`${table}: the manifest's entries add up to ${sumOfEntries} rows, its total says ${t.rows}`);
   if (problems.length === 0 && fp.digest() !== t.fingerprint) problems.push(`${table}: the rows do not match the manifest's fingerprint`);
   return { table, rows, expectedRows: t.rows, ok: problems.length === 0, problems };
+}
+
+/**
+ * The entries no data checksum covers: the manifest itself (against manifest.sha256, written right after it) and
+ * schema.sql (against the manifest's schemaSqlSha256). Archives written before these were recorded have neither,
+ * and pass; a manifest.sha256 or schemaSqlSha256 that is there must match.
+ */
+async function checksumProblems(archive: OpenArchive): Promise<string[]> {
+  const problems: string[] = [];
+  const sha = async (name: string) => createHash('sha256').update(await readEntry(archive, name)).digest('hex');
+  try {
+    if (archive.entries.includes(MANIFEST_SHA_ENTRY)) {
+      const recorded = (await readEntry(archive, MANIFEST_SHA_ENTRY)).toString('utf8').trim();
+      if (recorded !== (await sha(MANIFEST_ENTRY))) problems.push(`${MANIFEST_ENTRY} does not match ${MANIFEST_SHA_ENTRY} (edited or damaged)`);
+    }
+    const sqlSha = archive.manifest.schemaSqlSha256;
+    if (sqlSha !== undefined) {
+      if (!archive.entries.includes(SCHEMA_SQL_ENTRY)) problems.push(`${SCHEMA_SQL_ENTRY} is listed in the manifest but missing`);
+      else if ((await sha(SCHEMA_SQL_ENTRY)) !== sqlSha) problems.push(`${SCHEMA_SQL_ENTRY} does not match its checksum`);
+    }
+  } catch (e) {
+    problems.push(isPgsnapError(e) ? e.message : String(e));
+  }
+  return problems;
+}
+
+async function readEntry(archive: OpenArchive, name: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of (await archive.openEntry(name)) as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/** A sequence value restore could not set: outside the sequence's own range (schema.json) */
+function sequenceProblems(manifest: Manifest, defs: readonly SequenceDef[]): string[] {
+  const problems: string[] = [];
+  for (const s of manifest.sequences) {
+    const def = defs.find((d) => d.schema === s.schema && d.name === s.name);
+    if (!def || s.value === '') continue;
+    try {
+      const v = BigInt(s.value);
+      if (v < BigInt(def.min) || v > BigInt(def.max)) problems.push(`sequence ${tableLabel(s)} value ${s.value} is outside its range ${def.min}..${def.max} (${def.dataType})`);
+    } catch {
+      // a malformed min/max in schema.json is schema.json's problem, reported where it is read
+    }
+  }
+  return problems;
 }
 
 function damaged(file: string, message: string, started: number): VerifyReport {

@@ -49,7 +49,7 @@ describe('pgsnap backup (CLI)', () => {
     const r = await runCli(['backup', '--url', app.url, '--dir', dir, '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(Object.keys(doc).sort()).toEqual(['archive', 'bytes', 'database', 'rows', 'seconds', 'snapshotId', 'tables']);
+    expect(Object.keys(doc).sort()).toEqual(['archive', 'bytes', 'comparedWith', 'database', 'rows', 'seconds', 'shrunk', 'skipped', 'snapshotId', 'tables']);
     expect(doc).toMatchObject({ database: app.name, tables: 5, rows: 890 });
     expect(fs.statSync(doc.archive as string).size).toBe(doc.bytes);
     expect(r.stderr).toMatch(/^public\.error_logs: 500 rows, .* KB, \d+\.\d s$/m);
@@ -97,7 +97,7 @@ describe('pgsnap backup (CLI)', () => {
     const left = fs.readdirSync(dir);
     expect(zips(dir)).toEqual([]);
     expect(left).toHaveLength(1);
-    expect(left[0]).toMatch(/\.zip\.\d+\.tmp$/);
+    expect(left[0]).toMatch(/\.zip\.(?:[\w-]+\.)?\d+\.tmp$/);
     const again = await runCli(['backup', '--url', app.url, '--dir', dir, '--json']);
     expect(again.code).toBe(0);
     expect(fs.readdirSync(dir)).toEqual([path.basename((JSON.parse(again.stdout) as { archive: string }).archive)]);
@@ -154,12 +154,15 @@ describe('pgsnap list and prune (CLI)', () => {
     const dry = await runCli(['prune', '--dir', dir(), '--keep-daily', '2', '--dry-run', '--json']);
     expect(dry.code).toBe(0);
     const plan = JSON.parse(dry.stdout) as { remove: { file: string }[]; keep: { file: string }[] };
-    expect(plan.remove.map((x) => x.file)).toEqual(['app-2025-07-02T03-00-00-000Z.zip', 'app-2025-07-01T03-00-00-000Z.zip', 'app-2025-06-30T03-00-00-000Z.zip']);
+    // rules apply per database (the copies are named "app", the real archive by its own database); the unreadable
+    // file is reported, never counted or removed
+    expect(plan.remove.map((x) => x.file)).toEqual(['app-2025-07-02T03-00-00-000Z.zip']);
     expect(fs.readdirSync(dir())).toHaveLength(5);
     const real = await runCli(['prune', '--dir', dir(), '--keep-last', '2']);
     expect(real.code).toBe(0);
-    expect(real.stderr).toMatch(/removed 3 of 5 archives/);
-    expect(zips(dir())).toHaveLength(2);
+    expect(real.stderr).toMatch(/removed 1 of 4 archives/);
+    expect(real.stderr).toMatch(/app-2025-06-30T03-00-00-000Z\.zip is not a readable pgsnap archive/);
+    expect(zips(dir())).toHaveLength(4);
   });
 
   it('[bad-input] list on a missing directory exits 2 with a hint', async () => {

@@ -38,7 +38,8 @@ describe('pgsnap drift check (black box)', () => {
     expect(r.code).toBe(1);
     const line = lineOf('schemas/020_profiles.sql', 'CREATE TRIGGER on_auth_user_created');
     expect(r.stderr).toContain('auth.users\n  error   trigger auth.users.on_auth_user_created: trigger auth.users.on_auth_user_created is defined in the schema files but missing from the live database');
-    expect(r.stderr).toContain(`(schemas/020_profiles.sql:${line})`);
+    // one position format everywhere: file:line:column
+    expect(r.stderr).toContain(`(schemas/020_profiles.sql:${line}:1)`);
     expect(r.stderr).toContain('public.scratch_notes\n  warning table public.scratch_notes');
     expect(r.stderr.trimEnd().split('\n').pop()).toBe('2 findings: 1 error, 1 warning');
     expect(r.stderr).not.toContain('\u001b[');
@@ -99,7 +100,7 @@ describe('pgsnap drift check (black box)', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^pgsnap: schemas\/020_bad\.sql:4: relation "nope" does not exist — fix the schema file/);
+    expect(r.stderr).toMatch(/^pgsnap: schemas\/020_bad\.sql:4:8: relation "nope" does not exist — fix the schema file/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -108,7 +109,7 @@ describe('pgsnap drift check (black box)', () => {
     fs.writeFileSync(path.join(dir, '001.sql'), 'CREATE TABLE a (id int);\n\nCREATE TABEL b (id int);\n');
     const r = await runCli(['drift', 'check', '--url', inSync.url, '--schemas', dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/001\.sql:3: syntax error at or near "TABEL"/);
+    expect(r.stderr).toMatch(/001\.sql:3:8: syntax error at or near "TABEL"/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -108,8 +108,8 @@ describe('SIGKILL of a backup', () => {
     child.kill('SIGKILL');
     expect((await done).code).toBe(null);
     const leftovers = fs.readdirSync(dir);
-    expect(leftovers.some((f) => /\.zip\.\d+\.tmp$/.test(f))).toBe(true);
-    expect(leftovers.some((f) => /\.zip\.\d+\.s\d+\.tmp$/.test(f))).toBe(true);
+    expect(leftovers.some((f) => /\.zip\.(?:[\w-]+\.)?\d+\.tmp$/.test(f))).toBe(true);
+    expect(leftovers.some((f) => /\.zip\.(?:[\w-]+\.)?\d+\.s\d+\.tmp$/.test(f))).toBe(true);
     await nextRunCleansUp(dir, leftovers);
   });
 
@@ -175,5 +175,43 @@ describe('the disk fills up during a backup', () => {
     // the space really came back (no deleted-but-open file holds it)
     const df = fs.statfsSync(dir());
     expect(df.bavail * df.bsize).toBeGreaterThan(1_900_000);
+  });
+});
+
+describe('the disk fills up while --jobs workers spool tables', () => {
+  const dir = () => path.join(root, 'full-jobs');
+  let unmount: (() => void) | null = null;
+  let many: TestDatabase | undefined;
+
+  beforeAll(async () => {
+    if (!canMountTmpfs()) return;
+    unmount = mountTmpfs(dir(), '3m');
+    many = await createTestDatabase('rel_full_jobs');
+    const tables = Array.from({ length: 4 }, (_, i) => `CREATE TABLE public.t${i} AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) AS pad FROM generate_series(1, 200000) g;`);
+    // small tables finish spooling before the disk is full, and wait to be appended when it fills
+    const small = [
+      `CREATE TABLE public.users (id int PRIMARY KEY, name text NOT NULL); INSERT INTO public.users SELECT g, 'user ' || g FROM generate_series(1, 30) g;`,
+      `CREATE TABLE public.posts (id int PRIMARY KEY, user_id int REFERENCES public.users, body text); INSERT INTO public.posts SELECT g, g, 'b' FROM generate_series(1, 30) g;`,
+    ];
+    await many.query([...tables, ...small].join('\n'));
+  });
+  afterAll(async () => {
+    unmount?.();
+    await many?.drop();
+  });
+
+  // a spool file opened for appending after another worker hit the full disk (and the spools were removed)
+  // used to end in an unhandled 'error' event: a stack trace and exit 1
+  it.runIf(canMountTmpfs())('[fault] --jobs 8 on a 3 MB tmpfs, three times: exit 2, one line, nothing left', async () => {
+    for (let run = 0; run < 3; run++) {
+      const r = await runCli(['backup', '--url', (many as TestDatabase).url, '--dir', dir(), '--jobs', '8']);
+      const label = `run ${run}\n${r.stderr}`;
+      expect(r.code, label).toBe(2);
+      const errors = r.stderr.split('\n').filter((l) => l.startsWith('pgsnap: '));
+      expect(errors, label).toHaveLength(1);
+      expect(errors[0], label).toMatch(/the disk is full/);
+      expect(r.stderr, label).not.toMatch(/\n\s+at |Unhandled/);
+      expect(fs.readdirSync(dir()), label).toEqual([]);
+    }
   });
 });

@@ -106,13 +106,13 @@ describe('bad connections', () => {
   });
 
   it('[bad-input] a server that is down: restore, drift check, types', async () => {
-    await refused(['restore', 'latest', '--dir', dir, '--url', down], /could not connect to app@127\.0\.0\.1:1\/app: connection refused — is the server running/);
+    await refused(['restore', 'latest', '--dir', dir, '--from-database', db.name, '--url', down], /could not connect to app@127\.0\.0\.1:1\/app: connection refused — is the server running/);
     await refused(['drift', 'check', '--url', down, '--schemas', path.join(repoRoot, 'schemas')], /connection refused/);
     await refused(['types', '--url', down], /connection refused/);
   });
 
   it('[bad-input] a database that does not exist: restore', async () => {
-    await refused(['restore', 'latest', '--dir', dir, '--url', urlFor('no_such_db_here')], /database does not exist: .*no_such_db_here/);
+    await refused(['restore', 'latest', '--dir', dir, '--from-database', db.name, '--url', urlFor('no_such_db_here')], /database does not exist: .*no_such_db_here/);
   });
 });
 

@@ -59,7 +59,9 @@ describe('--profile supabase', () => {
     const r = await check('supabase');
     expect(r.findings.map((f) => `${f.kind} ${f.object}`).sort()).toEqual(['table auth.user_settings', 'trigger auth.users.on_auth_user_created']);
     expect(r.findings.find((f) => f.object === 'auth.user_settings')?.location).toMatchObject({ file: 'schemas/050_auth_settings.sql', line: 1 });
-    expect(r.ignored).toBeGreaterThanOrEqual(4);
+    // auth.users.phone and auth.uid()'s body: the schema files' stubs of platform objects differ from the live ones.
+    // (auth.sessions and storage.objects come into the shadow with the platform baseline, so they do not differ.)
+    expect(r.ignored).toBeGreaterThanOrEqual(2);
   });
 
   it('without the profile, the platform changes are drift too', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeNamePart, entryName, isSafeEntryName } from '../../src/archive/format.js';
 import { archiveFileName, parseArchiveName, parseTempName, tempFileName } from '../../src/archive/naming.js';
+import { removeStaleTempFiles } from '../../src/archive/directory.js';
 import { resolveArchive } from '../../src/archive/resolve.js';
 
 describe('archive file names', () => {
@@ -20,12 +21,41 @@ describe('archive file names', () => {
     expect(archiveFileName('../etc/x y', new Date(0))).toBe('__etc_x_y-1970-01-01T00-00-00-000Z.zip');
   });
 
-  it('names temporary files after the final name and the writer pid', () => {
-    const tmp = tempFileName('app-2025-07-11T19-46-34-951Z.zip', 4242);
-    expect(tmp).toBe('app-2025-07-11T19-46-34-951Z.zip.4242.tmp');
-    expect(parseTempName(tmp)).toEqual({ finalName: 'app-2025-07-11T19-46-34-951Z.zip', pid: 4242 });
-    expect(parseTempName('app-2025-07-11T19-46-34-951Z.zip.4242.s3.tmp')?.pid).toBe(4242);
+  it('names temporary files after the final name, the host and the writer pid', () => {
+    const tmp = tempFileName('app-2025-07-11T19-46-34-951Z.zip', 4242, 'db-backup.example.com');
+    expect(tmp).toBe('app-2025-07-11T19-46-34-951Z.zip.db-backup_example_com.4242.tmp');
+    expect(parseTempName(tmp)).toEqual({ finalName: 'app-2025-07-11T19-46-34-951Z.zip', host: 'db-backup_example_com', pid: 4242 });
+    expect(parseTempName('app-2025-07-11T19-46-34-951Z.zip.h1.4242.s3.tmp')).toMatchObject({ host: 'h1', pid: 4242 });
+    expect(parseTempName('app-2025-07-11T19-46-34-951Z.zip.12345.99.tmp')).toMatchObject({ host: '12345', pid: 99 });
+    // files of earlier versions carry no host
+    expect(parseTempName('app-2025-07-11T19-46-34-951Z.zip.4242.tmp')).toMatchObject({ host: null, pid: 4242 });
+    expect(parseTempName('app-2025-07-11T19-46-34-951Z.zip.4242.s3.tmp')).toMatchObject({ host: null, pid: 4242 });
     expect(parseTempName('notes.tmp')).toBeNull();
+    // a second writer of the same process in the same millisecond
+    expect(tempFileName('app-2025-07-11T19-46-34-951Z.zip', 4242, 'h1', 2)).toBe('app-2025-07-11T19-46-34-951Z.zip.h1.4242-2.tmp');
+    expect(parseTempName('app-2025-07-11T19-46-34-951Z.zip.h1.4242-2.s1.tmp')).toMatchObject({ host: 'h1', pid: 4242 });
+  });
+
+  it("[fault] stale-file cleanup removes only this host's files whose pid is dead, never another host's", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-stale-'));
+    try {
+      const final = 'app-2025-07-11T19-46-34-951Z.zip';
+      const dead = 2 ** 22 + 12345; // above pid_max's default: no such process
+      const files = {
+        oursDead: tempFileName(final, dead),
+        oursDeadSpool: `${tempFileName(final, dead).slice(0, -4)}.s1.tmp`,
+        oursRunning: tempFileName(final, process.pid),
+        otherHostDead: tempFileName(final, dead, 'another-host'),
+        otherHostSpool: `${tempFileName(final, dead, 'another-host').slice(0, -4)}.s2.tmp`,
+        legacyDead: `${final}.${dead}.tmp`,
+      };
+      for (const f of Object.values(files)) fs.writeFileSync(path.join(dir, f), 'x');
+      const removed = removeStaleTempFiles(dir).sort();
+      expect(removed).toEqual([files.oursDead, files.oursDeadSpool, files.legacyDead].sort());
+      expect(fs.readdirSync(dir).sort()).toEqual([files.oursRunning, files.otherHostDead, files.otherHostSpool].sort());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -19,7 +19,10 @@ const tables = [
   table('public', 'events', { kind: 'partitioned', partitionKey: 'RANGE (at)' }),
   table('public', 'events_2024', { kind: 'partition', partitionOf: 'public.events', partitionBound: "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')" }),
   table('auth', 'users'),
+  table('auth', 'schema_migrations'),
   table('storage', 'objects'),
+  table('storage', 'migrations'),
+  table('realtime', 'subscription'),
   table('billing', 'invoices'),
 ];
 const sel = (o: { schemas?: string[]; tables?: string[]; exclude?: string[] } = {}) => ({
@@ -27,12 +30,18 @@ const sel = (o: { schemas?: string[]; tables?: string[]; exclude?: string[] } = 
   tables: (o.tables ?? []).map(parsePattern),
   exclude: (o.exclude ?? []).map(parsePattern),
 });
-const platform = new Set(['auth', 'storage']);
+const platform = new Set(['auth', 'storage', 'realtime']);
 const names = (ts: readonly TableDef[]) => ts.map((t) => `${t.schema}.${t.name}`);
 
 describe('selectTables', () => {
   it('takes every table outside platform schemas by default, partitioned tables once through the parent', () => {
-    expect(names(selectTables(tables, sel(), platform))).toEqual(['billing.invoices', 'public.audit_logs', 'public.events', 'public.users']);
+    expect(names(selectTables(tables, sel({ exclude: ['auth.*', 'storage.*'] }), platform))).toEqual(['billing.invoices', 'public.audit_logs', 'public.events', 'public.users']);
+  });
+
+  it("takes the application's data in Supabase's auth and storage by default, not the platform's bookkeeping", () => {
+    const chosen = names(selectTables(tables, sel(), platform));
+    expect(chosen).toEqual(['auth.users', 'billing.invoices', 'public.audit_logs', 'public.events', 'public.users', 'storage.objects']);
+    expect(names(selectTables(tables, sel({ exclude: ['auth.users'] }), platform))).not.toContain('auth.users');
   });
 
   it('treats a platform-named schema the application owns as its own', () => {
@@ -43,13 +52,13 @@ describe('selectTables', () => {
   });
 
   it('reaches into a platform schema when --schema or --table names it', () => {
-    expect(names(selectTables(tables, sel({ schemas: ['auth'] }), platform))).toEqual(['auth.users']);
+    expect(names(selectTables(tables, sel({ schemas: ['auth'] }), platform))).toEqual(['auth.schema_migrations', 'auth.users']);
     expect(names(selectTables(tables, sel({ tables: ['users'] }), platform))).toEqual(['auth.users', 'public.users']);
-    expect(names(selectTables(tables, sel({ tables: ['storage.*'], schemas: ['billing'] }), platform))).toEqual(['billing.invoices', 'storage.objects']);
+    expect(names(selectTables(tables, sel({ tables: ['storage.*'], schemas: ['billing'] }), platform))).toEqual(['billing.invoices', 'storage.migrations', 'storage.objects']);
   });
 
   it('lets --exclude win, and maps a partition to its parent', () => {
-    expect(names(selectTables(tables, sel({ exclude: ['*_logs', 'billing.*'] }), platform))).toEqual(['public.events', 'public.users']);
+    expect(names(selectTables(tables, sel({ exclude: ['*_logs', 'billing.*', 'auth.*', 'storage.*'] }), platform))).toEqual(['public.events', 'public.users']);
     expect(names(selectTables(tables, sel({ tables: ['events_2024'] }), platform))).toEqual(['public.events']);
     expect(names(selectTables(tables, sel({ tables: ['events_2024'], exclude: ['public.events'] }), platform))).toEqual([]);
   });

@@ -99,11 +99,11 @@ describe('command specs', () => {
       dir: 'b',
       schemas: 's',
       code: ['src'],
-      backup: { schema: ['public'], table: ['public.*'], exclude: ['*_logs'], jobs: 2 },
+      backup: { schema: ['public'], table: ['public.*'], exclude: ['*_logs'], jobs: 2, failOnShrink: true, shrinkThreshold: 30 },
       restore: { onConflict: 'update' },
       prune: { keepLast: 1, keepDaily: 7, keepWeekly: 4, keepMonthly: 12 },
-      drift: { shadow: 'docker', profile: 'supabase', format: 'sarif', ignore: { schemas: ['auth'], objects: ['public.x_*'], kinds: ['grant'] } },
-      scan: { exclude: ['**/gen/**'], calls: ['db.table'] },
+      drift: { shadow: 'docker', profile: 'supabase', baseline: 'platform.sql', format: 'sarif', ignore: { schemas: ['auth'], objects: ['public.x_*'], kinds: ['grant'] } },
+      scan: { exclude: ['**/gen/**'], include: ['src/**'], external: ['auth.users'], calls: ['db.table'] },
     };
     const { file: _file, ...raw } = full;
     expect(() => parseConfig(raw, 'full.json')).not.toThrow();

@@ -5,6 +5,7 @@ import type { DriftDifference } from '../../src/drift/difference.js';
 import { tableIndex } from '../../src/drift/difference.js';
 import { differenceToFinding, unifiedDiff } from '../../src/drift/findings.js';
 import { nextPullFileName, planPull } from '../../src/drift/pull-plan.js';
+import { schemaSourceOf } from '../../src/schema-files/source.js';
 
 /** a table as these tests need it; the shared builders fill in the rest */
 function table(schema: string, name: string, extra: Partial<TableDef> = {}): TableDef {
@@ -18,10 +19,9 @@ function model(tables: TableDef[]): CatalogModel {
 describe('differences as findings', () => {
   const projects = table('public', 'projects');
   const ctx = {
-    definitions: new Map([
-      ['public.projects', { file: 'schemas/030_projects.sql', line: 3 }],
-      ['public.projects.status', { file: 'schemas/030_projects.sql', line: 9 }],
-    ]),
+    definitions: schemaSourceOf([
+      { file: 'schemas/030_projects.sql', text: '-- projects\n\nCREATE TABLE projects (\n  id bigint,\n  a int,\n  b int,\n  c int,\n  d int,\n  status text NOT NULL\n);\n' },
+    ]).definitions,
     tables: tableIndex(model([projects])),
   };
 
@@ -31,7 +31,7 @@ describe('differences as findings', () => {
       ctx,
     );
     expect(f.severity).toBe('error');
-    expect(f.location).toEqual({ file: 'schemas/030_projects.sql', line: 9 });
+    expect(f.location).toEqual({ file: 'schemas/030_projects.sql', line: 9, column: 3 });
     expect(f.table).toBe('public.projects');
     expect(f.diff).toBe('--- schema files\n+++ live database\n@@ -1,1 +1,1 @@\n-"status" text NOT NULL\n+"status" text\n');
     expect(f.message).toMatch(/differs/);

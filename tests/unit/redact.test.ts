@@ -8,6 +8,27 @@ describe('redaction', () => {
     expect(redact('host=db password=hunter22 user=x')).toBe('host=db password=*** user=x');
   });
 
+  it('finds passwords holding unencoded / and :, several URLs in one text, and leaves text without userinfo alone', () => {
+    const samples: [string, string][] = [
+      ['a postgres://u:p/a:ss@h/db b', 'a postgres://u:***@h/db b'],
+      ['x://u:1@h y+z://v:2@k', 'x://u:***@h y+z://v:***@k'],
+      ['postgres://h:5432/db and http://example.com/a:b', 'postgres://h:5432/db and http://example.com/a:b'],
+      ['://u:p@h 1://u:p@h', '://u:p@h 1://u:p@h'],
+      ['postgres://u:p q@h', 'postgres://u:p q@h'],
+      ['s://a:b://c:d@h', 's://a:***@h'],
+    ];
+    for (const [text, expected] of samples) expect(redactUrl(text), text).toBe(expected);
+  });
+
+  it('takes linear time on hostile text (a 256 KB name once took minutes to print)', () => {
+    const texts = ['c'.repeat(256 * 1024), 'a://b:'.repeat(50_000), `${'p://u:'.repeat(40_000)}@`, 'password='.repeat(30_000)];
+    for (const text of texts) {
+      const started = performance.now();
+      redact(text);
+      expect(performance.now() - started, text.slice(0, 20)).toBeLessThan(500);
+    }
+  });
+
   it('scrubs registered passwords wherever they appear', () => {
     resolveTarget('postgres://bob:correct-horse@db/app');
     expect(redact('server said: correct-horse is wrong')).toBe('server said: *** is wrong');

@@ -73,11 +73,13 @@ describe('github annotations', () => {
   it('points at the defining file and line, or the schema directory, and escapes newlines', () => {
     const out = renderGithub(findings, { fallbackFile: 'schemas' });
     const lines = out.trimEnd().split('\n');
-    expect(lines).toHaveLength(3);
+    // one annotation per use site of the undefined table
+    expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/^::warning file=schemas,title=pgsnap table%3A public\.audit_log::table public\.audit_log exists/);
     expect(lines[1]).toMatch(/^::error file=src\/a\.ts,line=3,col=7,title=/);
-    expect(lines[2]).toMatch(/^::error file=schemas\/040_sessions\.sql,line=6,title=pgsnap column%3A public\.test_sessions\.status::/);
-    expect(lines[2]).toContain('%0A-"status" text NOT NULL%0A');
+    expect(lines[2]).toMatch(/^::error file=src\/b\.ts,line=10,title=/);
+    expect(lines[3]).toMatch(/^::error file=schemas\/040_sessions\.sql,line=6,title=pgsnap column%3A public\.test_sessions\.status::/);
+    expect(lines[3]).toContain('%0A-"status" text NOT NULL%0A');
   });
 
   it('escapes percent signs and commas in properties', () => {
@@ -111,5 +113,46 @@ describe('sarif', () => {
     expect(table.locations?.[0]?.physicalLocation?.region).toBeUndefined();
     const code = results.find((r) => r.ruleId === 'code.undefined-table')!;
     expect(code.relatedLocations?.[0]?.physicalLocation?.artifactLocation?.uri).toBe('src/b.ts');
+  });
+});
+
+describe('code findings where a reviewer acts on them', () => {
+  const column: Finding = {
+    kind: 'code.undefined-column',
+    object: 'public.projects.nmae',
+    severity: 'error',
+    message: 'public.projects.nmae is used by the code (3 places in 2 files) but public.projects has no column nmae',
+    references: [
+      { file: 'src/a.ts', line: 4, column: 30 },
+      { file: 'src/a.ts', line: 4, column: 52 },
+      { file: 'src/b.ts', line: 8, column: 12 },
+    ],
+    location: { file: 'schemas/030_projects.sql', line: 3, column: 14 },
+    table: 'public.projects',
+  };
+
+  it('github: a column finding sits on each code line that uses the column, once per line', () => {
+    const lines = renderGithub([column]).trimEnd().split('\n');
+    expect(lines.map((l) => /file=([^,]+),line=(\d+)/.exec(l)?.slice(1).join(':'))).toEqual(['src/a.ts:4', 'src/b.ts:8']);
+  });
+
+  it('sarif: the first use is the location; the other uses and the definition are all related locations, with columns', () => {
+    const r = sarifLog([column], { toolVersion: '0' }).runs[0]?.results?.[0];
+    expect(r?.locations?.[0]?.physicalLocation).toEqual({ artifactLocation: { uri: 'src/a.ts' }, region: { startLine: 4, startColumn: 30 } });
+    expect(r?.relatedLocations?.map((l) => [l.physicalLocation?.artifactLocation?.uri, l.physicalLocation?.region?.startLine, l.physicalLocation?.region?.startColumn])).toEqual([
+      ['src/b.ts', 8, 12],
+      ['schemas/030_projects.sql', 3, 14],
+    ]);
+  });
+
+  it('drift check --code: one finding for a table missing live that the code uses', async () => {
+    const { mergeCodeFindings } = await import('../../src/drift/merge-code.js');
+    const merged = mergeCodeFindings(
+      [{ kind: 'table', object: 'public.error_logs', severity: 'error', message: 'table public.error_logs is defined in the schema files but missing from the live database', location: { file: 'schemas/040.sql', line: 16 } }],
+      [{ kind: 'code.missing-live-table', object: 'public.error_logs', severity: 'error', message: 'x', references: [{ file: 'src/a.ts', line: 2 }] }],
+    );
+    expect(merged).toHaveLength(1);
+    expect(merged[0]?.references).toEqual([{ file: 'src/a.ts', line: 2 }]);
+    expect(renderGithub(merged).trimEnd().split('\n').map((l) => /file=([^,]+),line=(\d+)/.exec(l)?.slice(1).join(':'))).toEqual(['schemas/040.sql:16', 'src/a.ts:2']);
   });
 });

@@ -5,6 +5,7 @@ import type { CatalogModel, ColumnDef, ConstraintDef, TableDef } from '../../src
 import { parseSelection } from '../../src/patterns.js';
 import { decideAccess, type Privileges } from '../../src/restore/access.js';
 import { orderForRestore } from '../../src/restore/order.js';
+import { pairKey } from '../../src/archive/table-id.js';
 import { planRestore } from '../../src/restore/plan.js';
 
 // The shared catalog builders, in the shape these planner tests read best.
@@ -185,7 +186,7 @@ describe('orderForRestore', () => {
     const t = (n: string, to: string) =>
       table(`public.${n}`, [col('id', 'integer', { notNull: true }), col('r', 'integer')], [pk(['id']), fk(['r'], `public.${to}`, `${n}_r`)]);
     const { order, cycleEdges } = orderForRestore([t('x', 'y'), t('y', 'z'), t('z', 'x')]);
-    expect([...order].sort()).toEqual(['public.x', 'public.y', 'public.z']);
+    expect([...order].sort()).toEqual(['x', 'y', 'z'].map((name) => pairKey({ schema: 'public', name })));
     expect(cycleEdges).toHaveLength(1);
     expect(order[0]).toBe(cycleEdges[0]?.from);
   });

@@ -50,7 +50,10 @@ describe('analyzeSql', () => {
     expect(tables('UPDATE a SET x = b.y FROM b WHERE a.id = b.id')).toEqual(['a', 'b']);
     expect(tables('DELETE FROM a USING b WHERE a.id = b.id')).toEqual(['a', 'b']);
     expect(tables('SELECT * FROM a WHERE id IN (SELECT a_id FROM b)')).toEqual(['a', 'b']);
-    expect(tables('CREATE TABLE c (id int REFERENCES d (id))')).toEqual(['d']);
+    // DDL defines: a REFERENCES target and a CHECK's columns are parts of the definition, not uses
+    expect(tables('CREATE TABLE c (id int REFERENCES d (id), n int CHECK (n > 0))')).toEqual([]);
+    expect(columns('CREATE TABLE c (id int REFERENCES d (id), n int CHECK (n > 0))')).toEqual([]);
+    expect(tables('ALTER TABLE c ADD CONSTRAINT c_d FOREIGN KEY (id) REFERENCES d (id)')).toEqual([]);
     expect(tables('CREATE VIEW v AS SELECT * FROM e')).toEqual(['e']);
     expect(tables('TRUNCATE f; LOCK g')).toEqual(['f', 'g']);
   });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogModel, TableDef } from '../../src/catalog/model.js';
-import { schemaDefinitionsOf } from '../../src/scan/definitions.js';
+import { schemaSourceOf } from '../../src/schema-files/source.js';
 import type { TableReference } from '../../src/scan/reference.js';
 import { judge } from '../../src/scan/verdict.js';
 
-const defs = schemaDefinitionsOf([
+const defs = schemaSourceOf([
   {
     file: 'schemas/001.sql',
     text: `CREATE TABLE projects (id int, name text);
@@ -14,7 +14,7 @@ CREATE FUNCTION bump() RETURNS int LANGUAGE sql AS 'select 1';
 CREATE SCHEMA auth;
 CREATE TABLE auth.users (id uuid);`,
   },
-]);
+]).definitions;
 
 const ref = (r: Partial<TableReference> & { name: string }, line = 1): TableReference => ({ kind: 'table', file: 'src/a.ts', line, column: 3, via: '.from()', ...r });
 
@@ -62,7 +62,7 @@ describe('judge', () => {
 
   it('with a live database: undefined stays an error even when live has it; missing live is an error; live-only unused is a warning', () => {
     const live = model([['public', 'auth_configs'], ['public', 'projects'], ['public', 'legacy_stuff'], ['storage', 'objects']], [['public', 'bump']]);
-    const j = judge([ref({ name: 'auth_configs' }), ref({ name: 'projects' }), ref({ name: 'never_applied' }, 7)], defs, live, { ignoreSchemas: ['storage'] });
+    const j = judge([ref({ name: 'auth_configs' }), ref({ name: 'projects' }), ref({ name: 'never_applied' }, 7)], defs, live, { ignore: { schemas: ['storage'] } });
     const byObject = Object.fromEntries(j.findings.map((f) => [f.object, f]));
     expect(byObject['public.auth_configs']).toMatchObject({ kind: 'code.undefined-table', severity: 'error' });
     expect(byObject['public.auth_configs']?.message).toMatch(/the live database has it/);
@@ -99,5 +99,25 @@ describe('judge', () => {
   it('a table only defined in code (drizzle) is still undefined, and says so', () => {
     const j = judge([ref({ name: 'auth_configs', via: 'pgTable()', definition: true })], defs, null);
     expect(j.findings[0]?.message).toBe('public.auth_configs is defined in code (pgTable()) but no schema file defines it');
+  });
+
+  it('external tables may be used undefined; they are not live leftovers either', () => {
+    const live = model([['graphile_worker', 'jobs'], ['auth', 'sessions']]);
+    const refs = [ref({ name: 'jobs', schema: 'graphile_worker' }), ref({ name: 'sessions', schema: 'auth' }), ref({ name: 'other', schema: 'auth' })];
+    const j = judge(refs, defs, live, { external: ['graphile_worker.*', 'auth.sessions'] });
+    expect(j.tables.map((t) => `${t.object} ${t.verdict}`)).toEqual(['auth.other undefined', 'auth.sessions external', 'graphile_worker.jobs external']);
+    expect(j.findings.map((f) => f.object)).toEqual(['auth.other']);
+  });
+
+  it('drift.ignore applies to code findings, and an ignored schema is never "missing live"', () => {
+    // the live model of drift check has no auth tables when auth is ignored: auth.users is not missing there
+    const live = model([['public', 'projects']]);
+    const j = judge([ref({ name: 'users', schema: 'auth' }), ref({ name: 'projects' })], defs, live, { ignore: { schemas: ['auth'] } });
+    expect(j.tables.find((t) => t.object === 'auth.users')).toMatchObject({ verdict: 'ok', live: null });
+    expect(j.findings).toEqual([]);
+    const col = (table: string, name: string) => ref({ kind: 'column', table, name, via: '.select()' });
+    const refs = [ref({ name: 'auth_configs' }), col('projects', 'nmae')];
+    expect(judge(refs, defs, null, { ignore: { objects: ['public.auth_*'] } }).findings.map((f) => f.object)).toEqual(['public.projects.nmae']);
+    expect(judge(refs, defs, null, { ignore: { kinds: ['code.undefined-column'] } }).findings.map((f) => f.object)).toEqual(['public.auth_configs']);
   });
 });

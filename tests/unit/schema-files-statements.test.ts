@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { errorLine } from '../../src/drift/apply.js';
-import { buildDefinitionIndex, locate } from '../../src/drift/definition-index.js';
-import { splitStatements } from '../../src/drift/schema-files.js';
-import { codePointToIndex, lineAt } from '../../src/drift/text-position.js';
+import { errorPosition } from '../../src/drift/apply.js';
+import { codePointToIndex, lineIndex } from '../../src/position.js';
+import { locate } from '../../src/schema-files/definitions.js';
+import { schemaSourceOf } from '../../src/schema-files/source.js';
+import { parseSchemaFile } from '../../src/schema-files/statements.js';
+
+const splitStatements = async (text: string, file: string) => parseSchemaFile(text, file).statements;
+const indexOf = (text: string, file: string) => schemaSourceOf([{ file, text }]).definitions;
 
 const FILE = `-- header comment
 CREATE SCHEMA IF NOT EXISTS auth;
@@ -41,33 +45,33 @@ describe('splitting schema files', () => {
 
   it('turns a syntax error into file:line', async () => {
     await expect(splitStatements('SELECT 1;\n\nCREATE TABEL x (a int);\n', 'schemas/020.sql')).rejects.toThrow(
-      /^schemas\/020\.sql:3: syntax error at or near "TABEL"/,
+      /^schemas\/020\.sql:3:8: syntax error at or near "TABEL"/,
     );
   });
 
   it('maps PostgreSQL error positions (characters) to file lines, also inside function bodies', async () => {
     const [, table] = await splitStatements(FILE, 'f.sql');
     const pos = table!.sql.indexOf('email') + 1;
-    expect(errorLine(table!, { position: String(pos) })).toBe(6);
-    expect(errorLine(table!, {})).toBe(4);
+    expect(errorPosition(table!, { position: String(pos) })).toEqual({ line: 6, column: 3 });
+    expect(errorPosition(table!, {})).toEqual({ line: 4, column: 1 });
     const [, , fn] = await splitStatements(FILE, 'f.sql');
     const body = '\nBEGIN\n  NEW.updated_at := now(); -- a semicolon; inside the body\n  RETURN NEW;\nEND\n';
-    expect(errorLine(fn!, { internalQuery: body, internalPosition: String(body.indexOf('RETURN') + 1) })).toBe(13);
+    expect(errorPosition(fn!, { internalQuery: body, internalPosition: String(body.indexOf('RETURN') + 1) })).toEqual({ line: 13, column: 3 });
   });
 
   it('counts characters, not UTF-16 units, like PostgreSQL', () => {
     const text = '😀\nx';
-    expect(lineAt(text, codePointToIndex(text, 3))).toBe(2);
+    expect(lineIndex(text).at(codePointToIndex(text, 3))).toEqual({ line: 2, column: 1 });
   });
 });
 
 describe('definition index', () => {
   it('knows where tables, columns, constraints, indexes, triggers, policies, functions and types are defined', async () => {
-    const index = buildDefinitionIndex(await splitStatements(FILE, 'schemas/010.sql'));
+    const index = indexOf(FILE, 'schemas/010.sql');
     const line = (o: string) => locate(index, o)?.line;
     expect(line('auth.users')).toBe(4);
-    expect(line('auth.users.email')).toBe(4);
-    expect(line('auth.users.users_email_key')).toBe(4);
+    expect(line('auth.users.email')).toBe(6);
+    expect(line('auth.users.users_email_key')).toBe(6);
     expect(line('public.projects')).toBe(17);
     expect(line('public.projects.status')).toBe(18);
     expect(line('public.projects.projects_name_check')).toBe(18);
@@ -86,7 +90,7 @@ describe('definition index', () => {
 describe('aspects set by ALTER TABLE', () => {
   it('points rls and trigger state at the statement that set them', async () => {
     const sql = 'CREATE TABLE t (a int);\nCREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nALTER TABLE t DISABLE TRIGGER tr;\n';
-    const index = buildDefinitionIndex(await splitStatements(sql, 'x.sql'));
+    const index = indexOf(sql, 'x.sql');
     expect(locate(index, 'public.t', 'rls')?.line).toBe(3);
     expect(locate(index, 'public.t', 'rls.forced')?.line).toBe(1);
     expect(locate(index, 'public.t.tr', 'trigger.enabled')?.line).toBe(4);

@@ -1,14 +1,16 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findRelation, loadSchemaDefinitions, locate, schemaDefinitionsOf } from '../../src/scan/definitions.js';
+import { findRelation, locate } from '../../src/schema-files/definitions.js';
+import { readSchemaSource, schemaSourceOf } from '../../src/schema-files/source.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
-const defs = (text: string, file = 'schemas/001.sql') => schemaDefinitionsOf([{ file, text }]);
+const defs = (text: string, file = 'schemas/001.sql') => schemaSourceOf([{ file, text }]).definitions;
 
-describe('loadSchemaDefinitions', () => {
+describe('readSchemaSource', () => {
   it('reads the fixture application: every object with the file and line that creates it', async () => {
-    const d = await loadSchemaDefinitions('schemas', { cwd: repoRoot });
-    expect(d.files).toEqual(['schemas/001_extensions.sql', 'schemas/010_auth.sql', 'schemas/020_profiles.sql', 'schemas/030_projects.sql', 'schemas/040_sessions.sql']);
+    const source = readSchemaSource('schemas', { cwd: repoRoot });
+    const d = source.definitions;
+    expect(source.files).toEqual(['schemas/001_extensions.sql', 'schemas/010_auth.sql', 'schemas/020_profiles.sql', 'schemas/030_projects.sql', 'schemas/040_sessions.sql']);
     expect(d.relations.map((r) => `${r.kind} ${r.object}`)).toEqual([
       'table auth.users', 'table public.profiles', 'table public.projects', 'table public.test_sessions', 'table public.error_logs', 'view public.project_summaries',
     ]);
@@ -24,12 +26,12 @@ describe('loadSchemaDefinitions', () => {
     expect(findRelation(d, 'public', 'project_summaries')?.columns).toBeNull();
   });
 
-  it('says which folder is missing', async () => {
-    await expect(loadSchemaDefinitions('no-such-folder', { cwd: repoRoot })).rejects.toThrow(/schema folder not found: no-such-folder/);
+  it('says which folder is missing', () => {
+    expect(() => readSchemaSource('no-such-folder', { cwd: repoRoot })).toThrow(/schema source not found: no-such-folder/);
   });
 });
 
-describe('schemaDefinitionsOf', () => {
+describe('what the schema files define', () => {
   it('follows renames, added and dropped columns, and dropped tables', () => {
     const d = defs(`CREATE TABLE a (x int, y int);
 ALTER TABLE a RENAME TO b;
@@ -54,10 +56,10 @@ ALTER TABLE app.t SET SCHEMA archive;`);
   });
 
   it('resets search_path for every file and reads files in the order given', () => {
-    const d = schemaDefinitionsOf([
+    const d = schemaSourceOf([
       { file: 'a.sql', text: "SELECT set_config('x', '1', false);\nSET search_path = other;\nCREATE TABLE t1 (id int);" },
       { file: 'b.sql', text: '\n\n-- a comment\n\nCREATE TABLE t2 (id int);' },
-    ]);
+    ]).definitions;
     expect(d.relations.map((r) => `${r.object} ${r.file}:${r.line}`)).toEqual(['other.t1 a.sql:3', 'public.t2 b.sql:5']);
   });
 

@@ -1,17 +1,13 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { type SqlError, hasSqlDetails, parseSync } from 'libpg-query';
-import { PgsnapError } from '../errors.js';
 import type { SourceLocation } from '../report/finding.js';
-import { byteToCharOffsets, lineIndex } from './position.js';
-import './sql.js'; // loads the parser module
+import type { SchemaFile, SchemaStatement } from './statements.js';
 
 /**
- * What the committed schema files define, read with the real PostgreSQL parser (no database): every schema,
+ * What the schema files define, read from the parse trees of their statements (no database): every schema,
  * extension, table, view, materialized view, function, type, sequence, index, trigger, policy, named constraint
- * and column, with the file and line that creates it. Files are read in name order, as they are applied, and
- * later statements are followed: `ALTER TABLE … RENAME`, `ADD/DROP COLUMN`, `SET SCHEMA`, `DROP …`,
- * `SET search_path`.
+ * and column, with the file, line and column that creates it. Statements are followed in the order they are
+ * applied: `ALTER TABLE … RENAME`, `ADD/DROP COLUMN`, `SET SCHEMA`, `DROP …`, and `SET search_path` (reset for
+ * every file, as each file is applied by its own psql run), so an unqualified name lands in the schema the
+ * file's search_path says. Drift (to locate findings), the code scan (to judge uses) and types read this.
  */
 
 export type DefinedKind =
@@ -39,11 +35,14 @@ export interface DefinedRelation extends DefinedObject {
 }
 
 export interface SchemaDefinitions {
-  /** the schema files read, in order (paths as given) */
-  readonly files: readonly string[];
-  /** every object that still exists after all files, in file order */
+  /** every object that still exists after all statements, in file order */
   readonly objects: readonly DefinedObject[];
   readonly relations: readonly DefinedRelation[];
+  /**
+   * Aspects of an object set by a statement of their own, keyed `object#aspect`: `public.t#rls` (ENABLE ROW
+   * LEVEL SECURITY), `public.t#rls.forced`, `public.t.trg#trigger.enabled`. Drift points those findings there.
+   */
+  readonly aspects: ReadonlyMap<string, SourceLocation>;
 }
 
 type Json = { readonly [key: string]: unknown };
@@ -76,11 +75,32 @@ function objectName(e: Pick<Entry, 'kind' | 'schema' | 'name' | 'table'>): strin
   return e.table === undefined ? `${e.schema}.${e.name}` : `${e.schema}.${e.table}.${e.name}`;
 }
 
+/** Where a statement sits: its file (for byte offsets in the parse tree) and its own first token. */
+interface Here {
+  readonly file: SchemaFile;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** Stands for "the statement's own position" where a node carries no location. */
+const STATEMENT = -1;
+
 class Builder {
   readonly entries: Entry[] = [];
+  readonly aspects = new Map<string, SourceLocation>();
   searchPath = ['public'];
+  here: Here | undefined;
+  temporary = false;
 
-  constructor(private readonly at: (byteOffset: number) => { file: string; line: number; column: number }) {}
+  private at(byteOffset: number): { file: string; line: number; column: number } {
+    const h = this.here as Here;
+    if (byteOffset === STATEMENT) return { file: h.file.file, line: h.line, column: h.column };
+    return { file: h.file.file, ...h.file.at(byteOffset) };
+  }
+
+  private aspect(key: string): void {
+    if (!this.aspects.has(key)) this.aspects.set(key, this.at(STATEMENT));
+  }
 
   private find(kinds: readonly DefinedKind[], schema: string | undefined, name: string, table?: string): Entry | undefined {
     const schemas = schema === undefined ? this.searchPath : [schema];
@@ -117,11 +137,11 @@ class Builder {
   private columnsOf(table: Entry, names: string[], offsets: number[]): void {
     table.columns = [...(table.columns ?? []), ...names];
     names.forEach((n, i) => {
-      this.add({ kind: 'column', schema: table.schema, table: table.name, name: n }, offsets[i] ?? 0);
+      this.add({ kind: 'column', schema: table.schema, table: table.name, name: n }, offsets[i] ?? STATEMENT);
     });
   }
 
-  statement(stmt: Json, location: number): void {
+  statement(stmt: Json, location: number = STATEMENT): void {
     const kind = Object.keys(stmt)[0] ?? '';
     const s = stmt[kind];
     if (!isObject(s)) return;
@@ -150,11 +170,12 @@ class Builder {
         return;
       case 'CreateStmt': {
         const rel = this.relation(s.relation);
-        if (!rel || (isObject(s.relation) && s.relation.relpersistence === 't')) return;
+        if (!rel || (isObject(s.relation) && s.relation.relpersistence === 't' && !this.temporary)) return;
         const schema = schemaFor(rel.schema);
         let unknown = s.ofTypename !== undefined;
         const cols: string[] = [];
         const offsets: number[] = [];
+        const columnConstraints: { name: string; at: number }[] = [];
         for (const parent of list(s.inhRelations)) {
           const p = this.relation(isObject(parent) ? parent.RangeVar : undefined);
           const known = p && this.find(['table'], p.schema, p.name);
@@ -169,12 +190,17 @@ class Builder {
           if (isObject(el.ColumnDef) && typeof el.ColumnDef.colname === 'string') {
             cols.push(el.ColumnDef.colname);
             offsets.push(typeof el.ColumnDef.location === 'number' ? el.ColumnDef.location : location);
+            for (const c of list(el.ColumnDef.constraints)) {
+              const con = isObject(c) && isObject(c.Constraint) ? c.Constraint : undefined;
+              if (con && typeof con.conname === 'string') columnConstraints.push({ name: con.conname, at: typeof con.location === 'number' ? con.location : location });
+            }
           } else if (isObject(el.TableLikeClause)) unknown = true;
           else if (isObject(el.Constraint) && typeof el.Constraint.conname === 'string') {
             this.add({ kind: 'constraint', schema, table: rel.name, name: el.Constraint.conname }, typeof el.Constraint.location === 'number' ? el.Constraint.location : location);
           }
         }
         this.columnsOf(table, cols, offsets);
+        for (const c of columnConstraints) this.add({ kind: 'constraint', schema, table: rel.name, name: c.name }, c.at);
         if (unknown) table.columns = null;
         return;
       }
@@ -252,6 +278,13 @@ class Builder {
           } else if (cmd.subtype === 'AT_DropConstraint' && typeof cmd.name === 'string') {
             this.remove(['constraint'], table.schema, cmd.name, table.name);
           }
+          // Aspects set by ALTER TABLE get their own keys, so a drift finding points at the statement that set them.
+          const object = `${table.schema}.${table.name}`;
+          if (cmd.subtype === 'AT_EnableRowSecurity' || cmd.subtype === 'AT_DisableRowSecurity') this.aspect(`${object}#rls`);
+          if (cmd.subtype === 'AT_ForceRowSecurity' || cmd.subtype === 'AT_NoForceRowSecurity') this.aspect(`${object}#rls.forced`);
+          if (typeof cmd.name === 'string' && /^AT_(Enable|Disable)(Always|Replica)?Trig$/.test(String(cmd.subtype))) {
+            this.aspect(`${object}.${cmd.name}#trigger.enabled`);
+          }
         }
         return;
       }
@@ -326,54 +359,22 @@ class Builder {
   }
 }
 
-function syntaxError(e: unknown, file: string, text: string): PgsnapError {
-  const lines = lineIndex(text);
-  const details = hasSqlDetails(e) ? (e as SqlError).sqlDetails : undefined;
-  const pos = details ? lines.at(byteToCharOffsets(text)(details.cursorPosition)) : { line: 1, column: 1 };
-  return new PgsnapError('schema_file', `${file}:${pos.line}:${pos.column}: ${(e as Error).message}`, {
-    hint: 'fix the SQL in that schema file (it must be valid PostgreSQL)',
-  });
-}
-
-/** Read the schema files of a folder (`*.sql`, in name order) as they will be applied. Pure in all but reading files. */
-export async function loadSchemaDefinitions(dir: string, options: { cwd?: string } = {}): Promise<SchemaDefinitions> {
-  const cwd = options.cwd ?? process.cwd();
-  const abs = path.resolve(cwd, dir);
-  let names: string[];
-  try {
-    names = (await fs.promises.readdir(abs)).filter((f) => f.endsWith('.sql')).sort();
-  } catch {
-    throw new PgsnapError('usage', `schema folder not found: ${dir}`, { hint: 'pass --schemas DIR, or set "schemas" in pgsnap.config.json' });
-  }
-  const files: { file: string; text: string }[] = [];
-  for (const n of names) {
-    const full = path.join(abs, n);
-    const rel = path.relative(cwd, full);
-    files.push({ file: (rel.startsWith('..') ? full : rel).split(path.sep).join('/'), text: await fs.promises.readFile(full, 'utf8') });
-  }
-  return schemaDefinitionsOf(files);
-}
-
-/** The same from SQL texts already in memory (tests, `drift pull`). */
-export function schemaDefinitionsOf(files: readonly { file: string; text: string }[]): SchemaDefinitions {
-  let current = { file: '', toChar: (b: number) => b, lines: lineIndex('') };
-  const builder = new Builder((byteOffset) => {
-    const { line, column } = current.lines.at(current.toChar(byteOffset));
-    return { file: current.file, line, column };
-  });
-  for (const { file, text } of files) {
-    current = { file, toChar: byteToCharOffsets(text), lines: lineIndex(text) };
+/**
+ * Read the definitions from the statements of the files, in the order given. Each file starts with the default
+ * search_path, as each is applied by its own session.
+ */
+export function definitionsOf(
+  files: readonly { readonly file: SchemaFile; readonly statements: readonly SchemaStatement[] }[],
+  options: { readonly temporary?: boolean } = {},
+): SchemaDefinitions {
+  const builder = new Builder();
+  // Temporary tables are no part of a schema; in a script kept with the code they are its own work tables.
+  builder.temporary = options.temporary ?? false;
+  for (const { file, statements } of files) {
     builder.searchPath = ['public'];
-    let tree: Json;
-    try {
-      tree = text.trim() === '' ? {} : (parseSync(text) as Json);
-    } catch (e) {
-      throw syntaxError(e, file, text);
-    }
-    for (const raw of list(tree.stmts)) {
-      if (!isObject(raw) || !isObject(raw.stmt)) continue;
-      const loc = typeof raw.stmt_location === 'number' ? raw.stmt_location : 0;
-      builder.statement(raw.stmt, firstToken(text, current.toChar, loc));
+    for (const st of statements) {
+      builder.here = { file, line: st.line, column: st.column };
+      builder.statement(st.ast as Json);
     }
   }
   const objects: DefinedObject[] = builder.entries.map((e) => ({
@@ -386,36 +387,38 @@ export function schemaDefinitionsOf(files: readonly { file: string; text: string
     line: e.line,
     column: e.column,
   }));
-  const relations: DefinedRelation[] = builder.entries
-    .filter((e): e is Entry & { kind: DefinedRelation['kind'] } => e.kind === 'table' || e.kind === 'view' || e.kind === 'materialized view')
-    .map((e) => ({ ...(objects[builder.entries.indexOf(e)] as DefinedObject), kind: e.kind, columns: e.columns ?? null }));
-  return { files: files.map((f) => f.file), objects, relations };
+  const relations: DefinedRelation[] = [];
+  builder.entries.forEach((e, i) => {
+    if (e.kind === 'table' || e.kind === 'view' || e.kind === 'materialized view') {
+      relations.push({ ...(objects[i] as DefinedObject), kind: e.kind, columns: e.columns ?? null });
+    }
+  });
+  return { objects, relations, aspects: builder.aspects };
 }
+
+const where = (o: DefinedObject): SourceLocation => ({ file: o.file, line: o.line, column: o.column });
+
+/** The drift kinds that name one of our kinds differently. */
+const DRIFT_KINDS: Record<string, DefinedKind> = { composite_type: 'type', materialized_view: 'materialized view' };
 
 /**
- * A statement's location is where the previous one ended; skip blanks and comments so the line is the one the
- * statement starts on. Returns a byte offset, like the parser's.
+ * Where the schema files define an object (`public.t`, `public.t.col`, `public.idx`, `public.f(integer)`…), or
+ * the nearest thing that contains it: `public.t.c` falls back to `public.t`, a grant
+ * `public.t.role.SELECT` to its table. With a kind, an aspect set by its own statement (`rls` → the ALTER
+ * TABLE … ENABLE ROW LEVEL SECURITY) and an object of that kind are preferred.
  */
-function firstToken(text: string, toChar: (b: number) => number, byteOffset: number): number {
-  const start = toChar(byteOffset);
-  let i = start;
-  for (;;) {
-    while (i < text.length && /\s/.test(text[i] as string)) i++;
-    if (text.startsWith('--', i)) {
-      const nl = text.indexOf('\n', i);
-      i = nl === -1 ? text.length : nl + 1;
-    } else if (text.startsWith('/*', i)) {
-      const end = text.indexOf('*/', i + 2);
-      i = end === -1 ? text.length : end + 2;
-    } else break;
+export function locate(defs: SchemaDefinitions, object: string, kind?: string): SourceLocation | undefined {
+  const aspect = kind ? defs.aspects.get(`${object}#${kind}`) : undefined;
+  if (aspect) return aspect;
+  const wanted = kind === undefined ? undefined : (DRIFT_KINDS[kind] ?? kind);
+  const parts = object.replace(/\(.*\)$/, '').split('.');
+  for (let n = parts.length; n >= 1; n--) {
+    const name = parts.slice(0, n).join('.');
+    const hits = defs.objects.filter((o) => o.object === name);
+    const hit = (n === parts.length && hits.find((o) => o.kind === wanted)) || hits[0];
+    if (hit) return where(hit);
   }
-  return byteOffset + Buffer.byteLength(text.slice(start, i), 'utf8');
-}
-
-/** Where the schema files define an object (`public.t`, `public.t.col`, `public.idx`…), for annotations. */
-export function locate(defs: SchemaDefinitions, object: string, kind?: DefinedKind): SourceLocation | undefined {
-  const o = defs.objects.find((x) => x.object === object && (kind === undefined || x.kind === kind));
-  return o ? { file: o.file, line: o.line, column: o.column } : undefined;
+  return undefined;
 }
 
 /** A table, view or materialized view by schema and name. */
