@@ -125,8 +125,13 @@ export function runnableBinaries(installed: InstalledBinaries, who: RunAs, cache
   const runnable = who.uid === undefined || (reachable(postgres, who) && (fs.statSync(postgres).mode & 0o001) !== 0);
   if (complete && runnable) return path.join(installed.native, 'bin');
   const dest = path.join(cacheRoot, `pg-${installed.version}-${os.platform()}-${os.arch()}-native`);
-  if (fs.existsSync(path.join(dest, '.complete'))) return path.join(dest, 'bin');
   fs.mkdirSync(cacheRoot, { recursive: true, mode: 0o755 });
+  // a shared place (/tmp): only a directory of our own, that nobody else can write to, may hold what we run
+  const st = fs.lstatSync(cacheRoot);
+  if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) {
+    throw new PgsnapError('permission', `${cacheRoot} is not a directory only this user can write to`, { hint: 'remove it, or set TMPDIR elsewhere' });
+  }
+  if (fs.existsSync(path.join(dest, '.complete'))) return path.join(dest, 'bin');
   const tmp = fs.mkdtempSync(path.join(cacheRoot, 'pg-native-'));
   try {
     fs.chmodSync(tmp, 0o755);

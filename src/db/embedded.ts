@@ -161,9 +161,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const installed = locateBinaries(major);
   const ids = runAsIds();
   const version = installed.version;
-  assertReachable(cacheRoot(), ids);
   assertReachable(os.tmpdir(), ids);
-  const bin = runnableBinaries(installed, ids, cacheRoot());
+  const bin = runnableBinaries(installed, ids, path.join(os.tmpdir(), `pgsnap-binaries-${process.getuid?.() ?? 0}`));
   const template = templateDir(major, bin, version, ids);
   const workDir = temporaryDirectory(`pgsnap-pg${major}-`);
   const work = workDir.path;
