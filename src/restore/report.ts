@@ -7,11 +7,24 @@ export interface TableResult {
   readonly inArchive: number;
   /** rows added (would be added, with --dry-run) */
   readonly inserted: number;
-  /** archived rows already present and left as they are */
+  /** archived rows whose key the target already has, left as they are */
+  readonly present: number;
+  /** missing rows not inserted because they clash with another row on a unique key (see `conflicts`) */
+  readonly conflicting: number;
+  /** present + conflicting: every archived row not written (kept for scripts reading earlier reports) */
   readonly skipped: number;
+  /** the first few conflicting rows: their key, and the unique keys of the target they clash with */
+  readonly conflicts?: readonly Conflict[];
   /** rows overwritten with the archived values (--on-conflict update) */
   readonly updated: number;
   readonly error?: string;
+}
+
+export interface Conflict {
+  /** the archived row's key, e.g. `(id)=(7)` */
+  readonly key: string;
+  /** e.g. `users_email_key (email)=(a@example.com)`; empty when it clashed with another archived row */
+  readonly clashesWith: readonly string[];
 }
 
 export interface SequenceResult {
@@ -38,10 +51,13 @@ export interface RestoreReport {
 
 /** The human summary for stderr: one line per table, then totals and time. */
 export function renderReport(r: RestoreReport): string {
-  const head = r.dryRun ? ['table', 'in archive', 'would insert', 'present', 'would update'] : ['table', 'in archive', 'inserted', 'skipped', 'updated'];
-  const rows = r.tables.map((t) => [t.table, String(t.inArchive), String(t.inserted), String(t.skipped), String(t.updated)]);
-  const total = (k: 'inArchive' | 'inserted' | 'skipped' | 'updated') => String(r.tables.reduce((n, t) => n + t[k], 0));
-  const all = [head, ...rows, ['total', total('inArchive'), total('inserted'), total('skipped'), total('updated')]];
+  const head = r.dryRun
+    ? ['table', 'in archive', 'would insert', 'present', 'conflicting', 'would update']
+    : ['table', 'in archive', 'inserted', 'present', 'conflicting', 'updated'];
+  const keys = ['inArchive', 'inserted', 'present', 'conflicting', 'updated'] as const;
+  const rows = r.tables.map((t) => [t.table, ...keys.map((k) => String(t[k]))]);
+  const total = (k: (typeof keys)[number]) => String(r.tables.reduce((n, t) => n + t[k], 0));
+  const all = [head, ...rows, ['total', ...keys.map(total)]];
   const widths = head.map((_, i) => Math.max(...all.map((row) => (row[i] as string).length)));
   const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ');
   const out: string[] = [];
@@ -49,7 +65,12 @@ export function renderReport(r: RestoreReport): string {
   if (r.created.length > 0) out.push(`created: ${r.created.join(', ')}`);
   out.push(line(head), ...rows.map(line), line(all[all.length - 1] as string[]));
   for (const t of r.tables) if (t.error) out.push(`${t.table}: ${t.error}`);
-  for (const s of r.sequences) if (s.to !== null) out.push(`sequence ${s.sequence}: ${s.from} → ${s.to}`);
+  for (const t of r.tables) {
+    if (t.conflicting === 0) continue;
+    const shown = (t.conflicts ?? []).map((c) => `${c.key}${c.clashesWith.length > 0 ? ` clashes with ${c.clashesWith.join(', ')}` : ' clashes with another archived row'}`);
+    out.push(`conflict: ${t.table}: ${t.conflicting} missing row(s) not inserted${shown.length > 0 ? `: ${shown.join('; ')}` : ''}${t.conflicting > shown.length && shown.length > 0 ? '; …' : ''}`);
+  }
+  for (const s of r.sequences) if (s.to !== null) out.push(`sequence ${s.sequence}: ${s.from} → ${s.to}${r.dryRun ? ' (would move; not moved)' : ''}`);
   const seconds = `${r.seconds.toFixed(1)} s`;
   if (r.dryRun) out.push(`dry run: nothing was changed (${seconds})`);
   else if (r.committed) out.push(`restored from ${r.archive} in ${seconds}`);

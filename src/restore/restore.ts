@@ -9,10 +9,11 @@ import { parseSelection } from '../patterns.js';
 import { decideAccess, readPrivileges } from './access.js';
 import {
   type ArchiveSource,
-  advanceSequences,
   checkForeignKeys,
   finishDeferred,
   lockTables,
+  moveSequences,
+  readSequenceMoves,
   restoreTable,
   switchBackOn,
   switchOffTriggersAndRls,
@@ -93,7 +94,15 @@ export async function restoreArchive(
         await finishDeferred(s, pending, results, options.onConflict);
         if (access.mode === 'replica') await checkForeignKeys(s, plan, results);
         await switchBackOn(s, plan, access);
-        const sequences = await advanceSequences(s, plan.sequences);
+        // Deferred constraints (deferrable foreign keys and unique keys) are checked now rather than at COMMIT:
+        // a dry run, which rolls back, then fails exactly where the real run would.
+        failedAt = 'the deferred constraint check';
+        await s.query('SET CONSTRAINTS ALL IMMEDIATE');
+        failedAt = undefined;
+        const moves = await readSequenceMoves(s, plan.sequences);
+        // Last before COMMIT: setval cannot be rolled back (see moveSequences). A dry run only reports.
+        if (!options.dryRun) await moveSequences(s, moves);
+        const sequences = moves.map((m) => m.result);
         await s.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
         const report: RestoreReport = {
           archive: archiveName,
@@ -114,7 +123,8 @@ export async function restoreArchive(
         // Before the first row moved, there is no report worth printing: the error says it all.
         if (results.length === 0 && failedAt === undefined) throw failure;
         if (failedAt) {
-          results = [...results, { table: failedAt, inArchive: 0, inserted: 0, skipped: 0, updated: 0, error: failure.message }];
+          const failed = { table: failedAt, inArchive: 0, inserted: 0, present: 0, conflicting: 0, skipped: 0, updated: 0, error: failure.message };
+          results = [...results, failed];
         }
         const report: RestoreReport = {
           archive: archiveName,
@@ -122,7 +132,7 @@ export async function restoreArchive(
           onConflict: options.onConflict,
           triggers: 'none',
           created: [],
-          tables: results.map((r) => (r.error ? r : { ...r, inserted: 0, updated: 0, skipped: 0 })),
+          tables: results.map((r) => (r.error ? r : { ...r, inserted: 0, updated: 0, present: 0, conflicting: 0, skipped: 0 })),
           sequences: [],
           notes: [],
           committed: false,
