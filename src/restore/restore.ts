@@ -7,6 +7,7 @@ import { PgsnapError, isPgsnapError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseSelection } from '../patterns.js';
 import { decideAccess, readPrivileges } from './access.js';
+import { checkArchivedDdl, loadDdlParser } from './ddl-guard.js';
 import {
   type ArchiveSource,
   checkForeignKeys,
@@ -180,7 +181,14 @@ async function planAgainstTarget(
     // Inside the transaction: a failure later removes these tables again. A partitioned table's rows need its
     // partitions, which the archive holds as schema only (rows are read through the parent).
     const toCreate = withPartitions(archivedModel, plan.missing);
-    await s.query(options.renderTables(archivedModel, toCreate));
+    const ddl = options.renderTables(archivedModel, toCreate);
+    // The DDL is text from the archive: refuse it unless it only creates what restore writes (ddl-guard.ts), and
+    // say before running it what it creates.
+    await loadDdlParser();
+    const { creates, problems } = checkArchivedDdl(ddl);
+    if (problems.length > 0) throw blocked([`--create-missing refuses the archived schema: ${problems.join('; ')}`], 'usage');
+    options.logger.info(`--create-missing creates from the archived schema: ${creates.join(', ')}`);
+    await s.query(ddl);
     created = toCreate;
     options.logger.debug(`created ${created.join(', ')}`);
     plan = planRestore(archive.manifest, archivedModel, await introspect(s), planOptions);
