@@ -107,6 +107,8 @@ export const RESTORE = {
   dir,
   fromDatabase,
   table: option({ flag: '--table <pattern>', description: 'only tables matching schema.table, table or a glob', type: listOf(tablePatternText), default: [] }),
+  schema: option({ flag: '--schema <schema>', description: 'only tables in this schema (with --table: either)', type: texts, default: [] }),
+  exclude: option({ flag: '--exclude <pattern>', description: 'leave out tables matching this pattern (wins over --table, --schema)', type: listOf(tablePatternText), default: [] }),
   onConflict: option({
     flag: '--on-conflict <mode>',
     description: 'rows whose key exists: leave them (nothing) or overwrite them (update)',

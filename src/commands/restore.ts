@@ -20,6 +20,8 @@ export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
     const { report, failure } = await restoreArchive(archive, path.relative(ctx.cwd, file) || file, ctx.target(), {
       onConflict: settings.onConflict,
       tables: settings.table,
+      schemas: settings.schema,
+      exclude: settings.exclude,
       createMissing: settings.createMissing,
       dryRun: settings.dryRun,
       logger: ctx.logger,
@@ -48,6 +50,7 @@ Tables are locked against concurrent writes while restore runs (it gives up afte
 Examples:
   pgsnap restore latest --dry-run
   pgsnap restore 2025-07-11 --table public.profiles
+  pgsnap restore latest --schema public --exclude 'public.*_logs'
   pgsnap restore backups/app-2025-07-11T03-00-00-000Z.zip --on-conflict update --json`,
 });
 

@@ -2,7 +2,7 @@ import type { ArchivedSequence, ArchivedTable, Manifest } from '../archive/forma
 import { pairKey } from '../archive/table-id.js';
 import type { CatalogModel, ConstraintDef, TableDef, TriggerDef } from '../catalog/model.js';
 import { tableKey } from '../catalog/tables.js';
-import { type TableSelection, selects } from '../patterns.js';
+import { type TableSelection, matchesPattern, selects } from '../patterns.js';
 import { orderForRestore } from './order.js';
 
 /**
@@ -16,6 +16,8 @@ export type OnConflict = 'nothing' | 'update';
 export interface PlanOptions {
   readonly onConflict: OnConflict;
   readonly selection: TableSelection;
+  /** --schema: every archived table of these schemas, besides those --table selects */
+  readonly schemas?: readonly string[];
   readonly createMissing: boolean;
 }
 
@@ -114,11 +116,19 @@ const qn = (o: { readonly schema: string; readonly name: string }) => `${o.schem
 
 export function planRestore(manifest: Manifest, archivedModel: CatalogModel, target: CatalogModel, options: PlanOptions): RestorePlan {
   const blockers: string[] = [];
-  const selected = manifest.tables.filter((t) => selects(options.selection, t.schema, t.name));
-  for (const p of options.selection.include) {
-    if (!manifest.tables.some((t) => selects({ include: [p], exclude: [] }, t.schema, t.name))) {
-      blockers.push(`--table ${p.source} matches no table in the archive`);
-    }
+  // As on backup: --schema and --table each add tables (none of either: every table); --exclude always wins.
+  const schemas = options.schemas ?? [];
+  const { include, exclude } = options.selection;
+  const selected = manifest.tables.filter(
+    (t) =>
+      selects({ include: [], exclude }, t.schema, t.name) &&
+      ((include.length === 0 && schemas.length === 0) || schemas.includes(t.schema) || include.some((p) => matchesPattern(p, t.schema, t.name))),
+  );
+  for (const p of include) {
+    if (!manifest.tables.some((t) => matchesPattern(p, t.schema, t.name))) blockers.push(`--table ${p.source} matches no table in the archive`);
+  }
+  for (const schema of schemas) {
+    if (!manifest.tables.some((t) => t.schema === schema)) blockers.push(`--schema ${schema} matches no table in the archive`);
   }
   // A forged or broken manifest that lists a table twice would restore it twice (and once looped for ever).
   const seen = new Set<string>();
@@ -325,7 +335,7 @@ function normaliseType(t: string): string {
  */
 function planSequences(manifest: Manifest, target: CatalogModel, plans: readonly TablePlan[], options: PlanOptions): SequencePlan[] {
   const restored = new Set(plans.map((p) => p.table));
-  const everything = options.selection.include.length === 0 && options.selection.exclude.length === 0;
+  const everything = options.selection.include.length === 0 && options.selection.exclude.length === 0 && (options.schemas ?? []).length === 0;
   const restoredTables = target.tables.filter((t) => restored.has(qn(t)));
   const defaults = restoredTables.flatMap((t) => t.columns.map((c) => c.default ?? '')).join('\n');
   // ownedBy is "schema.table.column": compared whole with each restored column, never split (names may hold dots)

@@ -26,6 +26,10 @@ export interface RestoreOptions {
   readonly onConflict: OnConflict;
   /** table patterns (schema.table, table, globs); none means every table in the archive */
   readonly tables: readonly string[];
+  /** --exclude: table patterns left out (wins over tables and schemas) */
+  readonly exclude?: readonly string[];
+  /** --schema: every archived table of these schemas (besides those `tables` selects) */
+  readonly schemas?: readonly string[];
   readonly createMissing: boolean;
   readonly dryRun: boolean;
   readonly logger: Logger;
@@ -172,7 +176,12 @@ async function planAgainstTarget(
   archivedModel: CatalogModel,
   options: RestoreOptions,
 ): Promise<{ plan: RestorePlan; created: string[] }> {
-  const planOptions = { onConflict: options.onConflict, selection: parseSelection(options.tables), createMissing: options.createMissing };
+  const planOptions = {
+    onConflict: options.onConflict,
+    selection: parseSelection(options.tables, options.exclude),
+    schemas: options.schemas ?? [],
+    createMissing: options.createMissing,
+  };
   let plan = planRestore(archive.manifest, archivedModel, await introspect(s), planOptions);
   if (plan.blockers.length > 0) throw blocked(plan.blockers, 'usage');
   let created: string[] = [];

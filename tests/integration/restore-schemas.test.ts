@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rewriteZip } from '../helpers/archives.js';
 import { adminQuery, adminUrl, createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { asRole, backupTo, copyOf, countsOf, restore, tableTexts, tempDir } from './restore-helpers.js';
+import { asRole, backupTo, copyOf, countsOf, pgsnap, restore, tableTexts, tempDir } from './restore-helpers.js';
 
 /**
  * Schema features real applications have (issue 14): DEFERRABLE keys, unique keys added since the backup, rows
@@ -176,6 +176,25 @@ describe('restore on the schemas real applications have', () => {
     expect(await db.query(`SELECT count(*)::int AS n FROM app.tags`)).toEqual([{ n: 0 }]);
     fs.rmSync(path.dirname(forged), { recursive: true, force: true });
   }, 30_000);
+});
+
+describe('restore --schema and --exclude (CLI)', () => {
+  it('restores the tables of a schema but those excluded, and reports the new counts in --json', async () => {
+    const db = await copyOfSource('rs_sch_flags');
+    await db.query(`DELETE FROM app.tags; DELETE FROM app.deferred_pk; DELETE FROM ${ODD}`);
+    const r = await pgsnap(['restore', archive, '--url', db.url, '--schema', 'app', '--exclude', 'app.deferred_*', '--exclude', 'app.events', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { tables: { table: string; inserted: number; present: number; conflicting: number }[] };
+    const names = report.tables.map((t) => t.table);
+    expect(names).toContain('app.tags');
+    expect(names).not.toContain('app.deferred_pk');
+    expect(names).not.toContain('app.events');
+    expect(names).not.toContain('my.schema.odd "t" x.y');
+    expect(report.tables.find((t) => t.table === 'app.tags')).toMatchObject({ inserted: 3, present: 0, conflicting: 0 });
+    expect(await db.query(`SELECT (SELECT count(*)::int FROM app.deferred_pk) AS excluded, (SELECT count(*)::int FROM ${ODD}) AS other_schema`)).toEqual([
+      { excluded: 0, other_schema: 0 },
+    ]);
+  });
 });
 
 describe('dry run and failure leave sequences where they were', () => {

@@ -71,4 +71,16 @@ describe('planRestore on issue-14 schemas', () => {
     expect(p?.conflict).toEqual({ kind: 'key', constraint: 'd_pkey', columns: ['id'] });
     expect(p?.uniqueKeys[0]?.deferrable).toBe(true);
   });
+
+  it('selects by --schema and --table together, --exclude winning, and says when --schema matches nothing', () => {
+    const other = table('auth.users', { columns: [id], constraints: [pk('users_pkey')] });
+    const m = manifest([archived(accounts), archived(other), archived(events)]);
+    const target = model({ tables: [accounts, other, events, events2024] });
+    const names = (o: Partial<typeof opts> & { schemas?: string[] }) => planRestore(m, model(), target, { ...opts, ...o }).tables.map((t) => t.table);
+    expect(names({ schemas: ['auth'] })).toEqual(['auth.users']);
+    expect(names({ schemas: ['auth'], selection: parseSelection(['app.events']) })).toEqual(['app.events', 'auth.users']);
+    expect(names({ selection: parseSelection([], ['app.*']) })).toEqual(['auth.users']);
+    expect(names({ schemas: ['app'], selection: parseSelection([], ['app.events']) })).toEqual(['app.z_accounts']);
+    expect(planRestore(m, model(), target, { ...opts, schemas: ['nope'] }).blockers).toEqual(['--schema nope matches no table in the archive']);
+  });
 });
