@@ -1,3 +1,4 @@
+import type { ForeignKeyOutcome } from './lost-foreign-keys.js';
 import type { OnConflict } from './plan.js';
 
 /** What happened to one table: values, collected as restore goes and summarised once at the end. */
@@ -42,6 +43,8 @@ export interface RestoreReport {
   /** how triggers were kept from firing: session_replication_role, per-table ALTER TABLE, or not needed */
   readonly triggers: 'replica' | 'disabled per table' | 'none';
   readonly created: readonly string[];
+  /** foreign keys other tables had to the tables created (dropped by DROP TABLE … CASCADE), put back or not */
+  readonly foreignKeys: readonly ForeignKeyOutcome[];
   readonly tables: readonly TableResult[];
   readonly sequences: readonly SequenceResult[];
   readonly notes: readonly string[];
@@ -63,6 +66,10 @@ export function renderReport(r: RestoreReport): string {
   const out: string[] = [];
   for (const n of r.notes) out.push(`note: ${n}`);
   if (r.created.length > 0) out.push(`created: ${r.created.join(', ')}`);
+  for (const fk of r.foreignKeys) {
+    if (fk.restored) out.push(`foreign key ${fk.table}.${fk.constraint}: ${r.dryRun ? 'would be put back' : 'put back'}`);
+    else out.push(`warning: foreign key ${fk.table}.${fk.constraint} was not put back (${fk.reason}); once fixed, run: ${fk.ddl}`);
+  }
   out.push(line(head), ...rows.map(line), line(all[all.length - 1] as string[]));
   for (const t of r.tables) if (t.error) out.push(`${t.table}: ${t.error}`);
   for (const t of r.tables) {

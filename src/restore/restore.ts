@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { parseSelection } from '../patterns.js';
 import { decideAccess, readPrivileges } from './access.js';
 import { checkArchivedDdl, loadDdlParser } from './ddl-guard.js';
+import { type LostForeignKey, findLostForeignKeys, restoreLostForeignKeys } from './lost-foreign-keys.js';
 import {
   type ArchiveSource,
   checkForeignKeys,
@@ -69,7 +70,7 @@ export async function restoreArchive(
       let failedAt: string | undefined;
       try {
         await sessionSettings(s, archive.manifest.settings ?? OUTPUT_SETTINGS, lockTimeoutMs);
-        const { plan, created } = await planAgainstTarget(s, archive, archivedModel, options);
+        const { plan, created, lostForeignKeys } = await planAgainstTarget(s, archive, archivedModel, options);
         const privileges = await readPrivileges(s, plan);
         const access = decideAccess(plan, privileges, options.onConflict);
         if (access.blockers.length > 0) throw blocked(access.blockers, 'permission');
@@ -97,6 +98,7 @@ export async function restoreArchive(
         }
         failedAt = undefined;
         await finishDeferred(s, pending, results, options.onConflict);
+        const foreignKeys = await restoreLostForeignKeys(s, lostForeignKeys);
         if (access.mode === 'replica') await checkForeignKeys(s, plan, results);
         await switchBackOn(s, plan, access);
         // Deferred constraints (deferrable foreign keys and unique keys) are checked now rather than at COMMIT:
@@ -115,6 +117,7 @@ export async function restoreArchive(
           onConflict: options.onConflict,
           triggers: access.mode === 'replica' ? 'replica' : access.disableTriggers.length > 0 ? 'disabled per table' : 'none',
           created,
+          foreignKeys,
           tables: results,
           sequences,
           notes: plan.tables.flatMap((t) => t.notes.map((n) => `${t.table}: ${n}`)),
@@ -137,6 +140,7 @@ export async function restoreArchive(
           onConflict: options.onConflict,
           triggers: 'none',
           created: [],
+          foreignKeys: [],
           tables: results.map((r) => (r.error ? r : { ...r, inserted: 0, updated: 0, present: 0, conflicting: 0, skipped: 0 })),
           sequences: [],
           notes: [],
@@ -175,16 +179,18 @@ async function planAgainstTarget(
   archive: ArchiveSource,
   archivedModel: CatalogModel,
   options: RestoreOptions,
-): Promise<{ plan: RestorePlan; created: string[] }> {
+): Promise<{ plan: RestorePlan; created: string[]; lostForeignKeys: LostForeignKey[] }> {
   const planOptions = {
     onConflict: options.onConflict,
     selection: parseSelection(options.tables, options.exclude),
     schemas: options.schemas ?? [],
     createMissing: options.createMissing,
   };
-  let plan = planRestore(archive.manifest, archivedModel, await introspect(s), planOptions);
+  const targetBefore = await introspect(s);
+  let plan = planRestore(archive.manifest, archivedModel, targetBefore, planOptions);
   if (plan.blockers.length > 0) throw blocked(plan.blockers, 'usage');
   let created: string[] = [];
+  let lostForeignKeys: LostForeignKey[] = [];
   if (plan.missing.length > 0 && options.createMissing) {
     if (!options.renderTables) throw new PgsnapError('internal', '--create-missing needs the catalog renderer');
     // Inside the transaction: a failure later removes these tables again. A partitioned table's rows need its
@@ -204,8 +210,9 @@ async function planAgainstTarget(
     if (plan.blockers.length > 0) throw blocked(plan.blockers, 'usage');
     // A manifest table that schema.json does not describe renders to nothing: refuse rather than skip its rows.
     if (plan.missing.length > 0) throw blocked([`the archive's schema.json does not describe ${plan.missing.join(', ')}, so it cannot be created`], 'usage');
+    lostForeignKeys = findLostForeignKeys(archivedModel, targetBefore, created);
   }
-  return { plan, created };
+  return { plan, created, lostForeignKeys };
 }
 
 function withPartitions(model: CatalogModel, names: readonly string[]): string[] {

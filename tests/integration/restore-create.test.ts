@@ -133,3 +133,53 @@ describe('restore --create-missing', () => {
     }
   });
 });
+
+describe('restore --create-missing after DROP TABLE … CASCADE', () => {
+  const CASCADE = `
+CREATE SCHEMA app;
+CREATE TABLE app.parents (id int PRIMARY KEY);
+CREATE TABLE app.kids (id int PRIMARY KEY, parent_id int CONSTRAINT kids_parent_fk REFERENCES app.parents ON DELETE CASCADE);
+INSERT INTO app.parents VALUES (1), (2);
+INSERT INTO app.kids VALUES (10, 1), (20, 2);
+`;
+  let cascadeArchive: string;
+  beforeAll(async () => {
+    const src = await createTestDatabase('rs_cascade_src');
+    dbs.push(src);
+    await src.query(CASCADE);
+    cascadeArchive = await backupTo(src, tempDir('restore-cascade'), ['app']);
+  });
+
+  async function droppedParents(prefix: string): Promise<TestDatabase> {
+    const db = await createTestDatabase(prefix);
+    dbs.push(db);
+    await db.query(CASCADE);
+    await db.query(`DROP TABLE app.parents CASCADE`);
+    return db;
+  }
+  const fkDefinition = async (db: TestDatabase) =>
+    db.query<{ def: string }>(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'kids_parent_fk'`);
+
+  it('puts back the foreign keys other tables had to the dropped table', async () => {
+    const db = await droppedParents('rs_cascade_back');
+    const r = await restore(db, cascadeArchive, { createMissing: true });
+    expect(r.code, r.error?.message).toBe(0);
+    expect(r.report?.foreignKeys).toEqual([
+      { table: 'app.kids', constraint: 'kids_parent_fk', ddl: expect.stringContaining('ADD CONSTRAINT "kids_parent_fk" FOREIGN KEY (parent_id)'), restored: true },
+    ]);
+    expect(await fkDefinition(db)).toEqual([{ def: 'FOREIGN KEY (parent_id) REFERENCES app.parents(id) ON DELETE CASCADE' }]);
+  });
+
+  it('lists a foreign key it cannot put back, with the DDL, and restores the rows', async () => {
+    const db = await droppedParents('rs_cascade_orphan');
+    await db.query(`INSERT INTO app.kids VALUES (30, 3)`);
+    const r = await restore(db, cascadeArchive, { createMissing: true });
+    expect(r.code, r.error?.message).toBe(0);
+    const [fk] = r.report?.foreignKeys ?? [];
+    expect(fk?.restored).toBe(false);
+    expect(fk?.reason).toMatch(/violates foreign key constraint/);
+    expect(fk?.ddl).toMatch(/^ALTER TABLE "app"\."kids" ADD CONSTRAINT "kids_parent_fk" FOREIGN KEY/);
+    expect(await fkDefinition(db)).toEqual([]);
+    expect(await db.query(`SELECT count(*)::int AS n FROM app.parents`)).toEqual([{ n: 2 }]);
+  });
+});
