@@ -117,6 +117,8 @@ export const RESTORE = {
     config: 'restore.onConflict',
   }),
   createMissing: option({ flag: '--create-missing', description: 'create tables missing from the target from the archived schema', type: onOff, default: false }),
+  where: option({ flag: '--where <filter>', description: "only archived rows matching 'schema.table: condition'", type: texts, default: [] }),
+  withDependents: option({ flag: '--with-dependents', description: 'with --where: also the archived rows referencing them through foreign keys', type: onOff, default: false }),
   dryRun: dryRun('report what would be inserted, skipped and updated; change nothing'),
   json,
 };

@@ -23,6 +23,8 @@ export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
       schemas: settings.schema,
       exclude: settings.exclude,
       createMissing: settings.createMissing,
+      where: settings.where,
+      withDependents: settings.withDependents,
       dryRun: settings.dryRun,
       logger: ctx.logger,
       renderTables: renderForTables,
@@ -51,6 +53,7 @@ Examples:
   pgsnap restore latest --dry-run
   pgsnap restore 2025-07-11 --table public.profiles
   pgsnap restore latest --schema public --exclude 'public.*_logs'
+  pgsnap restore latest --where "public.projects: id = 'e6b2…'" --with-dependents --dry-run
   pgsnap restore backups/app-2025-07-11T03-00-00-000Z.zip --on-conflict update --json`,
 });
 

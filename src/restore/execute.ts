@@ -30,7 +30,12 @@ export interface ExecuteOptions {
    * server processes at once (the already-identical check); closed by the caller of this function's result
    */
   readonly openHelper?: () => Promise<Session>;
+  /** tables loaded so far with only some of their rows (--where, --with-dependents) → the temp table holding those rows */
+  readonly selectedStages?: Map<string, string>;
 }
+
+/** Rows listed per table in the report when only some are restored (the first ones, by key). */
+const LISTED_ROWS = 1000;
 
 /**
  * Stream a table's rows from the archive into `COPY relation (columns) FROM STDIN`, with backpressure end to end:
@@ -133,9 +138,13 @@ export async function restoreTable(
 ): Promise<TableResult> {
   const deferred = access.mode === 'origin' ? t.deferredColumns : [];
   const inArchive = t.archived.rows;
+  /** the rows restore considers: all archived rows, or those selected */
+  let inArchiveSelected = inArchive;
+  let selection: { selected: number; rows: string[] } | undefined;
   const result = (inserted: number, present: number, updated = 0, conflicting = 0, conflicts: readonly Conflict[] = []): TableResult => ({
     table: t.table,
     inArchive,
+    ...(selection ?? {}),
     inserted,
     present,
     conflicting,
@@ -155,7 +164,7 @@ export async function restoreTable(
   }
   // Straight COPY only when no archived row can clash: the table is empty (under the lock) and every unique key
   // it has existed when the archive was taken. A key added since goes through staging, which skips and reports.
-  if (access.lockable.includes(t.table) && deferred.length === 0 && t.directLoad) {
+  if (access.lockable.includes(t.table) && deferred.length === 0 && t.directLoad && !t.rows) {
     const empty = await s.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${sql.target(t)}) AS any`);
     if (!empty.rows[0]?.any) {
       options.logger.debug(`${t.table} is empty: loading with COPY`);
@@ -163,15 +172,24 @@ export async function restoreTable(
       return result(n, 0);
     }
   }
-  if (access.lockable.includes(t.table) && (await alreadyIdentical(s, t, options))) {
+  if (access.lockable.includes(t.table) && !t.rows && (await alreadyIdentical(s, t, options))) {
     options.logger.debug(`${t.table} already holds exactly the archived rows`);
     return result(0, inArchive);
   }
-  const stage = `pgsnap_stage_${index}`;
-  await s.query(sql.createStage(t, stage));
-  await copyRows(s, archive, t, quoteIdent(stage));
+  const allRows = `pgsnap_stage_${index}`;
+  await s.query(sql.createStage(t, allRows));
+  await copyRows(s, archive, t, quoteIdent(allRows));
   // Fresh temporary tables have no statistics; the planner then guesses badly for the anti-join.
-  await s.query(`ANALYZE ${quoteIdent(stage)}`);
+  await s.query(`ANALYZE ${quoteIdent(allRows)}`);
+  let stage = allRows;
+  if (t.rows) {
+    stage = await selectRows(s, t, t.rows, allRows, index, options.selectedStages ?? new Map());
+    const n = await s.query<{ n: string; rows: string | null }>(
+      `SELECT count(*) AS n, to_json((array_agg(k ORDER BY k))[1:${LISTED_ROWS}])::text AS rows FROM (SELECT ${sql.keyText(t, 's')} AS k FROM ${quoteIdent(stage)} s) x`,
+    );
+    selection = { selected: Number(n.rows[0]?.n ?? 0), rows: JSON.parse(n.rows[0]?.rows ?? 'null') ?? [] };
+    inArchiveSelected = selection.selected;
+  }
   let touched: string | undefined;
   if (deferred.length > 0) {
     touched = `pgsnap_touched_${index}`;
@@ -192,8 +210,43 @@ export async function restoreTable(
     conflicts = c.rows.map((x) => ({ key: `(${keyColumns})=${x.key}`, clashesWith: JSON.parse(x.clashes) as string[] }));
   }
   if (touched) pending.push({ plan: t, stage, touched, deferred });
-  else await s.query(`DROP TABLE ${quoteIdent(stage)}`);
-  return result(inserted, inArchive - inserted - updated - conflicting, updated, conflicting, conflicts);
+  else if (stage === allRows) await s.query(`DROP TABLE ${quoteIdent(stage)}`);
+  return result(inserted, inArchiveSelected - inserted - updated - conflicting, updated, conflicting, conflicts);
+}
+
+/**
+ * Copy the staged rows restore takes into a table of their own: those matching a --where condition or pointing,
+ * through one of `rows.via`, at a row selected in a table loaded before; then, through a self-reference, the rows
+ * under those, until no more come. The user's conditions run here and nowhere else (row-filter.ts checked them).
+ */
+async function selectRows(
+  s: Session,
+  t: TablePlan,
+  rows: NonNullable<TablePlan['rows']>,
+  allRows: string,
+  index: number,
+  selectedStages: Map<string, string>,
+): Promise<string> {
+  const selected = `pgsnap_selected_${index}`;
+  const self = rows.via.filter((fk) => fk.references.schema === t.schema && fk.references.name === t.name);
+  const fromParents = rows.via
+    .filter((fk) => !self.includes(fk) && selectedStages.has(fk.references.table))
+    .map((fk) => sql.pointsInto(fk, 's', quoteIdent(selectedStages.get(fk.references.table) as string)));
+  const take = [...rows.conditions.map((c) => `coalesce((${c}), false)`), ...fromParents];
+  await s.query(
+    `CREATE TEMP TABLE ${quoteIdent(selected)} ON COMMIT DROP AS SELECT * FROM ${quoteIdent(allRows)} s WHERE ${take.length > 0 ? take.join(' OR ') : 'false'}`,
+  );
+  for (let more = self.length > 0; more; ) {
+    const r = await s.query(
+      `INSERT INTO ${quoteIdent(selected)} SELECT s.* FROM ${quoteIdent(allRows)} s
+        WHERE (${self.map((fk) => sql.pointsInto(fk, 's', quoteIdent(selected))).join(' OR ')})
+          AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(selected)} x WHERE ROW(x.*)::text = ROW(s.*)::text)`,
+    );
+    more = (r.rowCount ?? 0) > 0;
+  }
+  await s.query(`ANALYZE ${quoteIdent(selected)}`);
+  selectedStages.set(t.table, selected);
+  return selected;
 }
 
 /**

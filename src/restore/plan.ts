@@ -2,7 +2,8 @@ import type { ArchivedSequence, ArchivedTable, Manifest } from '../archive/forma
 import { pairKey } from '../archive/table-id.js';
 import type { CatalogModel, ConstraintDef, TableDef, TriggerDef } from '../catalog/model.js';
 import { tableKey } from '../catalog/tables.js';
-import { type TableSelection, matchesPattern, selects } from '../patterns.js';
+import { type TableSelection, matchesPattern, parsePattern, selects } from '../patterns.js';
+import type { RowFilter } from './row-filter.js';
 import { orderForRestore } from './order.js';
 
 /**
@@ -19,6 +20,18 @@ export interface PlanOptions {
   /** --schema: every archived table of these schemas, besides those --table selects */
   readonly schemas?: readonly string[];
   readonly createMissing: boolean;
+  /** --where: only the archived rows of these tables that match (row-filter.ts) */
+  readonly filters?: readonly RowFilter[];
+  /** --with-dependents: also the archived rows referencing selected rows through foreign keys, transitively */
+  readonly withDependents?: boolean;
+}
+
+/** Which archived rows of a table restore takes, when not all (--where, --with-dependents). */
+export interface RowSelection {
+  /** --where conditions on this table (any may match) */
+  readonly conditions: readonly string[];
+  /** foreign keys of this table to tables whose rows are selected: a row pointing at a selected row is taken */
+  readonly via: readonly ForeignKeyRef[];
 }
 
 /** How a row that may already be there is recognised. */
@@ -72,6 +85,8 @@ export interface TablePlan {
    * archive was taken, so the archived rows cannot clash with each other on it
    */
   readonly directLoad: boolean;
+  /** only some archived rows (--where, --with-dependents); absent: all of them */
+  readonly rows?: RowSelection;
   /** an identity ALWAYS column is among `columns`: INSERT needs OVERRIDING SYSTEM VALUE */
   readonly overridingSystemValue: boolean;
   /**
@@ -119,10 +134,13 @@ export function planRestore(manifest: Manifest, archivedModel: CatalogModel, tar
   // As on backup: --schema and --table each add tables (none of either: every table); --exclude always wins.
   const schemas = options.schemas ?? [];
   const { include, exclude } = options.selection;
+  const rowSelections = selectRows(manifest, target, options, blockers);
+  // --where alone restores just its tables (and their dependents); with --table/--schema, those too.
+  const everything = include.length === 0 && schemas.length === 0 && rowSelections.size === 0;
   const selected = manifest.tables.filter(
     (t) =>
       selects({ include: [], exclude }, t.schema, t.name) &&
-      ((include.length === 0 && schemas.length === 0) || schemas.includes(t.schema) || include.some((p) => matchesPattern(p, t.schema, t.name))),
+      (everything || rowSelections.has(qn(t)) || schemas.includes(t.schema) || include.some((p) => matchesPattern(p, t.schema, t.name))),
   );
   for (const p of include) {
     if (!manifest.tables.some((t) => matchesPattern(p, t.schema, t.name))) blockers.push(`--table ${p.source} matches no table in the archive`);
@@ -160,7 +178,9 @@ export function planRestore(manifest: Manifest, archivedModel: CatalogModel, tar
       if (e.from === name && !e.constraint.deferrable) for (const c of e.constraint.columns) deferred.add(c);
     }
     const archivedDef = archivedModel.tables.find((t) => t.schema === def.schema && t.name === def.name);
-    plans.push(planTable(archived, def, archivedDef, options.onConflict, [...deferred], blockers));
+    const planned = planTable(archived, def, archivedDef, options.onConflict, [...deferred], blockers);
+    const rows = rowSelections.get(name);
+    plans.push(rows ? { ...planned, rows } : planned);
   }
   return { tables: plans, missing, sequences: planSequences(manifest, target, plans, options), blockers };
 }
@@ -170,6 +190,44 @@ export function planRestore(manifest: Manifest, archivedModel: CatalogModel, tar
  * the tables they reference: restore loads a partitioned table through its parent, so that is where they count
  * for load order and for the orphan check. Each keeps `on`, the relation that declares it.
  */
+/**
+ * The tables whose rows --where picks, and with --with-dependents every table holding rows that reference them
+ * through a foreign key (of the target, partitions' included), transitively. A self-reference makes the table
+ * take the rows under a selected row too.
+ */
+function selectRows(manifest: Manifest, target: CatalogModel, options: PlanOptions, blockers: string[]): Map<string, RowSelection> {
+  const out = new Map<string, { conditions: string[]; via: ForeignKeyRef[] }>();
+  for (const f of options.filters ?? []) {
+    const pattern = parsePattern(f.table);
+    const matches = manifest.tables.filter((t) => matchesPattern(pattern, t.schema, t.name));
+    if (matches.length !== 1) {
+      blockers.push(`--where ${f.table}: ${matches.length === 0 ? 'matches no table in the archive' : `matches ${matches.length} tables (${matches.map(qn).join(', ')}); name one`}`);
+      continue;
+    }
+    const name = qn(matches[0] as ArchivedTable);
+    const entry = out.get(name) ?? { conditions: [], via: [] };
+    entry.conditions.push(f.condition);
+    out.set(name, entry);
+  }
+  if (!options.withDependents) return out;
+  const archivedNames = new Set(manifest.tables.map(qn));
+  const defs = target.tables.filter((t) => archivedNames.has(qn(t))).map((t) => withPartitionForeignKeys(t, target));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const d of defs) {
+      for (const c of d.constraints) {
+        if (c.kind !== 'foreign' || !c.references || !out.has(`${c.references.schema}.${c.references.table}`)) continue;
+        const entry = out.get(qn(d)) ?? { conditions: [], via: [] };
+        if (entry.via.some((v) => v.name === c.name)) continue;
+        entry.via.push(toForeignKeyRef(c, d.declaredOn.get(c) ?? d));
+        out.set(qn(d), entry);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
 type PlannedDef = TableDef & { readonly declaredOn: ReadonlyMap<ConstraintDef, TableDef> };
 
 function withPartitionForeignKeys(def: TableDef, target: CatalogModel): PlannedDef {
@@ -335,7 +393,8 @@ function normaliseType(t: string): string {
  */
 function planSequences(manifest: Manifest, target: CatalogModel, plans: readonly TablePlan[], options: PlanOptions): SequencePlan[] {
   const restored = new Set(plans.map((p) => p.table));
-  const everything = options.selection.include.length === 0 && options.selection.exclude.length === 0 && (options.schemas ?? []).length === 0;
+  const everything =
+    options.selection.include.length === 0 && options.selection.exclude.length === 0 && (options.schemas ?? []).length === 0 && (options.filters ?? []).length === 0;
   const restoredTables = target.tables.filter((t) => restored.has(qn(t)));
   const defaults = restoredTables.flatMap((t) => t.columns.map((c) => c.default ?? '')).join('\n');
   // ownedBy is "schema.table.column": compared whole with each restored column, never split (names may hold dots)

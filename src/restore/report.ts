@@ -6,6 +6,9 @@ export interface TableResult {
   readonly table: string;
   /** rows the archive holds for it */
   readonly inArchive: number;
+  /** with --where / --with-dependents: the archived rows selected, and their keys (the first 1000) */
+  readonly selected?: number;
+  readonly rows?: readonly string[];
   /** rows added (would be added, with --dry-run) */
   readonly inserted: number;
   /** archived rows whose key the target already has, left as they are */
@@ -72,6 +75,11 @@ export function renderReport(r: RestoreReport): string {
   }
   out.push(line(head), ...rows.map(line), line(all[all.length - 1] as string[]));
   for (const t of r.tables) if (t.error) out.push(`${t.table}: ${t.error}`);
+  for (const t of r.tables) {
+    if (t.selected === undefined) continue;
+    const shown = (t.rows ?? []).join(', ');
+    out.push(`selected: ${t.table}: ${t.selected} of ${t.inArchive} archived row(s)${shown ? `: ${shown}` : ''}${t.selected > (t.rows ?? []).length ? ', …' : ''}`);
+  }
   for (const t of r.tables) {
     if (t.conflicting === 0) continue;
     const shown = (t.conflicts ?? []).map((c) => `${c.key}${c.clashesWith.length > 0 ? ` clashes with ${c.clashesWith.join(', ')}` : ' clashes with another archived row'}`);

@@ -3,11 +3,12 @@ import { OUTPUT_SETTINGS } from '../archive/format.js';
 import type { CatalogModel } from '../catalog/model.js';
 import { type Session, close, connect, withSession } from '../db/client.js';
 import type { ConnectionTarget } from '../db/connection.js';
-import { PgsnapError, isPgsnapError } from '../errors.js';
+import { PgsnapError, isPgsnapError, usageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseSelection } from '../patterns.js';
 import { decideAccess, readPrivileges } from './access.js';
 import { checkArchivedDdl, loadDdlParser } from './ddl-guard.js';
+import { type RowFilter, parseRowFilter } from './row-filter.js';
 import { type LostForeignKey, findLostForeignKeys, restoreLostForeignKeys } from './lost-foreign-keys.js';
 import {
   type ArchiveSource,
@@ -32,6 +33,10 @@ export interface RestoreOptions {
   /** --schema: every archived table of these schemas (besides those `tables` selects) */
   readonly schemas?: readonly string[];
   readonly createMissing: boolean;
+  /** --where 'schema.table: condition' (repeatable): only the archived rows that match */
+  readonly where?: readonly string[];
+  /** --with-dependents: also the archived rows that reference selected rows through foreign keys, transitively */
+  readonly withDependents?: boolean;
   readonly dryRun: boolean;
   readonly logger: Logger;
   /** how long to wait for a table lock before giving up with nothing changed (default 10 s) */
@@ -60,6 +65,12 @@ export async function restoreArchive(
   options: RestoreOptions,
 ): Promise<RestoreOutcome> {
   const started = performance.now();
+  await loadDdlParser();
+  // user input: checked before connecting (row-filter.ts)
+  const filters = (options.where ?? []).map(parseRowFilter);
+  if (options.withDependents && filters.length === 0) {
+    throw usageError('--with-dependents needs --where', "select the rows first, e.g. --where 'public.projects: id = 7' --with-dependents");
+  }
   const archivedModel = await archive.schema();
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
   return withSession(
@@ -70,7 +81,7 @@ export async function restoreArchive(
       let failedAt: string | undefined;
       try {
         await sessionSettings(s, archive.manifest.settings ?? OUTPUT_SETTINGS, lockTimeoutMs);
-        const { plan, created, lostForeignKeys } = await planAgainstTarget(s, archive, archivedModel, options);
+        const { plan, created, lostForeignKeys } = await planAgainstTarget(s, archive, archivedModel, { ...options, filters });
         const privileges = await readPrivileges(s, plan);
         const access = decideAccess(plan, privileges, options.onConflict);
         if (access.blockers.length > 0) throw blocked(access.blockers, 'permission');
@@ -90,7 +101,7 @@ export async function restoreArchive(
             throw e;
           }
         };
-        const executeOptions = { ...options, openHelper };
+        const executeOptions = { ...options, openHelper, selectedStages: new Map<string, string>() };
         for (const [i, t] of plan.tables.entries()) {
           failedAt = t.table;
           options.logger.debug(`restoring ${t.table} (${t.archived.rows} rows in the archive)`);
@@ -178,13 +189,15 @@ async function planAgainstTarget(
   s: Session,
   archive: ArchiveSource,
   archivedModel: CatalogModel,
-  options: RestoreOptions,
+  options: RestoreOptions & { readonly filters: readonly RowFilter[] },
 ): Promise<{ plan: RestorePlan; created: string[]; lostForeignKeys: LostForeignKey[] }> {
   const planOptions = {
     onConflict: options.onConflict,
     selection: parseSelection(options.tables, options.exclude),
     schemas: options.schemas ?? [],
     createMissing: options.createMissing,
+    filters: options.filters,
+    withDependents: options.withDependents ?? false,
   };
   const targetBefore = await introspect(s);
   let plan = planRestore(archive.manifest, archivedModel, targetBefore, planOptions);
@@ -199,7 +212,6 @@ async function planAgainstTarget(
     const ddl = options.renderTables(archivedModel, toCreate);
     // The DDL is text from the archive: refuse it unless it only creates what restore writes (ddl-guard.ts), and
     // say before running it what it creates.
-    await loadDdlParser();
     const { creates, problems } = checkArchivedDdl(ddl);
     if (problems.length > 0) throw blocked([`--create-missing refuses the archived schema: ${problems.join('; ')}`], 'usage');
     options.logger.info(`--create-missing creates from the archived schema: ${creates.join(', ')}`);

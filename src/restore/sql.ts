@@ -172,6 +172,17 @@ SELECT count(*) AS newly_updated FROM changed c
  WHERE NOT EXISTS (SELECT 1 FROM ${quoteIdent(touched)} k WHERE ${key.map((c) => `k.${quoteIdent(c)} = c.${quoteIdent(c)}`).join(' AND ')})`;
 }
 
+/** The key of a row as text (`(7)`), or the whole row for a table without a key. */
+export function keyText(t: TablePlan, alias: string): string {
+  return t.conflict.kind === 'key' ? rowText(t.conflict.columns, alias) : rowText(t.columns, alias);
+}
+
+/** True for a row of `alias` whose foreign key `fk` points at a row of `parent` (a staged table of the referenced one). */
+export function pointsInto(fk: TablePlan['foreignKeys'][number], alias: string, parent: string): string {
+  const match = fk.columns.map((c, i) => `p.${quoteIdent(fk.references.columns[i] as string)} = ${alias}.${quoteIdent(c)}`).join(' AND ');
+  return `EXISTS (SELECT 1 FROM ${parent} p WHERE ${match})`;
+}
+
 /**
  * A row of the table declaring `fk` (the restored table or one of its partitions) that points at no row of the
  * referenced table (MATCH SIMPLE: any NULL passes).
