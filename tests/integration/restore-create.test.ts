@@ -15,7 +15,7 @@ const SCHEMA = `
 CREATE SCHEMA extensions;
 CREATE EXTENSION citext WITH SCHEMA extensions;
 CREATE SCHEMA app;
-CREATE TABLE app.people (id int PRIMARY KEY, email extensions.citext NOT NULL);
+CREATE TABLE app.people (id int PRIMARY KEY, email extensions.citext NOT NULL) WITH (fillfactor = 70, autovacuum_enabled = false);
 CREATE TABLE app.events (id int NOT NULL, at date NOT NULL, ref text) PARTITION BY RANGE (at);
 CREATE TABLE app.events_2024 PARTITION OF app.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE app.events_2025 PARTITION OF app.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
@@ -75,6 +75,15 @@ describe('restore --create-missing', () => {
     await db.query(`CREATE TABLE app.events_2026 PARTITION OF app.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')`);
     await db.query(`INSERT INTO app.events VALUES (3, '2026-02-01', 'c')`);
     await expect(db.query(`INSERT INTO app.events VALUES (4, '2026-02-01', 'c')`)).rejects.toThrow(/duplicate key/);
+  });
+
+  it('brings back storage parameters (fillfactor, autovacuum settings)', async () => {
+    const db = await emptyDatabase('rs_create_storage');
+    const r = await restore(db, archive, { createMissing: true, tables: ['app.people'] });
+    expect(r.code, r.error?.message).toBe(0);
+    expect(await db.query(`SELECT reloptions FROM pg_class WHERE oid = 'app.people'::regclass`)).toEqual([
+      { reloptions: ['fillfactor=70', 'autovacuum_enabled=false'] },
+    ]);
   });
 
   it('creates an extension in its own schema (Supabase: extensions), schema included', async () => {
