@@ -208,6 +208,9 @@ async function planAgainstTarget(
     if (!options.renderTables) throw new PgsnapError('internal', '--create-missing needs the catalog renderer');
     // Inside the transaction: a failure later removes these tables again. A partitioned table's rows need its
     // partitions, which the archive holds as schema only (rows are read through the parent).
+    // A manifest table that schema.json does not describe renders to nothing: refuse rather than skip its rows.
+    const undescribed = plan.missing.filter((n) => !archivedModel.tables.some((t) => `${t.schema}.${t.name}` === n));
+    if (undescribed.length > 0) throw blocked([`the archive's schema.json does not describe ${undescribed.join(', ')}, so it cannot be created`], 'usage');
     const toCreate = withPartitions(archivedModel, plan.missing);
     const ddl = options.renderTables(archivedModel, toCreate);
     // The DDL is text from the archive: refuse it unless it only creates what restore writes (ddl-guard.ts), and
@@ -220,7 +223,6 @@ async function planAgainstTarget(
     options.logger.debug(`created ${created.join(', ')}`);
     plan = planRestore(archive.manifest, archivedModel, await introspect(s), planOptions);
     if (plan.blockers.length > 0) throw blocked(plan.blockers, 'usage');
-    // A manifest table that schema.json does not describe renders to nothing: refuse rather than skip its rows.
     if (plan.missing.length > 0) throw blocked([`the archive's schema.json does not describe ${plan.missing.join(', ')}, so it cannot be created`], 'usage');
     lostForeignKeys = findLostForeignKeys(archivedModel, targetBefore, created);
   }
