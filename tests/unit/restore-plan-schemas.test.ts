@@ -5,6 +5,7 @@ import { manifest } from './restore-manifest.js';
 import type { TableDef } from '../../src/catalog/model.js';
 import { parseSelection } from '../../src/patterns.js';
 import { orderForRestore } from '../../src/restore/order.js';
+import { findLostForeignKeys } from '../../src/restore/lost-foreign-keys.js';
 import { planRestore } from '../../src/restore/plan.js';
 
 /** The planner on the schema features of issue 14: partition foreign keys, unique keys, a forged manifest. */
@@ -82,5 +83,13 @@ describe('planRestore on issue-14 schemas', () => {
     expect(names({ selection: parseSelection([], ['app.*']) })).toEqual(['auth.users']);
     expect(names({ schemas: ['app'], selection: parseSelection([], ['app.events']) })).toEqual(['app.z_accounts']);
     expect(planRestore(m, model(), target, { ...opts, schemas: ['nope'] }).blockers).toEqual(['--schema nope matches no table in the archive']);
+  });
+
+  it('finds the foreign keys other tables had to a table being recreated, which the target no longer has', () => {
+    const kids = table('app.kids', { columns: [id, ref], constraints: [pk('kids_pkey'), fk('kids_account', ['account_id'], 'app.z_accounts')] });
+    const kidsAfterCascade = table('app.kids', { columns: [id, ref], constraints: [pk('kids_pkey')] });
+    const lost = findLostForeignKeys(model({ tables: [accounts, kids] }), model({ tables: [kidsAfterCascade] }), ['app.z_accounts']);
+    expect(lost.map((l) => [l.table, l.constraint])).toEqual([['app.kids', 'kids_account']]);
+    expect(findLostForeignKeys(model({ tables: [accounts, kids] }), model({ tables: [kids] }), ['app.z_accounts'])).toEqual([]);
   });
 });
