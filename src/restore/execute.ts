@@ -387,9 +387,10 @@ export async function readSequenceMoves(s: Session, sequences: readonly Sequence
  * every constraint was checked, right before COMMIT — a failure there leaves a sequence ahead, never behind,
  * and a re-run completes the rest.
  */
-export async function moveSequences(s: Session, moves: readonly SequenceMove[]): Promise<void> {
+export async function moveSequences(s: Session, moves: readonly SequenceMove[], dryRun: boolean): Promise<void> {
   const restart = moves.filter((m) => m.result.to !== null && m.owner && m.next >= m.plan.min && m.next <= m.plan.max);
-  const rest = moves.filter((m) => m.result.to !== null && !restart.includes(m));
+  // A dry run takes the transactional path too (its lock waits and errors are the real run's), never setval.
+  const rest = dryRun ? [] : moves.filter((m) => m.result.to !== null && !restart.includes(m));
   for (const m of restart) {
     const rel = qualify(m.plan.schema, m.plan.name);
     const { value, isCalled } = m.plan.archived;

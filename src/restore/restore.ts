@@ -118,8 +118,8 @@ export async function restoreArchive(
         await s.query('SET CONSTRAINTS ALL IMMEDIATE');
         failedAt = undefined;
         const moves = await readSequenceMoves(s, plan.sequences);
-        // Last before COMMIT: setval cannot be rolled back (see moveSequences). A dry run only reports.
-        if (!options.dryRun) await moveSequences(s, moves);
+        // Last before COMMIT: setval cannot be rolled back (see moveSequences); a dry run runs only what rolls back.
+        await moveSequences(s, moves, options.dryRun);
         const sequences = moves.map((m) => m.result);
         await s.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
         const report: RestoreReport = {
