@@ -24,7 +24,7 @@ const BODY_STATEMENTS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'Dele
 const FORBIDDEN_FUNCTION = new RegExp(
   '^(pg_read_file|pg_read_binary_file|pg_ls_.*|pg_stat_file|pg_file_.*|pg_logdir_ls|lo_.*|dblink.*|set_config|pg_reload_conf|' +
     'pg_terminate_backend|pg_cancel_backend|pg_rotate_logfile|pg_promote|pg_switch_wal|.*replication_slot.*|pg_logical_.*|' +
-    'query_to_xml.*|cursor_to_xml.*|pg_import_system_collations|pg_create_restore_point|pg_sleep.*)$',
+    'query_to_xml.*|cursor_to_xml.*|pg_import_system_collations|pg_create_restore_point)$',
 );
 const LANGUAGES = new Set(['sql', 'plpgsql']);
 
