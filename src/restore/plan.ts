@@ -140,7 +140,7 @@ export function planRestore(manifest: Manifest, archivedModel: CatalogModel, tar
   const selected = manifest.tables.filter(
     (t) =>
       selects({ include: [], exclude }, t.schema, t.name) &&
-      (everything || rowSelections.has(qn(t)) || schemas.includes(t.schema) || include.some((p) => matchesPattern(p, t.schema, t.name))),
+      (everything || rowSelections.has(pairKey(t)) || schemas.includes(t.schema) || include.some((p) => matchesPattern(p, t.schema, t.name))),
   );
   for (const p of include) {
     if (!manifest.tables.some((t) => matchesPattern(p, t.schema, t.name))) blockers.push(`--table ${p.source} matches no table in the archive`);
@@ -195,6 +195,7 @@ export function planRestore(manifest: Manifest, archivedModel: CatalogModel, tar
  * through a foreign key (of the target, partitions' included), transitively. A self-reference makes the table
  * take the rows under a selected row too.
  */
+/** Keyed by pairKey. */
 function selectRows(manifest: Manifest, target: CatalogModel, options: PlanOptions, blockers: string[]): Map<string, RowSelection> {
   const out = new Map<string, { conditions: string[]; via: ForeignKeyRef[] }>();
   for (const f of options.filters ?? []) {
@@ -204,23 +205,23 @@ function selectRows(manifest: Manifest, target: CatalogModel, options: PlanOptio
       blockers.push(`--where ${f.table}: ${matches.length === 0 ? 'matches no table in the archive' : `matches ${matches.length} tables (${matches.map(qn).join(', ')}); name one`}`);
       continue;
     }
-    const name = qn(matches[0] as ArchivedTable);
+    const name = pairKey(matches[0] as ArchivedTable);
     const entry = out.get(name) ?? { conditions: [], via: [] };
     entry.conditions.push(f.condition);
     out.set(name, entry);
   }
   if (!options.withDependents) return out;
-  const archivedNames = new Set(manifest.tables.map(qn));
-  const defs = target.tables.filter((t) => archivedNames.has(qn(t))).map((t) => withPartitionForeignKeys(t, target));
+  const archivedNames = new Set(manifest.tables.map(pairKey));
+  const defs = target.tables.filter((t) => archivedNames.has(pairKey(t))).map((t) => withPartitionForeignKeys(t, target));
   for (let grew = true; grew; ) {
     grew = false;
     for (const d of defs) {
       for (const c of d.constraints) {
-        if (c.kind !== 'foreign' || !c.references || !out.has(`${c.references.schema}.${c.references.table}`)) continue;
-        const entry = out.get(qn(d)) ?? { conditions: [], via: [] };
+        if (c.kind !== 'foreign' || !c.references || !out.has(pairKey({ schema: c.references.schema, name: c.references.table }))) continue;
+        const entry = out.get(pairKey(d)) ?? { conditions: [], via: [] };
         if (entry.via.some((v) => v.name === c.name)) continue;
         entry.via.push(toForeignKeyRef(c, d.declaredOn.get(c) ?? d));
-        out.set(qn(d), entry);
+        out.set(pairKey(d), entry);
         grew = true;
       }
     }

@@ -3,6 +3,7 @@ import { column, constraint, fk, model, table } from '../fixtures/catalog/builde
 import type { ArchivedTable } from '../../src/archive/format.js';
 import { manifest } from './restore-manifest.js';
 import type { TableDef } from '../../src/catalog/model.js';
+import { pairKey } from '../../src/archive/table-id.js';
 import { parseSelection } from '../../src/patterns.js';
 import { orderForRestore } from '../../src/restore/order.js';
 import { findLostForeignKeys } from '../../src/restore/lost-foreign-keys.js';
@@ -50,7 +51,7 @@ describe('planRestore on issue-14 schemas', () => {
   it('refuses a manifest listing a table twice, and ordering never loops on a duplicate', () => {
     const p = planRestore(manifest([archived(accounts), archived(accounts)]), model(), model({ tables: [accounts] }), opts);
     expect(p.blockers).toEqual(["the archive's manifest lists table app.z_accounts twice; the archive is malformed (run pgsnap verify on it)"]);
-    expect(orderForRestore([accounts, accounts]).order).toEqual(['app.z_accounts']);
+    expect(orderForRestore([accounts, accounts]).order).toEqual([pairKey(accounts)]);
   });
 
   it('loads an empty table straight with COPY only when every unique key of the target was in the archive', () => {
