@@ -140,6 +140,7 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
           triggers: sortBy(triggersOf(r.schema, r.name), (t) => t.name),
           rowSecurity: r.rls,
           forceRowSecurity: r.force_rls,
+          ...(r.storage && r.storage.length > 0 ? { storage: r.storage } : {}),
           policies: sortBy(policiesOf(r.schema, r.name), (p) => p.name),
           grants: sortBy(grantsOf(r.schema, r.name), grantKey),
           comment: r.comment,

@@ -101,6 +101,8 @@ export interface TableDef {
   readonly triggers: readonly TriggerDef[];
   readonly rowSecurity: boolean;
   readonly forceRowSecurity: boolean;
+  /** storage parameters as pg_class.reloptions holds them (`fillfactor=70`); absent when none */
+  readonly storage?: readonly string[];
   readonly policies: readonly PolicyDef[];
   readonly grants: readonly GrantDef[];
   readonly comment: string | null;

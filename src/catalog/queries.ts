@@ -134,6 +134,8 @@ export interface RawTable {
   partition_key: string | null;
   rls: boolean;
   force_rls: boolean;
+  /** pg_class.reloptions, e.g. {fillfactor=70} */
+  storage: string[] | null;
   comment: string | null;
 }
 export const tablesSql = `
@@ -145,7 +147,8 @@ export const tablesSql = `
            WHERE i.inhrelid = c.oid) END AS parent,
          CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
          CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
-         c.relrowsecurity AS rls, c.relforcerowsecurity AS force_rls, obj_description(c.oid, 'pg_class') AS comment
+         c.relrowsecurity AS rls, c.relforcerowsecurity AS force_rls, c.reloptions AS storage,
+         obj_description(c.oid, 'pg_class') AS comment
   FROM ${userRelations(`'r', 'p'`)}`;
 
 export interface RawColumn {

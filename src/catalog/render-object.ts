@@ -112,7 +112,7 @@ export function renderCreateTable(
   identitySequences: ReadonlyMap<string, SequenceDef> = new Map(),
 ): string {
   const head = `CREATE ${t.unlogged ? 'UNLOGGED ' : ''}TABLE ${tableName(t)}`;
-  const partitionBy = t.partitionKey ? ` PARTITION BY ${t.partitionKey}` : '';
+  const partitionBy = `${t.partitionKey ? ` PARTITION BY ${t.partitionKey}` : ''}${renderStorage(t)}`;
   if (t.kind === 'partition' && parent) {
     // The parent's constraints reach the partition by themselves; only the partition's own are added here.
     const own = t.constraints.filter(isInlineConstraint).map((c) => `\n${renderConstraint(t, c)}`);
@@ -123,6 +123,16 @@ export function renderCreateTable(
     ...t.constraints.filter(isInlineConstraint).map((c) => `CONSTRAINT ${quoteIdent(c.name)} ${c.definition}`),
   ];
   return `${head} (\n${lines.map((l) => `  ${l}`).join(',\n')}\n)${partitionBy};`;
+}
+
+/** ` WITH (fillfactor = '70', …)`: names quoted as identifiers, values as literals (archived text is data). */
+function renderStorage(t: TableDef): string {
+  if (!t.storage || t.storage.length === 0) return '';
+  const params = t.storage.map((o) => {
+    const eq = o.indexOf('=');
+    return eq < 0 ? quoteIdent(o) : `${quoteIdent(o.slice(0, eq))} = ${quoteLiteral(o.slice(eq + 1))}`;
+  });
+  return ` WITH (${params.join(', ')})`;
 }
 
 export function renderConstraint(t: TableDef, c: ConstraintDef): string {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { qualify, quoteIdent } from '../db/client.js';
+import { qualify, quoteIdent, quoteLiteral } from '../db/client.js';
 import type { CatalogModel, FunctionDef, SequenceDef, TableDef, ViewDef } from './model.js';
 import { qualifiedName } from './model.js';
 import {
@@ -120,7 +120,7 @@ export function renderForTables(model: CatalogModel, tableNames: readonly string
   };
   const out = [
     ...model.schemas.filter((s) => schemas.has(s.name)).map(renderSchema),
-    ...model.extensions.map(renderExtension),
+    ...model.extensions.map(renderMissingExtension),
     ...model.enums.filter(usesTypeDeep).map((e) => guard(renderEnum(e))),
     ...model.domains.filter(usesTypeDeep).map((d) => guard(renderDomain(d))),
     ...model.compositeTypes.filter(usesTypeDeep).map((c) => guard(renderCompositeType(c))),
@@ -132,7 +132,7 @@ export function renderForTables(model: CatalogModel, tableNames: readonly string
     ...tables.map((t) => renderCreateTable(t, ctx.parentOf(t), ctx.identitySequences(t))),
     ...ownerships(model, ctx, wanted),
     ...tables.flatMap((t) => t.constraints.filter((c) => !isInlineConstraint(c)).map((c) => renderConstraint(t, c))),
-    ...tables.flatMap((t) => t.indexes.filter((i) => !i.constraint).map(renderIndex)),
+    ...attachedIndexes(tables),
     ...tables.flatMap((t) => t.triggers.map((tr) => renderTrigger(t, tr))),
     ...tables.map(renderRowSecurity).filter((s) => s !== ''),
     ...tables.flatMap((t) => t.policies.map((p) => renderPolicy(t, p))),
@@ -141,6 +141,41 @@ export function renderForTables(model: CatalogModel, tableNames: readonly string
     'RESET check_function_bodies;',
   ];
   return `${out.join('\n\n')}\n`;
+}
+
+/**
+ * An extension, only when the target lacks it (under any schema), with its own schema first (Supabase keeps
+ * extensions in `extensions`). When the role may not create it, the error says what to run as a superuser.
+ * Names are quoted as identifiers and literals: they are data from the archive.
+ */
+function renderMissingExtension(e: { readonly name: string; readonly schema: string }): string {
+  const message = `cannot create extension ${e.name} in schema ${e.schema}; as a superuser run: CREATE SCHEMA IF NOT EXISTS ${quoteIdent(e.schema)}; CREATE EXTENSION ${quoteIdent(e.name)} WITH SCHEMA ${quoteIdent(e.schema)}; then restore again`;
+  const body = `
+IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = ${quoteLiteral(e.name)}) THEN
+  CREATE SCHEMA IF NOT EXISTS ${quoteIdent(e.schema)};
+  CREATE EXTENSION ${quoteIdent(e.name)} WITH SCHEMA ${quoteIdent(e.schema)};
+END IF;
+EXCEPTION WHEN insufficient_privilege OR undefined_file OR feature_not_supported THEN
+  RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(message)}, DETAIL = SQLERRM;
+`;
+  const tag = dollarTagFor(body);
+  return `DO ${tag} BEGIN${body}END ${tag};`;
+}
+
+/**
+ * The tables' indexes, partitions' before their parents' (deepest first), and a partitioned table's without the
+ * `ON ONLY` that pg_get_indexdef prints: CREATE INDEX on a partitioned table then attaches each partition's
+ * matching index (creating any that is missing), so the parent index is valid and a unique one is enforced on
+ * every partition and on partitions added later. With ON ONLY it would stay invalid and attached to nothing.
+ */
+function attachedIndexes(tables: readonly TableDef[]): string[] {
+  const own = (t: TableDef) => t.indexes.filter((i) => !i.constraint);
+  const partitioned = tables.filter((t) => t.kind === 'partitioned').reverse();
+  const onOnly = /^(CREATE (?:UNIQUE )?INDEX (?:"(?:[^"]|"")*"|\S+) ON )ONLY /;
+  return [
+    ...tables.filter((t) => t.kind !== 'partitioned').flatMap((t) => own(t).map(renderIndex)),
+    ...partitioned.flatMap((t) => own(t).map((i) => renderIndex({ ...i, definition: i.definition.replace(onOnly, '$1') }))),
+  ];
 }
 
 /** How PostgreSQL prints a reference to this object in an expression, quoted only where it must be. */

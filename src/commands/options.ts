@@ -107,6 +107,8 @@ export const RESTORE = {
   dir,
   fromDatabase,
   table: option({ flag: '--table <pattern>', description: 'only tables matching schema.table, table or a glob', type: listOf(tablePatternText), default: [] }),
+  schema: option({ flag: '--schema <schema>', description: 'only tables in this schema (with --table: either)', type: texts, default: [] }),
+  exclude: option({ flag: '--exclude <pattern>', description: 'leave out tables matching this pattern (wins over --table, --schema)', type: listOf(tablePatternText), default: [] }),
   onConflict: option({
     flag: '--on-conflict <mode>',
     description: 'rows whose key exists: leave them (nothing) or overwrite them (update)',
@@ -115,6 +117,8 @@ export const RESTORE = {
     config: 'restore.onConflict',
   }),
   createMissing: option({ flag: '--create-missing', description: 'create tables missing from the target from the archived schema', type: onOff, default: false }),
+  where: option({ flag: '--where <filter>', description: "only archived rows matching 'schema.table: condition'", type: texts, default: [] }),
+  withDependents: option({ flag: '--with-dependents', description: 'with --where: also the archived rows referencing them through foreign keys', type: onOff, default: false }),
   dryRun: dryRun('report what would be inserted, skipped and updated; change nothing'),
   json,
 };

@@ -20,7 +20,11 @@ export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
     const { report, failure } = await restoreArchive(archive, path.relative(ctx.cwd, file) || file, ctx.target(), {
       onConflict: settings.onConflict,
       tables: settings.table,
+      schemas: settings.schema,
+      exclude: settings.exclude,
       createMissing: settings.createMissing,
+      where: settings.where,
+      withDependents: settings.withDependents,
       dryRun: settings.dryRun,
       logger: ctx.logger,
       renderTables: renderForTables,
@@ -48,6 +52,8 @@ Tables are locked against concurrent writes while restore runs (it gives up afte
 Examples:
   pgsnap restore latest --dry-run
   pgsnap restore 2025-07-11 --table public.profiles
+  pgsnap restore latest --schema public --exclude 'public.*_logs'
+  pgsnap restore latest --where "public.projects: id = 'e6b2…'" --with-dependents --dry-run
   pgsnap restore backups/app-2025-07-11T03-00-00-000Z.zip --on-conflict update --json`,
 });
 

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { PLATFORM_SCHEMAS } from '../catalog/filter.js';
 import { introspect } from '../catalog/introspect.js';
 import { type Session, quoteIdent } from '../db/index.js';

@@ -109,7 +109,9 @@ export async function readPrivileges(s: Session, plan: RestorePlan): Promise<Pri
        FROM pg_roles r WHERE r.rolname = current_user`,
   );
   const r = role.rows[0] as { role: string; superuser: boolean; bypass: boolean; replication: boolean };
-  const names = plan.tables.map((t) => t.table);
+  // matched by (schema, name) pairs: a joined "schema.name" is ambiguous when names hold dots
+  const tableSchemas = plan.tables.map((t) => t.schema);
+  const tableNames = plan.tables.map((t) => t.name);
   const tables = await s.query<{ t: string; owner: boolean; sel: boolean; ins: boolean; upd: boolean; lock: boolean }>(
     `SELECT n.nspname || '.' || c.relname AS t,
             pg_has_role(c.relowner, 'MEMBER') AS owner,
@@ -118,14 +120,14 @@ export async function readPrivileges(s: Session, plan: RestorePlan): Promise<Pri
             has_table_privilege(c.oid, 'UPDATE') AS upd,
             has_table_privilege(c.oid, 'UPDATE') OR has_table_privilege(c.oid, 'DELETE') OR has_table_privilege(c.oid, 'TRUNCATE') AS lock
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname || '.' || c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p')`,
-    [names],
+      WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND c.relkind IN ('r', 'p')`,
+    [tableSchemas, tableNames],
   );
   const sequences = await s.query<{ t: string; upd: boolean }>(
     `SELECT n.nspname || '.' || c.relname AS t, has_sequence_privilege(c.oid, 'UPDATE') AS upd
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname || '.' || c.relname = ANY($1::text[]) AND c.relkind = 'S'`,
-    [plan.sequences.map((q) => q.sequence)],
+      WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND c.relkind = 'S'`,
+    [plan.sequences.map((q) => q.schema), plan.sequences.map((q) => q.name)],
   );
   return {
     role: r.role,

@@ -4,14 +4,14 @@ import { addFingerprints, fingerprintStream } from '../archive/fingerprint.js';
 import type { Manifest } from '../archive/format.js';
 import { readRowLines } from '../archive/row-lines.js';
 import type { CatalogModel } from '../catalog/model.js';
-import { type Session, close, quoteIdent, quoteLiteral } from '../db/client.js';
+import { type Session, close, qualify, quoteIdent, quoteLiteral } from '../db/client.js';
 import { mapPgError } from '../db/errors.js';
 import { PgsnapError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Access } from './access.js';
 import { CopyTranscoder } from './transcode.js';
 import type { OnConflict, RestorePlan, SequencePlan, TablePlan } from './plan.js';
-import type { SequenceResult, TableResult } from './report.js';
+import type { Conflict, SequenceResult, TableResult } from './report.js';
 import * as sql from './sql.js';
 
 /** The part of an opened archive restore reads (archive/reader.ts provides it). */
@@ -30,7 +30,12 @@ export interface ExecuteOptions {
    * server processes at once (the already-identical check); closed by the caller of this function's result
    */
   readonly openHelper?: () => Promise<Session>;
+  /** tables loaded so far with only some of their rows (--where, --with-dependents) → the temp table holding those rows */
+  readonly selectedStages?: Map<string, string>;
 }
+
+/** Rows listed per table in the report when only some are restored (the first ones, by key). */
+const LISTED_ROWS = 1000;
 
 /**
  * Stream a table's rows from the archive into `COPY relation (columns) FROM STDIN`, with backpressure end to end:
@@ -133,6 +138,20 @@ export async function restoreTable(
 ): Promise<TableResult> {
   const deferred = access.mode === 'origin' ? t.deferredColumns : [];
   const inArchive = t.archived.rows;
+  /** the rows restore considers: all archived rows, or those selected */
+  let inArchiveSelected = inArchive;
+  let selection: { selected: number; rows: string[] } | undefined;
+  const result = (inserted: number, present: number, updated = 0, conflicting = 0, conflicts: readonly Conflict[] = []): TableResult => ({
+    table: t.table,
+    inArchive,
+    ...(selection ?? {}),
+    inserted,
+    present,
+    conflicting,
+    updated,
+    skipped: present + conflicting,
+    ...(conflicts.length > 0 ? { conflicts } : {}),
+  });
   if (t.columns.length === 0) {
     // A table without columns holds only a number of rows: top it up to the archive's count.
     const r = await s.query<{ n: string }>(
@@ -141,25 +160,36 @@ export async function restoreTable(
       [inArchive],
     );
     const inserted = Number(r.rows[0]?.n ?? 0);
-    return { table: t.table, inArchive, inserted, skipped: inArchive - inserted, updated: 0 };
+    return result(inserted, inArchive - inserted);
   }
-  if (access.lockable.includes(t.table) && deferred.length === 0) {
+  // Straight COPY only when no archived row can clash: the table is empty (under the lock) and every unique key
+  // it has existed when the archive was taken. A key added since goes through staging, which skips and reports.
+  if (access.lockable.includes(t.table) && deferred.length === 0 && t.directLoad && !t.rows) {
     const empty = await s.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${sql.target(t)}) AS any`);
     if (!empty.rows[0]?.any) {
       options.logger.debug(`${t.table} is empty: loading with COPY`);
       const n = await copyRows(s, archive, t, sql.target(t));
-      return { table: t.table, inArchive, inserted: n, skipped: 0, updated: 0 };
+      return result(n, 0);
     }
   }
-  if (access.lockable.includes(t.table) && (await alreadyIdentical(s, t, options))) {
+  if (access.lockable.includes(t.table) && !t.rows && (await alreadyIdentical(s, t, options))) {
     options.logger.debug(`${t.table} already holds exactly the archived rows`);
-    return { table: t.table, inArchive, inserted: 0, skipped: inArchive, updated: 0 };
+    return result(0, inArchive);
   }
-  const stage = `pgsnap_stage_${index}`;
-  await s.query(sql.createStage(t, stage));
-  await copyRows(s, archive, t, quoteIdent(stage));
+  const allRows = `pgsnap_stage_${index}`;
+  await s.query(sql.createStage(t, allRows));
+  await copyRows(s, archive, t, quoteIdent(allRows));
   // Fresh temporary tables have no statistics; the planner then guesses badly for the anti-join.
-  await s.query(`ANALYZE ${quoteIdent(stage)}`);
+  await s.query(`ANALYZE ${quoteIdent(allRows)}`);
+  let stage = allRows;
+  if (t.rows) {
+    stage = await selectRows(s, t, t.rows, allRows, index, options.selectedStages ?? new Map());
+    const n = await s.query<{ n: string; rows: string | null }>(
+      `SELECT count(*) AS n, to_json((array_agg(k ORDER BY k))[1:${LISTED_ROWS}])::text AS rows FROM (SELECT ${sql.keyText(t, 's')} AS k FROM ${quoteIdent(stage)} s) x`,
+    );
+    selection = { selected: Number(n.rows[0]?.n ?? 0), rows: JSON.parse(n.rows[0]?.rows ?? 'null') ?? [] };
+    inArchiveSelected = selection.selected;
+  }
   let touched: string | undefined;
   if (deferred.length > 0) {
     touched = `pgsnap_touched_${index}`;
@@ -170,11 +200,53 @@ export async function restoreTable(
     const u = await s.query<{ n: string }>(sql.updateFromStage(t, stage, deferred, touched));
     updated = Number(u.rows[0]?.n ?? 0);
   }
-  const r = await s.query<{ n: string }>(sql.insertFromStage(t, stage, deferred, touched));
+  const r = await s.query<{ n: string; wanted: string }>(sql.insertFromStage(t, stage, deferred, touched));
   const inserted = Number(r.rows[0]?.n ?? 0);
+  const conflicting = Number(r.rows[0]?.wanted ?? inserted) - inserted;
+  let conflicts: Conflict[] = [];
+  if (conflicting > 0 && t.conflict.kind === 'key') {
+    const c = await s.query<{ key: string; clashes: string }>(sql.findConflicts(t, stage));
+    const keyColumns = t.conflict.columns.join(', ');
+    conflicts = c.rows.map((x) => ({ key: `(${keyColumns})=${x.key}`, clashesWith: JSON.parse(x.clashes) as string[] }));
+  }
   if (touched) pending.push({ plan: t, stage, touched, deferred });
-  else await s.query(`DROP TABLE ${quoteIdent(stage)}`);
-  return { table: t.table, inArchive, inserted, skipped: inArchive - inserted - updated, updated };
+  else if (stage === allRows) await s.query(`DROP TABLE ${quoteIdent(stage)}`);
+  return result(inserted, inArchiveSelected - inserted - updated - conflicting, updated, conflicting, conflicts);
+}
+
+/**
+ * Copy the staged rows restore takes into a table of their own: those matching a --where condition or pointing,
+ * through one of `rows.via`, at a row selected in a table loaded before; then, through a self-reference, the rows
+ * under those, until no more come. The user's conditions run here and nowhere else (row-filter.ts checked them).
+ */
+async function selectRows(
+  s: Session,
+  t: TablePlan,
+  rows: NonNullable<TablePlan['rows']>,
+  allRows: string,
+  index: number,
+  selectedStages: Map<string, string>,
+): Promise<string> {
+  const selected = `pgsnap_selected_${index}`;
+  const self = rows.via.filter((fk) => fk.references.schema === t.schema && fk.references.name === t.name);
+  const fromParents = rows.via
+    .filter((fk) => !self.includes(fk) && selectedStages.has(fk.references.table))
+    .map((fk) => sql.pointsInto(fk, 's', quoteIdent(selectedStages.get(fk.references.table) as string)));
+  const take = [...rows.conditions.map((c) => `coalesce((${c}), false)`), ...fromParents];
+  await s.query(
+    `CREATE TEMP TABLE ${quoteIdent(selected)} ON COMMIT DROP AS SELECT * FROM ${quoteIdent(allRows)} s WHERE ${take.length > 0 ? take.join(' OR ') : 'false'}`,
+  );
+  for (let more = self.length > 0; more; ) {
+    const r = await s.query(
+      `INSERT INTO ${quoteIdent(selected)} SELECT s.* FROM ${quoteIdent(allRows)} s
+        WHERE (${self.map((fk) => sql.pointsInto(fk, 's', quoteIdent(selected))).join(' OR ')})
+          AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(selected)} x WHERE ROW(x.*)::text = ROW(s.*)::text)`,
+    );
+    more = (r.rowCount ?? 0) > 0;
+  }
+  await s.query(`ANALYZE ${quoteIdent(selected)}`);
+  selectedStages.set(t.table, selected);
+  return selected;
 }
 
 /**
@@ -250,7 +322,7 @@ export async function finishDeferred(s: Session, pending: readonly Pending[], re
     const extra = Number(r.rows[0]?.newly_updated ?? 0);
     const i = results.findIndex((x) => x.table === p.plan.table);
     const before = results[i] as TableResult;
-    if (extra > 0) results[i] = { ...before, updated: before.updated + extra, skipped: before.skipped - extra };
+    if (extra > 0) results[i] = { ...before, updated: before.updated + extra, present: before.present - extra, skipped: before.skipped - extra };
   }
 }
 
@@ -265,11 +337,12 @@ export async function checkForeignKeys(s: Session, plan: RestorePlan, results: r
     if (!r || r.inserted + r.updated === 0) continue;
     for (const fk of t.foreignKeys) {
       if (fk.notValid) continue;
-      const orphan = await s.query<{ value: string }>(sql.findOrphan(t, fk));
+      const orphan = await s.query<{ value: string }>(sql.findOrphan(fk));
       if (orphan.rows.length > 0) {
+        const declared = fk.on.schema === t.schema && fk.on.name === t.name ? t.table : `${t.table} (partition ${fk.on.schema}.${fk.on.name})`;
         throw new PgsnapError(
           'restore_failed',
-          `restored rows of ${t.table} point at ${fk.references.table} rows that do not exist (${fk.name}: ${fk.columns.join(', ')} = ${orphan.rows[0]?.value})`,
+          `restored rows of ${declared} point at ${fk.references.table} rows that do not exist (${fk.name}: ${fk.columns.join(', ')} = ${orphan.rows[0]?.value})`,
           { hint: `nothing was changed; restore ${fk.references.table} too (add --table ${fk.references.table})` },
         );
       }
@@ -277,23 +350,57 @@ export async function checkForeignKeys(s: Session, plan: RestorePlan, results: r
   }
 }
 
-/** Move sequences forward to what the archive needs; never backwards (respecting is_called). */
-export async function advanceSequences(s: Session, sequences: readonly SequencePlan[]): Promise<SequenceResult[]> {
-  const out: SequenceResult[] = [];
+export interface SequenceMove {
+  readonly plan: SequencePlan;
+  readonly result: SequenceResult;
+  /** the value the next nextval must return */
+  readonly next: bigint;
+  /** the role owns the sequence: ALTER SEQUENCE … RESTART, which is transactional, is open to it */
+  readonly owner: boolean;
+}
+
+/**
+ * Where each sequence is and where the archive needs it (never backwards, respecting is_called). Reads only:
+ * a dry run reports these and changes nothing.
+ */
+export async function readSequenceMoves(s: Session, sequences: readonly SequencePlan[]): Promise<SequenceMove[]> {
+  const out: SequenceMove[] = [];
   for (const q of sequences) {
-    const rel = `${quoteIdent(q.schema)}.${quoteIdent(q.name)}`;
-    const cur = await s.query<{ last_value: string; is_called: boolean }>(`SELECT last_value, is_called FROM ${rel}`);
-    const c = cur.rows[0] as { last_value: string; is_called: boolean };
+    const rel = qualify(q.schema, q.name);
+    const cur = await s.query<{ last_value: string; is_called: boolean; owner: boolean }>(
+      `SELECT last_value, is_called, (SELECT pg_has_role(relowner, 'MEMBER') FROM pg_class WHERE oid = ${quoteLiteral(rel)}::regclass) AS owner FROM ${rel}`,
+    );
+    const c = cur.rows[0] as { last_value: string; is_called: boolean; owner: boolean };
     const next = (value: bigint, called: boolean) => (called ? value + q.increment : value);
     const current = next(BigInt(c.last_value), c.is_called);
     const wanted = next(BigInt(q.archived.value), q.archived.isCalled);
     const ahead = q.increment > 0n ? wanted > current : wanted < current;
-    if (ahead) {
-      await s.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [rel, q.archived.value, q.archived.isCalled]);
-      out.push({ sequence: q.sequence, from: c.last_value, to: q.archived.value });
-    } else {
-      out.push({ sequence: q.sequence, from: c.last_value, to: null });
-    }
+    out.push({ plan: q, next: wanted, owner: c.owner, result: { sequence: q.sequence, from: c.last_value, to: ahead ? q.archived.value : null } });
   }
   return out;
+}
+
+/**
+ * Move the sequences forward. setval is not transactional: a rollback (a failure, a kill, a dry run) would leave
+ * it moved. So a sequence the role owns is moved with ALTER SEQUENCE … RESTART, which is transactional; any
+ * other (or a restart value outside the sequence's bounds) with setval, and the caller runs this last, after
+ * every constraint was checked, right before COMMIT — a failure there leaves a sequence ahead, never behind,
+ * and a re-run completes the rest.
+ */
+export async function moveSequences(s: Session, moves: readonly SequenceMove[], dryRun: boolean): Promise<void> {
+  const restart = moves.filter((m) => m.result.to !== null && m.owner && m.next >= m.plan.min && m.next <= m.plan.max);
+  // A dry run takes the transactional path too (its lock waits and errors are the real run's), never setval.
+  const rest = dryRun ? [] : moves.filter((m) => m.result.to !== null && !restart.includes(m));
+  for (const m of restart) {
+    const rel = qualify(m.plan.schema, m.plan.name);
+    const { value, isCalled } = m.plan.archived;
+    // RESTART leaves is_called false; one nextval (on the new, transactional state) gives back exactly the archived
+    // (value, true) when the sequence caches nothing ahead. Either way the next value handed out is `next`.
+    const exact = isCalled && m.plan.cache === 1n;
+    await s.query(`ALTER SEQUENCE ${rel} RESTART WITH ${exact ? value : m.next.toString()}`);
+    if (exact) await s.query(`SELECT nextval($1::regclass)`, [rel]);
+  }
+  for (const m of rest) {
+    await s.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [qualify(m.plan.schema, m.plan.name), m.plan.archived.value, m.plan.archived.isCalled]);
+  }
 }

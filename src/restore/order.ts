@@ -17,7 +17,8 @@ export interface CycleEdge {
  * the caller can load those columns later. Tables are named by pairKey: `a.b`.`c` and `a`.`b.c` are two tables.
  */
 export function orderForRestore(tables: readonly TableDef[]): { order: string[]; cycleEdges: CycleEdge[] } {
-  const names = tables.map(pairKey).sort();
+  // deduplicated: a name listed twice would never count as placed, and the loop below would never end
+  const names = [...new Set(tables.map(pairKey))].sort();
   const known = new Set(names);
   const byName = new Map(tables.map((t) => [pairKey(t), t]));
   const edges: CycleEdge[] = [];

@@ -2,7 +2,8 @@ import type { ArchivedSequence, ArchivedTable, Manifest } from '../archive/forma
 import { pairKey } from '../archive/table-id.js';
 import type { CatalogModel, ConstraintDef, TableDef, TriggerDef } from '../catalog/model.js';
 import { tableKey } from '../catalog/tables.js';
-import { type TableSelection, selects } from '../patterns.js';
+import { type TableSelection, matchesPattern, parsePattern, selects } from '../patterns.js';
+import type { RowFilter } from './row-filter.js';
 import { orderForRestore } from './order.js';
 
 /**
@@ -16,7 +17,21 @@ export type OnConflict = 'nothing' | 'update';
 export interface PlanOptions {
   readonly onConflict: OnConflict;
   readonly selection: TableSelection;
+  /** --schema: every archived table of these schemas, besides those --table selects */
+  readonly schemas?: readonly string[];
   readonly createMissing: boolean;
+  /** --where: only the archived rows of these tables that match (row-filter.ts) */
+  readonly filters?: readonly RowFilter[];
+  /** --with-dependents: also the archived rows referencing selected rows through foreign keys, transitively */
+  readonly withDependents?: boolean;
+}
+
+/** Which archived rows of a table restore takes, when not all (--where, --with-dependents). */
+export interface RowSelection {
+  /** --where conditions on this table (any may match) */
+  readonly conditions: readonly string[];
+  /** foreign keys of this table to tables whose rows are selected: a row pointing at a selected row is taken */
+  readonly via: readonly ForeignKeyRef[];
 }
 
 /** How a row that may already be there is recognised. */
@@ -28,10 +43,25 @@ export type ConflictRule =
 
 export interface ForeignKeyRef {
   readonly name: string;
+  /** the table that declares it: the restored table itself, or one of its partitions (FKs declared per partition) */
+  readonly on: { readonly schema: string; readonly name: string };
   readonly columns: readonly string[];
-  readonly references: { readonly table: string; readonly columns: readonly string[] };
+  /** `table` is "schema.name" for messages; `schema` and `name` address it (never split the joined name) */
+  readonly references: { readonly table: string; readonly schema: string; readonly name: string; readonly columns: readonly string[] };
   readonly deferrable: boolean;
   readonly notValid: boolean;
+}
+
+/** A unique constraint or plain unique index of the target: a row clashing on it cannot be inserted. */
+export interface UniqueKey {
+  readonly name: string;
+  readonly columns: readonly string[];
+  /** DEFERRABLE: PostgreSQL refuses it as an ON CONFLICT arbiter, so restore matches it with an anti-join */
+  readonly deferrable: boolean;
+  /** NULLS NOT DISTINCT (PostgreSQL 15+): NULLs clash with each other */
+  readonly nullsNotDistinct: boolean;
+  /** absent from the archived table: the archived rows may clash with each other on it */
+  readonly newSinceBackup: boolean;
 }
 
 export interface TablePlan {
@@ -43,6 +73,20 @@ export interface TablePlan {
   /** the columns restored, in the archive's order, named as in the target */
   readonly columns: readonly string[];
   readonly conflict: ConflictRule;
+  /** every unique constraint and plain unique index of the target (the conflict key included) */
+  readonly uniqueKeys: readonly UniqueKey[];
+  /**
+   * the target has a unique index restore cannot match by columns (partial or on expressions): ON CONFLICT DO
+   * NOTHING must catch clashes with it, which is possible only when no unique constraint is deferrable
+   */
+  readonly opaqueUnique: boolean;
+  /**
+   * an empty target may take the archived rows with a plain COPY: every unique key of the target existed when the
+   * archive was taken, so the archived rows cannot clash with each other on it
+   */
+  readonly directLoad: boolean;
+  /** only some archived rows (--where, --with-dependents); absent: all of them */
+  readonly rows?: RowSelection;
   /** an identity ALWAYS column is among `columns`: INSERT needs OVERRIDING SYSTEM VALUE */
   readonly overridingSystemValue: boolean;
   /**
@@ -68,6 +112,9 @@ export interface SequencePlan {
   readonly name: string;
   readonly archived: ArchivedSequence;
   readonly increment: bigint;
+  readonly min: bigint;
+  readonly max: bigint;
+  readonly cache: bigint;
 }
 
 export interface RestorePlan {
@@ -84,12 +131,30 @@ const qn = (o: { readonly schema: string; readonly name: string }) => `${o.schem
 
 export function planRestore(manifest: Manifest, archivedModel: CatalogModel, target: CatalogModel, options: PlanOptions): RestorePlan {
   const blockers: string[] = [];
-  const selected = manifest.tables.filter((t) => selects(options.selection, t.schema, t.name));
-  for (const p of options.selection.include) {
-    if (!manifest.tables.some((t) => selects({ include: [p], exclude: [] }, t.schema, t.name))) {
-      blockers.push(`--table ${p.source} matches no table in the archive`);
-    }
+  // As on backup: --schema and --table each add tables (none of either: every table); --exclude always wins.
+  const schemas = options.schemas ?? [];
+  const { include, exclude } = options.selection;
+  const rowSelections = selectRows(manifest, target, options, blockers);
+  // --where alone restores just its tables (and their dependents); with --table/--schema, those too.
+  const everything = include.length === 0 && schemas.length === 0 && rowSelections.size === 0;
+  const selected = manifest.tables.filter(
+    (t) =>
+      selects({ include: [], exclude }, t.schema, t.name) &&
+      (everything || rowSelections.has(pairKey(t)) || schemas.includes(t.schema) || include.some((p) => matchesPattern(p, t.schema, t.name))),
+  );
+  for (const p of include) {
+    if (!manifest.tables.some((t) => matchesPattern(p, t.schema, t.name))) blockers.push(`--table ${p.source} matches no table in the archive`);
   }
+  for (const schema of schemas) {
+    if (!manifest.tables.some((t) => t.schema === schema)) blockers.push(`--schema ${schema} matches no table in the archive`);
+  }
+  // A forged or broken manifest that lists a table twice would restore it twice (and once looped for ever).
+  const seen = new Set<string>();
+  for (const t of manifest.tables) {
+    if (seen.has(pairKey(t))) blockers.push(`the archive's manifest lists table ${qn(t)} twice; the archive is malformed (run pgsnap verify on it)`);
+    seen.add(pairKey(t));
+  }
+  if (seen.size < manifest.tables.length) return { tables: [], missing: [], sequences: [], blockers };
   // keyed by the (schema, name) pair: `a.b`.`c` and `a`.`b.c` are two tables
   const targetTables = new Map(target.tables.map((t) => [pairKey(t), t]));
   const missing = selected.filter((t) => !targetTables.has(pairKey(t))).map(qn);
@@ -99,24 +164,145 @@ export function planRestore(manifest: Manifest, archivedModel: CatalogModel, tar
     );
   }
   const present = selected.filter((t) => targetTables.has(pairKey(t)));
-  const defs = present.map((t) => targetTables.get(pairKey(t)) as TableDef);
+  // Foreign keys declared on partitions rather than on the parent count for the parent, whose rows restore loads.
+  const defs = present.map((t) => withPartitionForeignKeys(targetTables.get(pairKey(t)) as TableDef, target));
+  const byName = new Map<string, PlannedDef>(defs.map((d) => [pairKey(d), d]));
   const { order, cycleEdges } = orderForRestore(defs);
 
   const plans: TablePlan[] = [];
   for (const name of order) {
-    const def = targetTables.get(name) as TableDef;
+    const def = byName.get(name) as PlannedDef;
     const archived = present.find((t) => pairKey(t) === name) as ArchivedTable;
     const deferred = new Set<string>();
     for (const e of cycleEdges) {
       if (e.from === name && !e.constraint.deferrable) for (const c of e.constraint.columns) deferred.add(c);
     }
-    plans.push(planTable(archived, def, options.onConflict, [...deferred], blockers));
+    const archivedDef = archivedModel.tables.find((t) => t.schema === def.schema && t.name === def.name);
+    const planned = planTable(archived, def, archivedDef, options.onConflict, [...deferred], blockers);
+    const rows = rowSelections.get(name);
+    plans.push(rows ? { ...planned, rows } : planned);
   }
-  void archivedModel;
   return { tables: plans, missing, sequences: planSequences(manifest, target, plans, options), blockers };
 }
 
-function planTable(archived: ArchivedTable, def: TableDef, onConflict: OnConflict, deferredColumns: string[], blockers: string[]): TablePlan {
+/**
+ * The table with the foreign keys its partitions declare (at any depth) added as its own, pointing at the roots of
+ * the tables they reference: restore loads a partitioned table through its parent, so that is where they count
+ * for load order and for the orphan check. Each keeps `on`, the relation that declares it.
+ */
+/**
+ * The tables whose rows --where picks, and with --with-dependents every table holding rows that reference them
+ * through a foreign key (of the target, partitions' included), transitively. A self-reference makes the table
+ * take the rows under a selected row too.
+ */
+/** Keyed by pairKey. */
+function selectRows(manifest: Manifest, target: CatalogModel, options: PlanOptions, blockers: string[]): Map<string, RowSelection> {
+  const out = new Map<string, { conditions: string[]; via: ForeignKeyRef[] }>();
+  for (const f of options.filters ?? []) {
+    const pattern = parsePattern(f.table);
+    const matches = manifest.tables.filter((t) => matchesPattern(pattern, t.schema, t.name));
+    if (matches.length !== 1) {
+      blockers.push(`--where ${f.table}: ${matches.length === 0 ? 'matches no table in the archive' : `matches ${matches.length} tables (${matches.map(qn).join(', ')}); name one`}`);
+      continue;
+    }
+    const name = pairKey(matches[0] as ArchivedTable);
+    const entry = out.get(name) ?? { conditions: [], via: [] };
+    entry.conditions.push(f.condition);
+    out.set(name, entry);
+  }
+  if (!options.withDependents) return out;
+  const archivedNames = new Set(manifest.tables.map(pairKey));
+  const defs = target.tables.filter((t) => archivedNames.has(pairKey(t))).map((t) => withPartitionForeignKeys(t, target));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const d of defs) {
+      for (const c of d.constraints) {
+        if (c.kind !== 'foreign' || !c.references || !out.has(pairKey({ schema: c.references.schema, name: c.references.table }))) continue;
+        const entry = out.get(pairKey(d)) ?? { conditions: [], via: [] };
+        if (entry.via.some((v) => v.name === c.name)) continue;
+        entry.via.push(toForeignKeyRef(c, d.declaredOn.get(c) ?? d));
+        out.set(pairKey(d), entry);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
+type PlannedDef = TableDef & { readonly declaredOn: ReadonlyMap<ConstraintDef, TableDef> };
+
+function withPartitionForeignKeys(def: TableDef, target: CatalogModel): PlannedDef {
+  const declaredOn = new Map<ConstraintDef, TableDef>();
+  for (const c of def.constraints) declaredOn.set(c, def);
+  const constraints = [...def.constraints];
+  const rootOf = (schema: string, name: string): { schema: string; name: string } => {
+    let t = target.tables.find((x) => x.schema === schema && x.name === name);
+    for (let hops = 0; t?.partitionOf && hops < 64; hops++) {
+      const parent = target.tables.find((x) => qn(x) === t?.partitionOf);
+      if (!parent) break;
+      t = parent;
+    }
+    return t ? { schema: t.schema, name: t.name } : { schema, name };
+  };
+  const queue = def.kind === 'partitioned' ? [qn(def)] : [];
+  for (let parent = queue.shift(); parent !== undefined; parent = queue.shift()) {
+    for (const part of target.tables.filter((x) => x.partitionOf === parent)) {
+      queue.push(qn(part));
+      for (const c of part.constraints) {
+        if (c.kind !== 'foreign' || !c.references) continue;
+        const root = rootOf(c.references.schema, c.references.table);
+        const lifted = { ...c, references: { ...c.references, schema: root.schema, table: root.name } };
+        constraints.push(lifted);
+        declaredOn.set(lifted, part);
+      }
+    }
+  }
+  return { ...def, constraints, declaredOn };
+}
+
+function uniqueKeys(def: TableDef, archivedDef: TableDef | undefined): { keys: UniqueKey[]; opaque: boolean } {
+  const sameColumns = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
+  const archivedKeys = archivedDef
+    ? [
+        ...archivedDef.constraints.filter((c) => c.kind === 'primary' || c.kind === 'unique').map((c) => c.columns),
+        ...archivedDef.indexes.filter((i) => i.unique && i.predicate === null && i.columns).map((i) => i.columns ?? []),
+      ]
+    : [];
+  const isNew = (cols: readonly string[]) => !archivedKeys.some((k) => sameColumns(k, cols));
+  const keys: UniqueKey[] = [];
+  for (const c of def.constraints) {
+    if (c.kind !== 'primary' && c.kind !== 'unique') continue;
+    keys.push({
+      name: c.name,
+      columns: c.columns,
+      deferrable: c.deferrable,
+      nullsNotDistinct: /\bNULLS NOT DISTINCT\b/i.test(c.definition),
+      newSinceBackup: isNew(c.columns),
+    });
+  }
+  let opaque = false;
+  for (const i of def.indexes) {
+    if (!i.unique || i.constraint) continue;
+    if (i.predicate !== null || !i.columns) {
+      opaque = true;
+      continue;
+    }
+    keys.push({ name: i.name, columns: i.columns, deferrable: false, nullsNotDistinct: /\bNULLS NOT DISTINCT\b/i.test(i.definition), newSinceBackup: isNew(i.columns) });
+  }
+  // a partial or expression unique index the archive did not have may be violated by archived rows among themselves
+  const archivedOpaque = new Set((archivedDef?.indexes ?? []).filter((i) => i.unique && !i.constraint && (i.predicate !== null || !i.columns)).map((i) => i.definition));
+  const newOpaque = def.indexes.some((i) => i.unique && !i.constraint && (i.predicate !== null || !i.columns) && !archivedOpaque.has(i.definition));
+  return { keys, opaque: opaque || newOpaque };
+}
+
+function planTable(
+  archived: ArchivedTable,
+  def: PlannedDef,
+  archivedDef: TableDef | undefined,
+  onConflict: OnConflict,
+  deferredColumns: string[],
+  blockers: string[],
+): TablePlan {
   const table = qn(def);
   const notes: string[] = [];
   const byName = new Map(def.columns.map((c) => [c.name, c]));
@@ -156,7 +342,14 @@ function planTable(archived: ArchivedTable, def: TableDef, onConflict: OnConflic
   if (deferredColumns.length > 0 && conflict.kind === 'multiset') {
     blockers.push(`${table} is part of a cycle of foreign keys but has no key to set ${deferredColumns.join(', ')} after loading`);
   }
-  const foreignKeys = def.constraints.filter((c) => c.kind === 'foreign' && c.references).map(toForeignKeyRef);
+  const foreignKeys = def.constraints
+    .filter((c) => c.kind === 'foreign' && c.references)
+    .map((c) => toForeignKeyRef(c, def.declaredOn.get(c) ?? def));
+  const unique = uniqueKeys(def, archivedDef);
+  const opaqueUnique = unique.opaque;
+  if (opaqueUnique && unique.keys.some((k) => k.deferrable)) {
+    notes.push('a partial or expression unique index cannot be matched while a unique constraint is DEFERRABLE; a row clashing with it fails the restore');
+  }
   return {
     table,
     schema: def.schema,
@@ -164,6 +357,9 @@ function planTable(archived: ArchivedTable, def: TableDef, onConflict: OnConflic
     archived,
     columns,
     conflict,
+    uniqueKeys: unique.keys,
+    opaqueUnique,
+    directLoad: archivedDef !== undefined && !unique.keys.some((k) => k.newSinceBackup) && !unique.opaque,
     overridingSystemValue: columns.some((n) => byName.get(n)?.identity === 'always'),
     deferredColumns: deferredColumns.filter((c) => columns.includes(c)),
     deferredNullable: deferredColumns.every((c) => !byName.get(c)?.notNull),
@@ -175,12 +371,13 @@ function planTable(archived: ArchivedTable, def: TableDef, onConflict: OnConflic
   };
 }
 
-function toForeignKeyRef(c: ConstraintDef): ForeignKeyRef {
+function toForeignKeyRef(c: ConstraintDef, on: TableDef): ForeignKeyRef {
   const r = c.references as NonNullable<ConstraintDef['references']>;
   return {
     name: c.name,
+    on: { schema: on.schema, name: on.name },
     columns: c.columns,
-    references: { table: `${r.schema}.${r.table}`, columns: r.columns },
+    references: { table: `${r.schema}.${r.table}`, schema: r.schema, name: r.table, columns: r.columns },
     deferrable: c.deferrable,
     notValid: c.notValid,
   };
@@ -197,23 +394,23 @@ function normaliseType(t: string): string {
  */
 function planSequences(manifest: Manifest, target: CatalogModel, plans: readonly TablePlan[], options: PlanOptions): SequencePlan[] {
   const restored = new Set(plans.map((p) => p.table));
-  const everything = options.selection.include.length === 0 && options.selection.exclude.length === 0;
-  const defaults = target.tables
-    .filter((t) => restored.has(qn(t)))
-    .flatMap((t) => t.columns.map((c) => c.default ?? ''))
-    .join('\n');
+  const everything =
+    options.selection.include.length === 0 && options.selection.exclude.length === 0 && (options.schemas ?? []).length === 0 && (options.filters ?? []).length === 0;
+  const restoredTables = target.tables.filter((t) => restored.has(qn(t)));
+  const defaults = restoredTables.flatMap((t) => t.columns.map((c) => c.default ?? '')).join('\n');
+  // ownedBy is "schema.table.column": compared whole with each restored column, never split (names may hold dots)
+  const ownedColumns = new Set(restoredTables.flatMap((t) => t.columns.map((c) => `${t.schema}.${t.name}.${c.name}`)));
   const out: SequencePlan[] = [];
   for (const s of manifest.sequences) {
     const def = target.sequences.find((d) => d.schema === s.schema && d.name === s.name);
     if (!def) continue;
-    const ownerTable = def.ownedBy ? def.ownedBy.split('.').slice(0, 2).join('.') : null;
     const wanted =
       everything ||
-      (ownerTable !== null && restored.has(ownerTable)) ||
+      (def.ownedBy !== null && ownedColumns.has(def.ownedBy)) ||
       defaults.includes(`'${s.name}'`) ||
       defaults.includes(`.${s.name}'`) ||
       defaults.includes(`"${s.name}"`);
-    if (wanted) out.push({ sequence: qn(s), schema: s.schema, name: s.name, archived: s, increment: BigInt(def.increment) });
+    if (wanted) out.push({ sequence: qn(s), schema: s.schema, name: s.name, archived: s, increment: BigInt(def.increment), min: BigInt(def.min), max: BigInt(def.max), cache: BigInt(def.cache) });
   }
   return out;
 }

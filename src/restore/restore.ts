@@ -3,16 +3,20 @@ import { OUTPUT_SETTINGS } from '../archive/format.js';
 import type { CatalogModel } from '../catalog/model.js';
 import { type Session, close, connect, withSession } from '../db/client.js';
 import type { ConnectionTarget } from '../db/connection.js';
-import { PgsnapError, isPgsnapError } from '../errors.js';
+import { PgsnapError, isPgsnapError, usageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseSelection } from '../patterns.js';
 import { decideAccess, readPrivileges } from './access.js';
+import { checkArchivedDdl, loadDdlParser } from './ddl-guard.js';
+import { type RowFilter, parseRowFilter } from './row-filter.js';
+import { type LostForeignKey, findLostForeignKeys, restoreLostForeignKeys } from './lost-foreign-keys.js';
 import {
   type ArchiveSource,
-  advanceSequences,
   checkForeignKeys,
   finishDeferred,
   lockTables,
+  moveSequences,
+  readSequenceMoves,
   restoreTable,
   switchBackOn,
   switchOffTriggersAndRls,
@@ -24,7 +28,15 @@ export interface RestoreOptions {
   readonly onConflict: OnConflict;
   /** table patterns (schema.table, table, globs); none means every table in the archive */
   readonly tables: readonly string[];
+  /** --exclude: table patterns left out (wins over tables and schemas) */
+  readonly exclude?: readonly string[];
+  /** --schema: every archived table of these schemas (besides those `tables` selects) */
+  readonly schemas?: readonly string[];
   readonly createMissing: boolean;
+  /** --where 'schema.table: condition' (repeatable): only the archived rows that match */
+  readonly where?: readonly string[];
+  /** --with-dependents: also the archived rows that reference selected rows through foreign keys, transitively */
+  readonly withDependents?: boolean;
   readonly dryRun: boolean;
   readonly logger: Logger;
   /** how long to wait for a table lock before giving up with nothing changed (default 10 s) */
@@ -53,6 +65,12 @@ export async function restoreArchive(
   options: RestoreOptions,
 ): Promise<RestoreOutcome> {
   const started = performance.now();
+  await loadDdlParser();
+  // user input: checked before connecting (row-filter.ts)
+  const filters = (options.where ?? []).map(parseRowFilter);
+  if (options.withDependents && filters.length === 0) {
+    throw usageError('--with-dependents needs --where', "select the rows first, e.g. --where 'public.projects: id = 7' --with-dependents");
+  }
   const archivedModel = await archive.schema();
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
   return withSession(
@@ -63,7 +81,7 @@ export async function restoreArchive(
       let failedAt: string | undefined;
       try {
         await sessionSettings(s, archive.manifest.settings ?? OUTPUT_SETTINGS, lockTimeoutMs);
-        const { plan, created } = await planAgainstTarget(s, archive, archivedModel, options);
+        const { plan, created, lostForeignKeys } = await planAgainstTarget(s, archive, archivedModel, { ...options, filters });
         const privileges = await readPrivileges(s, plan);
         const access = decideAccess(plan, privileges, options.onConflict);
         if (access.blockers.length > 0) throw blocked(access.blockers, 'permission');
@@ -83,7 +101,7 @@ export async function restoreArchive(
             throw e;
           }
         };
-        const executeOptions = { ...options, openHelper };
+        const executeOptions = { ...options, openHelper, selectedStages: new Map<string, string>() };
         for (const [i, t] of plan.tables.entries()) {
           failedAt = t.table;
           options.logger.debug(`restoring ${t.table} (${t.archived.rows} rows in the archive)`);
@@ -91,9 +109,18 @@ export async function restoreArchive(
         }
         failedAt = undefined;
         await finishDeferred(s, pending, results, options.onConflict);
+        const foreignKeys = await restoreLostForeignKeys(s, lostForeignKeys);
         if (access.mode === 'replica') await checkForeignKeys(s, plan, results);
         await switchBackOn(s, plan, access);
-        const sequences = await advanceSequences(s, plan.sequences);
+        // Deferred constraints (deferrable foreign keys and unique keys) are checked now rather than at COMMIT:
+        // a dry run, which rolls back, then fails exactly where the real run would.
+        failedAt = 'the deferred constraint check';
+        await s.query('SET CONSTRAINTS ALL IMMEDIATE');
+        failedAt = undefined;
+        const moves = await readSequenceMoves(s, plan.sequences);
+        // Last before COMMIT: setval cannot be rolled back (see moveSequences); a dry run runs only what rolls back.
+        await moveSequences(s, moves, options.dryRun);
+        const sequences = moves.map((m) => m.result);
         await s.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
         const report: RestoreReport = {
           archive: archiveName,
@@ -101,6 +128,7 @@ export async function restoreArchive(
           onConflict: options.onConflict,
           triggers: access.mode === 'replica' ? 'replica' : access.disableTriggers.length > 0 ? 'disabled per table' : 'none',
           created,
+          foreignKeys,
           tables: results,
           sequences,
           notes: plan.tables.flatMap((t) => t.notes.map((n) => `${t.table}: ${n}`)),
@@ -114,7 +142,8 @@ export async function restoreArchive(
         // Before the first row moved, there is no report worth printing: the error says it all.
         if (results.length === 0 && failedAt === undefined) throw failure;
         if (failedAt) {
-          results = [...results, { table: failedAt, inArchive: 0, inserted: 0, skipped: 0, updated: 0, error: failure.message }];
+          const failed = { table: failedAt, inArchive: 0, inserted: 0, present: 0, conflicting: 0, skipped: 0, updated: 0, error: failure.message };
+          results = [...results, failed];
         }
         const report: RestoreReport = {
           archive: archiveName,
@@ -122,7 +151,8 @@ export async function restoreArchive(
           onConflict: options.onConflict,
           triggers: 'none',
           created: [],
-          tables: results.map((r) => (r.error ? r : { ...r, inserted: 0, updated: 0, skipped: 0 })),
+          foreignKeys: [],
+          tables: results.map((r) => (r.error ? r : { ...r, inserted: 0, updated: 0, present: 0, conflicting: 0, skipped: 0 })),
           sequences: [],
           notes: [],
           committed: false,
@@ -159,26 +189,44 @@ async function planAgainstTarget(
   s: Session,
   archive: ArchiveSource,
   archivedModel: CatalogModel,
-  options: RestoreOptions,
-): Promise<{ plan: RestorePlan; created: string[] }> {
-  const planOptions = { onConflict: options.onConflict, selection: parseSelection(options.tables), createMissing: options.createMissing };
-  let plan = planRestore(archive.manifest, archivedModel, await introspect(s), planOptions);
+  options: RestoreOptions & { readonly filters: readonly RowFilter[] },
+): Promise<{ plan: RestorePlan; created: string[]; lostForeignKeys: LostForeignKey[] }> {
+  const planOptions = {
+    onConflict: options.onConflict,
+    selection: parseSelection(options.tables, options.exclude),
+    schemas: options.schemas ?? [],
+    createMissing: options.createMissing,
+    filters: options.filters,
+    withDependents: options.withDependents ?? false,
+  };
+  const targetBefore = await introspect(s);
+  let plan = planRestore(archive.manifest, archivedModel, targetBefore, planOptions);
   if (plan.blockers.length > 0) throw blocked(plan.blockers, 'usage');
   let created: string[] = [];
+  let lostForeignKeys: LostForeignKey[] = [];
   if (plan.missing.length > 0 && options.createMissing) {
     if (!options.renderTables) throw new PgsnapError('internal', '--create-missing needs the catalog renderer');
     // Inside the transaction: a failure later removes these tables again. A partitioned table's rows need its
     // partitions, which the archive holds as schema only (rows are read through the parent).
+    // A manifest table that schema.json does not describe renders to nothing: refuse rather than skip its rows.
+    const undescribed = plan.missing.filter((n) => !archivedModel.tables.some((t) => `${t.schema}.${t.name}` === n));
+    if (undescribed.length > 0) throw blocked([`the archive's schema.json does not describe ${undescribed.join(', ')}, so it cannot be created`], 'usage');
     const toCreate = withPartitions(archivedModel, plan.missing);
-    await s.query(options.renderTables(archivedModel, toCreate));
+    const ddl = options.renderTables(archivedModel, toCreate);
+    // The DDL is text from the archive: refuse it unless it only creates what restore writes (ddl-guard.ts), and
+    // say before running it what it creates.
+    const { creates, problems } = checkArchivedDdl(ddl);
+    if (problems.length > 0) throw blocked([`--create-missing refuses the archived schema: ${problems.join('; ')}`], 'usage');
+    options.logger.info(`--create-missing creates from the archived schema: ${creates.join(', ')}`);
+    await s.query(ddl);
     created = toCreate;
     options.logger.debug(`created ${created.join(', ')}`);
     plan = planRestore(archive.manifest, archivedModel, await introspect(s), planOptions);
     if (plan.blockers.length > 0) throw blocked(plan.blockers, 'usage');
-    // A manifest table that schema.json does not describe renders to nothing: refuse rather than skip its rows.
     if (plan.missing.length > 0) throw blocked([`the archive's schema.json does not describe ${plan.missing.join(', ')}, so it cannot be created`], 'usage');
+    lostForeignKeys = findLostForeignKeys(archivedModel, targetBefore, created);
   }
-  return { plan, created };
+  return { plan, created, lostForeignKeys };
 }
 
 function withPartitions(model: CatalogModel, names: readonly string[]): string[] {

@@ -34,8 +34,8 @@ describe('pgsnap restore (CLI)', () => {
     const r = await runCli(['restore', 'latest', '--dir', dir, '--url', db.url, '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^table\s+in archive\s+would insert\s+present\s+would update$/m);
-    expect(r.stderr).toMatch(/^public\.error_logs\s+500\s+0\s+500\s+0$/m);
+    expect(r.stderr).toMatch(/^table\s+in archive\s+would insert\s+present\s+conflicting\s+would update$/m);
+    expect(r.stderr).toMatch(/^public\.error_logs\s+500\s+0\s+500\s+0\s+0$/m);
     expect(r.stderr).toMatch(/dry run: nothing was changed \(\d+\.\d s\)/);
   });
 

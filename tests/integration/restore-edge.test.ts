@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { adminQuery, adminUrl, createTestDatabase, serverMajor, type TestDatabase } from '../helpers/db.js';
-import { backupTo, byTable, restore, tableTexts, tempDir } from './restore-helpers.js';
+import { asRole, backupTo, byTable, copyOf, restore, tableTexts, tempDir } from './restore-helpers.js';
 
 /**
  * The hard cases, restored by a role that owns the tables but is not a superuser: FK cycles with non-deferrable
@@ -58,21 +58,8 @@ let source: TestDatabase;
 let archive: string;
 let original: Record<string, string[]>;
 
-function as(role: string, db: TestDatabase): TestDatabase {
-  const u = new URL(db.url);
-  u.username = role;
-  u.password = password;
-  const url = u.toString();
-  return { ...db, url, query: (sql, params) => adminQuery(sql, params, url) };
-}
-
-async function copyOfSource(prefix: string): Promise<TestDatabase> {
-  const db = await createTestDatabase(prefix);
-  dbs.push(db);
-  await adminQuery(`DROP DATABASE "${db.name}"`);
-  await adminQuery(`CREATE DATABASE "${db.name}" TEMPLATE "${source.name}" OWNER ${owner}`);
-  return db;
-}
+const as = (role: string, db: TestDatabase) => asRole(role, password, db);
+const copyOfSource = (prefix: string) => copyOf(source, owner, prefix, dbs);
 
 beforeAll(async () => {
   await adminQuery(`CREATE ROLE ${owner} LOGIN PASSWORD '${password}'`);

@@ -8,7 +8,7 @@ import { type PgsnapError, isPgsnapError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import type { RestoreReport } from '../../src/restore/report.js';
 import { type RestoreOptions, restoreArchive } from '../../src/restore/restore.js';
-import type { TestDatabase } from '../helpers/db.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cliInProcess } from '../helpers/faults.js';
 
 /** Shared by the restore integration tests (not a test file itself). */
@@ -79,5 +79,29 @@ export async function restore(db: TestDatabase, archive: string, options: Partia
 
 export function byTable(r: Restored): Record<string, { inArchive: number; inserted: number; skipped: number; updated: number }> {
   if (!r.report) throw new Error(`no report: ${r.error?.message}`);
-  return Object.fromEntries(r.report.tables.map(({ table, error: _e, ...rest }) => [table, rest]));
+  return Object.fromEntries(r.report.tables.map(({ table, inArchive, inserted, skipped, updated }) => [table, { inArchive, inserted, skipped, updated }]));
+}
+
+/** The four counts that add up to the rows in the archive. */
+export function countsOf(r: Restored): Record<string, { inserted: number; present: number; conflicting: number; updated: number }> {
+  if (!r.report) throw new Error(`no report: ${r.error?.message}`);
+  return Object.fromEntries(r.report.tables.map(({ table, inserted, present, conflicting, updated }) => [table, { inserted, present, conflicting, updated }]));
+}
+
+/** The same database, connected as another role (with that role's password). */
+export function asRole(role: string, password: string, db: TestDatabase): TestDatabase {
+  const u = new URL(db.url);
+  u.username = role;
+  u.password = password;
+  const url = u.toString();
+  return { ...db, url, query: (sql, params) => adminQuery(sql, params, url) };
+}
+
+/** A fresh copy of `template` owned by `owner`, added to `dbs` (which the caller drops). */
+export async function copyOf(template: TestDatabase, owner: string, prefix: string, dbs: TestDatabase[]): Promise<TestDatabase> {
+  const db = await createTestDatabase(prefix);
+  dbs.push(db);
+  await adminQuery(`DROP DATABASE "${db.name}"`);
+  await adminQuery(`CREATE DATABASE "${db.name}" TEMPLATE "${template.name}" OWNER ${owner}`);
+  return db;
 }

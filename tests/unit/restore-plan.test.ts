@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { column, constraint, fk as foreignKey, model as buildModel, table as buildTable } from '../fixtures/catalog/builders.js';
-import type { ArchivedTable, Manifest } from '../../src/archive/format.js';
+import type { ArchivedTable } from '../../src/archive/format.js';
+import { manifest } from './restore-manifest.js';
 import type { CatalogModel, ColumnDef, ConstraintDef, TableDef } from '../../src/catalog/model.js';
 import { parseSelection } from '../../src/patterns.js';
 import { decideAccess, type Privileges } from '../../src/restore/access.js';
@@ -36,21 +37,6 @@ function archived(t: TableDef, rows = 3): ArchivedTable {
     rows,
     entries: [{ name: `data/${t.schema}.${t.name}.0.ndjson`, rows, bytes: 10, sha256: 'x' }],
     fingerprint: '',
-  };
-}
-function manifest(tables: ArchivedTable[], sequences: Manifest['sequences'] = []): Manifest {
-  return {
-    format: 'pgsnap-archive',
-    formatVersion: 1,
-    toolVersion: '0.1.0',
-    database: 'app',
-    server: { version: '17', major: 17 },
-    startedAt: '',
-    finishedAt: '',
-    snapshotId: null,
-    tables,
-    sequences,
-    schemaSha256: '',
   };
 }
 const opts = (extra: Partial<Parameters<typeof planRestore>[3]> = {}) => ({
