@@ -33,6 +33,29 @@ export interface RenderOptions {
   readonly comments?: boolean;
 }
 
+/** The sections of a rendered model, in the order they must run. */
+export const RENDER_STAGES = [
+  'schemas',
+  'extensions',
+  'types',
+  'sequences',
+  'functions',
+  'tables',
+  'constraints',
+  'ownership',
+  'foreign_keys',
+  'indexes',
+  'late_functions',
+  'views',
+  'triggers',
+  'row_security',
+  'policies',
+  'grants',
+  'comments',
+] as const;
+export type RenderStage = (typeof RENDER_STAGES)[number];
+export type RenderedStages = Readonly<Record<RenderStage, readonly string[]>>;
+
 /**
  * The whole model as one SQL script that builds it in an empty database, in an order that satisfies every
  * dependency PostgreSQL checks at creation time: schemas, extensions, types, sequences, functions (bodies not
@@ -40,34 +63,38 @@ export interface RenderOptions {
  * dependency order, triggers, row level security, policies, grants, comments.
  */
 export function renderModel(model: CatalogModel, options: RenderOptions = {}): string {
+  const stages = renderStages(model, options);
+  const out = RENDER_STAGES.flatMap((stage) =>
+    // Bodies reference tables that do not exist yet; PostgreSQL checks them only when this is on.
+    stage === 'functions' ? ['SET check_function_bodies = off;', ...stages[stage]] : stages[stage],
+  );
+  return `${[...out, 'RESET check_function_bodies;'].join('\n\n')}\n`;
+}
+
+/** renderModel's statements by section, so `drift pull` can slot single statements in where they belong. */
+export function renderStages(model: CatalogModel, options: RenderOptions = {}): RenderedStages {
   const ctx = context(model);
   const tables = creationOrder(model.tables);
   const [early, late] = splitFunctions(model);
-  const out: string[] = [
-    ...model.schemas.map(renderSchema),
-    ...model.extensions.map(renderExtension),
-    ...model.enums.map(renderEnum),
-    ...model.domains.map(renderDomain),
-    ...model.compositeTypes.map(renderCompositeType),
-    ...model.sequences.filter((s) => !s.identity).map(renderSequence),
-    // Bodies reference tables that do not exist yet; PostgreSQL checks them only when this is on.
-    'SET check_function_bodies = off;',
-    ...early.map(renderFunction),
-    ...tables.map((t) => renderCreateTable(t, ctx.parentOf(t), ctx.identitySequences(t))),
-    ...tables.flatMap((t) => t.constraints.filter((c) => c.kind !== 'foreign' && c.notValid).map((c) => renderConstraint(t, c))),
-    ...ownerships(model, ctx),
-    ...tables.flatMap((t) => t.constraints.filter((c) => c.kind === 'foreign').map((c) => renderConstraint(t, c))),
-    ...tables.flatMap((t) => t.indexes.filter((i) => !i.constraint).map(renderIndex)),
-    ...late.map(renderFunction),
-    ...viewOrder(model.views).flatMap((v) => [renderView(v), ...v.indexes.filter((i) => !i.constraint).map(renderIndex)]),
-    ...tables.flatMap((t) => t.triggers.map((tr) => renderTrigger(t, tr))),
-    ...tables.map(renderRowSecurity).filter((s) => s !== ''),
-    ...tables.flatMap((t) => t.policies.map((p) => renderPolicy(t, p))),
-    ...(options.grants === false ? [] : grants(model)),
-    ...(options.comments === false ? [] : comments(model)),
-    'RESET check_function_bodies;',
-  ];
-  return `${out.join('\n\n')}\n`;
+  return {
+    schemas: model.schemas.map(renderSchema),
+    extensions: model.extensions.map(renderExtension),
+    types: [...model.enums.map(renderEnum), ...model.domains.map(renderDomain), ...model.compositeTypes.map(renderCompositeType)],
+    sequences: model.sequences.filter((s) => !s.identity).map(renderSequence),
+    functions: early.map(renderFunction),
+    tables: tables.map((t) => renderCreateTable(t, ctx.parentOf(t), ctx.identitySequences(t))),
+    constraints: tables.flatMap((t) => t.constraints.filter((c) => c.kind !== 'foreign' && c.notValid).map((c) => renderConstraint(t, c))),
+    ownership: ownerships(model, ctx),
+    foreign_keys: tables.flatMap((t) => t.constraints.filter((c) => c.kind === 'foreign').map((c) => renderConstraint(t, c))),
+    indexes: tables.flatMap((t) => t.indexes.filter((i) => !i.constraint).map(renderIndex)),
+    late_functions: late.map(renderFunction),
+    views: viewOrder(model.views).flatMap((v) => [renderView(v), ...v.indexes.filter((i) => !i.constraint).map(renderIndex)]),
+    triggers: tables.flatMap((t) => t.triggers.map((tr) => renderTrigger(t, tr))),
+    row_security: tables.map(renderRowSecurity).filter((s) => s !== ''),
+    policies: tables.flatMap((t) => t.policies.map((p) => renderPolicy(t, p))),
+    grants: options.grants === false ? [] : grants(model),
+    comments: options.comments === false ? [] : comments(model),
+  };
 }
 
 /**
