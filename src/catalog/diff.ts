@@ -7,6 +7,7 @@ import type {
   GrantDef,
   IndexDef,
   PolicyDef,
+  SequenceDef,
   TableDef,
   TriggerDef,
   ViewDef,
@@ -26,7 +27,9 @@ import {
   renderFunction,
   renderGrant,
   renderIndex,
+  renderColumnStorage,
   renderPolicy,
+  renderReplicaIdentity,
   renderSchema,
   renderSequence,
   renderTrigger,
@@ -56,14 +59,19 @@ export const DIFFERENCE_KINDS = [
   'column.identity',
   'column.generated',
   'column.collation',
+  'column.storage',
   'primary_key',
   'unique',
   'check',
   'exclusion',
   'foreign_key',
+  'constraint.validated',
   'index',
+  'replica_identity',
   'view',
+  'view.options',
   'materialized_view',
+  'materialized_view.options',
   'trigger',
   'trigger.enabled',
   'rls',
@@ -99,6 +107,7 @@ export interface Difference {
 export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] {
   const out: Difference[] = [];
   const cmp = comparer(out);
+  const sides: Sides = { desired: lookups(desired), actual: lookups(actual) };
 
   cmp(desired.schemas, actual.schemas, {
     kind: () => 'schema',
@@ -162,9 +171,10 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
       d.unlogged === a.unlogged &&
       d.partitionOf === a.partitionOf &&
       d.partitionBound === a.partitionBound &&
-      d.partitionKey === a.partitionKey,
-    changedText: (t) => renderCreateTable(t, partitionParentGuess(t)),
-    inBoth: (d, a) => tableParts(out, d, a),
+      d.partitionKey === a.partitionKey &&
+      sameJson(d.inherits ?? [], a.inherits ?? []),
+    changedText: (t) => renderCreateTable(t, partitionParentGuess(t), undefined, (t.inherits ?? []).map((p) => p)),
+    inBoth: (d, a) => tableParts(out, d, a, sides),
   });
   cmp(desired.views, actual.views, {
     kind: (v) => (v.materialized ? 'materialized_view' : 'view'),
@@ -174,6 +184,53 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
     inBoth: (d, a) => viewParts(out, d, a),
   });
   return out;
+}
+
+/** What comparing a table needs from the rest of its model: its parent, and its identity columns' sequences. */
+interface Lookups {
+  table(qualified: string): TableDef | undefined;
+  identitySequence(column: string): SequenceDef | undefined;
+}
+interface Sides {
+  readonly desired: Lookups;
+  readonly actual: Lookups;
+}
+
+function lookups(m: CatalogModel): Lookups {
+  const tables = new Map(m.tables.map((t) => [qualifiedName(t), t]));
+  const sequences = new Map(m.sequences.filter((s) => s.identity && s.ownedBy !== null).map((s) => [s.ownedBy as string, s]));
+  return { table: (q) => tables.get(q), identitySequence: (c) => sequences.get(c) };
+}
+
+/** The sequence options of an identity column that change behaviour (the sequence's name does not). */
+function identityOptions(s: SequenceDef | undefined): unknown {
+  return s ? [s.dataType, s.start, s.increment, s.min, s.max, s.cache, s.cycle] : null;
+}
+
+/** The parents a child table takes columns from: its partitioned parent, or its INHERITS parents. */
+function parentsOf(t: TableDef, l: Lookups): TableDef[] {
+  return [t.partitionOf, ...(t.inherits ?? [])].flatMap((p) => {
+    const parent = p ? l.table(p) : undefined;
+    return parent ? [parent] : [];
+  });
+}
+
+/**
+ * A child's column difference that its parent has too (the same aspect, same values on each side) has one cause,
+ * the parent: report it there once, not once per partition.
+ */
+function inheritedDifference(
+  column: string,
+  aspect: (c: ColumnDef) => unknown,
+  dParents: readonly TableDef[],
+  aParents: readonly TableDef[],
+  dValue: unknown,
+  aValue: unknown,
+): boolean {
+  const from = (parents: readonly TableDef[]) => parents.map((p) => p.columns.find((c) => c.name === column)).find((c) => c !== undefined);
+  const dp = from(dParents);
+  const ap = from(aParents);
+  return dp !== undefined && ap !== undefined && sameJson(aspect(dp), dValue) && sameJson(aspect(ap), aValue);
 }
 
 interface Spec<T> {
@@ -259,7 +316,7 @@ const CONSTRAINT_KINDS = {
   foreign: 'foreign_key',
 } as const;
 
-/** NOT VALID says whether old rows were checked, not what the constraint is: a validated copy is the same rule. */
+/** NOT VALID says whether old rows were checked, not what the rule is: compared on its own (constraint.validated). */
 function constraintRule(c: ConstraintDef): string {
   return c.definition.replace(/ NOT VALID$/, '');
 }
@@ -271,28 +328,44 @@ const COLUMN_ASPECTS: readonly [DifferenceKind, (c: ColumnDef) => unknown][] = [
   ['column.identity', (c) => c.identity],
   ['column.generated', (c) => [c.generated, c.virtual ?? false]],
   ['column.collation', (c) => c.collation],
+  ['column.storage', (c) => c.storage ?? null],
 ];
 
-function tableParts(out: Difference[], d: TableDef, a: TableDef): void {
+function tableParts(out: Difference[], d: TableDef, a: TableDef, sides: Sides): void {
   const table = `${qualifiedName(d)}.`;
   const name = qualify(d.schema, d.name);
   const cmp = comparer(out);
   comment(out, qualifiedName(d), `TABLE ${name}`, d.comment, a.comment);
+  const dParents = parentsOf(d, sides.desired);
+  const aParents = parentsOf(a, sides.actual);
+  const seq = (l: Lookups, c: ColumnDef) => (c.identity ? l.identitySequence(table + c.name) : undefined);
 
   const actualColumns = new Map(a.columns.map((c) => [c.name, c]));
   for (const dc of d.columns) {
     const ac = actualColumns.get(dc.name);
     if (!ac) continue;
-    for (const [kind, aspect] of COLUMN_ASPECTS) {
-      if (!sameJson(aspect(dc), aspect(ac))) {
-        out.push({ kind, change: 'changed', object: table + dc.name, desired: renderColumn(dc), actual: renderColumn(ac) });
-      }
+    const ds = seq(sides.desired, dc);
+    const as = seq(sides.actual, ac);
+    const aspects: [DifferenceKind, (c: ColumnDef) => unknown][] = [
+      ...COLUMN_ASPECTS,
+      // START, INCREMENT, MIN/MAX, CACHE, CYCLE of the identity's sequence (only when both are identity columns)
+      ['column.identity', (c) => (dc.identity && ac.identity ? identityOptions(c === dc ? ds : as) : null)],
+    ];
+    for (const [kind, aspect] of aspects) {
+      if (sameJson(aspect(dc), aspect(ac)) || inheritedDifference(dc.name, aspect, dParents, aParents, aspect(dc), aspect(ac))) continue;
+      if (out.some((x) => x.kind === kind && x.object === table + dc.name)) continue;
+      out.push({ kind, change: 'changed', object: table + dc.name, desired: columnText(d, dc, ds, kind), actual: columnText(a, ac, as, kind) });
     }
     comment(out, table + dc.name, `COLUMN ${name}.${quoteIdent(dc.name)}`, dc.comment, ac.comment);
   }
+  // A column a child gets from its parent is added or dropped with the parent: one difference, on the parent.
+  const fromParents = (parents: readonly TableDef[]) => new Set(parents.flatMap((p) => p.columns.map((c) => c.name)));
+  const dInherited = fromParents(dParents);
+  const aInherited = fromParents(aParents);
+  const desiredColumns = new Set(d.columns.map((c) => c.name));
   cmp(
-    d.columns,
-    a.columns,
+    d.columns.filter((c) => actualColumns.has(c.name) || !(dInherited.has(c.name) && !aInherited.has(c.name))),
+    a.columns.filter((c) => desiredColumns.has(c.name) || !(aInherited.has(c.name) && !dInherited.has(c.name))),
     {
       kind: () => 'column',
       key: (c) => c.name,
@@ -310,6 +383,13 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef): void {
       key: (c) => c.name,
       render: (c) => renderConstraint(d, c),
       same: (x, y) => x.kind === y.kind && constraintRule(x) === constraintRule(y),
+      inBoth: (x, y) => {
+        // Validated or not is its own difference: NOT VALID means rows from before it may break the rule.
+        if (x.kind === y.kind && constraintRule(x) === constraintRule(y) && x.notValid !== y.notValid) {
+          out.push({ kind: 'constraint.validated', change: 'changed', object: table + x.name, desired: renderConstraint(d, x), actual: renderConstraint(a, y) });
+        }
+        partComment(out, table + x.name, `CONSTRAINT ${quoteIdent(x.name)} ON ${name}`, x, y);
+      },
     },
     table,
   );
@@ -326,6 +406,7 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef): void {
         if (x.enabled !== y.enabled) {
           out.push({ kind: 'trigger.enabled', change: 'changed', object: table + x.name, desired: renderTrigger(d, x), actual: renderTrigger(a, y) });
         }
+        partComment(out, table + x.name, `TRIGGER ${quoteIdent(x.name)} ON ${name}`, x, y);
       },
     },
     table,
@@ -337,10 +418,30 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef): void {
   cmp<PolicyDef>(
     d.policies,
     a.policies,
-    { kind: () => 'policy', key: (p) => p.name, render: (p) => renderPolicy(d, p), same: (x, y) => sameJson(x, y) },
+    {
+      kind: () => 'policy',
+      key: (p) => p.name,
+      render: (p) => renderPolicy(d, p),
+      same: (x, y) => sameJson({ ...x, comment: null }, { ...y, comment: null }),
+      inBoth: (x, y) => partComment(out, table + x.name, `POLICY ${quoteIdent(x.name)} ON ${name}`, x, y),
+    },
     table,
   );
   grants(out, d, d.grants, a.grants);
+  if ((d.replicaIdentity ?? 'default') !== (a.replicaIdentity ?? 'default')) {
+    const text = (t: TableDef) => renderReplicaIdentity(t) || `ALTER TABLE ${name} REPLICA IDENTITY DEFAULT;`;
+    out.push({ kind: 'replica_identity', change: 'changed', object: qualifiedName(d), desired: text(d), actual: text(a) });
+  }
+}
+
+function partComment(out: Difference[], object: string, target: string, d: { comment?: string }, a: { comment?: string }): void {
+  comment(out, object, target, d.comment ?? null, a.comment ?? null);
+}
+
+/** A column's side of an aspect difference: its definition, with the sequence options or storage when they differ. */
+function columnText(t: TableDef, c: ColumnDef, identitySequence: SequenceDef | undefined, kind: DifferenceKind): string {
+  if (kind === 'column.storage') return renderColumnStorage(t, c);
+  return renderColumn(c, kind === 'column.identity' ? identitySequence : undefined);
 }
 
 function rls(kind: 'rls' | 'rls.forced', name: string, object: string, desired: boolean, actual: boolean, what: string): Difference {
@@ -356,7 +457,13 @@ function indexes(out: Difference[], schema: string, desired: readonly IndexDef[]
   comparer(out)(
     desired.filter((i) => !i.constraint),
     actual.filter((i) => !i.constraint),
-    { kind: () => 'index', key: (i) => i.name, render: renderIndex, same: (x, y) => x.definition === y.definition },
+    {
+      kind: () => 'index',
+      key: (i) => i.name,
+      render: renderIndex,
+      same: (x, y) => x.definition === y.definition,
+      inBoth: (x, y) => partComment(out, `${schema}.${x.name}`, `INDEX ${qualify(schema, x.name)}`, x, y),
+    },
     `${schema}.`,
   );
 }
@@ -376,7 +483,25 @@ function grants(out: Difference[], on: { schema: string; name: string }, desired
 }
 
 function viewParts(out: Difference[], d: ViewDef, a: ViewDef): void {
-  comment(out, qualifiedName(d), `${d.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${qualify(d.schema, d.name)}`, d.comment, a.comment);
+  const name = qualify(d.schema, d.name);
+  comment(out, qualifiedName(d), `${d.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${name}`, d.comment, a.comment);
+  // security_invoker decides whose RLS applies; check_option, security_barrier and storage parameters change behaviour too.
+  if (d.materialized === a.materialized && !sameJson(d.options ?? [], a.options ?? [])) {
+    out.push({ kind: d.materialized ? 'materialized_view.options' : 'view.options', change: 'changed', object: qualifiedName(d), desired: renderView(d), actual: renderView(a) });
+  }
   indexes(out, d.schema, d.indexes, a.indexes);
+  const view = `${qualifiedName(d)}.`;
+  comparer(out)<TriggerDef>(
+    d.triggers ?? [],
+    a.triggers ?? [],
+    {
+      kind: () => 'trigger',
+      key: (t) => t.name,
+      render: (t) => renderTrigger(d, t),
+      same: (x, y) => x.definition === y.definition && x.enabled === y.enabled,
+      inBoth: (x, y) => partComment(out, view + x.name, `TRIGGER ${quoteIdent(x.name)} ON ${name}`, x, y),
+    },
+    view,
+  );
   grants(out, d, d.grants ?? [], a.grants ?? []);
 }

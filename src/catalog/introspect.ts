@@ -143,6 +143,8 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
           policies: sortBy(policiesOf(r.schema, r.name), (p) => p.name),
           grants: sortBy(grantsOf(r.schema, r.name), grantKey),
           comment: r.comment,
+          ...replicaIdentity(r),
+          ...(r.inherits?.length ? { inherits: r.inherits } : {}),
         }),
       ),
       qualified,
@@ -158,6 +160,8 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
           comment: r.comment,
           dependsOn: sortBy(r.depends_on ?? [], (x) => x),
           grants: sortBy(grantsOf(r.schema, r.name), grantKey),
+          ...(r.options?.length ? { options: sortBy(r.options, (o) => o) } : {}),
+          ...(triggersOf(r.schema, r.name).length ? { triggers: sortBy(triggersOf(r.schema, r.name), (t) => t.name) } : {}),
         }),
       ),
       qualified,
@@ -187,9 +191,22 @@ function toColumn(r: q.RawColumn): ColumnDef {
     identity: r.identity === 'a' ? 'always' : r.identity === 'd' ? 'by default' : null,
     generated: r.generated === '' ? null : r.generated_expr,
     ...(r.generated === 'v' ? { virtual: true } : {}),
+    ...(r.storage ? { storage: STORAGE[r.storage] } : {}),
     comment: r.comment,
   };
 }
+
+const STORAGE = { p: 'plain', e: 'external', m: 'main', x: 'extended' } as const;
+const REPLICA_IDENTITY = { n: 'nothing', f: 'full' } as const;
+
+function replicaIdentity(r: q.RawTable): { replicaIdentity?: string } {
+  if (r.replica_identity === 'n' || r.replica_identity === 'f') return { replicaIdentity: REPLICA_IDENTITY[r.replica_identity] };
+  // 'i' with the index dropped behaves as NOTHING; PostgreSQL keeps the flag, we report what it does.
+  if (r.replica_identity === 'i') return { replicaIdentity: r.replica_index ? `index ${r.replica_index}` : 'nothing' };
+  return {};
+}
+
+const withComment = (comment: string | null) => (comment === null ? {} : { comment });
 
 const FK_ACTIONS: Record<string, FkAction> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 const MATCH: Record<string, 'simple' | 'full' | 'partial'> = { s: 'simple', f: 'full', p: 'partial' };
@@ -216,6 +233,7 @@ function toConstraint(r: q.RawConstraint): ConstraintDef {
           }
         : null,
     notValid: r.not_valid,
+    ...withComment(r.comment),
   };
 }
 
@@ -228,6 +246,7 @@ function toIndex(r: q.RawIndex): IndexDef {
     predicate: r.predicate,
     constraint: r.constraint,
     ...(r.columns ? { columns: r.columns } : {}),
+    ...withComment(r.comment),
   };
 }
 
@@ -251,6 +270,7 @@ function toTrigger(r: q.RawTrigger): TriggerDef {
     function: r.function,
     definition: r.definition,
     enabled: r.enabled,
+    ...withComment(r.comment),
   };
 }
 
@@ -264,6 +284,7 @@ function toPolicy(r: q.RawPolicy): PolicyDef {
     roles: sortBy(r.roles ?? [], (x) => x),
     using: r.using,
     withCheck: r.with_check,
+    ...withComment(r.comment),
   };
 }
 

@@ -104,6 +104,10 @@ export interface TableDef {
   readonly policies: readonly PolicyDef[];
   readonly grants: readonly GrantDef[];
   readonly comment: string | null;
+  /** REPLICA IDENTITY when not DEFAULT: `full`, `nothing` or `index <name>` (logical replication, Realtime) */
+  readonly replicaIdentity?: string;
+  /** "schema.name" of the tables it INHERITS from (plain inheritance, not partitions), in declared order */
+  readonly inherits?: readonly string[];
 }
 
 /** identity: table + name; `position` is kept for rendering and the archive's column order, never for identity */
@@ -126,6 +130,8 @@ export interface ColumnDef {
   readonly generated: string | null;
   /** PostgreSQL 18: true for a VIRTUAL generated column (computed on read); absent otherwise */
   readonly virtual?: boolean;
+  /** SET STORAGE when it differs from the type's default; absent otherwise */
+  readonly storage?: 'plain' | 'external' | 'main' | 'extended';
   readonly comment: string | null;
 }
 
@@ -152,6 +158,8 @@ export interface ConstraintDef {
   } | null;
   /** true when the constraint is NOT VALID */
   readonly notValid: boolean;
+  /** COMMENT ON CONSTRAINT, absent when none */
+  readonly comment?: string;
 }
 
 export type FkAction = 'no action' | 'restrict' | 'cascade' | 'set null' | 'set default';
@@ -169,6 +177,8 @@ export interface IndexDef {
   readonly constraint: boolean;
   /** key columns in order when every key part is a plain column (absent for expression indexes); no INCLUDE columns */
   readonly columns?: readonly string[];
+  /** COMMENT ON INDEX, absent when none */
+  readonly comment?: string;
 }
 
 /** identity: table + name */
@@ -183,6 +193,8 @@ export interface TriggerDef {
   readonly definition: string;
   /** 'O' origin (enabled), 'D' disabled, 'R' replica, 'A' always */
   readonly enabled: 'O' | 'D' | 'R' | 'A';
+  /** COMMENT ON TRIGGER, absent when none */
+  readonly comment?: string;
 }
 
 /** identity: table + name */
@@ -194,6 +206,8 @@ export interface PolicyDef {
   readonly roles: readonly string[];
   readonly using: string | null;
   readonly withCheck: string | null;
+  /** COMMENT ON POLICY, absent when none */
+  readonly comment?: string;
 }
 
 /** identity: table + grantee + privilege */
@@ -217,6 +231,13 @@ export interface ViewDef {
   readonly dependsOn?: readonly string[];
   /** privileges granted on the view to roles other than its owner */
   readonly grants?: readonly GrantDef[];
+  /**
+   * reloptions, sorted: for a view `security_invoker=true`, `security_barrier=true`, `check_option=local|cascaded`
+   * (WITH CHECK OPTION); for a materialized view its storage parameters (`fillfactor=70`). Absent when none.
+   */
+  readonly options?: readonly string[];
+  /** INSTEAD OF (and statement) triggers on a view; absent when none */
+  readonly triggers?: readonly TriggerDef[];
 }
 
 /** identity: schema.name(argument types) */

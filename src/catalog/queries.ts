@@ -134,8 +134,12 @@ export interface RawTable {
   partition_key: string | null;
   rls: boolean;
   force_rls: boolean;
+  replica_identity: 'd' | 'n' | 'f' | 'i';
+  replica_index: string | null;
+  inherits: string[] | null;
   comment: string | null;
 }
+// REPLICA IDENTITY USING INDEX is the index flagged indisreplident. INHERITS parents (not partitions) in order.
 export const tablesSql = `
   SELECT n.nspname AS schema, c.relname AS name, c.relkind AS relkind, c.relispartition AS is_partition,
          c.relpersistence = 'u' AS unlogged,
@@ -145,7 +149,14 @@ export const tablesSql = `
            WHERE i.inhrelid = c.oid) END AS parent,
          CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
          CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
-         c.relrowsecurity AS rls, c.relforcerowsecurity AS force_rls, obj_description(c.oid, 'pg_class') AS comment
+         c.relrowsecurity AS rls, c.relforcerowsecurity AS force_rls, c.relreplident AS replica_identity,
+         (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+            WHERE i.indrelid = c.oid AND i.indisreplident) AS replica_index,
+         CASE WHEN NOT c.relispartition THEN (
+           SELECT json_agg(pn.nspname || '.' || pc.relname ORDER BY i.inhseqno) FROM pg_inherits i
+           JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+           WHERE i.inhrelid = c.oid) END AS inherits,
+         obj_description(c.oid, 'pg_class') AS comment
   FROM ${userRelations(`'r', 'p'`)}`;
 
 export interface RawColumn {
@@ -163,6 +174,7 @@ export interface RawColumn {
   identity: '' | 'a' | 'd';
   generated: '' | 's' | 'v';
   generated_expr: string | null;
+  storage: 'p' | 'e' | 'm' | 'x' | null;
   comment: string | null;
 }
 // position is the ordinal among live columns, not attnum: a dropped column leaves a gap in attnum that a database
@@ -178,6 +190,7 @@ export const columnsSql = `
          ${collationText('a.attcollation', 't.typcollation')} AS collation,
          a.attidentity AS identity, a.attgenerated AS generated,
          CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS generated_expr,
+         CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END AS storage,
          col_description(c.oid, a.attnum) AS comment
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -207,6 +220,7 @@ export interface RawConstraint {
   on_update: string;
   on_delete: string;
   match: string;
+  comment: string | null;
 }
 // Skipped: copies a partition gets from its parent (conparentid), inherited checks (NOT conislocal), and
 // PostgreSQL 18's NOT NULL constraints (contype 'n'; nullability is read from attnotnull instead).
@@ -215,7 +229,8 @@ export const constraintsSql = `
          pg_get_constraintdef(con.oid) AS definition, ${attnames('con.conrelid', 'con.conkey')} AS columns,
          con.condeferrable AS deferrable, con.condeferred AS deferred, NOT con.convalidated AS not_valid,
          fn.nspname AS ref_schema, fc.relname AS ref_table, ${attnames('con.confrelid', 'con.confkey')} AS ref_columns,
-         con.confupdtype AS on_update, con.confdeltype AS on_delete, con.confmatchtype AS match
+         con.confupdtype AS on_update, con.confdeltype AS on_delete, con.confmatchtype AS match,
+         obj_description(con.oid, 'pg_constraint') AS comment
   FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
   WHERE con.contype IN ('p', 'u', 'c', 'x', 'f') AND con.conparentid = 0 AND con.conislocal
@@ -231,6 +246,7 @@ export interface RawIndex {
   predicate: string | null;
   constraint: boolean;
   columns: string[] | null;
+  comment: string | null;
 }
 // An index a partition got by attaching to its parent's index (pg_inherits) is created by the parent's index.
 export const indexesSql = `
@@ -239,7 +255,8 @@ export const indexesSql = `
          EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid
                    AND k.contype IN ('p', 'u', 'x')) AS constraint,
          CASE WHEN 0 <> ALL ((i.indkey::int2[])[0:i.indnkeyatts - 1])
-              THEN ${attnames('i.indrelid', '(i.indkey::int2[])[0:i.indnkeyatts - 1]')} END AS columns
+              THEN ${attnames('i.indrelid', '(i.indkey::int2[])[0:i.indnkeyatts - 1]')} END AS columns,
+         obj_description(i.indexrelid, 'pg_class') AS comment
   FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
   JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname = ANY($1) AND ${notExtensionMember('pg_class', 'c.oid')}
@@ -253,15 +270,17 @@ export interface RawTrigger {
   function: string;
   definition: string;
   enabled: 'O' | 'D' | 'R' | 'A';
+  comment: string | null;
 }
 // tgisinternal: the RI triggers behind foreign keys; tgparentid: a partition's clone of its parent's trigger.
 export const triggersSql = `
   SELECT n.nspname AS schema, c.relname AS table, t.tgname AS name, t.tgtype::int AS type,
-         pn.nspname || '.' || p.proname AS function, pg_get_triggerdef(t.oid) AS definition, t.tgenabled AS enabled
+         pn.nspname || '.' || p.proname AS function, pg_get_triggerdef(t.oid) AS definition, t.tgenabled AS enabled,
+         obj_description(t.oid, 'pg_trigger') AS comment
   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
   WHERE NOT t.tgisinternal AND t.tgparentid = 0
-    AND c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND ${notExtensionMember('pg_class', 'c.oid')}`;
+    AND c.relkind IN ('r', 'p', 'v') AND n.nspname = ANY($1) AND ${notExtensionMember('pg_class', 'c.oid')}`;
 
 export interface RawPolicy {
   schema: string;
@@ -272,12 +291,14 @@ export interface RawPolicy {
   roles: string[] | null;
   using: string | null;
   with_check: string | null;
+  comment: string | null;
 }
 // polroles holds 0 for PUBLIC.
 export const policiesSql = `
   SELECT n.nspname AS schema, c.relname AS table, p.polname AS name, p.polcmd AS cmd, p.polpermissive AS permissive,
          (SELECT json_agg(CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END) FROM unnest(p.polroles) r) AS roles,
-         pg_get_expr(p.polqual, p.polrelid) AS using, pg_get_expr(p.polwithcheck, p.polrelid) AS with_check
+         pg_get_expr(p.polqual, p.polrelid) AS using, pg_get_expr(p.polwithcheck, p.polrelid) AS with_check,
+         obj_description(p.oid, 'pg_policy') AS comment
   FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = ANY($1) AND ${notExtensionMember('pg_class', 'c.oid')}`;
 
@@ -303,6 +324,7 @@ export interface RawView {
   materialized: boolean;
   definition: string;
   depends_on: string[] | null;
+  options: string[] | null;
   comment: string | null;
 }
 // A view's dependencies are recorded against its rewrite rule.
@@ -313,6 +335,7 @@ export const viewsSql = `
             JOIN pg_class rc ON rc.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass
             JOIN pg_namespace rn ON rn.oid = rc.relnamespace
             WHERE rw.ev_class = c.oid AND rc.oid <> c.oid AND rc.relkind IN ('v', 'm')) AS depends_on,
+         (SELECT json_agg(o ORDER BY o) FROM unnest(c.reloptions) o) AS options,
          obj_description(c.oid, 'pg_class') AS comment
   FROM ${userRelations(`'v', 'm'`)}`;
 

@@ -110,6 +110,7 @@ export function renderCreateTable(
   t: TableDef,
   parent: string | null,
   identitySequences: ReadonlyMap<string, SequenceDef> = new Map(),
+  inherits: readonly string[] = [],
 ): string {
   const head = `CREATE ${t.unlogged ? 'UNLOGGED ' : ''}TABLE ${tableName(t)}`;
   const partitionBy = t.partitionKey ? ` PARTITION BY ${t.partitionKey}` : '';
@@ -122,7 +123,8 @@ export function renderCreateTable(
     ...[...t.columns].sort((a, b) => a.position - b.position).map((c) => renderColumn(c, identitySequences.get(c.name))),
     ...t.constraints.filter(isInlineConstraint).map((c) => `CONSTRAINT ${quoteIdent(c.name)} ${c.definition}`),
   ];
-  return `${head} (\n${lines.map((l) => `  ${l}`).join(',\n')}\n)${partitionBy};`;
+  const parents = inherits.length ? ` INHERITS (${inherits.join(', ')})` : '';
+  return `${head} (\n${lines.map((l) => `  ${l}`).join(',\n')}\n)${parents}${partitionBy};`;
 }
 
 export function renderConstraint(t: TableDef, c: ConstraintDef): string {
@@ -134,12 +136,29 @@ export function renderIndex(i: IndexDef): string {
 }
 
 export function renderView(v: ViewDef): string {
-  return `CREATE ${v.materialized ? 'MATERIALIZED ' : ''}VIEW ${tableName(v)} AS\n${v.definition};`;
+  // reloptions print as they are set: `security_invoker=true`, `check_option=local` (WITH LOCAL CHECK OPTION).
+  const options = v.options?.length ? ` WITH (${v.options.join(', ')})` : '';
+  return `CREATE ${v.materialized ? 'MATERIALIZED ' : ''}VIEW ${tableName(v)}${options} AS\n${v.definition};`;
+}
+
+/** ALTER TABLE … REPLICA IDENTITY, or '' for DEFAULT */
+export function renderReplicaIdentity(t: TableDef): string {
+  const r = t.replicaIdentity;
+  if (r === undefined) return '';
+  const what = r.startsWith('index ') ? `USING INDEX ${quoteIdent(r.slice('index '.length))}` : r.toUpperCase();
+  return `ALTER TABLE ${tableName(t)} REPLICA IDENTITY ${what};`;
+}
+
+/** SET STORAGE is not part of a column definition before PostgreSQL 16: it is an ALTER after CREATE TABLE. */
+export function renderColumnStorage(t: { schema: string; name: string }, c: ColumnDef): string {
+  return c.storage
+    ? `ALTER TABLE ${tableName(t)} ALTER COLUMN ${quoteIdent(c.name)} SET STORAGE ${c.storage.toUpperCase()};`
+    : `-- ${tableName(t)}.${quoteIdent(c.name)} uses its type's default storage`;
 }
 
 const TRIGGER_STATE = { O: null, D: 'DISABLE TRIGGER', R: 'ENABLE REPLICA TRIGGER', A: 'ENABLE ALWAYS TRIGGER' } as const;
 
-export function renderTrigger(t: TableDef, tr: TriggerDef): string {
+export function renderTrigger(t: { schema: string; name: string }, tr: TriggerDef): string {
   const state = TRIGGER_STATE[tr.enabled];
   const create = `${tr.definition};`;
   return state ? `${create}\nALTER TABLE ${tableName(t)} ${state} ${quoteIdent(tr.name)};` : create;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { qualify, quoteIdent } from '../db/client.js';
-import type { CatalogModel, FunctionDef, SequenceDef, TableDef, ViewDef } from './model.js';
+import type { CatalogModel, ConstraintDef, FunctionDef, IndexDef, PolicyDef, SequenceDef, TableDef, TriggerDef, ViewDef } from './model.js';
 import { qualifiedName } from './model.js';
 import {
   functionCommentTarget,
@@ -15,7 +15,9 @@ import {
   renderFunction,
   renderGrant,
   renderIndex,
+  renderColumnStorage,
   renderPolicy,
+  renderReplicaIdentity,
   renderRowSecurity,
   renderSchema,
   renderSequence,
@@ -82,14 +84,18 @@ export function renderStages(model: CatalogModel, options: RenderOptions = {}): 
     types: [...model.enums.map(renderEnum), ...model.domains.map(renderDomain), ...model.compositeTypes.map(renderCompositeType)],
     sequences: model.sequences.filter((s) => !s.identity).map(renderSequence),
     functions: early.map(renderFunction),
-    tables: tables.map((t) => renderCreateTable(t, ctx.parentOf(t), ctx.identitySequences(t))),
-    constraints: tables.flatMap((t) => t.constraints.filter((c) => c.kind !== 'foreign' && c.notValid).map((c) => renderConstraint(t, c))),
+    tables: tables.map((t) => renderCreateTable(t, ctx.parentOf(t), ctx.identitySequences(t), ctx.inheritsOf(t))),
+    constraints: tables.flatMap((t) => [
+      ...ctx.partitionLocal(t),
+      ...t.constraints.filter((c) => c.kind !== 'foreign' && c.notValid).map((c) => renderConstraint(t, c)),
+    ]),
     ownership: ownerships(model, ctx),
     foreign_keys: tables.flatMap((t) => t.constraints.filter((c) => c.kind === 'foreign').map((c) => renderConstraint(t, c))),
-    indexes: tables.flatMap((t) => t.indexes.filter((i) => !i.constraint).map(renderIndex)),
+    // REPLICA IDENTITY USING INDEX needs the index.
+    indexes: [...tables.flatMap((t) => t.indexes.filter((i) => !i.constraint).map(renderIndex)), ...tables.map(renderReplicaIdentity).filter((x) => x !== '')],
     late_functions: late.map(renderFunction),
     views: viewOrder(model.views).flatMap((v) => [renderView(v), ...v.indexes.filter((i) => !i.constraint).map(renderIndex)]),
-    triggers: tables.flatMap((t) => t.triggers.map((tr) => renderTrigger(t, tr))),
+    triggers: [...tables, ...model.views].flatMap((t) => (t.triggers ?? []).map((tr) => renderTrigger(t, tr))),
     row_security: tables.map(renderRowSecurity).filter((s) => s !== ''),
     policies: tables.flatMap((t) => t.policies.map((p) => renderPolicy(t, p))),
     grants: options.grants === false ? [] : grants(model),
@@ -105,9 +111,11 @@ export function renderStages(model: CatalogModel, options: RenderOptions = {}): 
 export function renderTable(t: TableDef, model?: CatalogModel, options: RenderOptions = {}): string {
   const ctx = model ? context(model) : undefined;
   const out = [
-    renderCreateTable(t, ctx ? ctx.parentOf(t) : partitionParentGuess(t), ctx?.identitySequences(t)),
+    renderCreateTable(t, ctx ? ctx.parentOf(t) : partitionParentGuess(t), ctx?.identitySequences(t), ctx?.inheritsOf(t) ?? inheritsGuess(t)),
+    ...(ctx ? ctx.partitionLocal(t) : columnStorage(t)),
     ...t.constraints.filter((c) => !isInlineConstraint(c)).map((c) => renderConstraint(t, c)),
     ...t.indexes.filter((i) => !i.constraint).map(renderIndex),
+    renderReplicaIdentity(t),
     ...t.triggers.map((tr) => renderTrigger(t, tr)),
     renderRowSecurity(t),
     ...t.policies.map((p) => renderPolicy(t, p)),
@@ -183,6 +191,9 @@ function quoteIfNeeded(name: string): string {
 
 interface Context {
   parentOf(t: TableDef): string | null;
+  inheritsOf(t: TableDef): string[];
+  /** what a child table sets on its own: SET STORAGE, and a partition's own NOT NULL and defaults */
+  partitionLocal(t: TableDef): string[];
   identitySequences(t: TableDef): ReadonlyMap<string, SequenceDef>;
   table(qualified: string): TableDef | undefined;
 }
@@ -195,6 +206,28 @@ function context(model: CatalogModel): Context {
       if (t.partitionOf === null) return null;
       const parent = tables.get(t.partitionOf);
       return parent ? qualify(parent.schema, parent.name) : partitionParentGuess(t);
+    },
+    inheritsOf(t) {
+      return (t.inherits ?? []).map((p) => {
+        const parent = tables.get(p);
+        return parent ? qualify(parent.schema, parent.name) : splitQualified(p);
+      });
+    },
+    partitionLocal(t) {
+      const parent = t.partitionOf === null ? undefined : tables.get(t.partitionOf);
+      const out = columnStorage(t, parent);
+      if (!parent) return out;
+      const name = qualify(t.schema, t.name);
+      for (const c of t.columns) {
+        const pc = parent.columns.find((x) => x.name === c.name);
+        if (!pc) continue;
+        const col = quoteIdent(c.name);
+        if (c.notNull && !pc.notNull) out.push(`ALTER TABLE ${name} ALTER COLUMN ${col} SET NOT NULL;`);
+        if (c.default !== pc.default) {
+          out.push(`ALTER TABLE ${name} ALTER COLUMN ${col} ${c.default === null ? 'DROP DEFAULT' : `SET DEFAULT ${c.default}`};`);
+        }
+      }
+      return out;
     },
     identitySequences(t) {
       const m = new Map<string, SequenceDef>();
@@ -210,17 +243,31 @@ function context(model: CatalogModel): Context {
 
 /** Without a model, split "schema.name" at the first dot (right unless the schema name holds a dot). */
 export function partitionParentGuess(t: TableDef): string | null {
-  if (t.partitionOf === null) return null;
-  const dot = t.partitionOf.indexOf('.');
-  return qualify(t.partitionOf.slice(0, dot), t.partitionOf.slice(dot + 1));
+  return t.partitionOf === null ? null : splitQualified(t.partitionOf);
 }
 
-/** Parents before partitions (a partition may itself be partitioned); otherwise model order. */
+function inheritsGuess(t: TableDef): string[] {
+  return (t.inherits ?? []).map(splitQualified);
+}
+
+function splitQualified(name: string): string {
+  const dot = name.indexOf('.');
+  return qualify(name.slice(0, dot), name.slice(dot + 1));
+}
+
+/** SET STORAGE for columns whose storage differs from their type's default (and, on a child, from its parent's). */
+function columnStorage(t: TableDef, parent?: TableDef): string[] {
+  return t.columns
+    .filter((c) => c.storage !== undefined && parent?.columns.find((p) => p.name === c.name)?.storage !== c.storage)
+    .map((c) => renderColumnStorage(t, c));
+}
+
+/** Parents before partitions and INHERITS children (a partition may itself be partitioned); otherwise model order. */
 function creationOrder(tables: readonly TableDef[]): TableDef[] {
   const byName = new Map(tables.map((t) => [qualifiedName(t), t]));
   const depth = (t: TableDef): number => {
-    const parent = t.partitionOf ? byName.get(t.partitionOf) : undefined;
-    return parent ? 1 + depth(parent) : 0;
+    const parents = [t.partitionOf, ...(t.inherits ?? [])].flatMap((p) => (p ? [byName.get(p)] : [])).filter((p) => p !== undefined);
+    return parents.length ? 1 + Math.max(...parents.map(depth)) : 0;
   };
   return tables.map((t, i) => ({ t, i, d: depth(t) })).sort((a, b) => a.d - b.d || a.i - b.i).map((x) => x.t);
 }
@@ -274,11 +321,32 @@ function grants(model: CatalogModel): string[] {
 
 function tableComments(t: TableDef): string[] {
   const out: string[] = [];
-  if (t.comment !== null) out.push(renderComment(`TABLE ${qualify(t.schema, t.name)}`, t.comment));
+  const name = qualify(t.schema, t.name);
+  if (t.comment !== null) out.push(renderComment(`TABLE ${name}`, t.comment));
   for (const c of t.columns) {
-    if (c.comment !== null) out.push(renderComment(`COLUMN ${qualify(t.schema, t.name)}.${quoteIdent(c.name)}`, c.comment));
+    if (c.comment !== null) out.push(renderComment(`COLUMN ${name}.${quoteIdent(c.name)}`, c.comment));
   }
-  return out;
+  return [...out, ...partComments(t)];
+}
+
+/** COMMENT ON CONSTRAINT / INDEX / TRIGGER / POLICY for the parts of a table or view that carry one. */
+export function partComments(t: {
+  schema: string;
+  name: string;
+  constraints?: readonly ConstraintDef[];
+  indexes: readonly IndexDef[];
+  triggers?: readonly TriggerDef[];
+  policies?: readonly PolicyDef[];
+}): string[] {
+  const on = qualify(t.schema, t.name);
+  const pick = <T extends { name: string; comment?: string }>(xs: readonly T[] | undefined, target: (x: T) => string) =>
+    (xs ?? []).flatMap((x) => (x.comment === undefined ? [] : [renderComment(target(x), x.comment)]));
+  return [
+    ...pick(t.constraints, (c) => `CONSTRAINT ${quoteIdent(c.name)} ON ${on}`),
+    ...pick(t.indexes, (i) => `INDEX ${qualify(t.schema, i.name)}`),
+    ...pick(t.triggers, (tr) => `TRIGGER ${quoteIdent(tr.name)} ON ${on}`),
+    ...pick(t.policies, (p) => `POLICY ${quoteIdent(p.name)} ON ${on}`),
+  ];
 }
 
 function comments(model: CatalogModel): string[] {
@@ -292,6 +360,7 @@ function comments(model: CatalogModel): string[] {
     ...model.views
       .filter((v) => v.comment !== null)
       .map((v) => renderComment(`${v.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${q(v)}`, v.comment)),
+    ...model.views.flatMap(partComments),
     ...model.functions.filter((f) => f.comment !== null).map((f) => renderComment(functionCommentTarget(f), f.comment)),
   ];
 }
