@@ -3,6 +3,7 @@ import type {
   CatalogModel,
   ColumnDef,
   ConstraintDef,
+  DefaultPrivilegeDef,
   FunctionDef,
   GrantDef,
   IndexDef,
@@ -27,7 +28,13 @@ import {
   renderFunction,
   renderGrant,
   renderIndex,
+  functionTarget,
+  renderCollation,
+  renderColumnGrant,
   renderColumnStorage,
+  renderDefaultPrivilege,
+  renderObjectGrant,
+  renderRangeType,
   renderPolicy,
   renderReplicaIdentity,
   renderSchema,
@@ -44,7 +51,9 @@ import { partitionParentGuess, renderTable } from './render.js';
 export const DIFFERENCE_KINDS = [
   'schema',
   'extension',
+  'collation',
   'enum',
+  'range_type',
   'domain',
   'composite_type',
   'sequence',
@@ -78,6 +87,8 @@ export const DIFFERENCE_KINDS = [
   'rls.forced',
   'policy',
   'grant',
+  'column.grant',
+  'default_privilege',
   'comment',
 ] as const;
 export type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
@@ -114,7 +125,30 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
     key: (s) => s.name,
     render: renderSchema,
     same: () => true,
-    inBoth: (d, a) => comment(out, d.name, `SCHEMA ${quoteIdent(d.name)}`, d.comment, a.comment),
+    inBoth: (d, a) => {
+      comment(out, d.name, `SCHEMA ${quoteIdent(d.name)}`, d.comment, a.comment);
+      objectGrants(out, d.name, `SCHEMA ${quoteIdent(d.name)}`, d.grants ?? [], a.grants ?? []);
+    },
+  });
+  cmp(desired.collations ?? [], actual.collations ?? [], {
+    kind: () => 'collation',
+    key: qualifiedName,
+    render: renderCollation,
+    same: (d, a) => renderCollation(d) === renderCollation(a),
+    inBoth: (d, a) => comment(out, qualifiedName(d), `COLLATION ${qualify(d.schema, d.name)}`, d.comment, a.comment),
+  });
+  cmp(desired.rangeTypes ?? [], actual.rangeTypes ?? [], {
+    kind: () => 'range_type',
+    key: qualifiedName,
+    render: renderRangeType,
+    same: (d, a) => renderRangeType(d) === renderRangeType(a),
+    inBoth: (d, a) => typeParts(out, d, a, 'TYPE'),
+  });
+  cmp(desired.defaultPrivileges ?? [], actual.defaultPrivileges ?? [], {
+    kind: () => 'default_privilege',
+    key: defaultPrivilegeObject,
+    render: renderDefaultPrivilege,
+    same: (d, a) => d.grantable === a.grantable,
   });
   // Versions are not compared: the shadow server's bundled extension versions need not match the live one's.
   cmp(desired.extensions, actual.extensions, {
@@ -128,21 +162,21 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
     key: qualifiedName,
     render: renderEnum,
     same: (d, a) => sameJson(d.labels, a.labels),
-    inBoth: (d, a) => comment(out, qualifiedName(d), `TYPE ${qualify(d.schema, d.name)}`, d.comment, a.comment),
+    inBoth: (d, a) => typeParts(out, d, a, 'TYPE'),
   });
   cmp(desired.domains, actual.domains, {
     kind: () => 'domain',
     key: qualifiedName,
     render: renderDomain,
     same: (d, a) => renderDomain(d) === renderDomain(a),
-    inBoth: (d, a) => comment(out, qualifiedName(d), `DOMAIN ${qualify(d.schema, d.name)}`, d.comment, a.comment),
+    inBoth: (d, a) => typeParts(out, d, a, 'DOMAIN'),
   });
   cmp(desired.compositeTypes, actual.compositeTypes, {
     kind: () => 'composite_type',
     key: qualifiedName,
     render: renderCompositeType,
     same: (d, a) => sameJson(d.attributes, a.attributes),
-    inBoth: (d, a) => comment(out, qualifiedName(d), `TYPE ${qualify(d.schema, d.name)}`, d.comment, a.comment),
+    inBoth: (d, a) => typeParts(out, d, a, 'TYPE'),
   });
   // An identity column's sequence is compared through the column (column.identity).
   cmp(
@@ -160,7 +194,10 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
     key: functionKey,
     render: renderFunction,
     same: sameFunction,
-    inBoth: (d, a) => comment(out, functionKey(d), functionCommentTarget(d), d.comment, a.comment),
+    inBoth: (d, a) => {
+      comment(out, functionKey(d), functionCommentTarget(d), d.comment, a.comment);
+      if (d.kind !== 'aggregate') objectGrants(out, functionKey(d), functionTarget(d), d.grants, a.grants);
+    },
   });
   cmp(desired.tables, actual.tables, {
     kind: () => 'table',
@@ -231,6 +268,37 @@ function inheritedDifference(
   const dp = from(dParents);
   const ap = from(aParents);
   return dp !== undefined && ap !== undefined && sameJson(aspect(dp), dValue) && sameJson(aspect(ap), aValue);
+}
+
+/** `role.schema.objects.grantee.PRIVILEGE` with `owner` for the database owner's defaults and `*` for database-wide */
+export function defaultPrivilegeObject(p: DefaultPrivilegeDef): string {
+  return `${p.role ?? 'owner'}.${p.schema ?? '*'}.${p.objectType}.${p.grantee}.${p.privilege}${p.revoked ? '.revoked' : ''}`;
+}
+
+function typeParts(out: Difference[], d: TypeLike, a: TypeLike, word: 'TYPE' | 'DOMAIN'): void {
+  const target = `${word} ${qualify(d.schema, d.name)}`;
+  comment(out, qualifiedName(d), target, d.comment, a.comment);
+  objectGrants(out, qualifiedName(d), target, d.grants, a.grants);
+}
+type TypeLike = { schema: string; name: string; comment: string | null; grants?: readonly GrantDef[] };
+
+/**
+ * Grants on a schema, type or function, keyed `object.grantee.PRIVILEGE`. A side read before privileges were
+ * (undefined) is not compared.
+ */
+function objectGrants(out: Difference[], object: string, target: string, desired: readonly GrantDef[] | undefined, actual: readonly GrantDef[] | undefined): void {
+  if (desired === undefined || actual === undefined) return;
+  comparer(out)(
+    desired,
+    actual,
+    {
+      kind: () => 'grant',
+      key: (g) => `${g.grantee}.${g.privilege}`,
+      render: (g) => renderObjectGrant(target, g),
+      same: (x, y) => x.grantable === y.grantable,
+    },
+    `${object}.`,
+  );
 }
 
 interface Spec<T> {
@@ -357,6 +425,17 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef, sides: Sides): 
       out.push({ kind, change: 'changed', object: table + dc.name, desired: columnText(d, dc, ds, kind), actual: columnText(a, ac, as, kind) });
     }
     comment(out, table + dc.name, `COLUMN ${name}.${quoteIdent(dc.name)}`, dc.comment, ac.comment);
+    comparer(out)(
+      dc.grants ?? [],
+      ac.grants ?? [],
+      {
+        kind: () => 'column.grant',
+        key: (g) => `${g.grantee}.${g.privilege}`,
+        render: (g) => renderColumnGrant(d, dc.name, g),
+        same: (x, y) => x.grantable === y.grantable,
+      },
+      `${table}${dc.name}.`,
+    );
   }
   // A column a child gets from its parent is added or dropped with the parent: one difference, on the parent.
   const fromParents = (parents: readonly TableDef[]) => new Set(parents.flatMap((p) => p.columns.map((c) => c.name)));

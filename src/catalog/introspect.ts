@@ -4,6 +4,7 @@ import type {
   CatalogModel,
   ColumnDef,
   ConstraintDef,
+  DefaultPrivilegeDef,
   FkAction,
   FunctionDef,
   GrantDef,
@@ -59,6 +60,17 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
   const grants = await get<q.RawGrant>(q.grantsSql);
   const views = await get<q.RawView>(q.viewsSql);
   const functions = await get<q.RawFunction>(q.functionsSql(serverMajor));
+  const collations = await get<q.RawCollation>(q.collationsSql(serverMajor));
+  const ranges = await get<q.RawRange>(q.rangesSql(serverMajor));
+  const defaultPrivileges = await get<q.RawDefaultPrivilege>(q.defaultPrivilegesSql);
+  const objectGrants = groupGrants([
+    ...(await get<q.RawObjectGrant>(q.functionGrantsSql)).map((g) => ({ ...g, key: `f ${g.schema}.${g.name}(${g.detail})` })),
+    ...(await get<q.RawObjectGrant>(q.typeGrantsSql)).map((g) => ({ ...g, key: `t ${g.schema}.${g.name}` })),
+    ...(await get<q.RawObjectGrant>(q.schemaGrantsSql)).map((g) => ({ ...g, key: `n ${g.schema}` })),
+    ...(await get<q.RawObjectGrant>(q.columnGrantsSql)).map((g) => ({ ...g, key: `c ${g.schema}.${g.name}.${g.detail}` })),
+  ]);
+  // Functions and types always carry their list: an empty one means PUBLIC's default EXECUTE / USAGE was revoked.
+  const typeGrants = (r: { schema: string; name: string }) => ({ grants: objectGrants(`t ${r.schema}.${r.name}`).grants ?? [] });
 
   const byTable = <R extends { schema: string; table: string }, T>(raw: R[], map: (r: R) => T) => {
     const m = new Map<string, T[]>();
@@ -80,7 +92,7 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
   return deepFreeze({
     serverMajor,
     schemas: sortBy(
-      rawSchemas.map((r) => ({ name: r.name, owner: r.owner, comment: r.comment })),
+      rawSchemas.map((r) => ({ name: r.name, owner: r.owner, comment: r.comment, ...objectGrants(`n ${r.name}`) })),
       (x) => x.name,
     ),
     extensions: sortBy(
@@ -88,7 +100,7 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
       (x) => x.name,
     ),
     enums: sortBy(
-      enums.map((r) => ({ schema: r.schema, name: r.name, labels: r.labels ?? [], comment: r.comment })),
+      enums.map((r) => ({ schema: r.schema, name: r.name, labels: r.labels ?? [], comment: r.comment, ...typeGrants(r) })),
       qualified,
     ),
     domains: sortBy(
@@ -101,11 +113,12 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
         collation: r.collation,
         checks: sortBy(r.checks ?? [], (c) => c.name),
         comment: r.comment,
+        ...typeGrants(r),
       })),
       qualified,
     ),
     compositeTypes: sortBy(
-      composites.map((r) => ({ schema: r.schema, name: r.name, attributes: r.attributes ?? [], comment: r.comment })),
+      composites.map((r) => ({ schema: r.schema, name: r.name, attributes: r.attributes ?? [], comment: r.comment, ...typeGrants(r) })),
       qualified,
     ),
     sequences: sortBy(
@@ -134,7 +147,7 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
           partitionOf: r.parent,
           partitionBound: r.bound,
           partitionKey: r.partition_key,
-          columns: sortBy(columnsOf(r.schema, r.name), (c) => c.position),
+          columns: sortBy(columnsOf(r.schema, r.name), (c) => c.position).map((c) => ({ ...c, ...objectGrants(`c ${r.schema}.${r.name}.${c.name}`) })),
           constraints: sortBy(constraintsOf(r.schema, r.name), (c) => c.name),
           indexes: sortBy(indexesOf(r.schema, r.name), (i) => i.name),
           triggers: sortBy(triggersOf(r.schema, r.name), (t) => t.name),
@@ -166,7 +179,50 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
       ),
       qualified,
     ),
-    functions: sortBy(functions.map(toFunction), (f) => `${f.schema}.${f.name}(${f.identityArgs})`),
+    functions: sortBy(
+      functions.map((r) => ({ ...toFunction(r), grants: objectGrants(`f ${r.schema}.${r.name}(${r.identity_args})`).grants ?? [] })),
+      (f) => `${f.schema}.${f.name}(${f.identityArgs})`,
+    ),
+    collations: sortBy(
+      collations.map((r) => ({
+        schema: r.schema,
+        name: r.name,
+        provider: COLLATION_PROVIDERS[r.provider],
+        collate: r.collate,
+        ctype: r.ctype,
+        locale: r.locale,
+        deterministic: r.deterministic,
+        comment: r.comment,
+      })),
+      qualified,
+    ),
+    rangeTypes: sortBy(
+      ranges.map((r) => ({
+        schema: r.schema,
+        name: r.name,
+        subtype: r.subtype,
+        opclass: r.opclass,
+        collation: r.collation,
+        canonical: r.canonical,
+        subtypeDiff: r.subtype_diff,
+        multirange: r.multirange,
+        comment: r.comment,
+        ...typeGrants(r),
+      })),
+      qualified,
+    ),
+    defaultPrivileges: sortBy(
+      defaultPrivileges.map((r) => ({
+        role: r.role,
+        schema: r.schema,
+        objectType: DEFAULT_ACL_TYPES[r.object_type],
+        grantee: r.grantee,
+        privilege: r.privilege,
+        grantable: r.grantable,
+        revoked: r.revoked,
+      })),
+      defaultPrivilegeKey,
+    ),
   });
 }
 
@@ -309,6 +365,23 @@ function toFunction(r: q.RawFunction): FunctionDef {
     definition: (r.definition ?? '').trimEnd(),
     ...(r.sql_body ? { sqlStandardBody: true } : {}),
     comment: r.comment,
+  };
+}
+
+const COLLATION_PROVIDERS = { c: 'libc', i: 'icu', b: 'builtin', d: 'default' } as const;
+const DEFAULT_ACL_TYPES = { r: 'tables', S: 'sequences', f: 'functions', T: 'types', n: 'schemas' } as const;
+
+export function defaultPrivilegeKey(p: DefaultPrivilegeDef): string {
+  return [p.role ?? '', p.schema ?? '', p.objectType, p.grantee, p.privilege, p.revoked ? 'revoked' : 'granted'].join('\u0000');
+}
+
+/** Grants on schemas, types, functions and columns by object key, as `{ grants }` to spread (nothing when none). */
+function groupGrants(raw: readonly (q.RawObjectGrant & { key: string })[]): (key: string) => { grants?: GrantDef[] } {
+  const m = new Map<string, GrantDef[]>();
+  for (const r of raw) m.set(r.key, [...(m.get(r.key) ?? []), toGrant({ ...r, table: '' })]);
+  return (key) => {
+    const list = m.get(key);
+    return list ? { grants: sortBy(list, grantKey) } : {};
   };
 }
 

@@ -20,6 +20,58 @@ export interface CatalogModel {
   readonly tables: readonly TableDef[];
   readonly views: readonly ViewDef[];
   readonly functions: readonly FunctionDef[];
+  /** CREATE COLLATION in the read schemas (absent in models from before they were read) */
+  readonly collations?: readonly CollationDef[];
+  /** CREATE TYPE … AS RANGE */
+  readonly rangeTypes?: readonly RangeTypeDef[];
+  /** ALTER DEFAULT PRIVILEGES, for the read schemas and database-wide */
+  readonly defaultPrivileges?: readonly DefaultPrivilegeDef[];
+}
+
+/** identity: schema.name */
+export interface CollationDef {
+  readonly schema: string;
+  readonly name: string;
+  readonly provider: 'libc' | 'icu' | 'builtin' | 'default';
+  /** libc: lc_collate and lc_ctype; icu / builtin: locale */
+  readonly collate: string | null;
+  readonly ctype: string | null;
+  readonly locale: string | null;
+  readonly deterministic: boolean;
+  readonly comment: string | null;
+}
+
+/** identity: schema.name; its constructor functions belong to it and are not FunctionDefs */
+export interface RangeTypeDef {
+  readonly schema: string;
+  readonly name: string;
+  readonly subtype: string;
+  /** the subtype operator class when not the default one */
+  readonly opclass: string | null;
+  readonly collation: string | null;
+  readonly canonical: string | null;
+  readonly subtypeDiff: string | null;
+  /** "schema.name" of its multirange type (PostgreSQL 14+) */
+  readonly multirange: string | null;
+  readonly comment: string | null;
+  readonly grants?: readonly GrantDef[];
+}
+
+/**
+ * identity: role + schema + objectType + grantee + privilege + revoked. `role` is null for the database owner's
+ * defaults (what `ALTER DEFAULT PRIVILEGES` without FOR ROLE records when the owner applies the schema files), so a
+ * shadow database owned by another role compares equal. `revoked` marks a built-in default taken away
+ * (`ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`).
+ */
+export interface DefaultPrivilegeDef {
+  readonly role: string | null;
+  /** null: database-wide */
+  readonly schema: string | null;
+  readonly objectType: 'tables' | 'sequences' | 'functions' | 'types' | 'schemas';
+  readonly grantee: string;
+  readonly privilege: string;
+  readonly grantable: boolean;
+  readonly revoked: boolean;
 }
 
 /** identity: name */
@@ -27,6 +79,8 @@ export interface SchemaDef {
   readonly name: string;
   readonly owner?: string;
   readonly comment: string | null;
+  /** USAGE / CREATE granted to roles other than the owner */
+  readonly grants?: readonly GrantDef[];
 }
 
 /** identity: name */
@@ -43,6 +97,8 @@ export interface EnumDef {
   /** in declared order (enumsortorder), never sorted alphabetically */
   readonly labels: readonly string[];
   readonly comment: string | null;
+  /** USAGE granted to roles other than the owner; PUBLIC has it unless revoked */
+  readonly grants?: readonly GrantDef[];
 }
 
 /** identity: schema.name */
@@ -55,6 +111,8 @@ export interface DomainDef {
   readonly collation: string | null;
   readonly checks: readonly { readonly name: string; readonly definition: string }[];
   readonly comment: string | null;
+  /** USAGE granted to roles other than the owner; PUBLIC has it unless revoked */
+  readonly grants?: readonly GrantDef[];
 }
 
 /** identity: schema.name */
@@ -63,6 +121,8 @@ export interface CompositeTypeDef {
   readonly name: string;
   readonly attributes: readonly { readonly name: string; readonly type: string; readonly collation: string | null }[];
   readonly comment: string | null;
+  /** USAGE granted to roles other than the owner; PUBLIC has it unless revoked */
+  readonly grants?: readonly GrantDef[];
 }
 
 /** identity: schema.name */
@@ -130,6 +190,8 @@ export interface ColumnDef {
   readonly generated: string | null;
   /** PostgreSQL 18: true for a VIRTUAL generated column (computed on read); absent otherwise */
   readonly virtual?: boolean;
+  /** column privileges (GRANT SELECT (col) …), absent when none */
+  readonly grants?: readonly GrantDef[];
   /** SET STORAGE when it differs from the type's default; absent otherwise */
   readonly storage?: 'plain' | 'external' | 'main' | 'extended';
   readonly comment: string | null;
@@ -258,6 +320,8 @@ export interface FunctionDef {
   /** PostgreSQL 14+: true for a SQL-standard body (BEGIN ATOMIC / RETURN), parsed at creation; absent otherwise */
   readonly sqlStandardBody?: boolean;
   readonly comment: string | null;
+  /** EXECUTE granted to roles other than the owner; PUBLIC has it unless revoked */
+  readonly grants?: readonly GrantDef[];
 }
 
 /** "schema.name" */

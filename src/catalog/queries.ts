@@ -318,6 +318,128 @@ export const grantsSql = `
   WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY($1) AND a.grantee <> c.relowner
     AND ${notExtensionMember('pg_class', 'c.oid')}`;
 
+export interface RawObjectGrant {
+  /** schema name, or for a schema's own grants the schema itself */
+  schema: string;
+  /** type or function name (null for schemas), table name for column grants */
+  name: string | null;
+  /** function identity arguments, or the column of a column grant */
+  detail: string | null;
+  grantee: string;
+  privilege: string;
+  grantable: boolean;
+}
+// A NULL acl means the built-in default (acldefault): PUBLIC may EXECUTE a function and USE a type. Reading the
+// default explicitly makes `REVOKE EXECUTE … FROM PUBLIC` a difference like any grant.
+const explodedAcl = (acl: string, kind: string, owner: string) =>
+  `aclexplode(coalesce(${acl}, acldefault('${kind}', ${owner}))) a`;
+const grantee = `CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END AS grantee,
+         a.privilege_type AS privilege, a.is_grantable AS grantable`;
+export const functionGrantsSql = `
+  SELECT n.nspname AS schema, p.proname AS name, pg_get_function_identity_arguments(p.oid) AS detail, ${grantee}
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace, ${explodedAcl('p.proacl', 'f', 'p.proowner')}
+  WHERE n.nspname = ANY($1) AND a.grantee <> p.proowner AND ${notExtensionMember('pg_proc', 'p.oid')}`;
+export const typeGrantsSql = `
+  SELECT n.nspname AS schema, t.typname AS name, NULL AS detail, ${grantee}
+  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace, ${explodedAcl('t.typacl', 'T', 't.typowner')}
+  WHERE n.nspname = ANY($1) AND a.grantee <> t.typowner AND ${notExtensionMember('pg_type', 't.oid')}
+    AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c')))`;
+export const schemaGrantsSql = `
+  SELECT n.nspname AS schema, NULL AS name, NULL AS detail, ${grantee}
+  FROM pg_namespace n, ${explodedAcl('n.nspacl', 'n', 'n.nspowner')}
+  WHERE n.nspname = ANY($1) AND a.grantee <> n.nspowner`;
+export const columnGrantsSql = `
+  SELECT n.nspname AS schema, c.relname AS name, at.attname AS detail, ${grantee}
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute at ON at.attrelid = c.oid AND at.attnum > 0 AND NOT at.attisdropped AND at.attacl IS NOT NULL,
+  aclexplode(at.attacl) a
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY($1) AND a.grantee <> c.relowner
+    AND ${notExtensionMember('pg_class', 'c.oid')}`;
+
+export interface RawDefaultPrivilege {
+  /** null when it is the database owner's (ALTER DEFAULT PRIVILEGES without FOR ROLE, run by the owner) */
+  role: string | null;
+  schema: string | null;
+  object_type: 'r' | 'S' | 'f' | 'T' | 'n';
+  grantee: string;
+  privilege: string;
+  grantable: boolean;
+  revoked: boolean;
+}
+// A global entry (no schema) replaces the built-in default, so what it removes (REVOKE EXECUTE ON FUNCTIONS FROM
+// PUBLIC) is read as a revoke; a per-schema entry only adds. acldefault spells a sequence 's', pg_default_acl 'S'.
+export const defaultPrivilegesSql = `
+  WITH d AS (
+    SELECT da.*, CASE da.defaclobjtype WHEN 'S' THEN 's' ELSE da.defaclobjtype END AS kind,
+           CASE WHEN da.defaclrole = (SELECT datdba FROM pg_database WHERE datname = current_database()) THEN NULL
+                ELSE pg_get_userbyid(da.defaclrole)::text END AS role,
+           (SELECT nspname FROM pg_namespace WHERE oid = da.defaclnamespace) AS schema
+    FROM pg_default_acl da
+  ), granted AS (
+    SELECT d.role, d.schema, d.defaclobjtype AS object_type, a.grantee, a.privilege_type, a.is_grantable, false AS revoked
+    FROM d, aclexplode(d.defaclacl) a
+    WHERE d.defaclnamespace = 0 AND (a.grantee, a.privilege_type, a.is_grantable) NOT IN
+            (SELECT x.grantee, x.privilege_type, x.is_grantable FROM aclexplode(acldefault(d.kind, d.defaclrole)) x)
+       OR d.defaclnamespace <> 0
+  ), revoked AS (
+    SELECT d.role, d.schema, d.defaclobjtype, x.grantee, x.privilege_type, x.is_grantable, true
+    FROM d, aclexplode(acldefault(d.kind, d.defaclrole)) x
+    WHERE d.defaclnamespace = 0 AND (x.grantee, x.privilege_type) NOT IN (SELECT a.grantee, a.privilege_type FROM aclexplode(d.defaclacl) a)
+  )
+  SELECT g.role, g.schema, g.object_type, CASE WHEN g.grantee = 0 THEN 'public' ELSE pg_get_userbyid(g.grantee)::text END AS grantee,
+         g.privilege_type AS privilege, g.is_grantable AS grantable, g.revoked
+  FROM (SELECT * FROM granted UNION ALL SELECT * FROM revoked) g
+  WHERE g.schema IS NULL OR g.schema = ANY($1)`;
+
+export interface RawRange {
+  schema: string;
+  name: string;
+  subtype: string;
+  opclass: string | null;
+  collation: string | null;
+  canonical: string | null;
+  subtype_diff: string | null;
+  multirange: string | null;
+  comment: string | null;
+}
+// The operator class and collation are printed only when they are not the subtype's defaults.
+export function rangesSql(major: number): string {
+  const multirange = major >= 14 ? `(SELECT mn.nspname || '.' || mt.typname FROM pg_type mt JOIN pg_namespace mn ON mn.oid = mt.typnamespace WHERE mt.oid = r.rngmultitypid)` : 'NULL';
+  return `
+  SELECT n.nspname AS schema, t.typname AS name, format_type(r.rngsubtype, NULL) AS subtype,
+         (SELECT CASE WHEN oc.opcdefault THEN NULL ELSE ocn.nspname || '.' || oc.opcname END
+            FROM pg_opclass oc JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace WHERE oc.oid = r.rngsubopc) AS opclass,
+         ${collationText('r.rngcollation', 'st.typcollation')} AS collation,
+         CASE WHEN r.rngcanonical <> 0 THEN r.rngcanonical::regproc::text END AS canonical,
+         CASE WHEN r.rngsubdiff <> 0 THEN r.rngsubdiff::regproc::text END AS subtype_diff,
+         ${multirange} AS multirange,
+         obj_description(t.oid, 'pg_type') AS comment
+  FROM pg_range r JOIN pg_type t ON t.oid = r.rngtypid JOIN pg_namespace n ON n.oid = t.typnamespace
+  JOIN pg_type st ON st.oid = r.rngsubtype
+  WHERE n.nspname = ANY($1) AND ${notExtensionMember('pg_type', 't.oid')}`;
+}
+
+export interface RawCollation {
+  schema: string;
+  name: string;
+  provider: 'c' | 'i' | 'b' | 'd';
+  collate: string | null;
+  ctype: string | null;
+  locale: string | null;
+  deterministic: boolean;
+  comment: string | null;
+}
+// Where an ICU / builtin locale is kept moved: collcollate (14), colliculocale (15, 16), colllocale (17+).
+export function collationsSql(major: number): string {
+  const locale = major >= 17 ? 'co.colllocale' : major >= 15 ? 'co.colliculocale' : 'NULL::text';
+  return `
+  SELECT n.nspname AS schema, co.collname AS name, co.collprovider AS provider, co.collcollate AS collate,
+         co.collctype AS ctype, ${locale} AS locale, co.collisdeterministic AS deterministic,
+         obj_description(co.oid, 'pg_collation') AS comment
+  FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace
+  WHERE n.nspname = ANY($1) AND ${notExtensionMember('pg_collation', 'co.oid')}`;
+}
+
 export interface RawView {
   schema: string;
   name: string;
@@ -353,7 +475,8 @@ export interface RawFunction {
   definition: string | null;
   comment: string | null;
 }
-// pg_get_functiondef refuses aggregates. PostgreSQL 14+ keeps a SQL-standard body (BEGIN ATOMIC) parsed in
+// pg_get_functiondef refuses aggregates. A range type's constructor functions (and a multirange's) are part of
+// the type (an internal dependency): created by CREATE TYPE … AS RANGE, never by the user. PostgreSQL 14+ keeps a SQL-standard body (BEGIN ATOMIC) parsed in
 // prosqlbody, with an empty prosrc.
 export function functionsSql(major: number): string {
   const sqlBody = major >= 14 ? 'p.prosqlbody IS NOT NULL' : 'false';
@@ -366,5 +489,7 @@ export function functionsSql(major: number): string {
          CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END AS definition,
          obj_description(p.oid, 'pg_proc') AS comment
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-  WHERE n.nspname = ANY($1) AND ${notExtensionMember('pg_proc', 'p.oid')}`;
+  WHERE n.nspname = ANY($1) AND ${notExtensionMember('pg_proc', 'p.oid')}
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                      AND d.refclassid = 'pg_type'::regclass AND d.deptype = 'i')`;
 }

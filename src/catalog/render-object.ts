@@ -1,5 +1,6 @@
 import { qualify, quoteIdent, quoteLiteral } from '../db/client.js';
 import type {
+  CollationDef,
   ColumnDef,
   CompositeTypeDef,
   ConstraintDef,
@@ -10,6 +11,8 @@ import type {
   GrantDef,
   IndexDef,
   PolicyDef,
+  DefaultPrivilegeDef,
+  RangeTypeDef,
   SchemaDef,
   SequenceDef,
   TableDef,
@@ -185,6 +188,64 @@ export function renderPolicy(t: TableDef, p: PolicyDef): string {
   if (p.using !== null) parts.push(`USING (${p.using})`);
   if (p.withCheck !== null) parts.push(`WITH CHECK (${p.withCheck})`);
   return `${parts.join(' ')};`;
+}
+
+export function renderCollation(c: CollationDef): string {
+  const options =
+    c.provider === 'libc' || c.provider === 'default'
+      ? [`provider = libc`, `lc_collate = ${quoteLiteral(c.collate ?? '')}`, `lc_ctype = ${quoteLiteral(c.ctype ?? '')}`]
+      : [`provider = ${c.provider}`, `locale = ${quoteLiteral(c.locale ?? c.collate ?? '')}`];
+  if (!c.deterministic) options.push('deterministic = false');
+  return `CREATE COLLATION ${qualify(c.schema, c.name)} (${options.join(', ')});`;
+}
+
+export function renderRangeType(r: RangeTypeDef): string {
+  const options = [`SUBTYPE = ${r.subtype}`];
+  if (r.opclass) options.push(`SUBTYPE_OPCLASS = ${r.opclass}`);
+  if (r.collation) options.push(`COLLATION = ${r.collation}`);
+  if (r.canonical) options.push(`CANONICAL = ${r.canonical}`);
+  if (r.subtypeDiff) options.push(`SUBTYPE_DIFF = ${r.subtypeDiff}`);
+  if (r.multirange) {
+    const dot = r.multirange.indexOf('.');
+    options.push(`MULTIRANGE_TYPE_NAME = ${qualify(r.multirange.slice(0, dot), r.multirange.slice(dot + 1))}`);
+  }
+  return `CREATE TYPE ${qualify(r.schema, r.name)} AS RANGE (${options.join(', ')});`;
+}
+
+/**
+ * GRANT / REVOKE for an object whose built-in default gives PUBLIC a privilege (EXECUTE on functions, USAGE on
+ * types): the default is left implicit, and its absence is written as a REVOKE. `grants` undefined (a model read
+ * before privileges were) writes nothing.
+ */
+export function renderObjectGrants(target: string, grants: readonly GrantDef[] | undefined, publicDefault: string | null): string[] {
+  if (grants === undefined) return [];
+  const out = grants
+    .filter((g) => !(g.grantee === 'public' && g.privilege === publicDefault && !g.grantable))
+    .map((g) => renderObjectGrant(target, g));
+  if (publicDefault && !grants.some((g) => g.grantee === 'public' && g.privilege === publicDefault)) {
+    out.unshift(`REVOKE ${publicDefault} ON ${target} FROM PUBLIC;`);
+  }
+  return out;
+}
+
+export function renderObjectGrant(target: string, g: GrantDef): string {
+  return `GRANT ${g.privilege} ON ${target} TO ${roleName(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''};`;
+}
+
+export function renderColumnGrant(t: { schema: string; name: string }, column: string, g: GrantDef): string {
+  return `GRANT ${g.privilege} (${quoteIdent(column)}) ON TABLE ${tableName(t)} TO ${roleName(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''};`;
+}
+
+export function renderDefaultPrivilege(p: DefaultPrivilegeDef): string {
+  const scope = `${p.role === null ? '' : ` FOR ROLE ${quoteIdent(p.role)}`}${p.schema === null ? '' : ` IN SCHEMA ${quoteIdent(p.schema)}`}`;
+  const what = `${p.privilege} ON ${p.objectType.toUpperCase()}`;
+  return p.revoked
+    ? `ALTER DEFAULT PRIVILEGES${scope} REVOKE ${what} FROM ${roleName(p.grantee)};`
+    : `ALTER DEFAULT PRIVILEGES${scope} GRANT ${what} TO ${roleName(p.grantee)}${p.grantable ? ' WITH GRANT OPTION' : ''};`;
+}
+
+export function functionTarget(f: FunctionDef): string {
+  return `${f.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION'} ${qualify(f.schema, f.name)}(${f.identityArgs})`;
 }
 
 export function renderGrant(on: { schema: string; name: string }, g: GrantDef): string {

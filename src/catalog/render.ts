@@ -15,7 +15,13 @@ import {
   renderFunction,
   renderGrant,
   renderIndex,
+  functionTarget,
+  renderCollation,
+  renderColumnGrant,
   renderColumnStorage,
+  renderDefaultPrivilege,
+  renderObjectGrants,
+  renderRangeType,
   renderPolicy,
   renderReplicaIdentity,
   renderRowSecurity,
@@ -81,7 +87,13 @@ export function renderStages(model: CatalogModel, options: RenderOptions = {}): 
   return {
     schemas: model.schemas.map(renderSchema),
     extensions: model.extensions.map(renderExtension),
-    types: [...model.enums.map(renderEnum), ...model.domains.map(renderDomain), ...model.compositeTypes.map(renderCompositeType)],
+    types: [
+      ...(model.collations ?? []).map(renderCollation),
+      ...model.enums.map(renderEnum),
+      ...(model.rangeTypes ?? []).map(renderRangeType),
+      ...model.domains.map(renderDomain),
+      ...model.compositeTypes.map(renderCompositeType),
+    ],
     sequences: model.sequences.filter((s) => !s.identity).map(renderSequence),
     functions: early.map(renderFunction),
     tables: tables.map((t) => renderCreateTable(t, ctx.parentOf(t), ctx.identitySequences(t), ctx.inheritsOf(t))),
@@ -120,6 +132,7 @@ export function renderTable(t: TableDef, model?: CatalogModel, options: RenderOp
     renderRowSecurity(t),
     ...t.policies.map((p) => renderPolicy(t, p)),
     ...(options.grants === false ? [] : t.grants.map((g) => renderGrant(t, g))),
+    ...(options.grants === false ? [] : t.columns.flatMap((c) => (c.grants ?? []).map((g) => renderColumnGrant(t, c.name, g)))),
     ...(options.comments === false ? [] : tableComments(t)),
   ];
   return `${out.filter((s) => s !== '').join('\n')}\n`;
@@ -316,7 +329,19 @@ function ownerships(model: CatalogModel, ctx: Context, only?: ReadonlySet<string
 }
 
 function grants(model: CatalogModel): string[] {
-  return [...model.tables, ...model.views].flatMap((t) => (t.grants ?? []).map((g) => renderGrant(t, g)));
+  const q = (o: { schema: string; name: string }) => qualify(o.schema, o.name);
+  return [
+    ...model.schemas.flatMap((s) => renderObjectGrants(`SCHEMA ${quoteIdent(s.name)}`, s.grants ?? [], null)),
+    ...model.enums.flatMap((t) => renderObjectGrants(`TYPE ${q(t)}`, t.grants, 'USAGE')),
+    ...(model.rangeTypes ?? []).flatMap((t) => renderObjectGrants(`TYPE ${q(t)}`, t.grants, 'USAGE')),
+    ...model.domains.flatMap((t) => renderObjectGrants(`DOMAIN ${q(t)}`, t.grants, 'USAGE')),
+    ...model.compositeTypes.flatMap((t) => renderObjectGrants(`TYPE ${q(t)}`, t.grants, 'USAGE')),
+    ...model.functions.filter((f) => f.kind !== 'aggregate').flatMap((f) => renderObjectGrants(functionTarget(f), f.grants, 'EXECUTE')),
+    ...[...model.tables, ...model.views].flatMap((t) => (t.grants ?? []).map((g) => renderGrant(t, g))),
+    ...model.tables.flatMap((t) => t.columns.flatMap((c) => (c.grants ?? []).map((g) => renderColumnGrant(t, c.name, g)))),
+    // Last, as pg_dump does: they apply to objects created after them, and everything above is explicit.
+    ...(model.defaultPrivileges ?? []).map(renderDefaultPrivilege),
+  ];
 }
 
 function tableComments(t: TableDef): string[] {
@@ -361,6 +386,8 @@ function comments(model: CatalogModel): string[] {
       .filter((v) => v.comment !== null)
       .map((v) => renderComment(`${v.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${q(v)}`, v.comment)),
     ...model.views.flatMap(partComments),
+    ...(model.collations ?? []).filter((c) => c.comment !== null).map((c) => renderComment(`COLLATION ${q(c)}`, c.comment)),
+    ...(model.rangeTypes ?? []).filter((r) => r.comment !== null).map((r) => renderComment(`TYPE ${q(r)}`, r.comment)),
     ...model.functions.filter((f) => f.comment !== null).map((f) => renderComment(functionCommentTarget(f), f.comment)),
   ];
 }

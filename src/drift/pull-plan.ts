@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { defaultPrivilegeObject } from '../catalog/diff.js';
 import type { CatalogModel, FunctionDef } from '../catalog/model.js';
 import {
   RENDER_STAGES,
@@ -54,6 +55,9 @@ function liveOnlyModel(live: CatalogModel, extra: ReadonlySet<string>): CatalogM
     tables: byName(live.tables),
     views: byName(live.views),
     functions: live.functions.filter((f) => has(fnKey(f))),
+    collations: byName(live.collations ?? []),
+    rangeTypes: byName(live.rangeTypes ?? []),
+    defaultPrivileges: (live.defaultPrivileges ?? []).filter((p) => has(defaultPrivilegeObject(p))),
   };
 }
 
@@ -62,7 +66,8 @@ function coveredObjects(m: CatalogModel): Set<string> {
   return new Set([
     ...m.schemas.map((s) => s.name),
     ...m.extensions.map((e) => e.name),
-    ...[...m.enums, ...m.domains, ...m.compositeTypes, ...m.tables, ...m.views].map(q),
+    ...[...m.enums, ...m.domains, ...m.compositeTypes, ...m.tables, ...m.views, ...(m.collations ?? []), ...(m.rangeTypes ?? [])].map(q),
+    ...(m.defaultPrivileges ?? []).map(defaultPrivilegeObject),
     ...m.sequences.filter((s) => !s.identity).map(q),
     ...m.functions.map(fnKey),
   ]);
