@@ -8,6 +8,7 @@ import type {
   GrantDef,
   IndexDef,
   PolicyDef,
+  RuleDef,
   SequenceDef,
   TableDef,
   TriggerDef,
@@ -31,6 +32,13 @@ import {
   functionTarget,
   renderCollation,
   renderColumnGrant,
+  renderEventTrigger,
+  renderForeignServer,
+  renderForeignTable,
+  renderPublication,
+  renderPublicationTable,
+  renderRule,
+  renderUserMapping,
   renderColumnStorage,
   renderDefaultPrivilege,
   renderObjectGrant,
@@ -83,6 +91,13 @@ export const DIFFERENCE_KINDS = [
   'materialized_view.options',
   'trigger',
   'trigger.enabled',
+  'rule',
+  'event_trigger',
+  'publication',
+  'publication.table',
+  'foreign_server',
+  'user_mapping',
+  'foreign_table',
   'rls',
   'rls.forced',
   'policy',
@@ -143,6 +158,53 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
     render: renderRangeType,
     same: (d, a) => renderRangeType(d) === renderRangeType(a),
     inBoth: (d, a) => typeParts(out, d, a, 'TYPE'),
+  });
+  cmp(desired.publications ?? [], actual.publications ?? [], {
+    kind: () => 'publication',
+    key: (p) => p.name,
+    render: (p) => [renderPublication(p), ...p.tables.map((t) => renderPublicationTable(p, t))].join('\n'),
+    same: (d, a) => renderPublication(d) === renderPublication(a),
+    changedText: renderPublication,
+    inBoth: (d, a) =>
+      comparer(out)(
+        d.tables,
+        a.tables,
+        {
+          kind: () => 'publication.table',
+          key: qualifiedName,
+          render: (t) => renderPublicationTable(d, t),
+          same: (x, y) => sameJson(x, y),
+        },
+        `${d.name}.`,
+      ),
+  });
+  cmp(desired.eventTriggers ?? [], actual.eventTriggers ?? [], {
+    kind: () => 'event_trigger',
+    key: (e) => e.name,
+    render: renderEventTrigger,
+    same: (d, a) => renderEventTrigger(d) === renderEventTrigger(a),
+    inBoth: (d, a) => comment(out, d.name, `EVENT TRIGGER ${quoteIdent(d.name)}`, d.comment, a.comment),
+  });
+  cmp(desired.foreignServers ?? [], actual.foreignServers ?? [], {
+    kind: () => 'foreign_server',
+    key: (s) => s.name,
+    render: renderForeignServer,
+    same: (d, a) => renderForeignServer(d) === renderForeignServer(a),
+    inBoth: (d, a) =>
+      // Only whether a mapping exists: its options hold passwords, which are never read.
+      comparer(out)(
+        d.userMappings,
+        a.userMappings,
+        { kind: () => 'user_mapping', key: (r) => r, render: (r) => renderUserMapping(d.name, r), same: () => true },
+        `${d.name}.`,
+      ),
+  });
+  cmp(desired.foreignTables ?? [], actual.foreignTables ?? [], {
+    kind: () => 'foreign_table',
+    key: qualifiedName,
+    render: renderForeignTable,
+    same: (d, a) => renderForeignTable(d) === renderForeignTable(a),
+    inBoth: (d, a) => comment(out, qualifiedName(d), `FOREIGN TABLE ${qualify(d.schema, d.name)}`, d.comment, a.comment),
   });
   cmp(desired.defaultPrivileges ?? [], actual.defaultPrivileges ?? [], {
     kind: () => 'default_privilege',
@@ -506,6 +568,7 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef, sides: Sides): 
     },
     table,
   );
+  rules(out, d, d.rules, a.rules);
   grants(out, d, d.grants, a.grants);
   if ((d.replicaIdentity ?? 'default') !== (a.replicaIdentity ?? 'default')) {
     const text = (t: TableDef) => renderReplicaIdentity(t) || `ALTER TABLE ${name} REPLICA IDENTITY DEFAULT;`;
@@ -582,5 +645,15 @@ function viewParts(out: Difference[], d: ViewDef, a: ViewDef): void {
     },
     view,
   );
+  rules(out, d, d.rules, a.rules);
   grants(out, d, d.grants ?? [], a.grants ?? []);
+}
+
+function rules(out: Difference[], on: { schema: string; name: string }, desired: readonly RuleDef[] | undefined, actual: readonly RuleDef[] | undefined): void {
+  comparer(out)(
+    desired ?? [],
+    actual ?? [],
+    { kind: () => 'rule', key: (r) => r.name, render: (r) => renderRule(on, r), same: (x, y) => renderRule(on, x) === renderRule(on, y) },
+    `${qualifiedName(on)}.`,
+  );
 }

@@ -10,6 +10,7 @@ import type {
   GrantDef,
   IndexDef,
   PolicyDef,
+  RuleDef,
   TableDef,
   TriggerDef,
   ViewDef,
@@ -63,6 +64,11 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
   const collations = await get<q.RawCollation>(q.collationsSql(serverMajor));
   const ranges = await get<q.RawRange>(q.rangesSql(serverMajor));
   const defaultPrivileges = await get<q.RawDefaultPrivilege>(q.defaultPrivilegesSql);
+  const publications = await get<q.RawPublication>(q.publicationsSql(serverMajor));
+  const rules = await get<q.RawRule>(q.rulesSql);
+  const eventTriggers = await get<q.RawEventTrigger>(q.eventTriggersSql);
+  const foreignServers = await rows<q.RawForeignServer>(s, q.foreignServersSql, null);
+  const foreignTables = await get<q.RawForeignTable>(q.foreignTablesSql);
   const objectGrants = groupGrants([
     ...(await get<q.RawObjectGrant>(q.functionGrantsSql)).map((g) => ({ ...g, key: `f ${g.schema}.${g.name}(${g.detail})` })),
     ...(await get<q.RawObjectGrant>(q.typeGrantsSql)).map((g) => ({ ...g, key: `t ${g.schema}.${g.name}` })),
@@ -88,6 +94,11 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
   const triggersOf = byTable(triggers, toTrigger);
   const policiesOf = byTable(policies, toPolicy);
   const grantsOf = byTable(grants, toGrant);
+  const rulesOf = byTable(rules, (r): RuleDef => ({ name: r.name, definition: trimStatement(r.definition), enabled: r.enabled }));
+  const withRules = (schema: string, name: string) => {
+    const list = rulesOf(schema, name);
+    return list.length ? { rules: sortBy(list, (r) => r.name) } : {};
+  };
 
   return deepFreeze({
     serverMajor,
@@ -157,6 +168,7 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
           grants: sortBy(grantsOf(r.schema, r.name), grantKey),
           comment: r.comment,
           ...replicaIdentity(r),
+          ...withRules(r.schema, r.name),
           ...(r.inherits?.length ? { inherits: r.inherits } : {}),
         }),
       ),
@@ -174,6 +186,7 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
           dependsOn: sortBy(r.depends_on ?? [], (x) => x),
           grants: sortBy(grantsOf(r.schema, r.name), grantKey),
           ...(r.options?.length ? { options: sortBy(r.options, (o) => o) } : {}),
+          ...withRules(r.schema, r.name),
           ...(triggersOf(r.schema, r.name).length ? { triggers: sortBy(triggersOf(r.schema, r.name), (t) => t.name) } : {}),
         }),
       ),
@@ -222,6 +235,46 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
         revoked: r.revoked,
       })),
       defaultPrivilegeKey,
+    ),
+    publications: sortBy(
+      publications.map((r) => ({
+        name: r.name,
+        allTables: r.all_tables,
+        operations: (['insert', 'update', 'delete', 'truncate'] as const).filter((op) => r[op]),
+        viaRoot: r.via_root,
+        schemas: sortedText(r.schemas),
+        tables: sortBy(
+          (r.tables ?? []).map((t) => ({ schema: t.schema, name: t.name, columns: t.columns, rowFilter: t.row_filter })),
+          qualified,
+        ),
+      })),
+      (p) => p.name,
+    ),
+    eventTriggers: sortBy(
+      eventTriggers.map((r) => ({ name: r.name, event: r.event, tags: r.tags ? sortedText(r.tags) : null, function: r.function, enabled: r.enabled, comment: r.comment })),
+      (e) => e.name,
+    ),
+    foreignServers: sortBy(
+      foreignServers.map((r) => ({
+        name: r.name,
+        wrapper: r.wrapper,
+        type: r.type,
+        version: r.version,
+        options: sortedText(r.options),
+        userMappings: sortedText(r.mappings),
+      })),
+      (s) => s.name,
+    ),
+    foreignTables: sortBy(
+      foreignTables.map((r) => ({
+        schema: r.schema,
+        name: r.name,
+        server: r.server,
+        options: sortedText(r.options),
+        columns: (r.columns ?? []).map((c) => ({ name: c.name, type: c.type, notNull: c.not_null, default: c.default, options: sortedText(c.options) })),
+        comment: r.comment,
+      })),
+      qualified,
     ),
   });
 }
@@ -337,7 +390,7 @@ function toPolicy(r: q.RawPolicy): PolicyDef {
     name: r.name,
     command: POLICY_COMMANDS[r.cmd],
     permissive: r.permissive,
-    roles: sortBy(r.roles ?? [], (x) => x),
+    roles: sortedText(r.roles),
     using: r.using,
     withCheck: r.with_check,
     ...withComment(r.comment),
@@ -400,6 +453,10 @@ function key(schema: string, name: string): string {
 
 function qualified(o: { schema: string; name: string }): string {
   return key(o.schema, o.name);
+}
+
+function sortedText(items: readonly string[] | null): string[] {
+  return sortBy(items ?? [], (x) => x);
 }
 
 /** Sort by a string or number key in byte order (never locale order, which differs between machines). */

@@ -26,6 +26,83 @@ export interface CatalogModel {
   readonly rangeTypes?: readonly RangeTypeDef[];
   /** ALTER DEFAULT PRIVILEGES, for the read schemas and database-wide */
   readonly defaultPrivileges?: readonly DefaultPrivilegeDef[];
+  /** publications (logical replication, Supabase Realtime), with their tables in the read schemas */
+  readonly publications?: readonly PublicationDef[];
+  /** event triggers whose function is in a read schema */
+  readonly eventTriggers?: readonly EventTriggerDef[];
+  /** foreign servers, with the roles that have a user mapping (never the mapping's options: they hold passwords) */
+  readonly foreignServers?: readonly ForeignServerDef[];
+  readonly foreignTables?: readonly ForeignTableDef[];
+}
+
+/** identity: name */
+export interface PublicationDef {
+  readonly name: string;
+  readonly allTables: boolean;
+  /** what it publishes, in this order: insert, update, delete, truncate */
+  readonly operations: readonly string[];
+  readonly viaRoot: boolean;
+  /** FOR TABLES IN SCHEMA (PostgreSQL 15+), sorted */
+  readonly schemas: readonly string[];
+  /** identity within: schema.name */
+  readonly tables: readonly PublicationTableDef[];
+}
+
+export interface PublicationTableDef {
+  readonly schema: string;
+  readonly name: string;
+  /** the column list (PostgreSQL 15+), null for all columns */
+  readonly columns: readonly string[] | null;
+  /** the WHERE row filter (PostgreSQL 15+) */
+  readonly rowFilter: string | null;
+}
+
+/** identity: table + name (CREATE RULE; a view's own _RETURN rule is its definition, not a rule) */
+export interface RuleDef {
+  readonly name: string;
+  /** pg_get_ruledef, without the final `;` */
+  readonly definition: string;
+  readonly enabled: 'O' | 'D' | 'R' | 'A';
+}
+
+/** identity: name */
+export interface EventTriggerDef {
+  readonly name: string;
+  readonly event: string;
+  /** WHEN TAG IN (…), sorted, null when unfiltered */
+  readonly tags: readonly string[] | null;
+  readonly function: string;
+  readonly enabled: 'O' | 'D' | 'R' | 'A';
+  readonly comment: string | null;
+}
+
+/** identity: name */
+export interface ForeignServerDef {
+  readonly name: string;
+  readonly wrapper: string;
+  readonly type: string | null;
+  readonly version: string | null;
+  /** `key=value`, sorted */
+  readonly options: readonly string[];
+  /** roles (`public` for PUBLIC) with a user mapping for this server, sorted */
+  readonly userMappings: readonly string[];
+}
+
+/** identity: schema.name */
+export interface ForeignTableDef {
+  readonly schema: string;
+  readonly name: string;
+  readonly server: string;
+  /** `key=value`, sorted */
+  readonly options: readonly string[];
+  readonly columns: readonly {
+    readonly name: string;
+    readonly type: string;
+    readonly notNull: boolean;
+    readonly default: string | null;
+    readonly options: readonly string[];
+  }[];
+  readonly comment: string | null;
 }
 
 /** identity: schema.name */
@@ -164,6 +241,8 @@ export interface TableDef {
   readonly policies: readonly PolicyDef[];
   readonly grants: readonly GrantDef[];
   readonly comment: string | null;
+  /** CREATE RULE on the table, absent when none */
+  readonly rules?: readonly RuleDef[];
   /** REPLICA IDENTITY when not DEFAULT: `full`, `nothing` or `index <name>` (logical replication, Realtime) */
   readonly replicaIdentity?: string;
   /** "schema.name" of the tables it INHERITS from (plain inheritance, not partitions), in declared order */
@@ -298,6 +377,8 @@ export interface ViewDef {
    * (WITH CHECK OPTION); for a materialized view its storage parameters (`fillfactor=70`). Absent when none.
    */
   readonly options?: readonly string[];
+  /** rules on the view (other than its own _RETURN), absent when none */
+  readonly rules?: readonly RuleDef[];
   /** INSTEAD OF (and statement) triggers on a view; absent when none */
   readonly triggers?: readonly TriggerDef[];
 }

@@ -440,6 +440,103 @@ export function collationsSql(major: number): string {
   WHERE n.nspname = ANY($1) AND ${notExtensionMember('pg_collation', 'co.oid')}`;
 }
 
+export interface RawPublication {
+  name: string;
+  all_tables: boolean;
+  insert: boolean;
+  update: boolean;
+  delete: boolean;
+  truncate: boolean;
+  via_root: boolean;
+  schemas: string[] | null;
+  tables: { schema: string; name: string; columns: string[] | null; row_filter: string | null }[] | null;
+}
+// Publications are database-wide; only their tables in the read schemas are listed. Column lists, row filters
+// and TABLES IN SCHEMA are PostgreSQL 15+.
+export function publicationsSql(major: number): string {
+  const columns = major >= 15 ? attnames('pr.prrelid', 'pr.prattrs::int2[]') : 'NULL';
+  const filter = major >= 15 ? 'pg_get_expr(pr.prqual, pr.prrelid)' : 'NULL';
+  const schemas =
+    major >= 15
+      ? `(SELECT json_agg(pn.nspname) FROM pg_publication_namespace pp JOIN pg_namespace pn ON pn.oid = pp.pnnspid WHERE pp.pnpubid = p.oid AND pn.nspname = ANY($1))`
+      : 'NULL';
+  return `
+  SELECT p.pubname AS name, p.puballtables AS all_tables, p.pubinsert AS insert, p.pubupdate AS update,
+         p.pubdelete AS delete, p.pubtruncate AS truncate, p.pubviaroot AS via_root, ${schemas} AS schemas,
+         (SELECT json_agg(json_build_object('schema', n.nspname, 'name', c.relname, 'columns', ${columns}, 'row_filter', ${filter}))
+            FROM pg_publication_rel pr JOIN pg_class c ON c.oid = pr.prrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE pr.prpubid = p.oid AND n.nspname = ANY($1)) AS tables
+  FROM pg_publication p`;
+}
+
+export interface RawRule {
+  schema: string;
+  table: string;
+  name: string;
+  definition: string;
+  enabled: 'O' | 'D' | 'R' | 'A';
+}
+// '_RETURN' is a view's own query, not a rule anyone wrote.
+export const rulesSql = `
+  SELECT n.nspname AS schema, c.relname AS table, r.rulename AS name, pg_get_ruledef(r.oid) AS definition, r.ev_enabled AS enabled
+  FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE r.rulename <> '_RETURN' AND c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY($1)
+    AND ${notExtensionMember('pg_class', 'c.oid')}`;
+
+export interface RawEventTrigger {
+  name: string;
+  event: string;
+  tags: string[] | null;
+  function: string;
+  enabled: 'O' | 'D' | 'R' | 'A';
+  comment: string | null;
+}
+// Event triggers are database-wide: read those whose function lives in a read schema.
+export const eventTriggersSql = `
+  SELECT e.evtname AS name, e.evtevent AS event, (SELECT json_agg(t ORDER BY t) FROM unnest(e.evttags) t) AS tags,
+         pn.nspname || '.' || p.proname AS function, e.evtenabled AS enabled,
+         obj_description(e.oid, 'pg_event_trigger') AS comment
+  FROM pg_event_trigger e JOIN pg_proc p ON p.oid = e.evtfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
+  WHERE pn.nspname = ANY($1) AND ${notExtensionMember('pg_event_trigger', 'e.oid')}`;
+
+export interface RawForeignServer {
+  name: string;
+  wrapper: string;
+  type: string | null;
+  version: string | null;
+  options: string[] | null;
+  /** the roles with a user mapping; their options (passwords) are never read */
+  mappings: string[] | null;
+}
+export const foreignServersSql = `
+  SELECT s.srvname AS name, w.fdwname AS wrapper, s.srvtype AS type, s.srvversion AS version,
+         (SELECT json_agg(o) FROM unnest(s.srvoptions) o) AS options,
+         (SELECT json_agg(CASE WHEN um.umuser = 0 THEN 'public' ELSE pg_get_userbyid(um.umuser)::text END)
+            FROM pg_user_mapping um WHERE um.umserver = s.oid) AS mappings
+  FROM pg_foreign_server s JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+  WHERE ${notExtensionMember('pg_foreign_server', 's.oid')}`;
+
+export interface RawForeignTable {
+  schema: string;
+  name: string;
+  server: string;
+  options: string[] | null;
+  columns: { name: string; type: string; not_null: boolean; default: string | null; options: string[] | null }[] | null;
+  comment: string | null;
+}
+export const foreignTablesSql = `
+  SELECT n.nspname AS schema, c.relname AS name, s.srvname AS server,
+         (SELECT json_agg(o) FROM unnest(ft.ftoptions) o) AS options,
+         (SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'not_null', a.attnotnull,
+                                            'default', pg_get_expr(ad.adbin, ad.adrelid),
+                                            'options', (SELECT json_agg(o) FROM unnest(a.attfdwoptions) o)) ORDER BY a.attnum)
+            FROM pg_attribute a LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+            WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+         obj_description(c.oid, 'pg_class') AS comment
+  FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_foreign_server s ON s.oid = ft.ftserver
+  WHERE n.nspname = ANY($1) AND ${notExtensionMember('pg_class', 'c.oid')}`;
+
 export interface RawView {
   schema: string;
   name: string;

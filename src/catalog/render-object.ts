@@ -12,6 +12,12 @@ import type {
   IndexDef,
   PolicyDef,
   DefaultPrivilegeDef,
+  EventTriggerDef,
+  ForeignServerDef,
+  ForeignTableDef,
+  PublicationDef,
+  PublicationTableDef,
+  RuleDef,
   RangeTypeDef,
   SchemaDef,
   SequenceDef,
@@ -246,6 +252,64 @@ export function renderDefaultPrivilege(p: DefaultPrivilegeDef): string {
 
 export function functionTarget(f: FunctionDef): string {
   return `${f.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION'} ${qualify(f.schema, f.name)}(${f.identityArgs})`;
+}
+
+/** CREATE PUBLICATION with what it publishes; its tables are added one statement each (publicationTable). */
+export function renderPublication(p: PublicationDef): string {
+  const scope = p.allTables ? ' FOR ALL TABLES' : p.schemas.length ? ` FOR TABLES IN SCHEMA ${p.schemas.map(quoteIdent).join(', ')}` : '';
+  const publish = `publish = ${quoteLiteral(p.operations.join(', '))}`;
+  return `CREATE PUBLICATION ${quoteIdent(p.name)}${scope} WITH (${publish}${p.viaRoot ? ', publish_via_partition_root = true' : ''});`;
+}
+
+export function renderPublicationTable(p: PublicationDef, t: PublicationTableDef): string {
+  const columns = t.columns ? ` (${t.columns.map(quoteIdent).join(', ')})` : '';
+  const where = t.rowFilter ? ` WHERE (${t.rowFilter})` : '';
+  return `ALTER PUBLICATION ${quoteIdent(p.name)} ADD TABLE ${tableName(t)}${columns}${where};`;
+}
+
+const RULE_STATE = { O: null, D: 'DISABLE RULE', R: 'ENABLE REPLICA RULE', A: 'ENABLE ALWAYS RULE' } as const;
+
+export function renderRule(on: { schema: string; name: string }, r: RuleDef): string {
+  const state = RULE_STATE[r.enabled];
+  return `${r.definition};${state ? `\nALTER TABLE ${tableName(on)} ${state} ${quoteIdent(r.name)};` : ''}`;
+}
+
+const EVENT_TRIGGER_STATE = { O: null, D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' } as const;
+
+export function renderEventTrigger(e: EventTriggerDef): string {
+  const dot = e.function.indexOf('.');
+  const when = e.tags ? ` WHEN TAG IN (${e.tags.map(quoteLiteral).join(', ')})` : '';
+  const create = `CREATE EVENT TRIGGER ${quoteIdent(e.name)} ON ${e.event}${when} EXECUTE FUNCTION ${qualify(e.function.slice(0, dot), e.function.slice(dot + 1))}();`;
+  const state = EVENT_TRIGGER_STATE[e.enabled];
+  return state ? `${create}\nALTER EVENT TRIGGER ${quoteIdent(e.name)} ${state};` : create;
+}
+
+/** `key=value` option strings as an OPTIONS (…) clause */
+function fdwOptions(options: readonly string[]): string {
+  if (options.length === 0) return '';
+  const pairs = options.map((o) => {
+    const eq = o.indexOf('=');
+    return `${quoteIdent(o.slice(0, eq))} ${quoteLiteral(o.slice(eq + 1))}`;
+  });
+  return ` OPTIONS (${pairs.join(', ')})`;
+}
+
+/** The server, then its user mappings without options: those hold passwords, which pgsnap never reads or writes. */
+export function renderForeignServer(s: ForeignServerDef): string {
+  const type = s.type ? ` TYPE ${quoteLiteral(s.type)}` : '';
+  const version = s.version ? ` VERSION ${quoteLiteral(s.version)}` : '';
+  return `CREATE SERVER ${quoteIdent(s.name)}${type}${version} FOREIGN DATA WRAPPER ${quoteIdent(s.wrapper)}${fdwOptions(s.options)};`;
+}
+
+export function renderUserMapping(server: string, role: string): string {
+  return `CREATE USER MAPPING FOR ${role === 'public' ? 'PUBLIC' : quoteIdent(role)} SERVER ${quoteIdent(server)}; -- OPTIONS (user, password …) are not pulled: add them outside the schema files`;
+}
+
+export function renderForeignTable(t: ForeignTableDef): string {
+  const columns = t.columns.map(
+    (c) => `  ${quoteIdent(c.name)} ${c.type}${fdwOptions(c.options)}${c.default !== null ? ` DEFAULT ${c.default}` : ''}${c.notNull ? ' NOT NULL' : ''}`,
+  );
+  return `CREATE FOREIGN TABLE ${tableName(t)} (\n${columns.join(',\n')}\n) SERVER ${quoteIdent(t.server)}${fdwOptions(t.options)};`;
 }
 
 export function renderGrant(on: { schema: string; name: string }, g: GrantDef): string {

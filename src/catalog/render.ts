@@ -18,6 +18,13 @@ import {
   functionTarget,
   renderCollation,
   renderColumnGrant,
+  renderEventTrigger,
+  renderForeignServer,
+  renderForeignTable,
+  renderPublication,
+  renderPublicationTable,
+  renderRule,
+  renderUserMapping,
   renderColumnStorage,
   renderDefaultPrivilege,
   renderObjectGrants,
@@ -45,6 +52,7 @@ export interface RenderOptions {
 export const RENDER_STAGES = [
   'schemas',
   'extensions',
+  'servers',
   'types',
   'sequences',
   'functions',
@@ -58,6 +66,7 @@ export const RENDER_STAGES = [
   'triggers',
   'row_security',
   'policies',
+  'publications',
   'grants',
   'comments',
 ] as const;
@@ -87,6 +96,7 @@ export function renderStages(model: CatalogModel, options: RenderOptions = {}): 
   return {
     schemas: model.schemas.map(renderSchema),
     extensions: model.extensions.map(renderExtension),
+    servers: (model.foreignServers ?? []).flatMap((s) => [renderForeignServer(s), ...s.userMappings.map((r) => renderUserMapping(s.name, r))]),
     types: [
       ...(model.collations ?? []).map(renderCollation),
       ...model.enums.map(renderEnum),
@@ -96,7 +106,10 @@ export function renderStages(model: CatalogModel, options: RenderOptions = {}): 
     ],
     sequences: model.sequences.filter((s) => !s.identity).map(renderSequence),
     functions: early.map(renderFunction),
-    tables: tables.map((t) => renderCreateTable(t, ctx.parentOf(t), ctx.identitySequences(t), ctx.inheritsOf(t))),
+    tables: [
+      ...tables.map((t) => renderCreateTable(t, ctx.parentOf(t), ctx.identitySequences(t), ctx.inheritsOf(t))),
+      ...(model.foreignTables ?? []).map(renderForeignTable),
+    ],
     constraints: tables.flatMap((t) => [
       ...ctx.partitionLocal(t),
       ...t.constraints.filter((c) => c.kind !== 'foreign' && c.notValid).map((c) => renderConstraint(t, c)),
@@ -107,9 +120,14 @@ export function renderStages(model: CatalogModel, options: RenderOptions = {}): 
     indexes: [...tables.flatMap((t) => t.indexes.filter((i) => !i.constraint).map(renderIndex)), ...tables.map(renderReplicaIdentity).filter((x) => x !== '')],
     late_functions: late.map(renderFunction),
     views: viewOrder(model.views).flatMap((v) => [renderView(v), ...v.indexes.filter((i) => !i.constraint).map(renderIndex)]),
-    triggers: [...tables, ...model.views].flatMap((t) => (t.triggers ?? []).map((tr) => renderTrigger(t, tr))),
+    triggers: [
+      ...[...tables, ...model.views].flatMap((t) => (t.triggers ?? []).map((tr) => renderTrigger(t, tr))),
+      ...[...tables, ...model.views].flatMap((t) => (t.rules ?? []).map((r) => renderRule(t, r))),
+      ...(model.eventTriggers ?? []).map(renderEventTrigger),
+    ],
     row_security: tables.map(renderRowSecurity).filter((s) => s !== ''),
     policies: tables.flatMap((t) => t.policies.map((p) => renderPolicy(t, p))),
+    publications: (model.publications ?? []).flatMap((p) => [renderPublication(p), ...p.tables.map((t) => renderPublicationTable(p, t))]),
     grants: options.grants === false ? [] : grants(model),
     comments: options.comments === false ? [] : comments(model),
   };
@@ -129,6 +147,7 @@ export function renderTable(t: TableDef, model?: CatalogModel, options: RenderOp
     ...t.indexes.filter((i) => !i.constraint).map(renderIndex),
     renderReplicaIdentity(t),
     ...t.triggers.map((tr) => renderTrigger(t, tr)),
+    ...(t.rules ?? []).map((r) => renderRule(t, r)),
     renderRowSecurity(t),
     ...t.policies.map((p) => renderPolicy(t, p)),
     ...(options.grants === false ? [] : t.grants.map((g) => renderGrant(t, g))),
@@ -386,6 +405,8 @@ function comments(model: CatalogModel): string[] {
       .filter((v) => v.comment !== null)
       .map((v) => renderComment(`${v.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${q(v)}`, v.comment)),
     ...model.views.flatMap(partComments),
+    ...(model.eventTriggers ?? []).filter((e) => e.comment !== null).map((e) => renderComment(`EVENT TRIGGER ${quoteIdent(e.name)}`, e.comment)),
+    ...(model.foreignTables ?? []).filter((t) => t.comment !== null).map((t) => renderComment(`FOREIGN TABLE ${q(t)}`, t.comment)),
     ...(model.collations ?? []).filter((c) => c.comment !== null).map((c) => renderComment(`COLLATION ${q(c)}`, c.comment)),
     ...(model.rangeTypes ?? []).filter((r) => r.comment !== null).map((r) => renderComment(`TYPE ${q(r)}`, r.comment)),
     ...model.functions.filter((f) => f.comment !== null).map((f) => renderComment(functionCommentTarget(f), f.comment)),

@@ -58,6 +58,10 @@ function liveOnlyModel(live: CatalogModel, extra: ReadonlySet<string>): CatalogM
     collations: byName(live.collations ?? []),
     rangeTypes: byName(live.rangeTypes ?? []),
     defaultPrivileges: (live.defaultPrivileges ?? []).filter((p) => has(defaultPrivilegeObject(p))),
+    publications: (live.publications ?? []).filter((p) => has(p.name)),
+    eventTriggers: (live.eventTriggers ?? []).filter((e) => has(e.name)),
+    foreignServers: (live.foreignServers ?? []).filter((s) => has(s.name)),
+    foreignTables: byName(live.foreignTables ?? []),
   };
 }
 
@@ -68,6 +72,8 @@ function coveredObjects(m: CatalogModel): Set<string> {
     ...m.extensions.map((e) => e.name),
     ...[...m.enums, ...m.domains, ...m.compositeTypes, ...m.tables, ...m.views, ...(m.collations ?? []), ...(m.rangeTypes ?? [])].map(q),
     ...(m.defaultPrivileges ?? []).map(defaultPrivilegeObject),
+    ...[...(m.publications ?? []), ...(m.eventTriggers ?? []), ...(m.foreignServers ?? [])].map((x) => x.name),
+    ...(m.foreignTables ?? []).map(q),
     ...m.sequences.filter((s) => !s.identity).map(q),
     ...m.functions.map(fnKey),
   ]);
@@ -79,7 +85,9 @@ function stageOfPart(kind: string): RenderStage {
   if (kind === 'foreign_key' || kind === 'foreign key') return 'foreign_keys';
   if (['primary_key', 'unique', 'check', 'exclusion'].includes(kind) || kind.startsWith('constraint')) return 'constraints';
   if (kind === 'index') return 'indexes';
-  if (kind.startsWith('trigger')) return 'triggers';
+  if (kind.startsWith('trigger') || kind === 'rule' || kind === 'event_trigger') return 'triggers';
+  if (kind.startsWith('publication')) return 'publications';
+  if (kind === 'user_mapping') return 'servers';
   if (kind.startsWith('rls')) return 'row_security';
   if (kind.startsWith('polic')) return 'policies';
   if (kind.includes('grant')) return 'grants';
