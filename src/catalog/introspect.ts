@@ -417,6 +417,7 @@ function toFunction(r: q.RawFunction): FunctionDef {
     volatility: VOLATILITY[r.volatility],
     definition: (r.definition ?? '').trimEnd(),
     ...(r.sql_body ? { sqlStandardBody: true } : {}),
+    ...(r.calls?.length ? { calls: sortedText(r.calls) } : {}),
     comment: r.comment,
   };
 }

@@ -403,6 +403,8 @@ export interface FunctionDef {
   readonly comment: string | null;
   /** EXECUTE granted to roles other than the owner; PUBLIC has it unless revoked */
   readonly grants?: readonly GrantDef[];
+  /** "schema.name(args)" of the functions a SQL-standard body calls, sorted (for creation order); absent when none */
+  readonly calls?: readonly string[];
 }
 
 /** "schema.name" */

@@ -570,10 +570,12 @@ export interface RawFunction {
   security_definer: boolean;
   volatility: 'i' | 's' | 'v';
   definition: string | null;
+  calls: string[] | null;
   comment: string | null;
 }
 // pg_get_functiondef refuses aggregates. A range type's constructor functions (and a multirange's) are part of
-// the type (an internal dependency): created by CREATE TYPE … AS RANGE, never by the user. PostgreSQL 14+ keeps a SQL-standard body (BEGIN ATOMIC) parsed in
+// the type (an internal dependency): created by CREATE TYPE … AS RANGE, never by the user. `calls`: the functions
+// a SQL-standard body uses (only those bodies are parsed, so only they record it), for creation order. PostgreSQL 14+ keeps a SQL-standard body (BEGIN ATOMIC) parsed in
 // prosqlbody, with an empty prosrc.
 export function functionsSql(major: number): string {
   const sqlBody = major >= 14 ? 'p.prosqlbody IS NOT NULL' : 'false';
@@ -584,6 +586,10 @@ export function functionsSql(major: number): string {
          l.lanname AS language, ${body} AS body, ${sqlBody} AS sql_body,
          p.prosecdef AS security_definer, p.provolatile AS volatility,
          CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END AS definition,
+         (SELECT json_agg(DISTINCT rn.nspname || '.' || rp.proname || '(' || pg_get_function_identity_arguments(rp.oid) || ')')
+            FROM pg_depend d JOIN pg_proc rp ON rp.oid = d.refobjid JOIN pg_namespace rn ON rn.oid = rp.pronamespace
+            WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.refclassid = 'pg_proc'::regclass
+              AND d.deptype = 'n' AND rp.oid <> p.oid AND rn.nspname = ANY($1)) AS calls,
          obj_description(p.oid, 'pg_proc') AS comment
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
   WHERE n.nspname = ANY($1) AND ${notExtensionMember('pg_proc', 'p.oid')}

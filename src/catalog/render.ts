@@ -313,7 +313,25 @@ function splitFunctions(model: CatalogModel): [FunctionDef[], FunctionDef[]] {
   const relations = [...model.tables, ...model.views].flatMap(mentionPatterns);
   const late = (f: FunctionDef) =>
     f.sqlStandardBody === true || relations.some((r) => (f.returns ?? '').includes(r) || f.identityArgs.includes(r));
-  return [model.functions.filter((f) => !late(f)), model.functions.filter(late)];
+  return [model.functions.filter((f) => !late(f)), calleesFirst(model.functions.filter(late))];
+}
+
+/** A SQL-standard body is parsed at creation: the functions it calls must exist first. Cycles keep model order. */
+function calleesFirst(functions: readonly FunctionDef[]): FunctionDef[] {
+  const key = (f: FunctionDef) => `${f.schema}.${f.name}(${f.identityArgs})`;
+  const names = new Set(functions.map(key));
+  const done = new Set<string>();
+  const out: FunctionDef[] = [];
+  let pending = [...functions];
+  while (pending.length > 0) {
+    const ready = pending.filter((f) => (f.calls ?? []).every((c) => done.has(c) || !names.has(c)));
+    for (const f of ready.length > 0 ? ready : pending) {
+      out.push(f);
+      done.add(key(f));
+    }
+    pending = pending.filter((f) => !done.has(key(f)));
+  }
+  return out;
 }
 
 /** Views after the views they read (dependsOn); a cycle cannot exist, so leftovers keep model order. */

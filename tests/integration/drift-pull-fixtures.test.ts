@@ -19,18 +19,20 @@ afterAll(async () => {
   for (const c of cleanup) await c();
 });
 
-async function pullThenCheck(sql: string): Promise<{ file: string | null; text: string; findings: string[] }> {
+async function pullThenCheck(sql: string, files?: string): Promise<{ file: string | null; text: string; findings: string[]; extra: string[] }> {
   const live: TestDatabase = await createTestDatabase('pullfix');
   cleanup.push(() => live.drop());
   await live.query(sql);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-pullfix-'));
   cleanup.push(() => fs.rmSync(work, { recursive: true, force: true }));
   fs.mkdirSync(path.join(work, 'schemas'));
+  if (files !== undefined) fs.writeFileSync(path.join(work, 'schemas', '010_files.sql'), files);
   const options = { live: resolveTarget(live.url, {}), schemaDir: 'schemas', cwd: work, shadow: { kind: 'url' as const, url: adminUrl() } };
   const pulled = await pullDrift(options, new Date('2026-01-01T00:00:00Z'));
   const text = pulled.file ? fs.readFileSync(path.join(work, pulled.file), 'utf8') : '';
   const after = await checkDrift(options);
-  return { file: pulled.file, text, findings: after.findings.map((f) => `${f.kind} ${f.object}: ${f.message}`) };
+  const show = (f: (typeof after.findings)[number]) => `${f.kind} ${f.object}: ${f.message}`;
+  return { file: pulled.file, text, findings: after.findings.map(show), extra: after.differences.filter((d) => d.change === 'extra').map((d) => `${d.kind} ${d.object}`) };
 }
 
 describe('drift pull from an empty schema directory converges on every fixture pair', () => {
@@ -42,5 +44,17 @@ describe('drift pull from an empty schema directory converges on every fixture p
     expect(r.findings, r.text).toEqual([]);
     // user mapping options (the foreign-table case sets passwords) are never read, so never written
     expect(r.text).not.toMatch(/hunter2|other-secret/);
+  });
+});
+
+describe('drift pull over schema files that differ converges on the live-only objects of every fixture pair', () => {
+  // files: one side; live: the other. The pulled file must apply after the files, and leave nothing live-only.
+  it.for(cases.flatMap((c) => [`${c}: files a.sql, live b.sql`, `${c}: files b.sql, live a.sql`]))('%s', async (label, ctx) => {
+    const [name = '', rest = ''] = label.split(': ');
+    const needs = requiredMajor(name);
+    if (serverMajor() < needs) ctx.skip(`needs PostgreSQL ${needs}+ (server is ${serverMajor()})`);
+    const [files, live] = rest.startsWith('files a') ? ['a.sql', 'b.sql'] : ['b.sql', 'a.sql'];
+    const r = await pullThenCheck(readFixture(name, live), readFixture(name, files));
+    expect(r.extra, r.text).toEqual([]);
   });
 });
