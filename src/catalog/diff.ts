@@ -9,6 +9,7 @@ import type {
   IndexDef,
   PolicyDef,
   RuleDef,
+  SchemaDef,
   SequenceDef,
   TableDef,
   TriggerDef,
@@ -134,6 +135,7 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
   const out: Difference[] = [];
   const cmp = comparer(out);
   const sides: Sides = { desired: lookups(desired), actual: lookups(actual) };
+  const acrossPg15 = desired.serverMajor < 15 !== actual.serverMajor < 15;
 
   cmp(desired.schemas, actual.schemas, {
     kind: () => 'schema',
@@ -142,7 +144,7 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
     same: () => true,
     inBoth: (d, a) => {
       comment(out, d.name, `SCHEMA ${quoteIdent(d.name)}`, d.comment, a.comment);
-      objectGrants(out, d.name, `SCHEMA ${quoteIdent(d.name)}`, d.grants ?? [], a.grants ?? []);
+      objectGrants(out, d.name, `SCHEMA ${quoteIdent(d.name)}`, schemaGrants(d, acrossPg15), schemaGrants(a, acrossPg15));
     },
   });
   cmp(desired.collations ?? [], actual.collations ?? [], {
@@ -330,6 +332,17 @@ function inheritedDifference(
   const dp = from(dParents);
   const ap = from(aParents);
   return dp !== undefined && ap !== undefined && sameJson(aspect(dp), dValue) && sameJson(aspect(ap), aValue);
+}
+
+/**
+ * PostgreSQL 15 stopped giving PUBLIC CREATE on schema `public`. Between a 14-or-older and a 15-or-newer model
+ * that grant is the versions' difference, not drift: it is left out of both sides then.
+ */
+function schemaGrants(s: SchemaDef, acrossPg15: boolean): readonly GrantDef[] {
+  const grants = s.grants ?? [];
+  return s.name === 'public' && acrossPg15
+    ? grants.filter((g) => !(g.grantee === 'public' && g.privilege === 'CREATE'))
+    : grants;
 }
 
 /** `role.schema.objects.grantee.PRIVILEGE` with `owner` for the database owner's defaults and `*` for database-wide */
