@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveTarget } from '../../src/db/index.js';
 import { checkDrift } from '../../src/drift/check.js';
 import { pullDrift } from '../../src/drift/pull.js';
@@ -14,25 +14,26 @@ import { fixtureCases, readFixture, requiredMajor } from './catalog-fixture-case
  * and recreates every object the catalog compares.
  */
 const cases = fixtureCases();
-const cleanup: (() => Promise<void> | void)[] = [];
-afterAll(async () => {
-  for (const c of cleanup) await c();
-});
 
+/** Each case cleans up after itself: 200+ cases would not drop their databases within one afterAll hook. */
 async function pullThenCheck(sql: string, files?: string): Promise<{ file: string | null; text: string; findings: string[]; extra: string[] }> {
   const live: TestDatabase = await createTestDatabase('pullfix');
-  cleanup.push(() => live.drop());
-  await live.query(sql);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-pullfix-'));
-  cleanup.push(() => fs.rmSync(work, { recursive: true, force: true }));
-  fs.mkdirSync(path.join(work, 'schemas'));
-  if (files !== undefined) fs.writeFileSync(path.join(work, 'schemas', '010_files.sql'), files);
-  const options = { live: resolveTarget(live.url, {}), schemaDir: 'schemas', cwd: work, shadow: { kind: 'url' as const, url: adminUrl() } };
-  const pulled = await pullDrift(options, new Date('2026-01-01T00:00:00Z'));
-  const text = pulled.file ? fs.readFileSync(path.join(work, pulled.file), 'utf8') : '';
-  const after = await checkDrift(options);
-  const show = (f: (typeof after.findings)[number]) => `${f.kind} ${f.object}: ${f.message}`;
-  return { file: pulled.file, text, findings: after.findings.map(show), extra: after.differences.filter((d) => d.change === 'extra').map((d) => `${d.kind} ${d.object}`) };
+  try {
+    await live.query(sql);
+    fs.mkdirSync(path.join(work, 'schemas'));
+    if (files !== undefined) fs.writeFileSync(path.join(work, 'schemas', '010_files.sql'), files);
+    const options = { live: resolveTarget(live.url, {}), schemaDir: 'schemas', cwd: work, shadow: { kind: 'url' as const, url: adminUrl() } };
+    const pulled = await pullDrift(options, new Date('2026-01-01T00:00:00Z'));
+    const text = pulled.file ? fs.readFileSync(path.join(work, pulled.file), 'utf8') : '';
+    const after = await checkDrift(options);
+    const show = (f: (typeof after.findings)[number]) => `${f.kind} ${f.object}: ${f.message}`;
+    const extra = after.differences.filter((d) => d.change === 'extra').map((d) => `${d.kind} ${d.object}`);
+    return { file: pulled.file, text, findings: after.findings.map(show), extra };
+  } finally {
+    await live.drop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 }
 
 describe('drift pull from an empty schema directory converges on every fixture pair', () => {
