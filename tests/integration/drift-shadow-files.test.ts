@@ -69,7 +69,7 @@ describe('schema files that create roles and subscriptions', () => {
   it('refuses a subscription that would connect to its publisher from the shadow, before starting one', async () => {
     fs.writeFileSync(path.join(work, 'schemas', '020_sub.sql'), `\nCREATE SUBSCRIPTION s2 CONNECTION 'host=127.0.0.1 port=1' PUBLICATION p;\n`);
     try {
-      await expect(check({ kind: 'url', url: adminUrl() })).rejects.toThrow(/020_sub\.sql:2: CREATE SUBSCRIPTION s2 would connect to its publisher/);
+      await expect(check({ kind: 'url', url: adminUrl() })).rejects.toThrow(/020_sub\.sql:2:1: CREATE SUBSCRIPTION s2 would connect to its publisher/);
     } finally {
       fs.rmSync(path.join(work, 'schemas', '020_sub.sql'));
     }
