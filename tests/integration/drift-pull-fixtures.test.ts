@@ -22,7 +22,8 @@ async function pullThenCheck(sql: string, files?: string): Promise<{ file: strin
   try {
     await live.query(sql);
     fs.mkdirSync(path.join(work, 'schemas'));
-    if (files !== undefined) fs.writeFileSync(path.join(work, 'schemas', '010_files.sql'), files);
+    // A directory without any *.sql is a usage error (the reader's rule); one file with nothing in it is "empty".
+    fs.writeFileSync(path.join(work, 'schemas', '010_files.sql'), files ?? '-- nothing yet\n');
     const options = { live: resolveTarget(live.url, {}), schemaDir: 'schemas', cwd: work, shadow: { kind: 'url' as const, url: adminUrl() } };
     const pulled = await pullDrift(options, new Date('2026-01-01T00:00:00Z'));
     const text = pulled.file ? fs.readFileSync(path.join(work, pulled.file), 'utf8') : '';
