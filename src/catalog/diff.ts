@@ -3,10 +3,14 @@ import type {
   CatalogModel,
   ColumnDef,
   ConstraintDef,
+  DefaultPrivilegeDef,
   FunctionDef,
   GrantDef,
   IndexDef,
   PolicyDef,
+  RuleDef,
+  SchemaDef,
+  SequenceDef,
   TableDef,
   TriggerDef,
   ViewDef,
@@ -26,7 +30,22 @@ import {
   renderFunction,
   renderGrant,
   renderIndex,
+  functionTarget,
+  renderCollation,
+  renderColumnGrant,
+  renderEventTrigger,
+  renderForeignServer,
+  renderForeignTable,
+  renderPublication,
+  renderPublicationTable,
+  renderRule,
+  renderUserMapping,
+  renderColumnStorage,
+  renderDefaultPrivilege,
+  renderObjectGrant,
+  renderRangeType,
   renderPolicy,
+  renderReplicaIdentity,
   renderSchema,
   renderSequence,
   renderTrigger,
@@ -41,7 +60,9 @@ import { partitionParentGuess, renderTable } from './render.js';
 export const DIFFERENCE_KINDS = [
   'schema',
   'extension',
+  'collation',
   'enum',
+  'range_type',
   'domain',
   'composite_type',
   'sequence',
@@ -56,20 +77,34 @@ export const DIFFERENCE_KINDS = [
   'column.identity',
   'column.generated',
   'column.collation',
+  'column.storage',
   'primary_key',
   'unique',
   'check',
   'exclusion',
   'foreign_key',
+  'constraint.validated',
   'index',
+  'replica_identity',
   'view',
+  'view.options',
   'materialized_view',
+  'materialized_view.options',
   'trigger',
   'trigger.enabled',
+  'rule',
+  'event_trigger',
+  'publication',
+  'publication.table',
+  'foreign_server',
+  'user_mapping',
+  'foreign_table',
   'rls',
   'rls.forced',
   'policy',
   'grant',
+  'column.grant',
+  'default_privilege',
   'comment',
 ] as const;
 export type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
@@ -99,13 +134,85 @@ export interface Difference {
 export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] {
   const out: Difference[] = [];
   const cmp = comparer(out);
+  const sides: Sides = { desired: lookups(desired), actual: lookups(actual) };
+  const acrossPg15 = desired.serverMajor < 15 !== actual.serverMajor < 15;
 
   cmp(desired.schemas, actual.schemas, {
     kind: () => 'schema',
     key: (s) => s.name,
     render: renderSchema,
     same: () => true,
-    inBoth: (d, a) => comment(out, d.name, `SCHEMA ${quoteIdent(d.name)}`, d.comment, a.comment),
+    inBoth: (d, a) => {
+      comment(out, d.name, `SCHEMA ${quoteIdent(d.name)}`, d.comment, a.comment);
+      objectGrants(out, d.name, `SCHEMA ${quoteIdent(d.name)}`, schemaGrants(d, acrossPg15), schemaGrants(a, acrossPg15));
+    },
+  });
+  cmp(desired.collations ?? [], actual.collations ?? [], {
+    kind: () => 'collation',
+    key: qualifiedName,
+    render: renderCollation,
+    same: (d, a) => renderCollation(d) === renderCollation(a),
+    inBoth: (d, a) => comment(out, qualifiedName(d), `COLLATION ${qualify(d.schema, d.name)}`, d.comment, a.comment),
+  });
+  cmp(desired.rangeTypes ?? [], actual.rangeTypes ?? [], {
+    kind: () => 'range_type',
+    key: qualifiedName,
+    render: renderRangeType,
+    same: (d, a) => renderRangeType(d) === renderRangeType(a),
+    inBoth: (d, a) => typeParts(out, d, a, 'TYPE'),
+  });
+  cmp(desired.publications ?? [], actual.publications ?? [], {
+    kind: () => 'publication',
+    key: (p) => p.name,
+    render: (p) => [renderPublication(p), ...p.tables.map((t) => renderPublicationTable(p, t))].join('\n'),
+    same: (d, a) => renderPublication(d) === renderPublication(a),
+    changedText: renderPublication,
+    inBoth: (d, a) =>
+      comparer(out)(
+        d.tables,
+        a.tables,
+        {
+          kind: () => 'publication.table',
+          key: qualifiedName,
+          render: (t) => renderPublicationTable(d, t),
+          same: (x, y) => sameJson(x, y),
+        },
+        `${d.name}.`,
+      ),
+  });
+  cmp(desired.eventTriggers ?? [], actual.eventTriggers ?? [], {
+    kind: () => 'event_trigger',
+    key: (e) => e.name,
+    render: renderEventTrigger,
+    same: (d, a) => renderEventTrigger(d) === renderEventTrigger(a),
+    inBoth: (d, a) => comment(out, d.name, `EVENT TRIGGER ${quoteIdent(d.name)}`, d.comment, a.comment),
+  });
+  cmp(desired.foreignServers ?? [], actual.foreignServers ?? [], {
+    kind: () => 'foreign_server',
+    key: (s) => s.name,
+    render: renderForeignServer,
+    same: (d, a) => renderForeignServer(d) === renderForeignServer(a),
+    inBoth: (d, a) =>
+      // Only whether a mapping exists: its options hold passwords, which are never read.
+      comparer(out)(
+        d.userMappings,
+        a.userMappings,
+        { kind: () => 'user_mapping', key: (r) => r, render: (r) => renderUserMapping(d.name, r), same: () => true },
+        `${d.name}.`,
+      ),
+  });
+  cmp(desired.foreignTables ?? [], actual.foreignTables ?? [], {
+    kind: () => 'foreign_table',
+    key: qualifiedName,
+    render: renderForeignTable,
+    same: (d, a) => renderForeignTable(d) === renderForeignTable(a),
+    inBoth: (d, a) => comment(out, qualifiedName(d), `FOREIGN TABLE ${qualify(d.schema, d.name)}`, d.comment, a.comment),
+  });
+  cmp(desired.defaultPrivileges ?? [], actual.defaultPrivileges ?? [], {
+    kind: () => 'default_privilege',
+    key: defaultPrivilegeObject,
+    render: renderDefaultPrivilege,
+    same: (d, a) => d.grantable === a.grantable,
   });
   // Versions are not compared: the shadow server's bundled extension versions need not match the live one's.
   cmp(desired.extensions, actual.extensions, {
@@ -119,21 +226,21 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
     key: qualifiedName,
     render: renderEnum,
     same: (d, a) => sameJson(d.labels, a.labels),
-    inBoth: (d, a) => comment(out, qualifiedName(d), `TYPE ${qualify(d.schema, d.name)}`, d.comment, a.comment),
+    inBoth: (d, a) => typeParts(out, d, a, 'TYPE'),
   });
   cmp(desired.domains, actual.domains, {
     kind: () => 'domain',
     key: qualifiedName,
     render: renderDomain,
     same: (d, a) => renderDomain(d) === renderDomain(a),
-    inBoth: (d, a) => comment(out, qualifiedName(d), `DOMAIN ${qualify(d.schema, d.name)}`, d.comment, a.comment),
+    inBoth: (d, a) => typeParts(out, d, a, 'DOMAIN'),
   });
   cmp(desired.compositeTypes, actual.compositeTypes, {
     kind: () => 'composite_type',
     key: qualifiedName,
     render: renderCompositeType,
     same: (d, a) => sameJson(d.attributes, a.attributes),
-    inBoth: (d, a) => comment(out, qualifiedName(d), `TYPE ${qualify(d.schema, d.name)}`, d.comment, a.comment),
+    inBoth: (d, a) => typeParts(out, d, a, 'TYPE'),
   });
   // An identity column's sequence is compared through the column (column.identity).
   cmp(
@@ -151,7 +258,10 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
     key: functionKey,
     render: renderFunction,
     same: sameFunction,
-    inBoth: (d, a) => comment(out, functionKey(d), functionCommentTarget(d), d.comment, a.comment),
+    inBoth: (d, a) => {
+      comment(out, functionKey(d), functionCommentTarget(d), d.comment, a.comment);
+      if (d.kind !== 'aggregate') objectGrants(out, functionKey(d), functionTarget(d), d.grants, a.grants);
+    },
   });
   cmp(desired.tables, actual.tables, {
     kind: () => 'table',
@@ -162,9 +272,10 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
       d.unlogged === a.unlogged &&
       d.partitionOf === a.partitionOf &&
       d.partitionBound === a.partitionBound &&
-      d.partitionKey === a.partitionKey,
-    changedText: (t) => renderCreateTable(t, partitionParentGuess(t)),
-    inBoth: (d, a) => tableParts(out, d, a),
+      d.partitionKey === a.partitionKey &&
+      sameJson(d.inherits ?? [], a.inherits ?? []),
+    changedText: (t) => renderCreateTable(t, partitionParentGuess(t), undefined, (t.inherits ?? []).map((p) => p)),
+    inBoth: (d, a) => tableParts(out, d, a, sides),
   });
   cmp(desired.views, actual.views, {
     kind: (v) => (v.materialized ? 'materialized_view' : 'view'),
@@ -174,6 +285,95 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
     inBoth: (d, a) => viewParts(out, d, a),
   });
   return out;
+}
+
+/** What comparing a table needs from the rest of its model: its parent, and its identity columns' sequences. */
+interface Lookups {
+  table(qualified: string): TableDef | undefined;
+  identitySequence(column: string): SequenceDef | undefined;
+}
+interface Sides {
+  readonly desired: Lookups;
+  readonly actual: Lookups;
+}
+
+function lookups(m: CatalogModel): Lookups {
+  const tables = new Map(m.tables.map((t) => [qualifiedName(t), t]));
+  const sequences = new Map(m.sequences.filter((s) => s.identity && s.ownedBy !== null).map((s) => [s.ownedBy as string, s]));
+  return { table: (q) => tables.get(q), identitySequence: (c) => sequences.get(c) };
+}
+
+/** The sequence options of an identity column that change behaviour (the sequence's name does not). */
+function identityOptions(s: SequenceDef | undefined): unknown {
+  return s ? [s.dataType, s.start, s.increment, s.min, s.max, s.cache, s.cycle] : null;
+}
+
+/** The parents a child table takes columns from: its partitioned parent, or its INHERITS parents. */
+function parentsOf(t: TableDef, l: Lookups): TableDef[] {
+  return [t.partitionOf, ...(t.inherits ?? [])].flatMap((p) => {
+    const parent = p ? l.table(p) : undefined;
+    return parent ? [parent] : [];
+  });
+}
+
+/**
+ * A child's column difference that its parent has too (the same aspect, same values on each side) has one cause,
+ * the parent: report it there once, not once per partition.
+ */
+function inheritedDifference(
+  column: string,
+  aspect: (c: ColumnDef) => unknown,
+  dParents: readonly TableDef[],
+  aParents: readonly TableDef[],
+  dValue: unknown,
+  aValue: unknown,
+): boolean {
+  const from = (parents: readonly TableDef[]) => parents.map((p) => p.columns.find((c) => c.name === column)).find((c) => c !== undefined);
+  const dp = from(dParents);
+  const ap = from(aParents);
+  return dp !== undefined && ap !== undefined && sameJson(aspect(dp), dValue) && sameJson(aspect(ap), aValue);
+}
+
+/**
+ * PostgreSQL 15 stopped giving PUBLIC CREATE on schema `public`. Between a 14-or-older and a 15-or-newer model
+ * that grant is the versions' difference, not drift: it is left out of both sides then.
+ */
+function schemaGrants(s: SchemaDef, acrossPg15: boolean): readonly GrantDef[] {
+  const grants = s.grants ?? [];
+  return s.name === 'public' && acrossPg15
+    ? grants.filter((g) => !(g.grantee === 'public' && g.privilege === 'CREATE'))
+    : grants;
+}
+
+/** `role.schema.objects.grantee.PRIVILEGE` with `owner` for the database owner's defaults and `*` for database-wide */
+export function defaultPrivilegeObject(p: DefaultPrivilegeDef): string {
+  return `${p.role ?? 'owner'}.${p.schema ?? '*'}.${p.objectType}.${p.grantee}.${p.privilege}${p.revoked ? '.revoked' : ''}`;
+}
+
+function typeParts(out: Difference[], d: TypeLike, a: TypeLike, word: 'TYPE' | 'DOMAIN'): void {
+  const target = `${word} ${qualify(d.schema, d.name)}`;
+  comment(out, qualifiedName(d), target, d.comment, a.comment);
+  objectGrants(out, qualifiedName(d), target, d.grants, a.grants);
+}
+type TypeLike = { schema: string; name: string; comment: string | null; grants?: readonly GrantDef[] };
+
+/**
+ * Grants on a schema, type or function, keyed `object.grantee.PRIVILEGE`. A side read before privileges were
+ * (undefined) is not compared.
+ */
+function objectGrants(out: Difference[], object: string, target: string, desired: readonly GrantDef[] | undefined, actual: readonly GrantDef[] | undefined): void {
+  if (desired === undefined || actual === undefined) return;
+  comparer(out)(
+    desired,
+    actual,
+    {
+      kind: () => 'grant',
+      key: (g) => `${g.grantee}.${g.privilege}`,
+      render: (g) => renderObjectGrant(target, g),
+      same: (x, y) => x.grantable === y.grantable,
+    },
+    `${object}.`,
+  );
 }
 
 interface Spec<T> {
@@ -259,7 +459,7 @@ const CONSTRAINT_KINDS = {
   foreign: 'foreign_key',
 } as const;
 
-/** NOT VALID says whether old rows were checked, not what the constraint is: a validated copy is the same rule. */
+/** NOT VALID says whether old rows were checked, not what the rule is: compared on its own (constraint.validated). */
 function constraintRule(c: ConstraintDef): string {
   return c.definition.replace(/ NOT VALID$/, '');
 }
@@ -271,28 +471,55 @@ const COLUMN_ASPECTS: readonly [DifferenceKind, (c: ColumnDef) => unknown][] = [
   ['column.identity', (c) => c.identity],
   ['column.generated', (c) => [c.generated, c.virtual ?? false]],
   ['column.collation', (c) => c.collation],
+  ['column.storage', (c) => c.storage ?? null],
 ];
 
-function tableParts(out: Difference[], d: TableDef, a: TableDef): void {
+function tableParts(out: Difference[], d: TableDef, a: TableDef, sides: Sides): void {
   const table = `${qualifiedName(d)}.`;
   const name = qualify(d.schema, d.name);
   const cmp = comparer(out);
   comment(out, qualifiedName(d), `TABLE ${name}`, d.comment, a.comment);
+  const dParents = parentsOf(d, sides.desired);
+  const aParents = parentsOf(a, sides.actual);
+  const seq = (l: Lookups, c: ColumnDef) => (c.identity ? l.identitySequence(table + c.name) : undefined);
 
   const actualColumns = new Map(a.columns.map((c) => [c.name, c]));
   for (const dc of d.columns) {
     const ac = actualColumns.get(dc.name);
     if (!ac) continue;
-    for (const [kind, aspect] of COLUMN_ASPECTS) {
-      if (!sameJson(aspect(dc), aspect(ac))) {
-        out.push({ kind, change: 'changed', object: table + dc.name, desired: renderColumn(dc), actual: renderColumn(ac) });
-      }
+    const ds = seq(sides.desired, dc);
+    const as = seq(sides.actual, ac);
+    const aspects: [DifferenceKind, (c: ColumnDef) => unknown][] = [
+      ...COLUMN_ASPECTS,
+      // START, INCREMENT, MIN/MAX, CACHE, CYCLE of the identity's sequence (only when both are identity columns)
+      ['column.identity', (c) => (dc.identity && ac.identity ? identityOptions(c === dc ? ds : as) : null)],
+    ];
+    for (const [kind, aspect] of aspects) {
+      if (sameJson(aspect(dc), aspect(ac)) || inheritedDifference(dc.name, aspect, dParents, aParents, aspect(dc), aspect(ac))) continue;
+      if (out.some((x) => x.kind === kind && x.object === table + dc.name)) continue;
+      out.push({ kind, change: 'changed', object: table + dc.name, desired: columnText(d, dc, ds, kind), actual: columnText(a, ac, as, kind) });
     }
     comment(out, table + dc.name, `COLUMN ${name}.${quoteIdent(dc.name)}`, dc.comment, ac.comment);
+    comparer(out)(
+      dc.grants ?? [],
+      ac.grants ?? [],
+      {
+        kind: () => 'column.grant',
+        key: (g) => `${g.grantee}.${g.privilege}`,
+        render: (g) => renderColumnGrant(d, dc.name, g),
+        same: (x, y) => x.grantable === y.grantable,
+      },
+      `${table}${dc.name}.`,
+    );
   }
+  // A column a child gets from its parent is added or dropped with the parent: one difference, on the parent.
+  const fromParents = (parents: readonly TableDef[]) => new Set(parents.flatMap((p) => p.columns.map((c) => c.name)));
+  const dInherited = fromParents(dParents);
+  const aInherited = fromParents(aParents);
+  const desiredColumns = new Set(d.columns.map((c) => c.name));
   cmp(
-    d.columns,
-    a.columns,
+    d.columns.filter((c) => actualColumns.has(c.name) || !(dInherited.has(c.name) && !aInherited.has(c.name))),
+    a.columns.filter((c) => desiredColumns.has(c.name) || !(aInherited.has(c.name) && !dInherited.has(c.name))),
     {
       kind: () => 'column',
       key: (c) => c.name,
@@ -310,6 +537,13 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef): void {
       key: (c) => c.name,
       render: (c) => renderConstraint(d, c),
       same: (x, y) => x.kind === y.kind && constraintRule(x) === constraintRule(y),
+      inBoth: (x, y) => {
+        // Validated or not is its own difference: NOT VALID means rows from before it may break the rule.
+        if (x.kind === y.kind && constraintRule(x) === constraintRule(y) && x.notValid !== y.notValid) {
+          out.push({ kind: 'constraint.validated', change: 'changed', object: table + x.name, desired: renderConstraint(d, x), actual: renderConstraint(a, y) });
+        }
+        partComment(out, table + x.name, `CONSTRAINT ${quoteIdent(x.name)} ON ${name}`, x, y);
+      },
     },
     table,
   );
@@ -326,6 +560,7 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef): void {
         if (x.enabled !== y.enabled) {
           out.push({ kind: 'trigger.enabled', change: 'changed', object: table + x.name, desired: renderTrigger(d, x), actual: renderTrigger(a, y) });
         }
+        partComment(out, table + x.name, `TRIGGER ${quoteIdent(x.name)} ON ${name}`, x, y);
       },
     },
     table,
@@ -337,10 +572,31 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef): void {
   cmp<PolicyDef>(
     d.policies,
     a.policies,
-    { kind: () => 'policy', key: (p) => p.name, render: (p) => renderPolicy(d, p), same: (x, y) => sameJson(x, y) },
+    {
+      kind: () => 'policy',
+      key: (p) => p.name,
+      render: (p) => renderPolicy(d, p),
+      same: (x, y) => sameJson({ ...x, comment: null }, { ...y, comment: null }),
+      inBoth: (x, y) => partComment(out, table + x.name, `POLICY ${quoteIdent(x.name)} ON ${name}`, x, y),
+    },
     table,
   );
+  rules(out, d, d.rules, a.rules);
   grants(out, d, d.grants, a.grants);
+  if ((d.replicaIdentity ?? 'default') !== (a.replicaIdentity ?? 'default')) {
+    const text = (t: TableDef) => renderReplicaIdentity(t) || `ALTER TABLE ${name} REPLICA IDENTITY DEFAULT;`;
+    out.push({ kind: 'replica_identity', change: 'changed', object: qualifiedName(d), desired: text(d), actual: text(a) });
+  }
+}
+
+function partComment(out: Difference[], object: string, target: string, d: { comment?: string }, a: { comment?: string }): void {
+  comment(out, object, target, d.comment ?? null, a.comment ?? null);
+}
+
+/** A column's side of an aspect difference: its definition, with the sequence options or storage when they differ. */
+function columnText(t: TableDef, c: ColumnDef, identitySequence: SequenceDef | undefined, kind: DifferenceKind): string {
+  if (kind === 'column.storage') return renderColumnStorage(t, c);
+  return renderColumn(c, kind === 'column.identity' ? identitySequence : undefined);
 }
 
 function rls(kind: 'rls' | 'rls.forced', name: string, object: string, desired: boolean, actual: boolean, what: string): Difference {
@@ -356,7 +612,13 @@ function indexes(out: Difference[], schema: string, desired: readonly IndexDef[]
   comparer(out)(
     desired.filter((i) => !i.constraint),
     actual.filter((i) => !i.constraint),
-    { kind: () => 'index', key: (i) => i.name, render: renderIndex, same: (x, y) => x.definition === y.definition },
+    {
+      kind: () => 'index',
+      key: (i) => i.name,
+      render: renderIndex,
+      same: (x, y) => x.definition === y.definition,
+      inBoth: (x, y) => partComment(out, `${schema}.${x.name}`, `INDEX ${qualify(schema, x.name)}`, x, y),
+    },
     `${schema}.`,
   );
 }
@@ -376,7 +638,35 @@ function grants(out: Difference[], on: { schema: string; name: string }, desired
 }
 
 function viewParts(out: Difference[], d: ViewDef, a: ViewDef): void {
-  comment(out, qualifiedName(d), `${d.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${qualify(d.schema, d.name)}`, d.comment, a.comment);
+  const name = qualify(d.schema, d.name);
+  comment(out, qualifiedName(d), `${d.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${name}`, d.comment, a.comment);
+  // security_invoker decides whose RLS applies; check_option, security_barrier and storage parameters change behaviour too.
+  if (d.materialized === a.materialized && !sameJson(d.options ?? [], a.options ?? [])) {
+    out.push({ kind: d.materialized ? 'materialized_view.options' : 'view.options', change: 'changed', object: qualifiedName(d), desired: renderView(d), actual: renderView(a) });
+  }
   indexes(out, d.schema, d.indexes, a.indexes);
+  const view = `${qualifiedName(d)}.`;
+  comparer(out)<TriggerDef>(
+    d.triggers ?? [],
+    a.triggers ?? [],
+    {
+      kind: () => 'trigger',
+      key: (t) => t.name,
+      render: (t) => renderTrigger(d, t),
+      same: (x, y) => x.definition === y.definition && x.enabled === y.enabled,
+      inBoth: (x, y) => partComment(out, view + x.name, `TRIGGER ${quoteIdent(x.name)} ON ${name}`, x, y),
+    },
+    view,
+  );
+  rules(out, d, d.rules, a.rules);
   grants(out, d, d.grants ?? [], a.grants ?? []);
+}
+
+function rules(out: Difference[], on: { schema: string; name: string }, desired: readonly RuleDef[] | undefined, actual: readonly RuleDef[] | undefined): void {
+  comparer(out)(
+    desired ?? [],
+    actual ?? [],
+    { kind: () => 'rule', key: (r) => r.name, render: (r) => renderRule(on, r), same: (x, y) => renderRule(on, x) === renderRule(on, y) },
+    `${qualifiedName(on)}.`,
+  );
 }

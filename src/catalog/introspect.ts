@@ -4,11 +4,13 @@ import type {
   CatalogModel,
   ColumnDef,
   ConstraintDef,
+  DefaultPrivilegeDef,
   FkAction,
   FunctionDef,
   GrantDef,
   IndexDef,
   PolicyDef,
+  RuleDef,
   TableDef,
   TriggerDef,
   ViewDef,
@@ -59,6 +61,22 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
   const grants = await get<q.RawGrant>(q.grantsSql);
   const views = await get<q.RawView>(q.viewsSql);
   const functions = await get<q.RawFunction>(q.functionsSql(serverMajor));
+  const collations = await get<q.RawCollation>(q.collationsSql(serverMajor));
+  const ranges = await get<q.RawRange>(q.rangesSql(serverMajor));
+  const defaultPrivileges = await get<q.RawDefaultPrivilege>(q.defaultPrivilegesSql);
+  const publications = await get<q.RawPublication>(q.publicationsSql(serverMajor));
+  const rules = await get<q.RawRule>(q.rulesSql);
+  const eventTriggers = await get<q.RawEventTrigger>(q.eventTriggersSql);
+  const foreignServers = await rows<q.RawForeignServer>(s, q.foreignServersSql, null);
+  const foreignTables = await get<q.RawForeignTable>(q.foreignTablesSql);
+  const objectGrants = groupGrants([
+    ...(await get<q.RawObjectGrant>(q.functionGrantsSql)).map((g) => ({ ...g, key: `f ${g.schema}.${g.name}(${g.detail})` })),
+    ...(await get<q.RawObjectGrant>(q.typeGrantsSql)).map((g) => ({ ...g, key: `t ${g.schema}.${g.name}` })),
+    ...(await get<q.RawObjectGrant>(q.schemaGrantsSql)).map((g) => ({ ...g, key: `n ${g.schema}` })),
+    ...(await get<q.RawObjectGrant>(q.columnGrantsSql)).map((g) => ({ ...g, key: `c ${g.schema}.${g.name}.${g.detail}` })),
+  ]);
+  // Functions and types always carry their list: an empty one means PUBLIC's default EXECUTE / USAGE was revoked.
+  const typeGrants = (r: { schema: string; name: string }) => ({ grants: objectGrants(`t ${r.schema}.${r.name}`).grants ?? [] });
 
   const byTable = <R extends { schema: string; table: string }, T>(raw: R[], map: (r: R) => T) => {
     const m = new Map<string, T[]>();
@@ -76,11 +94,16 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
   const triggersOf = byTable(triggers, toTrigger);
   const policiesOf = byTable(policies, toPolicy);
   const grantsOf = byTable(grants, toGrant);
+  const rulesOf = byTable(rules, (r): RuleDef => ({ name: r.name, definition: trimStatement(r.definition), enabled: r.enabled }));
+  const withRules = (schema: string, name: string) => {
+    const list = rulesOf(schema, name);
+    return list.length ? { rules: sortBy(list, (r) => r.name) } : {};
+  };
 
   return deepFreeze({
     serverMajor,
     schemas: sortBy(
-      rawSchemas.map((r) => ({ name: r.name, owner: r.owner, comment: r.comment })),
+      rawSchemas.map((r) => ({ name: r.name, owner: r.owner, comment: r.comment, ...objectGrants(`n ${r.name}`) })),
       (x) => x.name,
     ),
     extensions: sortBy(
@@ -88,7 +111,7 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
       (x) => x.name,
     ),
     enums: sortBy(
-      enums.map((r) => ({ schema: r.schema, name: r.name, labels: r.labels ?? [], comment: r.comment })),
+      enums.map((r) => ({ schema: r.schema, name: r.name, labels: r.labels ?? [], comment: r.comment, ...typeGrants(r) })),
       qualified,
     ),
     domains: sortBy(
@@ -101,11 +124,12 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
         collation: r.collation,
         checks: sortBy(r.checks ?? [], (c) => c.name),
         comment: r.comment,
+        ...typeGrants(r),
       })),
       qualified,
     ),
     compositeTypes: sortBy(
-      composites.map((r) => ({ schema: r.schema, name: r.name, attributes: r.attributes ?? [], comment: r.comment })),
+      composites.map((r) => ({ schema: r.schema, name: r.name, attributes: r.attributes ?? [], comment: r.comment, ...typeGrants(r) })),
       qualified,
     ),
     sequences: sortBy(
@@ -134,7 +158,7 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
           partitionOf: r.parent,
           partitionBound: r.bound,
           partitionKey: r.partition_key,
-          columns: sortBy(columnsOf(r.schema, r.name), (c) => c.position),
+          columns: sortBy(columnsOf(r.schema, r.name), (c) => c.position).map((c) => ({ ...c, ...objectGrants(`c ${r.schema}.${r.name}.${c.name}`) })),
           constraints: sortBy(constraintsOf(r.schema, r.name), (c) => c.name),
           indexes: sortBy(indexesOf(r.schema, r.name), (i) => i.name),
           triggers: sortBy(triggersOf(r.schema, r.name), (t) => t.name),
@@ -144,6 +168,9 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
           policies: sortBy(policiesOf(r.schema, r.name), (p) => p.name),
           grants: sortBy(grantsOf(r.schema, r.name), grantKey),
           comment: r.comment,
+          ...replicaIdentity(r),
+          ...withRules(r.schema, r.name),
+          ...(r.inherits?.length ? { inherits: r.inherits } : {}),
         }),
       ),
       qualified,
@@ -159,11 +186,97 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
           comment: r.comment,
           dependsOn: sortBy(r.depends_on ?? [], (x) => x),
           grants: sortBy(grantsOf(r.schema, r.name), grantKey),
+          ...(r.options?.length ? { options: sortBy(r.options, (o) => o) } : {}),
+          ...withRules(r.schema, r.name),
+          ...(triggersOf(r.schema, r.name).length ? { triggers: sortBy(triggersOf(r.schema, r.name), (t) => t.name) } : {}),
         }),
       ),
       qualified,
     ),
-    functions: sortBy(functions.map(toFunction), (f) => `${f.schema}.${f.name}(${f.identityArgs})`),
+    functions: sortBy(
+      functions.map((r) => ({ ...toFunction(r), grants: objectGrants(`f ${r.schema}.${r.name}(${r.identity_args})`).grants ?? [] })),
+      (f) => `${f.schema}.${f.name}(${f.identityArgs})`,
+    ),
+    collations: sortBy(
+      collations.map((r) => ({
+        schema: r.schema,
+        name: r.name,
+        provider: COLLATION_PROVIDERS[r.provider],
+        collate: r.collate,
+        ctype: r.ctype,
+        locale: r.locale,
+        deterministic: r.deterministic,
+        comment: r.comment,
+      })),
+      qualified,
+    ),
+    rangeTypes: sortBy(
+      ranges.map((r) => ({
+        schema: r.schema,
+        name: r.name,
+        subtype: r.subtype,
+        opclass: r.opclass,
+        collation: r.collation,
+        canonical: r.canonical,
+        subtypeDiff: r.subtype_diff,
+        multirange: r.multirange,
+        comment: r.comment,
+        ...typeGrants(r),
+      })),
+      qualified,
+    ),
+    defaultPrivileges: sortBy(
+      defaultPrivileges.map((r) => ({
+        role: r.role,
+        schema: r.schema,
+        objectType: DEFAULT_ACL_TYPES[r.object_type],
+        grantee: r.grantee,
+        privilege: r.privilege,
+        grantable: r.grantable,
+        revoked: r.revoked,
+      })),
+      defaultPrivilegeKey,
+    ),
+    publications: sortBy(
+      publications.map((r) => ({
+        name: r.name,
+        allTables: r.all_tables,
+        operations: (['insert', 'update', 'delete', 'truncate'] as const).filter((op) => r[op]),
+        viaRoot: r.via_root,
+        schemas: sortedText(r.schemas),
+        tables: sortBy(
+          (r.tables ?? []).map((t) => ({ schema: t.schema, name: t.name, columns: t.columns, rowFilter: t.row_filter })),
+          qualified,
+        ),
+      })),
+      (p) => p.name,
+    ),
+    eventTriggers: sortBy(
+      eventTriggers.map((r) => ({ name: r.name, event: r.event, tags: r.tags ? sortedText(r.tags) : null, function: r.function, enabled: r.enabled, comment: r.comment })),
+      (e) => e.name,
+    ),
+    foreignServers: sortBy(
+      foreignServers.map((r) => ({
+        name: r.name,
+        wrapper: r.wrapper,
+        type: r.type,
+        version: r.version,
+        options: sortedText(r.options),
+        userMappings: sortedText(r.mappings),
+      })),
+      (s) => s.name,
+    ),
+    foreignTables: sortBy(
+      foreignTables.map((r) => ({
+        schema: r.schema,
+        name: r.name,
+        server: r.server,
+        options: sortedText(r.options),
+        columns: (r.columns ?? []).map((c) => ({ name: c.name, type: c.type, notNull: c.not_null, default: c.default, options: sortedText(c.options) })),
+        comment: r.comment,
+      })),
+      qualified,
+    ),
   });
 }
 
@@ -188,9 +301,22 @@ function toColumn(r: q.RawColumn): ColumnDef {
     identity: r.identity === 'a' ? 'always' : r.identity === 'd' ? 'by default' : null,
     generated: r.generated === '' ? null : r.generated_expr,
     ...(r.generated === 'v' ? { virtual: true } : {}),
+    ...(r.storage ? { storage: STORAGE[r.storage] } : {}),
     comment: r.comment,
   };
 }
+
+const STORAGE = { p: 'plain', e: 'external', m: 'main', x: 'extended' } as const;
+const REPLICA_IDENTITY = { n: 'nothing', f: 'full' } as const;
+
+function replicaIdentity(r: q.RawTable): { replicaIdentity?: string } {
+  if (r.replica_identity === 'n' || r.replica_identity === 'f') return { replicaIdentity: REPLICA_IDENTITY[r.replica_identity] };
+  // 'i' with the index dropped behaves as NOTHING; PostgreSQL keeps the flag, we report what it does.
+  if (r.replica_identity === 'i') return { replicaIdentity: r.replica_index ? `index ${r.replica_index}` : 'nothing' };
+  return {};
+}
+
+const withComment = (comment: string | null) => (comment === null ? {} : { comment });
 
 const FK_ACTIONS: Record<string, FkAction> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 const MATCH: Record<string, 'simple' | 'full' | 'partial'> = { s: 'simple', f: 'full', p: 'partial' };
@@ -217,6 +343,7 @@ function toConstraint(r: q.RawConstraint): ConstraintDef {
           }
         : null,
     notValid: r.not_valid,
+    ...withComment(r.comment),
   };
 }
 
@@ -229,6 +356,7 @@ function toIndex(r: q.RawIndex): IndexDef {
     predicate: r.predicate,
     constraint: r.constraint,
     ...(r.columns ? { columns: r.columns } : {}),
+    ...withComment(r.comment),
   };
 }
 
@@ -252,6 +380,7 @@ function toTrigger(r: q.RawTrigger): TriggerDef {
     function: r.function,
     definition: r.definition,
     enabled: r.enabled,
+    ...withComment(r.comment),
   };
 }
 
@@ -262,9 +391,10 @@ function toPolicy(r: q.RawPolicy): PolicyDef {
     name: r.name,
     command: POLICY_COMMANDS[r.cmd],
     permissive: r.permissive,
-    roles: sortBy(r.roles ?? [], (x) => x),
+    roles: sortedText(r.roles),
     using: r.using,
     withCheck: r.with_check,
+    ...withComment(r.comment),
   };
 }
 
@@ -288,7 +418,25 @@ function toFunction(r: q.RawFunction): FunctionDef {
     volatility: VOLATILITY[r.volatility],
     definition: (r.definition ?? '').trimEnd(),
     ...(r.sql_body ? { sqlStandardBody: true } : {}),
+    ...(r.calls?.length ? { calls: sortedText(r.calls) } : {}),
     comment: r.comment,
+  };
+}
+
+const COLLATION_PROVIDERS = { c: 'libc', i: 'icu', b: 'builtin', d: 'default' } as const;
+const DEFAULT_ACL_TYPES = { r: 'tables', S: 'sequences', f: 'functions', T: 'types', n: 'schemas' } as const;
+
+export function defaultPrivilegeKey(p: DefaultPrivilegeDef): string {
+  return [p.role ?? '', p.schema ?? '', p.objectType, p.grantee, p.privilege, p.revoked ? 'revoked' : 'granted'].join('\u0000');
+}
+
+/** Grants on schemas, types, functions and columns by object key, as `{ grants }` to spread (nothing when none). */
+function groupGrants(raw: readonly (q.RawObjectGrant & { key: string })[]): (key: string) => { grants?: GrantDef[] } {
+  const m = new Map<string, GrantDef[]>();
+  for (const r of raw) m.set(r.key, [...(m.get(r.key) ?? []), toGrant({ ...r, table: '' })]);
+  return (key) => {
+    const list = m.get(key);
+    return list ? { grants: sortBy(list, grantKey) } : {};
   };
 }
 
@@ -307,6 +455,10 @@ function key(schema: string, name: string): string {
 
 function qualified(o: { schema: string; name: string }): string {
   return key(o.schema, o.name);
+}
+
+function sortedText(items: readonly string[] | null): string[] {
+  return sortBy(items ?? [], (x) => x);
 }
 
 /** Sort by a string or number key in byte order (never locale order, which differs between machines). */

@@ -20,6 +20,135 @@ export interface CatalogModel {
   readonly tables: readonly TableDef[];
   readonly views: readonly ViewDef[];
   readonly functions: readonly FunctionDef[];
+  /** CREATE COLLATION in the read schemas (absent in models from before they were read) */
+  readonly collations?: readonly CollationDef[];
+  /** CREATE TYPE … AS RANGE */
+  readonly rangeTypes?: readonly RangeTypeDef[];
+  /** ALTER DEFAULT PRIVILEGES, for the read schemas and database-wide */
+  readonly defaultPrivileges?: readonly DefaultPrivilegeDef[];
+  /** publications (logical replication, Supabase Realtime), with their tables in the read schemas */
+  readonly publications?: readonly PublicationDef[];
+  /** event triggers whose function is in a read schema */
+  readonly eventTriggers?: readonly EventTriggerDef[];
+  /** foreign servers, with the roles that have a user mapping (never the mapping's options: they hold passwords) */
+  readonly foreignServers?: readonly ForeignServerDef[];
+  readonly foreignTables?: readonly ForeignTableDef[];
+}
+
+/** identity: name */
+export interface PublicationDef {
+  readonly name: string;
+  readonly allTables: boolean;
+  /** what it publishes, in this order: insert, update, delete, truncate */
+  readonly operations: readonly string[];
+  readonly viaRoot: boolean;
+  /** FOR TABLES IN SCHEMA (PostgreSQL 15+), sorted */
+  readonly schemas: readonly string[];
+  /** identity within: schema.name */
+  readonly tables: readonly PublicationTableDef[];
+}
+
+export interface PublicationTableDef {
+  readonly schema: string;
+  readonly name: string;
+  /** the column list (PostgreSQL 15+), null for all columns */
+  readonly columns: readonly string[] | null;
+  /** the WHERE row filter (PostgreSQL 15+) */
+  readonly rowFilter: string | null;
+}
+
+/** identity: table + name (CREATE RULE; a view's own _RETURN rule is its definition, not a rule) */
+export interface RuleDef {
+  readonly name: string;
+  /** pg_get_ruledef, without the final `;` */
+  readonly definition: string;
+  readonly enabled: 'O' | 'D' | 'R' | 'A';
+}
+
+/** identity: name */
+export interface EventTriggerDef {
+  readonly name: string;
+  readonly event: string;
+  /** WHEN TAG IN (…), sorted, null when unfiltered */
+  readonly tags: readonly string[] | null;
+  readonly function: string;
+  readonly enabled: 'O' | 'D' | 'R' | 'A';
+  readonly comment: string | null;
+}
+
+/** identity: name */
+export interface ForeignServerDef {
+  readonly name: string;
+  readonly wrapper: string;
+  readonly type: string | null;
+  readonly version: string | null;
+  /** `key=value`, sorted */
+  readonly options: readonly string[];
+  /** roles (`public` for PUBLIC) with a user mapping for this server, sorted */
+  readonly userMappings: readonly string[];
+}
+
+/** identity: schema.name */
+export interface ForeignTableDef {
+  readonly schema: string;
+  readonly name: string;
+  readonly server: string;
+  /** `key=value`, sorted */
+  readonly options: readonly string[];
+  readonly columns: readonly {
+    readonly name: string;
+    readonly type: string;
+    readonly notNull: boolean;
+    readonly default: string | null;
+    readonly options: readonly string[];
+  }[];
+  readonly comment: string | null;
+}
+
+/** identity: schema.name */
+export interface CollationDef {
+  readonly schema: string;
+  readonly name: string;
+  readonly provider: 'libc' | 'icu' | 'builtin' | 'default';
+  /** libc: lc_collate and lc_ctype; icu / builtin: locale */
+  readonly collate: string | null;
+  readonly ctype: string | null;
+  readonly locale: string | null;
+  readonly deterministic: boolean;
+  readonly comment: string | null;
+}
+
+/** identity: schema.name; its constructor functions belong to it and are not FunctionDefs */
+export interface RangeTypeDef {
+  readonly schema: string;
+  readonly name: string;
+  readonly subtype: string;
+  /** the subtype operator class when not the default one */
+  readonly opclass: string | null;
+  readonly collation: string | null;
+  readonly canonical: string | null;
+  readonly subtypeDiff: string | null;
+  /** "schema.name" of its multirange type (PostgreSQL 14+) */
+  readonly multirange: string | null;
+  readonly comment: string | null;
+  readonly grants?: readonly GrantDef[];
+}
+
+/**
+ * identity: role + schema + objectType + grantee + privilege + revoked. `role` is null for the database owner's
+ * defaults (what `ALTER DEFAULT PRIVILEGES` without FOR ROLE records when the owner applies the schema files), so a
+ * shadow database owned by another role compares equal. `revoked` marks a built-in default taken away
+ * (`ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`).
+ */
+export interface DefaultPrivilegeDef {
+  readonly role: string | null;
+  /** null: database-wide */
+  readonly schema: string | null;
+  readonly objectType: 'tables' | 'sequences' | 'functions' | 'types' | 'schemas';
+  readonly grantee: string;
+  readonly privilege: string;
+  readonly grantable: boolean;
+  readonly revoked: boolean;
 }
 
 /** identity: name */
@@ -27,6 +156,8 @@ export interface SchemaDef {
   readonly name: string;
   readonly owner?: string;
   readonly comment: string | null;
+  /** USAGE / CREATE granted to roles other than the owner */
+  readonly grants?: readonly GrantDef[];
 }
 
 /** identity: name */
@@ -43,6 +174,8 @@ export interface EnumDef {
   /** in declared order (enumsortorder), never sorted alphabetically */
   readonly labels: readonly string[];
   readonly comment: string | null;
+  /** USAGE granted to roles other than the owner; PUBLIC has it unless revoked */
+  readonly grants?: readonly GrantDef[];
 }
 
 /** identity: schema.name */
@@ -55,6 +188,8 @@ export interface DomainDef {
   readonly collation: string | null;
   readonly checks: readonly { readonly name: string; readonly definition: string }[];
   readonly comment: string | null;
+  /** USAGE granted to roles other than the owner; PUBLIC has it unless revoked */
+  readonly grants?: readonly GrantDef[];
 }
 
 /** identity: schema.name */
@@ -63,6 +198,8 @@ export interface CompositeTypeDef {
   readonly name: string;
   readonly attributes: readonly { readonly name: string; readonly type: string; readonly collation: string | null }[];
   readonly comment: string | null;
+  /** USAGE granted to roles other than the owner; PUBLIC has it unless revoked */
+  readonly grants?: readonly GrantDef[];
 }
 
 /** identity: schema.name */
@@ -106,6 +243,12 @@ export interface TableDef {
   readonly policies: readonly PolicyDef[];
   readonly grants: readonly GrantDef[];
   readonly comment: string | null;
+  /** CREATE RULE on the table, absent when none */
+  readonly rules?: readonly RuleDef[];
+  /** REPLICA IDENTITY when not DEFAULT: `full`, `nothing` or `index <name>` (logical replication, Realtime) */
+  readonly replicaIdentity?: string;
+  /** "schema.name" of the tables it INHERITS from (plain inheritance, not partitions), in declared order */
+  readonly inherits?: readonly string[];
 }
 
 /** identity: table + name; `position` is kept for rendering and the archive's column order, never for identity */
@@ -128,6 +271,10 @@ export interface ColumnDef {
   readonly generated: string | null;
   /** PostgreSQL 18: true for a VIRTUAL generated column (computed on read); absent otherwise */
   readonly virtual?: boolean;
+  /** column privileges (GRANT SELECT (col) …), absent when none */
+  readonly grants?: readonly GrantDef[];
+  /** SET STORAGE when it differs from the type's default; absent otherwise */
+  readonly storage?: 'plain' | 'external' | 'main' | 'extended';
   readonly comment: string | null;
 }
 
@@ -154,6 +301,8 @@ export interface ConstraintDef {
   } | null;
   /** true when the constraint is NOT VALID */
   readonly notValid: boolean;
+  /** COMMENT ON CONSTRAINT, absent when none */
+  readonly comment?: string;
 }
 
 export type FkAction = 'no action' | 'restrict' | 'cascade' | 'set null' | 'set default';
@@ -171,6 +320,8 @@ export interface IndexDef {
   readonly constraint: boolean;
   /** key columns in order when every key part is a plain column (absent for expression indexes); no INCLUDE columns */
   readonly columns?: readonly string[];
+  /** COMMENT ON INDEX, absent when none */
+  readonly comment?: string;
 }
 
 /** identity: table + name */
@@ -185,6 +336,8 @@ export interface TriggerDef {
   readonly definition: string;
   /** 'O' origin (enabled), 'D' disabled, 'R' replica, 'A' always */
   readonly enabled: 'O' | 'D' | 'R' | 'A';
+  /** COMMENT ON TRIGGER, absent when none */
+  readonly comment?: string;
 }
 
 /** identity: table + name */
@@ -196,6 +349,8 @@ export interface PolicyDef {
   readonly roles: readonly string[];
   readonly using: string | null;
   readonly withCheck: string | null;
+  /** COMMENT ON POLICY, absent when none */
+  readonly comment?: string;
 }
 
 /** identity: table + grantee + privilege */
@@ -219,6 +374,15 @@ export interface ViewDef {
   readonly dependsOn?: readonly string[];
   /** privileges granted on the view to roles other than its owner */
   readonly grants?: readonly GrantDef[];
+  /**
+   * reloptions, sorted: for a view `security_invoker=true`, `security_barrier=true`, `check_option=local|cascaded`
+   * (WITH CHECK OPTION); for a materialized view its storage parameters (`fillfactor=70`). Absent when none.
+   */
+  readonly options?: readonly string[];
+  /** rules on the view (other than its own _RETURN), absent when none */
+  readonly rules?: readonly RuleDef[];
+  /** INSTEAD OF (and statement) triggers on a view; absent when none */
+  readonly triggers?: readonly TriggerDef[];
 }
 
 /** identity: schema.name(argument types) */
@@ -239,6 +403,10 @@ export interface FunctionDef {
   /** PostgreSQL 14+: true for a SQL-standard body (BEGIN ATOMIC / RETURN), parsed at creation; absent otherwise */
   readonly sqlStandardBody?: boolean;
   readonly comment: string | null;
+  /** EXECUTE granted to roles other than the owner; PUBLIC has it unless revoked */
+  readonly grants?: readonly GrantDef[];
+  /** "schema.name(args)" of the functions a SQL-standard body calls, sorted (for creation order); absent when none */
+  readonly calls?: readonly string[];
 }
 
 /** "schema.name" */

@@ -1,5 +1,6 @@
 import { qualify, quoteIdent, quoteLiteral } from '../db/client.js';
 import type {
+  CollationDef,
   ColumnDef,
   CompositeTypeDef,
   ConstraintDef,
@@ -10,6 +11,14 @@ import type {
   GrantDef,
   IndexDef,
   PolicyDef,
+  DefaultPrivilegeDef,
+  EventTriggerDef,
+  ForeignServerDef,
+  ForeignTableDef,
+  PublicationDef,
+  PublicationTableDef,
+  RuleDef,
+  RangeTypeDef,
   SchemaDef,
   SequenceDef,
   TableDef,
@@ -110,6 +119,7 @@ export function renderCreateTable(
   t: TableDef,
   parent: string | null,
   identitySequences: ReadonlyMap<string, SequenceDef> = new Map(),
+  inherits: readonly string[] = [],
 ): string {
   const head = `CREATE ${t.unlogged ? 'UNLOGGED ' : ''}TABLE ${tableName(t)}`;
   const partitionBy = `${t.partitionKey ? ` PARTITION BY ${t.partitionKey}` : ''}${renderStorage(t)}`;
@@ -122,7 +132,8 @@ export function renderCreateTable(
     ...[...t.columns].sort((a, b) => a.position - b.position).map((c) => renderColumn(c, identitySequences.get(c.name))),
     ...t.constraints.filter(isInlineConstraint).map((c) => `CONSTRAINT ${quoteIdent(c.name)} ${c.definition}`),
   ];
-  return `${head} (\n${lines.map((l) => `  ${l}`).join(',\n')}\n)${partitionBy};`;
+  const parents = inherits.length ? ` INHERITS (${inherits.join(', ')})` : '';
+  return `${head} (\n${lines.map((l) => `  ${l}`).join(',\n')}\n)${parents}${partitionBy};`;
 }
 
 /** ` WITH (fillfactor = '70', …)`: names quoted as identifiers, values as literals (archived text is data). */
@@ -144,12 +155,29 @@ export function renderIndex(i: IndexDef): string {
 }
 
 export function renderView(v: ViewDef): string {
-  return `CREATE ${v.materialized ? 'MATERIALIZED ' : ''}VIEW ${tableName(v)} AS\n${v.definition};`;
+  // reloptions print as they are set: `security_invoker=true`, `check_option=local` (WITH LOCAL CHECK OPTION).
+  const options = v.options?.length ? ` WITH (${v.options.join(', ')})` : '';
+  return `CREATE ${v.materialized ? 'MATERIALIZED ' : ''}VIEW ${tableName(v)}${options} AS\n${v.definition};`;
+}
+
+/** ALTER TABLE … REPLICA IDENTITY, or '' for DEFAULT */
+export function renderReplicaIdentity(t: TableDef): string {
+  const r = t.replicaIdentity;
+  if (r === undefined) return '';
+  const what = r.startsWith('index ') ? `USING INDEX ${quoteIdent(r.slice('index '.length))}` : r.toUpperCase();
+  return `ALTER TABLE ${tableName(t)} REPLICA IDENTITY ${what};`;
+}
+
+/** SET STORAGE is not part of a column definition before PostgreSQL 16: it is an ALTER after CREATE TABLE. */
+export function renderColumnStorage(t: { schema: string; name: string }, c: ColumnDef): string {
+  return c.storage
+    ? `ALTER TABLE ${tableName(t)} ALTER COLUMN ${quoteIdent(c.name)} SET STORAGE ${c.storage.toUpperCase()};`
+    : `-- ${tableName(t)}.${quoteIdent(c.name)} uses its type's default storage`;
 }
 
 const TRIGGER_STATE = { O: null, D: 'DISABLE TRIGGER', R: 'ENABLE REPLICA TRIGGER', A: 'ENABLE ALWAYS TRIGGER' } as const;
 
-export function renderTrigger(t: TableDef, tr: TriggerDef): string {
+export function renderTrigger(t: { schema: string; name: string }, tr: TriggerDef): string {
   const state = TRIGGER_STATE[tr.enabled];
   const create = `${tr.definition};`;
   return state ? `${create}\nALTER TABLE ${tableName(t)} ${state} ${quoteIdent(tr.name)};` : create;
@@ -176,6 +204,122 @@ export function renderPolicy(t: TableDef, p: PolicyDef): string {
   if (p.using !== null) parts.push(`USING (${p.using})`);
   if (p.withCheck !== null) parts.push(`WITH CHECK (${p.withCheck})`);
   return `${parts.join(' ')};`;
+}
+
+export function renderCollation(c: CollationDef): string {
+  const options =
+    c.provider === 'libc' || c.provider === 'default'
+      ? [`provider = libc`, `lc_collate = ${quoteLiteral(c.collate ?? '')}`, `lc_ctype = ${quoteLiteral(c.ctype ?? '')}`]
+      : [`provider = ${c.provider}`, `locale = ${quoteLiteral(c.locale ?? c.collate ?? '')}`];
+  if (!c.deterministic) options.push('deterministic = false');
+  return `CREATE COLLATION ${qualify(c.schema, c.name)} (${options.join(', ')});`;
+}
+
+export function renderRangeType(r: RangeTypeDef): string {
+  const options = [`SUBTYPE = ${r.subtype}`];
+  if (r.opclass) options.push(`SUBTYPE_OPCLASS = ${r.opclass}`);
+  if (r.collation) options.push(`COLLATION = ${r.collation}`);
+  if (r.canonical) options.push(`CANONICAL = ${r.canonical}`);
+  if (r.subtypeDiff) options.push(`SUBTYPE_DIFF = ${r.subtypeDiff}`);
+  if (r.multirange) {
+    const dot = r.multirange.indexOf('.');
+    options.push(`MULTIRANGE_TYPE_NAME = ${qualify(r.multirange.slice(0, dot), r.multirange.slice(dot + 1))}`);
+  }
+  return `CREATE TYPE ${qualify(r.schema, r.name)} AS RANGE (${options.join(', ')});`;
+}
+
+/**
+ * GRANT / REVOKE for an object whose built-in default gives PUBLIC a privilege (EXECUTE on functions, USAGE on
+ * types): the default is left implicit, and its absence is written as a REVOKE. `grants` undefined (a model read
+ * before privileges were) writes nothing.
+ */
+export function renderObjectGrants(target: string, grants: readonly GrantDef[] | undefined, publicDefault: string | null): string[] {
+  if (grants === undefined) return [];
+  const out = grants
+    .filter((g) => !(g.grantee === 'public' && g.privilege === publicDefault && !g.grantable))
+    .map((g) => renderObjectGrant(target, g));
+  if (publicDefault && !grants.some((g) => g.grantee === 'public' && g.privilege === publicDefault)) {
+    out.unshift(`REVOKE ${publicDefault} ON ${target} FROM PUBLIC;`);
+  }
+  return out;
+}
+
+export function renderObjectGrant(target: string, g: GrantDef): string {
+  return `GRANT ${g.privilege} ON ${target} TO ${roleName(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''};`;
+}
+
+export function renderColumnGrant(t: { schema: string; name: string }, column: string, g: GrantDef): string {
+  return `GRANT ${g.privilege} (${quoteIdent(column)}) ON TABLE ${tableName(t)} TO ${roleName(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''};`;
+}
+
+export function renderDefaultPrivilege(p: DefaultPrivilegeDef): string {
+  const scope = `${p.role === null ? '' : ` FOR ROLE ${quoteIdent(p.role)}`}${p.schema === null ? '' : ` IN SCHEMA ${quoteIdent(p.schema)}`}`;
+  const what = `${p.privilege} ON ${p.objectType.toUpperCase()}`;
+  return p.revoked
+    ? `ALTER DEFAULT PRIVILEGES${scope} REVOKE ${what} FROM ${roleName(p.grantee)};`
+    : `ALTER DEFAULT PRIVILEGES${scope} GRANT ${what} TO ${roleName(p.grantee)}${p.grantable ? ' WITH GRANT OPTION' : ''};`;
+}
+
+export function functionTarget(f: FunctionDef): string {
+  return `${f.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION'} ${qualify(f.schema, f.name)}(${f.identityArgs})`;
+}
+
+/** CREATE PUBLICATION with what it publishes; its tables are added one statement each (publicationTable). */
+export function renderPublication(p: PublicationDef): string {
+  const scope = p.allTables ? ' FOR ALL TABLES' : p.schemas.length ? ` FOR TABLES IN SCHEMA ${p.schemas.map(quoteIdent).join(', ')}` : '';
+  const publish = `publish = ${quoteLiteral(p.operations.join(', '))}`;
+  return `CREATE PUBLICATION ${quoteIdent(p.name)}${scope} WITH (${publish}${p.viaRoot ? ', publish_via_partition_root = true' : ''});`;
+}
+
+export function renderPublicationTable(p: PublicationDef, t: PublicationTableDef): string {
+  const columns = t.columns ? ` (${t.columns.map(quoteIdent).join(', ')})` : '';
+  const where = t.rowFilter ? ` WHERE (${t.rowFilter})` : '';
+  return `ALTER PUBLICATION ${quoteIdent(p.name)} ADD TABLE ${tableName(t)}${columns}${where};`;
+}
+
+const RULE_STATE = { O: null, D: 'DISABLE RULE', R: 'ENABLE REPLICA RULE', A: 'ENABLE ALWAYS RULE' } as const;
+
+export function renderRule(on: { schema: string; name: string }, r: RuleDef): string {
+  const state = RULE_STATE[r.enabled];
+  return `${r.definition};${state ? `\nALTER TABLE ${tableName(on)} ${state} ${quoteIdent(r.name)};` : ''}`;
+}
+
+const EVENT_TRIGGER_STATE = { O: null, D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' } as const;
+
+export function renderEventTrigger(e: EventTriggerDef): string {
+  const dot = e.function.indexOf('.');
+  const when = e.tags ? ` WHEN TAG IN (${e.tags.map(quoteLiteral).join(', ')})` : '';
+  const create = `CREATE EVENT TRIGGER ${quoteIdent(e.name)} ON ${e.event}${when} EXECUTE FUNCTION ${qualify(e.function.slice(0, dot), e.function.slice(dot + 1))}();`;
+  const state = EVENT_TRIGGER_STATE[e.enabled];
+  return state ? `${create}\nALTER EVENT TRIGGER ${quoteIdent(e.name)} ${state};` : create;
+}
+
+/** `key=value` option strings as an OPTIONS (…) clause */
+function fdwOptions(options: readonly string[]): string {
+  if (options.length === 0) return '';
+  const pairs = options.map((o) => {
+    const eq = o.indexOf('=');
+    return `${quoteIdent(o.slice(0, eq))} ${quoteLiteral(o.slice(eq + 1))}`;
+  });
+  return ` OPTIONS (${pairs.join(', ')})`;
+}
+
+/** The server, then its user mappings without options: those hold passwords, which pgsnap never reads or writes. */
+export function renderForeignServer(s: ForeignServerDef): string {
+  const type = s.type ? ` TYPE ${quoteLiteral(s.type)}` : '';
+  const version = s.version ? ` VERSION ${quoteLiteral(s.version)}` : '';
+  return `CREATE SERVER ${quoteIdent(s.name)}${type}${version} FOREIGN DATA WRAPPER ${quoteIdent(s.wrapper)}${fdwOptions(s.options)};`;
+}
+
+export function renderUserMapping(server: string, role: string): string {
+  return `CREATE USER MAPPING FOR ${role === 'public' ? 'PUBLIC' : quoteIdent(role)} SERVER ${quoteIdent(server)}; -- OPTIONS (user, password …) are not pulled: add them outside the schema files`;
+}
+
+export function renderForeignTable(t: ForeignTableDef): string {
+  const columns = t.columns.map(
+    (c) => `  ${quoteIdent(c.name)} ${c.type}${fdwOptions(c.options)}${c.default !== null ? ` DEFAULT ${c.default}` : ''}${c.notNull ? ' NOT NULL' : ''}`,
+  );
+  return `CREATE FOREIGN TABLE ${tableName(t)} (\n${columns.join(',\n')}\n) SERVER ${quoteIdent(t.server)}${fdwOptions(t.options)};`;
 }
 
 export function renderGrant(on: { schema: string; name: string }, g: GrantDef): string {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { qualify, quoteIdent, quoteLiteral } from '../db/client.js';
-import type { CatalogModel, FunctionDef, SequenceDef, TableDef, ViewDef } from './model.js';
+import type { CatalogModel, ConstraintDef, FunctionDef, IndexDef, PolicyDef, SequenceDef, TableDef, TriggerDef, ViewDef } from './model.js';
 import { qualifiedName } from './model.js';
 import {
   functionCommentTarget,
@@ -15,7 +15,22 @@ import {
   renderFunction,
   renderGrant,
   renderIndex,
+  functionTarget,
+  renderCollation,
+  renderColumnGrant,
+  renderEventTrigger,
+  renderForeignServer,
+  renderForeignTable,
+  renderPublication,
+  renderPublicationTable,
+  renderRule,
+  renderUserMapping,
+  renderColumnStorage,
+  renderDefaultPrivilege,
+  renderObjectGrants,
+  renderRangeType,
   renderPolicy,
+  renderReplicaIdentity,
   renderRowSecurity,
   renderSchema,
   renderSequence,
@@ -33,6 +48,31 @@ export interface RenderOptions {
   readonly comments?: boolean;
 }
 
+/** The sections of a rendered model, in the order they must run. */
+export const RENDER_STAGES = [
+  'schemas',
+  'extensions',
+  'servers',
+  'types',
+  'sequences',
+  'functions',
+  'tables',
+  'constraints',
+  'ownership',
+  'foreign_keys',
+  'indexes',
+  'late_functions',
+  'views',
+  'triggers',
+  'row_security',
+  'policies',
+  'publications',
+  'grants',
+  'comments',
+] as const;
+export type RenderStage = (typeof RENDER_STAGES)[number];
+export type RenderedStages = Readonly<Record<RenderStage, readonly string[]>>;
+
 /**
  * The whole model as one SQL script that builds it in an empty database, in an order that satisfies every
  * dependency PostgreSQL checks at creation time: schemas, extensions, types, sequences, functions (bodies not
@@ -40,34 +80,57 @@ export interface RenderOptions {
  * dependency order, triggers, row level security, policies, grants, comments.
  */
 export function renderModel(model: CatalogModel, options: RenderOptions = {}): string {
+  const stages = renderStages(model, options);
+  const out = RENDER_STAGES.flatMap((stage) =>
+    // Bodies reference tables that do not exist yet; PostgreSQL checks them only when this is on.
+    stage === 'functions' ? ['SET check_function_bodies = off;', ...stages[stage]] : stages[stage],
+  );
+  return `${[...out, 'RESET check_function_bodies;'].join('\n\n')}\n`;
+}
+
+/** renderModel's statements by section, so `drift pull` can slot single statements in where they belong. */
+export function renderStages(model: CatalogModel, options: RenderOptions = {}): RenderedStages {
   const ctx = context(model);
   const tables = creationOrder(model.tables);
   const [early, late] = splitFunctions(model);
-  const out: string[] = [
-    ...model.schemas.map(renderSchema),
-    ...model.extensions.map(renderExtension),
-    ...model.enums.map(renderEnum),
-    ...model.domains.map(renderDomain),
-    ...model.compositeTypes.map(renderCompositeType),
-    ...model.sequences.filter((s) => !s.identity).map(renderSequence),
-    // Bodies reference tables that do not exist yet; PostgreSQL checks them only when this is on.
-    'SET check_function_bodies = off;',
-    ...early.map(renderFunction),
-    ...tables.map((t) => renderCreateTable(t, ctx.parentOf(t), ctx.identitySequences(t))),
-    ...tables.flatMap((t) => t.constraints.filter((c) => c.kind !== 'foreign' && c.notValid).map((c) => renderConstraint(t, c))),
-    ...ownerships(model, ctx),
-    ...tables.flatMap((t) => t.constraints.filter((c) => c.kind === 'foreign').map((c) => renderConstraint(t, c))),
-    ...tables.flatMap((t) => t.indexes.filter((i) => !i.constraint).map(renderIndex)),
-    ...late.map(renderFunction),
-    ...viewOrder(model.views).flatMap((v) => [renderView(v), ...v.indexes.filter((i) => !i.constraint).map(renderIndex)]),
-    ...tables.flatMap((t) => t.triggers.map((tr) => renderTrigger(t, tr))),
-    ...tables.map(renderRowSecurity).filter((s) => s !== ''),
-    ...tables.flatMap((t) => t.policies.map((p) => renderPolicy(t, p))),
-    ...(options.grants === false ? [] : grants(model)),
-    ...(options.comments === false ? [] : comments(model)),
-    'RESET check_function_bodies;',
-  ];
-  return `${out.join('\n\n')}\n`;
+  return {
+    schemas: model.schemas.map(renderSchema),
+    extensions: model.extensions.map(renderExtension),
+    servers: (model.foreignServers ?? []).flatMap((s) => [renderForeignServer(s), ...s.userMappings.map((r) => renderUserMapping(s.name, r))]),
+    types: [
+      ...(model.collations ?? []).map(renderCollation),
+      ...model.enums.map(renderEnum),
+      ...(model.rangeTypes ?? []).map(renderRangeType),
+      ...model.domains.map(renderDomain),
+      ...model.compositeTypes.map(renderCompositeType),
+    ],
+    sequences: model.sequences.filter((s) => !s.identity).map(renderSequence),
+    functions: early.map(renderFunction),
+    tables: [
+      ...tables.map((t) => renderCreateTable(t, ctx.parentOf(t), ctx.identitySequences(t), ctx.inheritsOf(t))),
+      ...(model.foreignTables ?? []).map(renderForeignTable),
+    ],
+    constraints: tables.flatMap((t) => [
+      ...ctx.partitionLocal(t),
+      ...t.constraints.filter((c) => c.kind !== 'foreign' && c.notValid).map((c) => renderConstraint(t, c)),
+    ]),
+    ownership: ownerships(model, ctx),
+    foreign_keys: tables.flatMap((t) => t.constraints.filter((c) => c.kind === 'foreign').map((c) => renderConstraint(t, c))),
+    // REPLICA IDENTITY USING INDEX needs the index.
+    indexes: [...tables.flatMap((t) => t.indexes.filter((i) => !i.constraint).map(renderIndex)), ...tables.map(renderReplicaIdentity).filter((x) => x !== '')],
+    late_functions: late.map(renderFunction),
+    views: viewOrder(model.views).flatMap((v) => [renderView(v), ...v.indexes.filter((i) => !i.constraint).map(renderIndex)]),
+    triggers: [
+      ...[...tables, ...model.views].flatMap((t) => (t.triggers ?? []).map((tr) => renderTrigger(t, tr))),
+      ...[...tables, ...model.views].flatMap((t) => (t.rules ?? []).map((r) => renderRule(t, r))),
+      ...(model.eventTriggers ?? []).map(renderEventTrigger),
+    ],
+    row_security: tables.map(renderRowSecurity).filter((s) => s !== ''),
+    policies: tables.flatMap((t) => t.policies.map((p) => renderPolicy(t, p))),
+    publications: (model.publications ?? []).flatMap((p) => [renderPublication(p), ...p.tables.map((t) => renderPublicationTable(p, t))]),
+    grants: options.grants === false ? [] : grants(model),
+    comments: options.comments === false ? [] : comments(model),
+  };
 }
 
 /**
@@ -78,13 +141,17 @@ export function renderModel(model: CatalogModel, options: RenderOptions = {}): s
 export function renderTable(t: TableDef, model?: CatalogModel, options: RenderOptions = {}): string {
   const ctx = model ? context(model) : undefined;
   const out = [
-    renderCreateTable(t, ctx ? ctx.parentOf(t) : partitionParentGuess(t), ctx?.identitySequences(t)),
+    renderCreateTable(t, ctx ? ctx.parentOf(t) : partitionParentGuess(t), ctx?.identitySequences(t), ctx?.inheritsOf(t) ?? inheritsGuess(t)),
+    ...(ctx ? ctx.partitionLocal(t) : columnStorage(t)),
     ...t.constraints.filter((c) => !isInlineConstraint(c)).map((c) => renderConstraint(t, c)),
     ...t.indexes.filter((i) => !i.constraint).map(renderIndex),
+    renderReplicaIdentity(t),
     ...t.triggers.map((tr) => renderTrigger(t, tr)),
+    ...(t.rules ?? []).map((r) => renderRule(t, r)),
     renderRowSecurity(t),
     ...t.policies.map((p) => renderPolicy(t, p)),
     ...(options.grants === false ? [] : t.grants.map((g) => renderGrant(t, g))),
+    ...(options.grants === false ? [] : t.columns.flatMap((c) => (c.grants ?? []).map((g) => renderColumnGrant(t, c.name, g)))),
     ...(options.comments === false ? [] : tableComments(t)),
   ];
   return `${out.filter((s) => s !== '').join('\n')}\n`;
@@ -191,6 +258,9 @@ function quoteIfNeeded(name: string): string {
 
 interface Context {
   parentOf(t: TableDef): string | null;
+  inheritsOf(t: TableDef): string[];
+  /** what a child table sets on its own: SET STORAGE, and a partition's own NOT NULL and defaults */
+  partitionLocal(t: TableDef): string[];
   identitySequences(t: TableDef): ReadonlyMap<string, SequenceDef>;
   table(qualified: string): TableDef | undefined;
 }
@@ -203,6 +273,28 @@ function context(model: CatalogModel): Context {
       if (t.partitionOf === null) return null;
       const parent = tables.get(t.partitionOf);
       return parent ? qualify(parent.schema, parent.name) : partitionParentGuess(t);
+    },
+    inheritsOf(t) {
+      return (t.inherits ?? []).map((p) => {
+        const parent = tables.get(p);
+        return parent ? qualify(parent.schema, parent.name) : splitQualified(p);
+      });
+    },
+    partitionLocal(t) {
+      const parent = t.partitionOf === null ? undefined : tables.get(t.partitionOf);
+      const out = columnStorage(t, parent);
+      if (!parent) return out;
+      const name = qualify(t.schema, t.name);
+      for (const c of t.columns) {
+        const pc = parent.columns.find((x) => x.name === c.name);
+        if (!pc) continue;
+        const col = quoteIdent(c.name);
+        if (c.notNull && !pc.notNull) out.push(`ALTER TABLE ${name} ALTER COLUMN ${col} SET NOT NULL;`);
+        if (c.default !== pc.default) {
+          out.push(`ALTER TABLE ${name} ALTER COLUMN ${col} ${c.default === null ? 'DROP DEFAULT' : `SET DEFAULT ${c.default}`};`);
+        }
+      }
+      return out;
     },
     identitySequences(t) {
       const m = new Map<string, SequenceDef>();
@@ -218,17 +310,31 @@ function context(model: CatalogModel): Context {
 
 /** Without a model, split "schema.name" at the first dot (right unless the schema name holds a dot). */
 export function partitionParentGuess(t: TableDef): string | null {
-  if (t.partitionOf === null) return null;
-  const dot = t.partitionOf.indexOf('.');
-  return qualify(t.partitionOf.slice(0, dot), t.partitionOf.slice(dot + 1));
+  return t.partitionOf === null ? null : splitQualified(t.partitionOf);
 }
 
-/** Parents before partitions (a partition may itself be partitioned); otherwise model order. */
+function inheritsGuess(t: TableDef): string[] {
+  return (t.inherits ?? []).map(splitQualified);
+}
+
+function splitQualified(name: string): string {
+  const dot = name.indexOf('.');
+  return qualify(name.slice(0, dot), name.slice(dot + 1));
+}
+
+/** SET STORAGE for columns whose storage differs from their type's default (and, on a child, from its parent's). */
+function columnStorage(t: TableDef, parent?: TableDef): string[] {
+  return t.columns
+    .filter((c) => c.storage !== undefined && parent?.columns.find((p) => p.name === c.name)?.storage !== c.storage)
+    .map((c) => renderColumnStorage(t, c));
+}
+
+/** Parents before partitions and INHERITS children (a partition may itself be partitioned); otherwise model order. */
 function creationOrder(tables: readonly TableDef[]): TableDef[] {
   const byName = new Map(tables.map((t) => [qualifiedName(t), t]));
   const depth = (t: TableDef): number => {
-    const parent = t.partitionOf ? byName.get(t.partitionOf) : undefined;
-    return parent ? 1 + depth(parent) : 0;
+    const parents = [t.partitionOf, ...(t.inherits ?? [])].flatMap((p) => (p ? [byName.get(p)] : [])).filter((p) => p !== undefined);
+    return parents.length ? 1 + Math.max(...parents.map(depth)) : 0;
   };
   return tables.map((t, i) => ({ t, i, d: depth(t) })).sort((a, b) => a.d - b.d || a.i - b.i).map((x) => x.t);
 }
@@ -242,7 +348,25 @@ function splitFunctions(model: CatalogModel): [FunctionDef[], FunctionDef[]] {
   const relations = [...model.tables, ...model.views].flatMap(mentionPatterns);
   const late = (f: FunctionDef) =>
     f.sqlStandardBody === true || relations.some((r) => (f.returns ?? '').includes(r) || f.identityArgs.includes(r));
-  return [model.functions.filter((f) => !late(f)), model.functions.filter(late)];
+  return [model.functions.filter((f) => !late(f)), calleesFirst(model.functions.filter(late))];
+}
+
+/** A SQL-standard body is parsed at creation: the functions it calls must exist first. Cycles keep model order. */
+function calleesFirst(functions: readonly FunctionDef[]): FunctionDef[] {
+  const key = (f: FunctionDef) => `${f.schema}.${f.name}(${f.identityArgs})`;
+  const names = new Set(functions.map(key));
+  const done = new Set<string>();
+  const out: FunctionDef[] = [];
+  let pending = [...functions];
+  while (pending.length > 0) {
+    const ready = pending.filter((f) => (f.calls ?? []).every((c) => done.has(c) || !names.has(c)));
+    for (const f of ready.length > 0 ? ready : pending) {
+      out.push(f);
+      done.add(key(f));
+    }
+    pending = pending.filter((f) => !done.has(key(f)));
+  }
+  return out;
 }
 
 /** Views after the views they read (dependsOn); a cycle cannot exist, so leftovers keep model order. */
@@ -277,16 +401,49 @@ function ownerships(model: CatalogModel, ctx: Context, only?: ReadonlySet<string
 }
 
 function grants(model: CatalogModel): string[] {
-  return [...model.tables, ...model.views].flatMap((t) => (t.grants ?? []).map((g) => renderGrant(t, g)));
+  const q = (o: { schema: string; name: string }) => qualify(o.schema, o.name);
+  return [
+    ...model.schemas.flatMap((s) => renderObjectGrants(`SCHEMA ${quoteIdent(s.name)}`, s.grants ?? [], null)),
+    ...model.enums.flatMap((t) => renderObjectGrants(`TYPE ${q(t)}`, t.grants, 'USAGE')),
+    ...(model.rangeTypes ?? []).flatMap((t) => renderObjectGrants(`TYPE ${q(t)}`, t.grants, 'USAGE')),
+    ...model.domains.flatMap((t) => renderObjectGrants(`DOMAIN ${q(t)}`, t.grants, 'USAGE')),
+    ...model.compositeTypes.flatMap((t) => renderObjectGrants(`TYPE ${q(t)}`, t.grants, 'USAGE')),
+    ...model.functions.filter((f) => f.kind !== 'aggregate').flatMap((f) => renderObjectGrants(functionTarget(f), f.grants, 'EXECUTE')),
+    ...[...model.tables, ...model.views].flatMap((t) => (t.grants ?? []).map((g) => renderGrant(t, g))),
+    ...model.tables.flatMap((t) => t.columns.flatMap((c) => (c.grants ?? []).map((g) => renderColumnGrant(t, c.name, g)))),
+    // Last, as pg_dump does: they apply to objects created after them, and everything above is explicit.
+    ...(model.defaultPrivileges ?? []).map(renderDefaultPrivilege),
+  ];
 }
 
 function tableComments(t: TableDef): string[] {
   const out: string[] = [];
-  if (t.comment !== null) out.push(renderComment(`TABLE ${qualify(t.schema, t.name)}`, t.comment));
+  const name = qualify(t.schema, t.name);
+  if (t.comment !== null) out.push(renderComment(`TABLE ${name}`, t.comment));
   for (const c of t.columns) {
-    if (c.comment !== null) out.push(renderComment(`COLUMN ${qualify(t.schema, t.name)}.${quoteIdent(c.name)}`, c.comment));
+    if (c.comment !== null) out.push(renderComment(`COLUMN ${name}.${quoteIdent(c.name)}`, c.comment));
   }
-  return out;
+  return [...out, ...partComments(t)];
+}
+
+/** COMMENT ON CONSTRAINT / INDEX / TRIGGER / POLICY for the parts of a table or view that carry one. */
+export function partComments(t: {
+  schema: string;
+  name: string;
+  constraints?: readonly ConstraintDef[];
+  indexes: readonly IndexDef[];
+  triggers?: readonly TriggerDef[];
+  policies?: readonly PolicyDef[];
+}): string[] {
+  const on = qualify(t.schema, t.name);
+  const pick = <T extends { name: string; comment?: string }>(xs: readonly T[] | undefined, target: (x: T) => string) =>
+    (xs ?? []).flatMap((x) => (x.comment === undefined ? [] : [renderComment(target(x), x.comment)]));
+  return [
+    ...pick(t.constraints, (c) => `CONSTRAINT ${quoteIdent(c.name)} ON ${on}`),
+    ...pick(t.indexes, (i) => `INDEX ${qualify(t.schema, i.name)}`),
+    ...pick(t.triggers, (tr) => `TRIGGER ${quoteIdent(tr.name)} ON ${on}`),
+    ...pick(t.policies, (p) => `POLICY ${quoteIdent(p.name)} ON ${on}`),
+  ];
 }
 
 function comments(model: CatalogModel): string[] {
@@ -300,6 +457,11 @@ function comments(model: CatalogModel): string[] {
     ...model.views
       .filter((v) => v.comment !== null)
       .map((v) => renderComment(`${v.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${q(v)}`, v.comment)),
+    ...model.views.flatMap(partComments),
+    ...(model.eventTriggers ?? []).filter((e) => e.comment !== null).map((e) => renderComment(`EVENT TRIGGER ${quoteIdent(e.name)}`, e.comment)),
+    ...(model.foreignTables ?? []).filter((t) => t.comment !== null).map((t) => renderComment(`FOREIGN TABLE ${q(t)}`, t.comment)),
+    ...(model.collations ?? []).filter((c) => c.comment !== null).map((c) => renderComment(`COLLATION ${q(c)}`, c.comment)),
+    ...(model.rangeTypes ?? []).filter((r) => r.comment !== null).map((r) => renderComment(`TYPE ${q(r)}`, r.comment)),
     ...model.functions.filter((f) => f.comment !== null).map((f) => renderComment(functionCommentTarget(f), f.comment)),
   ];
 }

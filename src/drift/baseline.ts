@@ -1,5 +1,5 @@
 import { PLATFORM_OWNER, PLATFORM_SCHEMAS } from '../catalog/filter.js';
-import type { CatalogModel, TableDef } from '../catalog/model.js';
+import type { CatalogModel, GrantDef, TableDef } from '../catalog/model.js';
 import { qualifiedName } from '../catalog/model.js';
 import { renderModel } from '../catalog/render.js';
 import { type Session, qualify, quoteIdent, quoteLiteral } from '../db/index.js';
@@ -22,7 +22,12 @@ export interface PlatformBaseline {
   readonly publications: readonly Publication[];
   /** ALTER DEFAULT PRIVILEGES of the connecting role on tables (Supabase grants the API roles every new table) */
   readonly defaultGrants: readonly DefaultGrant[];
+  /** what the platform grants its API roles on the project's own `public` schema (USAGE for anon, authenticated…) */
+  readonly publicSchemaGrants?: readonly GrantDef[];
 }
+
+/** The roles a Supabase project starts with; grants to them on `public` come with the project, not the migrations. */
+const PLATFORM_GRANTEE = /^(anon|authenticated|service_role|authenticator|dashboard_user|pgbouncer|supabase_.*)$/;
 
 export interface Publication {
   readonly name: string;
@@ -107,6 +112,13 @@ export async function readPlatformBaseline(s: Session, model: CatalogModel): Pro
   const part = platformPart(model, { owned: new Set(owned.rows.map((r) => r.name)), extensions: new Set(extensions.rows.map((r) => r.name)) });
   const platformTables = new Set(part.tables.map(qualifiedName));
 
+  // The model read above covers the platform schemas only; what the platform granted on `public` is read here.
+  const onPublic = await s.query<{ grantee: string; privilege: string; grantable: boolean }>(
+    `SELECT pg_catalog.pg_get_userbyid(a.grantee) AS grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
+       FROM pg_catalog.pg_namespace n, LATERAL pg_catalog.aclexplode(n.nspacl) a
+      WHERE n.nspname = 'public' AND a.grantee <> 0 AND a.grantee <> n.nspowner
+      ORDER BY 1, 2`,
+  );
   // json as text: pgsnap's session returns every non-boolean value as the server's text
   const pubs = await s.query<{ name: string; all_tables: boolean; publish: string; tables: string | null }>(
     `SELECT p.pubname AS name, p.puballtables AS all_tables,
@@ -140,6 +152,7 @@ export async function readPlatformBaseline(s: Session, model: CatalogModel): Pro
       publish: JSON.parse(p.publish) as string[],
       tables: (JSON.parse(p.tables ?? '[]') as string[]).filter((t) => platformTables.has(t)),
     })),
+    publicSchemaGrants: onPublic.rows.filter((g) => PLATFORM_GRANTEE.test(g.grantee)),
     defaultGrants: defaults.rows.map((d) => ({
       schema: d.schema,
       objects: d.objtype === 'r' ? 'TABLES' : 'SEQUENCES',
@@ -186,7 +199,10 @@ export function renderBaseline(b: PlatformBaseline, available: ReadonlySet<strin
         }${d.grantable ? ' WITH GRANT OPTION' : ''};`,
     );
   const own = ownSchema.map((e) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(e.name)};`);
-  return { sql: [...own, renderModel(model), ...publications, ...defaults].join('\n\n'), skippedExtensions };
+  const onPublic = (b.publicSchemaGrants ?? []).map(
+    (g) => `GRANT ${g.privilege} ON SCHEMA public TO ${quoteIdent(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''};`,
+  );
+  return { sql: [...own, renderModel(model), ...onPublic, ...publications, ...defaults].join('\n\n'), skippedExtensions };
 }
 
 /** Every role the baseline's grants name (they must exist in the shadow before it applies). */
@@ -194,6 +210,7 @@ export function baselineRoles(b: PlatformBaseline): string[] {
   const roles = new Set<string>();
   for (const t of [...b.model.tables, ...b.model.views]) for (const g of t.grants ?? []) roles.add(g.grantee);
   for (const d of b.defaultGrants) roles.add(d.grantee);
+  for (const g of b.publicSchemaGrants ?? []) roles.add(g.grantee);
   roles.delete('public');
   return [...roles].sort();
 }
@@ -270,5 +287,6 @@ export function leaveOutFileObjects(b: PlatformBaseline, files: FileObjects): Pl
     },
     publications: b.publications.filter((p) => !files.publications.has(p.name)).map((p) => ({ ...p, tables: p.tables.filter((t) => names.has(t)) })),
     defaultGrants: b.defaultGrants,
+    publicSchemaGrants: b.publicSchemaGrants,
   };
 }

@@ -1,7 +1,7 @@
 import { DIFFERENCE_KINDS, diff } from '../catalog/diff.js';
 import { introspect } from '../catalog/introspect.js';
 import type { CatalogModel } from '../catalog/model.js';
-import { type ConnectionTarget, type Session, close, connect, quoteIdent } from '../db/index.js';
+import { type ConnectionTarget, type Session, close, connect } from '../db/index.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { Finding } from '../report/finding.js';
 import { applyStatements } from './apply.js';
@@ -14,6 +14,7 @@ import { type SchemaSource, readSchemaSource } from '../schema-files/source.js';
 import type { SchemaStatement } from '../schema-files/statements.js';
 import { type ShadowSpec, availableExtensions, missingExtensionError, openShadow, requireExtensions } from './shadow.js';
 import { type BaselineSource, applyBaseline, readBaselineSource } from './baseline-apply.js';
+import { liveRoles, mirrorRoles, prepareApply, refuseConnectingSubscriptions, rolesCreatedBy } from './shadow-apply.js';
 
 export interface DriftCheckOptions {
   /** the live database */
@@ -79,6 +80,7 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
   // Read and parse everything before starting a server: a syntax error (or no files at all) should cost nothing.
   const source = readSchemaSource(options.schemaDir, { cwd: options.cwd });
   const { statements } = source;
+  refuseConnectingSubscriptions(statements);
   const parseMs = since(t0);
 
   const live = await connect(options.live, { logger, applicationName: 'pgsnap drift' });
@@ -169,18 +171,24 @@ async function loadDesired(
   try {
     const s = await connect(shadow.target, { logger, applicationName: 'pgsnap drift shadow' });
     try {
-      if (shadow.privateServer) await mirrorRoles(s, roles);
+      // The roles the files create are not mirrored: their CREATE ROLE would fail with "already exists".
+      if (shadow.privateServer) await mirrorRoles(s, roles, rolesCreatedBy(statements));
       const tApply = performance.now();
       const available = await availableExtensions(s);
       const skipped = baseline ? await applyBaseline(s, baseline, { available, shadow, logger }) : [];
       requireExtensions(statements, available, shadow.description);
-      await applyStatements(s, statements).catch((e: unknown) => {
-        throw explainSkippedExtensions(e, skipped, shadow.description);
-      });
-      const applyMs = since(tApply);
-      const tRead = performance.now();
-      const desired = await introspect(s, filter);
-      read = { desired, description: shadow.description, startMs, applyMs, introspectMs: since(tRead) };
+      const prepared = await prepareApply(s, statements, { sharedServer: !shadow.privateServer, logger });
+      try {
+        await applyStatements(s, prepared.statements).catch((e: unknown) => {
+          throw explainSkippedExtensions(e, skipped, shadow.description);
+        });
+        const applyMs = since(tApply);
+        const tRead = performance.now();
+        const desired = await introspect(s, filter);
+        read = { desired, description: shadow.description, startMs, applyMs, introspectMs: since(tRead) };
+      } finally {
+        await prepared.cleanup();
+      }
     } finally {
       await close(s);
     }
@@ -198,23 +206,6 @@ async function loadDesired(
     },
   );
   return { ...read, stopped };
-}
-
-async function liveRoles(s: Session): Promise<string[]> {
-  const r = await s.query<{ rolname: string }>(`SELECT rolname FROM pg_catalog.pg_roles WHERE rolname !~ '^pg_' ORDER BY 1`);
-  return r.rows.map((x) => x.rolname);
-}
-
-/**
- * Roles are cluster-wide, so a fresh shadow server has none of the live server's: the schema files' GRANT … TO
- * app_reader and CREATE POLICY … TO authenticated would fail there. Create them (NOLOGIN, no privileges) first.
- */
-async function mirrorRoles(s: Session, roles: readonly string[]): Promise<void> {
-  if (roles.length === 0) return;
-  const existing = new Set((await s.query<{ rolname: string }>(`SELECT rolname FROM pg_catalog.pg_roles`)).rows.map((r) => r.rolname));
-  const missing = roles.filter((r) => !existing.has(r));
-  if (missing.length === 0) return;
-  await s.query(missing.map((r) => `CREATE ROLE ${quoteIdent(r)} NOLOGIN;`).join('\n'));
 }
 
 /**

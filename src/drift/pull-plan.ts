@@ -1,31 +1,29 @@
 import path from 'node:path';
-import type { CatalogModel, TableDef } from '../catalog/model.js';
+import { defaultPrivilegeObject } from '../catalog/diff.js';
+import type { CatalogModel, FunctionDef } from '../catalog/model.js';
 import {
+  RENDER_STAGES,
+  type RenderStage,
   renderColumn,
-  renderCompositeType,
   renderConstraint,
-  renderDomain,
-  renderEnum,
-  renderExtension,
-  renderFunction,
   renderGrant,
   renderIndex,
   renderPolicy,
-  renderRowSecurity,
-  renderSchema,
-  renderSequence,
-  renderTable,
+  renderStages,
   renderTrigger,
-  renderView,
   tableName,
 } from '../catalog/render.js';
 import type { DriftDifference } from './difference.js';
 
 /**
  * What `drift pull` writes: for every live-only object, the DDL that creates it, from the live model, in an
- * order that applies cleanly after the existing schema files (schemas and types before the tables that use
- * them, tables before their indexes, functions before triggers, …). A live-only table brings everything on it
- * (renderTable), so its columns, indexes and triggers are not written twice. Pure: the caller writes the file.
+ * order that applies cleanly after the existing schema files. Whole live-only objects (schemas, types, tables,
+ * views, functions, …) are gathered into a sub-model of the live one and rendered with renderStages, the same
+ * order a full schema dump uses (types before tables, parents before partitions, views before the materialized
+ * views that read them, serial sequences OWNED BY their column); single live-only parts of objects the files
+ * already define (a column, an index, a grant, a comment) are slotted into the matching stage. A live-only
+ * table brings everything on it, so its columns, indexes and triggers are not written twice. A name whose kind
+ * changed (a table in the files, a view live) is dropped first. Pure: the caller writes the file.
  */
 export interface PullPlan {
   /** statements in apply order */
@@ -36,149 +34,135 @@ export interface PullPlan {
   readonly skipped: readonly DriftDifference[];
 }
 
-const STAGES = [
-  'schema',
-  'extension',
-  'type',
-  'sequence',
-  'function',
-  'table',
-  'column',
-  'constraint',
-  'foreign',
-  'index',
-  'view',
-  'trigger',
-  'rls',
-  'policy',
-  'grant',
-] as const;
-type Stage = (typeof STAGES)[number];
-
 const q = (o: { schema: string; name: string }) => `${o.schema}.${o.name}`;
+const fnKey = (f: FunctionDef) => `${q(f)}(${f.identityArgs})`;
 
-function hint(kind: string, word: string): boolean {
-  return kind.toLowerCase().includes(word);
+/** Kinds whose `object` names a whole object of the model (the rest are parts of a table or view). */
+const RELATION_KINDS: Readonly<Record<string, string>> = { table: 'TABLE', view: 'VIEW', materialized_view: 'MATERIALIZED VIEW', sequence: 'SEQUENCE' };
+
+/** The live-only whole objects, as a model of their own. */
+function liveOnlyModel(live: CatalogModel, extra: ReadonlySet<string>): CatalogModel {
+  const has = (k: string) => extra.has(k);
+  const byName = <T extends { schema: string; name: string }>(xs: readonly T[]) => xs.filter((x) => has(q(x)));
+  return {
+    ...live,
+    schemas: live.schemas.filter((s) => has(s.name)),
+    extensions: live.extensions.filter((e) => has(e.name)),
+    enums: byName(live.enums),
+    domains: byName(live.domains),
+    compositeTypes: byName(live.compositeTypes),
+    sequences: live.sequences.filter((s) => !s.identity && has(q(s))).concat(live.sequences.filter((s) => s.identity)),
+    tables: byName(live.tables),
+    views: byName(live.views),
+    functions: live.functions.filter((f) => has(fnKey(f))),
+    collations: byName(live.collations ?? []),
+    rangeTypes: byName(live.rangeTypes ?? []),
+    defaultPrivileges: (live.defaultPrivileges ?? []).filter((p) => has(defaultPrivilegeObject(p))),
+    publications: (live.publications ?? []).filter((p) => has(p.name)),
+    eventTriggers: (live.eventTriggers ?? []).filter((e) => has(e.name)),
+    foreignServers: (live.foreignServers ?? []).filter((s) => has(s.name)),
+    foreignTables: byName(live.foreignTables ?? []),
+  };
 }
 
-/** Find the live object a difference names, and the statement that creates it. */
-function statementFor(d: DriftDifference, live: CatalogModel, newTables: ReadonlySet<string>): { stage: Stage; sql: string } | 'covered' | undefined {
-  const o = d.object;
-  const bare = o.replace(/\(.*\)$/, '');
-  if (d.kind === 'schema') {
-    const s = live.schemas.find((x) => x.name === o);
-    return s ? { stage: 'schema', sql: renderSchema(s) } : undefined;
-  }
-  if (hint(d.kind, 'extension')) {
-    const e = live.extensions.find((x) => x.name === o);
-    return e ? { stage: 'extension', sql: renderExtension(e) } : undefined;
-  }
-  const table = live.tables.find((t) => q(t) === o);
-  if (table) return { stage: 'table', sql: renderTable(table, live).trimEnd() };
-
-  const view = live.views.find((v) => q(v) === o);
-  if (view) return { stage: 'view', sql: [renderView(view), ...view.indexes.map(renderIndex)].join('\n') };
-  const en = live.enums.find((x) => q(x) === o);
-  if (en) return { stage: 'type', sql: renderEnum(en) };
-  const dom = live.domains.find((x) => q(x) === o);
-  if (dom) return { stage: 'type', sql: renderDomain(dom) };
-  const comp = live.compositeTypes.find((x) => q(x) === o);
-  if (comp) return { stage: 'type', sql: renderCompositeType(comp) };
-  const seq = live.sequences.find((x) => q(x) === o && !x.identity);
-  if (seq) return { stage: 'sequence', sql: renderSequence(seq) };
-  const fns = live.functions.filter((f) => q(f) === bare && (bare === o || `${q(f)}(${f.identityArgs})` === o));
-  if (fns.length > 0) return { stage: 'function', sql: fns.map(renderFunction).join('\n') };
-  return subObject(d, live, newTables);
+/** Every object key the sub-model covers, so their parts are not written again. */
+function coveredObjects(m: CatalogModel): Set<string> {
+  return new Set([
+    ...m.schemas.map((s) => s.name),
+    ...m.extensions.map((e) => e.name),
+    ...[...m.enums, ...m.domains, ...m.compositeTypes, ...m.tables, ...m.views, ...(m.collations ?? []), ...(m.rangeTypes ?? [])].map(q),
+    ...(m.defaultPrivileges ?? []).map(defaultPrivilegeObject),
+    ...[...(m.publications ?? []), ...(m.eventTriggers ?? []), ...(m.foreignServers ?? [])].map((x) => x.name),
+    ...(m.foreignTables ?? []).map(q),
+    ...m.sequences.filter((s) => !s.identity).map(q),
+    ...m.functions.map(fnKey),
+  ]);
 }
 
-function subObject(d: DriftDifference, live: CatalogModel, newTables: ReadonlySet<string>): { stage: Stage; sql: string } | 'covered' | undefined {
-  for (const t of live.tables) {
-    const prefix = `${q(t)}.`;
-    const indexHit = t.indexes.find((i) => `${t.schema}.${i.name}` === d.object || `${prefix}${i.name}` === d.object);
-    if (!d.object.startsWith(prefix) && !indexHit) continue;
-    if (newTables.has(q(t))) return 'covered';
-    const name = d.object.slice(prefix.length);
-    const pick = tableSubObject(d.kind, t, name, indexHit?.name);
-    if (pick) return pick;
-  }
-  return undefined;
-}
-
-function tableSubObject(kind: string, t: TableDef, name: string, indexName: string | undefined): { stage: Stage; sql: string } | undefined {
-  if (kind === 'grant') {
-    // schema.table.grantee.PRIVILEGE (grantee names may contain dots; the privilege never does)
-    const cut = name.lastIndexOf('.');
-    const g = t.grants.find((x) => x.grantee === name.slice(0, cut) && x.privilege === name.slice(cut + 1));
-    return g ? { stage: 'grant', sql: renderGrant(t, g) } : undefined;
-  }
-  if (kind === 'comment') return undefined;
-  const order: Stage[] = hint(kind, 'index')
-    ? ['index']
-    : hint(kind, 'trigger')
-      ? ['trigger']
-      : hint(kind, 'polic')
-        ? ['policy']
-        : hint(kind, 'rls') || hint(kind, 'row')
-          ? ['rls']
-          : hint(kind, 'column')
-            ? ['column']
-            : ['constraint', 'column', 'index', 'trigger', 'policy'];
-  for (const stage of order) {
-    if (stage === 'index') {
-      const i = t.indexes.find((x) => x.name === (indexName ?? name));
-      if (i && !i.constraint) return { stage, sql: renderIndex(i) };
-    } else if (stage === 'trigger') {
-      const tr = t.triggers.find((x) => x.name === name);
-      if (tr) return { stage, sql: renderTrigger(t, tr) };
-    } else if (stage === 'policy') {
-      const p = t.policies.find((x) => x.name === name);
-      if (p) return { stage, sql: renderPolicy(t, p) };
-    } else if (stage === 'rls') {
-      const sql = renderRowSecurity(t);
-      if (sql) return { stage, sql };
-    } else if (stage === 'column') {
-      const c = t.columns.find((x) => x.name === name);
-      if (c) return { stage, sql: `ALTER TABLE ${tableName(t)} ADD COLUMN ${renderColumn(c)};` };
-    } else if (stage === 'constraint') {
-      const c = t.constraints.find((x) => x.name === name);
-      if (c) return { stage: c.kind === 'foreign' ? 'foreign' : 'constraint', sql: renderConstraint(t, c) };
-    }
-  }
-  return undefined;
+/** Which stage a live-only part of an existing object belongs in. */
+function stageOfPart(kind: string): RenderStage {
+  if (kind === 'column' || kind.startsWith('column.')) return 'tables';
+  if (kind === 'foreign_key' || kind === 'foreign key') return 'foreign_keys';
+  if (['primary_key', 'unique', 'check', 'exclusion'].includes(kind) || kind.startsWith('constraint')) return 'constraints';
+  if (kind === 'index') return 'indexes';
+  if (kind.startsWith('trigger') || kind === 'rule' || kind === 'event_trigger') return 'triggers';
+  if (kind.startsWith('publication')) return 'publications';
+  if (kind === 'user_mapping') return 'servers';
+  if (kind.startsWith('rls')) return 'row_security';
+  if (kind.startsWith('polic')) return 'policies';
+  if (kind.includes('grant')) return 'grants';
+  return 'comments';
 }
 
 export function planPull(differences: readonly DriftDifference[], live: CatalogModel): PullPlan {
   const extra = differences.filter((d) => d.change === 'extra');
-  const skipped: DriftDifference[] = differences.filter((d) => d.change !== 'extra');
-  const newTables = new Set(live.tables.filter((t) => extra.some((d) => d.object === q(t))).map(q));
-  const staged: { stage: Stage; sql: string; object: string }[] = [];
+  const extraKeys = new Set(extra.map((d) => d.object));
+  // A name that is one kind in the files and another live: the files' object has to go before the live one is created.
+  const kindChanges = differences.filter(
+    (d) => d.change === 'missing' && RELATION_KINDS[d.kind] && extra.some((x) => x.object === d.object && x.kind !== d.kind && RELATION_KINDS[x.kind]),
+  );
+  const skipped: DriftDifference[] = differences.filter((d) => d.change !== 'extra' && !kindChanges.includes(d));
+  const sub = liveOnlyModel(live, extraKeys);
+  const covered = coveredObjects(sub);
+  const relations = [...sub.tables, ...sub.views].map(q);
+  const rendered = renderStages(sub);
+  const stages = new Map<RenderStage, string[]>(RENDER_STAGES.map((s) => [s, [...rendered[s]]]));
+  const objects = extra.filter((d) => covered.has(d.object)).map((d) => d.object);
+  const parts: string[] = [];
   for (const d of extra) {
-    const s = statementFor(d, live, newTables);
-    if (s === 'covered') continue;
-    if (s === undefined) {
+    if (covered.has(d.object)) continue;
+    // a part of a table or view pulled whole is already in that table's or view's script
+    if (relations.some((r) => d.object.startsWith(`${r}.`))) continue;
+    const sql = d.actual ?? statementForPart(d, live);
+    if (sql === undefined) {
       skipped.push(d);
-    } else if (s.stage === 'table') {
-      // Foreign keys wait until every pulled table exists (they may point at one written further down).
-      const lines = s.sql.split('\n');
-      const isFk = (l: string) => /^ALTER TABLE .* ADD CONSTRAINT .* FOREIGN KEY .*;$/.test(l);
-      staged.push({ stage: 'table', sql: lines.filter((l) => !isFk(l)).join('\n'), object: d.object });
-      for (const fk of lines.filter(isFk)) staged.push({ stage: 'foreign', sql: fk, object: d.object });
-    } else {
-      staged.push({ ...s, object: d.object });
+      continue;
     }
+    stages.get(stageOfPart(d.kind))?.push(sql);
+    parts.push(d.object);
   }
-  staged.sort((a, b) => STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage) || a.object.localeCompare(b.object, 'en'));
-  const statements: string[] = [];
-  const hasFunctions = staged.some((s) => s.stage === 'function');
-  for (const s of staged) {
-    if (s.stage === 'function' && statements.every((x) => !x.startsWith('SET check_function_bodies'))) {
+  const drops = kindChanges.map((d) => `-- ${d.object} is a ${d.kind.replace('_', ' ')} in the schema files and something else live\nDROP ${RELATION_KINDS[d.kind]} ${quoteName(d.object)};`);
+  const body = RENDER_STAGES.flatMap((s) => stages.get(s) ?? []);
+  if (body.length === 0) return { statements: [], objects: [], skipped };
+  const hasFunctions = (stages.get('functions')?.length ?? 0) + (stages.get('late_functions')?.length ?? 0) > 0;
+  const statements = [
+    ...drops,
+    ...RENDER_STAGES.flatMap((s) => {
+      const list = stages.get(s) ?? [];
       // Bodies may mention objects written further down; PostgreSQL checks them only when this is on.
-      statements.push('SET check_function_bodies = off;');
-    }
-    statements.push(s.sql);
+      return s === 'functions' && hasFunctions ? ['SET check_function_bodies = off;', ...list] : list;
+    }),
+    ...(hasFunctions ? ['RESET check_function_bodies;'] : []),
+  ];
+  return { statements, objects: [...new Set([...objects, ...parts])], skipped };
+}
+
+function quoteName(object: string): string {
+  const dot = object.indexOf('.');
+  return tableName({ schema: object.slice(0, dot), name: object.slice(dot + 1) });
+}
+
+/** A difference without rendered DDL (a caller's own list): find the part in the live model. */
+function statementForPart(d: DriftDifference, live: CatalogModel): string | undefined {
+  for (const t of live.tables) {
+    const prefix = `${q(t)}.`;
+    const index = t.indexes.find((i) => `${t.schema}.${i.name}` === d.object || `${prefix}${i.name}` === d.object);
+    if (index && !index.constraint) return renderIndex(index);
+    if (!d.object.startsWith(prefix)) continue;
+    const name = d.object.slice(prefix.length);
+    const c = t.columns.find((x) => x.name === name);
+    if (c && d.kind.startsWith('column')) return `ALTER TABLE ${tableName(t)} ADD COLUMN ${renderColumn(c)};`;
+    const k = t.constraints.find((x) => x.name === name);
+    if (k) return renderConstraint(t, k);
+    const tr = t.triggers.find((x) => x.name === name);
+    if (tr) return renderTrigger(t, tr);
+    const p = t.policies.find((x) => x.name === name);
+    if (p) return renderPolicy(t, p);
+    const cut = name.lastIndexOf('.');
+    const g = t.grants.find((x) => x.grantee === name.slice(0, cut) && x.privilege === name.slice(cut + 1));
+    if (g) return renderGrant(t, g);
   }
-  if (hasFunctions) statements.push('RESET check_function_bodies;');
-  return { statements, objects: [...new Set(staged.map((s) => s.object))], skipped };
+  return undefined;
 }
 
 /**

@@ -20,12 +20,31 @@ const table = (name: string): TableDef => {
 };
 
 describe('introspect on the fixture application', () => {
+  it('does not read a range type\'s constructor functions as functions of their own', async () => {
+    const other = await createFixtureDatabase('catrange');
+    try {
+      await other.query(`CREATE TYPE public.floatrange AS RANGE (SUBTYPE = float8)`);
+      const m = await withSession(resolveTarget(other.url), (s) => introspect(s));
+      expect(m.rangeTypes?.map((r) => r.name)).toEqual(['floatrange']);
+      expect(m.functions.map((f) => f.name)).toEqual(model.functions.map((f) => f.name));
+    } finally {
+      await other.drop();
+    }
+  });
+
   it('reads schemas, the extension and the enum, and no system schema', () => {
     expect(model.serverMajor).toBe(serverMajor());
     expect(model.schemas.map((s) => s.name)).toEqual(['auth', 'public']);
     expect(model.extensions.map((e) => [e.name, e.schema])).toEqual([['citext', 'public']]);
     expect(model.enums).toEqual([
-      { schema: 'public', name: 'project_status', labels: ['draft', 'active', 'paused', 'archived'], comment: null },
+      {
+        schema: 'public',
+        name: 'project_status',
+        labels: ['draft', 'active', 'paused', 'archived'],
+        comment: null,
+        // PUBLIC's built-in USAGE, read so that revoking it would be a difference
+        grants: [{ grantee: 'public', privilege: 'USAGE', grantable: false }],
+      },
     ]);
     expect(model.tables.map((t) => `${t.schema}.${t.name}`)).toEqual([
       'auth.users',

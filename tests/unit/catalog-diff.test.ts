@@ -64,10 +64,22 @@ describe('diff on inline models', () => {
     expect(d[0]?.desired).toBe('ALTER TABLE "public"."c" ADD CONSTRAINT "c_p_fkey" FOREIGN KEY (p_id) REFERENCES public.p(id) ON DELETE CASCADE;');
   });
 
-  it('ignores NOT VALID: a validated constraint is the same rule', () => {
+  it('reports NOT VALID vs validated as its own difference, not as a changed rule', () => {
     const a = model({ tables: [table('public.t', { constraints: [constraint('t_check', 'check', { definition: 'CHECK (id > 0) NOT VALID', notValid: true })] })] });
     const b = model({ tables: [table('public.t', { constraints: [constraint('t_check', 'check', { definition: 'CHECK (id > 0)' })] })] });
-    expect(diff(a, b)).toEqual([]);
+    expect(brief(diff(a, b))).toEqual(['changed constraint.validated public.t.t_check']);
+  });
+
+  it('reports a column change of a partitioned table once, on the parent, not once per partition', () => {
+    const cols = (type: string) => [column('id', { type: 'integer' }), column('v', { type, position: 2 })];
+    const side = (type: string) =>
+      model({
+        tables: [
+          table('public.m', { kind: 'partitioned', partitionKey: 'RANGE (id)', columns: cols(type) }),
+          table('public.m_1', { kind: 'partition', partitionOf: 'public.m', partitionBound: 'DEFAULT', columns: cols(type) }),
+        ],
+      });
+    expect(brief(diff(side('integer'), side('bigint')))).toEqual(['changed column.type public.m.v']);
   });
 
   it('compares enum labels in order', () => {

@@ -59,6 +59,13 @@ describe('ignore rules from the config', () => {
     expect(applyIgnoreRules(diffs, { rules: {}, desired, actual }).kept).toHaveLength(5);
     expect(applyIgnoreRules(diffs, { rules: { kinds: ['grant'] }, desired, actual }).ignored.map((x) => x.kind)).toEqual(['grant']);
   });
+
+  it('never reads a database-wide object name as a schema: a publication called audit survives ignoring schema audit', () => {
+    const desired = model([]);
+    const wide = [d('publication', 'extra', 'audit'), d('event_trigger', 'extra', 'audit.ddl'), d('default_privilege', 'extra', 'owner.*.tables.audit.SELECT')];
+    const kept = applyIgnoreRules(wide, { rules: { schemas: ['audit'] }, desired, actual: desired }).kept;
+    expect(kept.map((x) => x.object)).toEqual(wide.map((x) => x.object));
+  });
 });
 
 describe('--profile supabase', () => {
