@@ -123,6 +123,25 @@ export const RESTORE = {
   json,
 };
 
+export const SHOW = { dir, json };
+
+export const EXTRACT = {
+  dir,
+  format: option({
+    flag: '--format <format>',
+    description: 'csv (as COPY … WITH CSV HEADER writes it), ndjson (the archive lines) or sql (INSERT statements)',
+    type: oneOf(['csv', 'ndjson', 'sql']),
+    default: 'csv',
+  }),
+};
+
+export const DIFF = {
+  url: option({ flag: '--url <url>', description: 'compare with this live database instead of a second archive', type: text }),
+  dir,
+  limit: option({ flag: '--limit <n>', description: 'rows shown per table and kind of difference', type: wholeNumber(0), default: 20 }),
+  json,
+};
+
 export const PRUNE = {
   dir,
   keepLast: option({ flag: '--keep-last <n>', description: 'keep the N newest archives', type: wholeNumber(1), config: 'prune.keepLast', group: 'keep' }),
@@ -185,4 +204,4 @@ export const DEMO = {
 };
 
 /** For the config file schema: every option set, in the order of `pgsnap --help`. */
-export const ALL_OPTIONS = [BACKUP, LIST, VERIFY, RESTORE, PRUNE, DRIFT_CHECK, DRIFT_PULL, SCAN, TYPES, DEMO] as const;
+export const ALL_OPTIONS = [BACKUP, LIST, VERIFY, SHOW, EXTRACT, DIFF, RESTORE, PRUNE, DRIFT_CHECK, DRIFT_PULL, SCAN, TYPES, DEMO] as const;
