@@ -39,3 +39,8 @@ export const silentLogger: Logger = { tty: false, info() {}, warn() {}, debug() 
 export function printJson(value: unknown, stream: NodeJS.WritableStream = process.stdout): void {
   stream.write(`${redact(JSON.stringify(value, null, 2))}\n`);
 }
+
+/** ANSI colour only on a terminal, and never when NO_COLOR is set (no-color.org) or TERM is dumb. */
+export function wantsColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
+}

@@ -27,6 +27,7 @@ import type { Logger } from '../log.js';
 import pkg from '../../package.json' with { type: 'json' };
 import { captureModel, sequenceNeeded } from './capture-model.js';
 import { DEFAULT_LIMITS, type EntrySink, exportTable, type ExportedTable, type SplitLimits } from './export-table.js';
+import { estimateRows } from './estimate.js';
 import type { BackupProgress } from './progress.js';
 import { type BackupSelection, selectTables } from './select-tables.js';
 import { platformManagedSchemas } from '../catalog/filter.js';
@@ -106,7 +107,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
     const sources = captured.map(rowSource);
-    progress?.begin(sources.length);
+    progress?.begin(sources.length, progress ? await estimateRows(leader, sources) : 0);
     const limits = options.limits ?? DEFAULT_LIMITS;
     const exported =
       jobs === 1 || sources.length <= 1

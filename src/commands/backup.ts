@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { runBackup } from '../backup/backup.js';
-import { createProgress, formatBytes, formatCount } from '../backup/progress.js';
 import { skippedText } from '../backup/skipped.js';
 import { EXIT, PgsnapError } from '../errors.js';
+import { formatBytes, formatCount, roundSeconds } from '../report/numbers.js';
 import { printJson } from '../log.js';
-import type { Action, Mount } from './context.js';
+import { type Action, type Mount, progressFor } from './context.js';
 import { BACKUP } from './options.js';
 import { defineCommand } from './spec.js';
 import { verificationError, verifyArchive, type VerifyReport } from '../verify/offline.js';
@@ -20,7 +20,7 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
     jobs: flags.jobs,
     shrinkThreshold: flags.shrinkThreshold / 100,
     logger: ctx.logger,
-    progress: createProgress({ logger: ctx.logger, stderr: ctx.stderr, quiet: Boolean(ctx.quiet), tty: ctx.logger.tty }),
+    progress: progressFor('backup', ctx, flags.progress),
   });
   const shown = path.relative(ctx.cwd, result.archive) || result.archive;
   // --verify reads the archive back from disk: what cron reports as a good backup is what restore will read.
@@ -33,7 +33,7 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
         bytes: result.bytes,
         tables: result.tables,
         rows: result.rows,
-        seconds: Number(result.seconds.toFixed(3)),
+        seconds: roundSeconds(result.seconds),
         snapshotId: result.manifest.snapshotId,
         shrunk: result.shrink.shrunk.map((x) => ({ table: x.table, before: x.before, after: x.after })),
         comparedWith: result.shrink.previous,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { wantsColor } from '../log.js';
 import pkg from '../../package.json' with { type: 'json' };
 import { type DriftCheckResult, checkDrift } from '../drift/check.js';
 import { mergeCodeFindings } from '../drift/merge-code.js';
@@ -62,7 +63,7 @@ export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx) => {
   out.write(
     renderFindings(format, findings, {
       toolVersion: pkg.version,
-      color: Boolean(out.isTTY),
+      color: wantsColor(out, ctx.env),
       fallbackFile: result.schemaDir,
       cleanMessage,
       summary: {

@@ -33,6 +33,12 @@ const shrinkThreshold = option({
   default: 50,
   config: 'backup.shrinkThreshold',
 });
+const progress = option({
+  flag: '--progress',
+  description: 'report progress off a terminal too, one line per table (on a terminal a progress bar is always shown)',
+  type: onOff,
+  default: false,
+});
 const dryRun = (description: string) => option({ flag: '--dry-run', description, type: onOff, default: false });
 const schemas = option({
   flag: '--schemas <dir|file>',
@@ -90,6 +96,7 @@ export const BACKUP = {
     config: 'backup.failOnShrink',
   }),
   shrinkThreshold,
+  progress,
   json,
 };
 
@@ -99,6 +106,7 @@ export const VERIFY = {
   dir,
   fromDatabase,
   restoreTest: option({ flag: '--restore-test', description: 'restore into a throwaway embedded PostgreSQL and compare with the manifest', type: onOff, default: false }),
+  progress,
   json,
 };
 
@@ -120,6 +128,7 @@ export const RESTORE = {
   where: option({ flag: '--where <filter>', description: "only archived rows matching 'schema.table: condition'", type: texts, default: [] }),
   withDependents: option({ flag: '--with-dependents', description: 'with --where: also the archived rows referencing them through foreign keys', type: onOff, default: false }),
   dryRun: dryRun('report what would be inserted, skipped and updated; change nothing'),
+  progress,
   json,
 };
 

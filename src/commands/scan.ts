@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { wantsColor } from '../log.js';
 import pkg from '../../package.json' with { type: 'json' };
 import { EXIT } from '../errors.js';
 import { jsonReport } from '../report/json.js';
@@ -36,7 +37,7 @@ export const scan: Action<typeof SCAN> = async (settings, ctx, args) => {
     const out = reportStream(format, ctx);
     const clean = `${result.files} files scanned: all ${result.tables.length} tables and ${result.functions.length} functions the code uses are defined in ${schemaDir}`;
     out.write(
-      renderFindings(format, result.findings, { toolVersion: pkg.version, color: Boolean(out.isTTY), fallbackFile: schemaDir, cleanMessage: clean }),
+      renderFindings(format, result.findings, { toolVersion: pkg.version, color: wantsColor(out, ctx.env), fallbackFile: schemaDir, cleanMessage: clean }),
     );
     if (format !== 'text') ctx.logger.info(result.findings.length === 0 ? clean : summaryLine(result.findings));
   }

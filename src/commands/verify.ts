@@ -4,7 +4,7 @@ import { resolveArchive } from '../archive/resolve.js';
 import { printJson } from '../log.js';
 import { restoreDrill, type DrillReport } from '../verify/drill.js';
 import { type VerifyReport, verificationError, verifyArchive } from '../verify/offline.js';
-import type { Action, Mount } from './context.js';
+import { type Action, type Mount, progressFor } from './context.js';
 import { VERIFY } from './options.js';
 import { defineCommand } from './spec.js';
 
@@ -12,7 +12,7 @@ export const verify: Action<typeof VERIFY> = async (settings, ctx, args) => {
   const dir = path.resolve(ctx.cwd, settings.dir);
   const file = resolveArchive(args[0] ?? 'latest', dir, settings.fromDatabase);
   const shown = path.relative(ctx.cwd, file) || file;
-  const offline = await verifyArchive(file);
+  const offline = await verifyArchive(file, progressFor('verify', ctx, settings.progress));
   if (!settings.json) ctx.logger.info(renderOffline(offline, shown));
   let drill: DrillReport | undefined;
   if (offline.ok && settings.restoreTest) drill = await restoreDrill(file, { logger: ctx.logger });

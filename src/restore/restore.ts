@@ -23,6 +23,7 @@ import {
 } from './execute.js';
 import { type OnConflict, type RestorePlan, planRestore } from './plan.js';
 import type { RestoreReport, TableResult } from './report.js';
+import type { Progress } from '../report/progress.js';
 
 export interface RestoreOptions {
   readonly onConflict: OnConflict;
@@ -43,6 +44,8 @@ export interface RestoreOptions {
   readonly lockTimeoutMs?: number;
   /** creates the DDL for `names` from the archived model (catalog/render.ts renderForTables) */
   readonly renderTables?: (model: CatalogModel, names: readonly string[]) => string;
+  /** told about each table as it is loaded (report/progress.ts) */
+  readonly progress?: Progress;
 }
 
 export interface RestoreOutcome {
@@ -102,11 +105,17 @@ export async function restoreArchive(
           }
         };
         const executeOptions = { ...options, openHelper, selectedStages: new Map<string, string>() };
+        const progress = options.progress;
+        progress?.begin(plan.tables.length, plan.tables.reduce((n, t) => n + t.archived.rows, 0));
         for (const [i, t] of plan.tables.entries()) {
           failedAt = t.table;
           options.logger.debug(`restoring ${t.table} (${t.archived.rows} rows in the archive)`);
+          const t0 = performance.now();
+          progress?.tableStarted(t.table);
           results.push(await restoreTable(s, archive, t, i, access, executeOptions, pending));
+          progress?.tableDone(t.table, t.archived.rows, t.archived.entries.reduce((n, e) => n + e.bytes, 0), (performance.now() - t0) / 1000);
         }
+        progress?.done();
         failedAt = undefined;
         await finishDeferred(s, pending, results, options.onConflict);
         const foreignKeys = await restoreLostForeignKeys(s, lostForeignKeys);

@@ -44,9 +44,9 @@ async function waitFor(check: () => boolean, ms = 60_000): Promise<void> {
 }
 
 describe('pgsnap backup (CLI)', () => {
-  it('--json prints one document on stdout; the per-table lines go to stderr', async () => {
+  it('--json prints one document on stdout; the per-table lines (--progress) go to stderr', async () => {
     const dir = path.join(work, 'json');
-    const r = await runCli(['backup', '--url', app.url, '--dir', dir, '--json']);
+    const r = await runCli(['backup', '--url', app.url, '--dir', dir, '--json', '--progress']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(Object.keys(doc).sort()).toEqual(['archive', 'bytes', 'comparedWith', 'database', 'rows', 'seconds', 'shrunk', 'skipped', 'snapshotId', 'tables']);
