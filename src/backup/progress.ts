@@ -3,4 +3,3 @@
  * estimates. Kept as its own name so backup code does not depend on how progress is drawn.
  */
 export type { Progress as BackupProgress } from '../report/progress.js';
-export { formatBytes, formatCount } from '../report/numbers.js';

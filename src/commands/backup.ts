@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { runBackup } from '../backup/backup.js';
 import { skippedText } from '../backup/skipped.js';
 import { EXIT, PgsnapError } from '../errors.js';
-import { formatBytes, formatCount, roundSeconds } from '../report/numbers.js';
+import { formatBytes, formatSeconds, plural } from '../report/numbers.js';
 import { printJson } from '../log.js';
 import { type Action, type Mount, progressFor } from './context.js';
 import { BACKUP } from './options.js';
@@ -33,7 +33,7 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
         bytes: result.bytes,
         tables: result.tables,
         rows: result.rows,
-        seconds: roundSeconds(result.seconds),
+        seconds: result.seconds,
         snapshotId: result.manifest.snapshotId,
         shrunk: result.shrink.shrunk.map((x) => ({ table: x.table, before: x.before, after: x.after })),
         comparedWith: result.shrink.previous,
@@ -44,7 +44,7 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
     );
   } else {
     ctx.logger.info(
-      `${shown}: ${result.tables} tables, ${formatCount(result.rows)} rows, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s`,
+      `${shown}: ${plural(result.tables, 'table')}, ${plural(result.rows, 'row')}, ${formatBytes(result.bytes)} in ${formatSeconds(result.seconds)}`,
     );
     // selectors that matched nothing were already warned about (they print under --quiet too)
     for (const x of result.skipped) if (!x.unmatched) ctx.logger.info(`  not captured: ${skippedText(x)}`);

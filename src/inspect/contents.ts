@@ -1,5 +1,5 @@
 import type { Manifest } from '../archive/format.js';
-import { formatBytes, formatCount } from '../backup/progress.js';
+import { formatBytes, formatCount, formatSeconds, plural } from '../report/numbers.js';
 
 /** What `pgsnap show` reports: the manifest, summarized per table, with nothing read but the manifest. */
 export interface ArchiveContents {
@@ -61,7 +61,7 @@ export function renderContents(c: ArchiveContents): string {
   const lines = [
     `${c.archive}`,
     `  database ${c.database}, PostgreSQL ${c.server.version}, pgsnap ${c.toolVersion} (archive format ${c.formatVersion})`,
-    `  taken ${c.startedAt} – ${c.finishedAt} (${c.seconds.toFixed(1)} s)${c.snapshotId ? `, snapshot ${c.snapshotId}` : ''}`,
+    `  taken ${c.startedAt} – ${c.finishedAt} (${formatSeconds(c.seconds)})${c.snapshotId ? `, snapshot ${c.snapshotId}` : ''}`,
     `  ${plural(c.tables.length, 'table')}, ${plural(c.rows, 'row')}, ${formatBytes(c.bytes)} of data in ${formatBytes(c.fileBytes)}`,
   ];
   if (c.tables.length > 0) {
@@ -78,8 +78,4 @@ export function renderContents(c: ArchiveContents): string {
     for (const s of c.sequences) lines.push(`  ${s.sequence}  ${s.value}${s.isCalled ? '' : ' (not yet called)'}`);
   }
   return lines.join('\n');
-}
-
-function plural(n: number, noun: string): string {
-  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 }

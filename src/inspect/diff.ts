@@ -1,4 +1,4 @@
-import { formatCount } from '../backup/progress.js';
+import { formatCount, plural } from '../report/numbers.js';
 import { type RowDiffResult, diffRows } from './row-diff.js';
 import type { Side, SideTable } from './sides.js';
 import type { ArchivedRow } from './values.js';
@@ -94,13 +94,13 @@ export function renderDiff(r: DiffReport): string {
     lines.push('');
     const rows = t.rows;
     if (t.status === 'trouble') lines.push(`${t.table}: cannot compare: ${t.problem}`);
-    else if (t.status === 'only in A') lines.push(`${t.table}: only in A (${count(rows?.rowsA ?? 0, 'row')})`);
-    else if (t.status === 'only in B') lines.push(`${t.table}: only in B (${count(rows?.rowsB ?? 0, 'row')})`);
+    else if (t.status === 'only in A') lines.push(`${t.table}: only in A (${plural(rows?.rowsA ?? 0, 'row')})`);
+    else if (t.status === 'only in B') lines.push(`${t.table}: only in B (${plural(rows?.rowsB ?? 0, 'row')})`);
     else {
       const by = t.key ? `by ${t.key.join(', ')}` : 'whole rows (no key)';
       const parts = [`${formatCount(rows?.onlyInA ?? 0)} only in A`, `${formatCount(rows?.onlyInB ?? 0)} only in B`];
       if (t.key) parts.push(`${formatCount(rows?.differ ?? 0)} differ`);
-      lines.push(`${t.table}: ${count(rows?.rowsA ?? 0, 'row')} in A, ${formatCount(rows?.rowsB ?? 0)} in B; ${parts.join(', ')} (${by})`);
+      lines.push(`${t.table}: ${plural(rows?.rowsA ?? 0, 'row')} in A, ${formatCount(rows?.rowsB ?? 0)} in B; ${parts.join(', ')} (${by})`);
     }
     if (t.columns.onlyInA.length > 0) lines.push(`  columns only in A: ${t.columns.onlyInA.join(', ')}`);
     if (t.columns.onlyInB.length > 0) lines.push(`  columns only in B: ${t.columns.onlyInB.join(', ')}`);
@@ -118,10 +118,6 @@ export function renderDiff(r: DiffReport): string {
   }
   lines.push('');
   const differing = r.different + r.trouble;
-  lines.push(differing === 0 ? `no differences in ${count(r.tables.length, 'table')}` : `${formatCount(differing)} of ${count(r.tables.length, 'table')} differ${same.length > 0 ? `; ${formatCount(same.length)} identical` : ''}`);
+  lines.push(differing === 0 ? `no differences in ${plural(r.tables.length, 'table')}` : `${formatCount(differing)} of ${plural(r.tables.length, 'table')} differ${same.length > 0 ? `; ${formatCount(same.length)} identical` : ''}`);
   return lines.join('\n');
-}
-
-function count(n: number, noun: string): string {
-  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 }

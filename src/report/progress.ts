@@ -1,4 +1,4 @@
-import { formatBytes, formatCount, formatDuration } from './numbers.js';
+import { formatBytes, formatCount, formatDuration, formatSeconds } from './numbers.js';
 
 /**
  * What a long command (backup, restore, verify) tells a person while it runs, on stderr only:
@@ -88,7 +88,7 @@ export function createProgress(options: {
       tableStarted() {},
       tableProgress() {},
       tableDone(table, rows, bytes, seconds) {
-        stream.write(`${table}: ${formatCount(rows)} rows, ${formatBytes(bytes)}, ${seconds.toFixed(1)} s\n`);
+        stream.write(`${table}: ${formatCount(rows)} rows, ${formatBytes(bytes)}, ${formatSeconds(seconds)}\n`);
       },
       done() {},
     };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { wantsColor } from '../../src/log.js';
+import { printJson, wantsColor } from '../../src/log.js';
 import { formatDuration, plural, roundSeconds } from '../../src/report/numbers.js';
 import { createProgress, eta, progressMode, renderProgress } from '../../src/report/progress.js';
 
@@ -63,5 +63,16 @@ describe('numbers for people', () => {
     expect(plural(2, 'index', 'indexes')).toBe('2 indexes');
     expect(formatDuration(3723)).toBe('1:02:03');
     expect(roundSeconds(1.2956874729999999)).toBe(1.296);
+  });
+
+  it('rounds every seconds member of a JSON document to the millisecond', () => {
+    let out = '';
+    printJson({ seconds: 1.2956874729999999, tables: [{ seconds: 0.1 + 0.2, rows: 3 }] }, {
+      write(s: string) {
+        out += s;
+        return true;
+      },
+    } as NodeJS.WritableStream);
+    expect(JSON.parse(out)).toEqual({ seconds: 1.296, tables: [{ seconds: 0.3, rows: 3 }] });
   });
 });
