@@ -32,9 +32,10 @@ function withIgnore(config: Config, ignore: IgnoreRules): Config {
   return { ...config, drift: { ...config.drift, ignore } };
 }
 
-/** Drift of any severity fails the gate; notes alone do not. */
-export function exitCodeFor(findings: readonly Finding[]): number {
-  return findings.some((f) => f.severity !== 'note') ? EXIT.FINDINGS : EXIT.OK;
+/** Findings of the --fail-on severity or worse fail the gate (by default warnings and errors); notes never do. */
+export function exitCodeFor(findings: readonly Finding[], failOn: 'error' | 'warning' = 'warning'): number {
+  const failing = failOn === 'error' ? ['error'] : ['error', 'warning'];
+  return findings.some((f) => failing.includes(f.severity)) ? EXIT.FINDINGS : EXIT.OK;
 }
 
 export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx) => {
@@ -78,7 +79,7 @@ export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx) => {
   );
   if (format !== 'text') ctx.logger.info(findings.length === 0 ? cleanMessage : summaryLine(findings));
   if (result.ignored > 0) ctx.logger.info(`${result.ignored} difference(s) left out by ignore rules or --profile`);
-  return exitCodeFor(findings);
+  return exitCodeFor(findings, s.failOn);
 };
 
 /** `--code`: the code scan's findings (tables used by code and defined nowhere, …) against the live model. */

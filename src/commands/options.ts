@@ -174,6 +174,13 @@ export const DRIFT_CHECK = {
   code: option({ flag: '--code <path>', description: 'also scan application code for the tables it uses', type: texts, default: [], config: 'code' }),
   shadow,
   format: option({ flag: '--format <format>', description: 'output format (--json means json)', type: reportFormat, default: 'text', config: 'drift.format' }),
+  failOn: option({
+    flag: '--fail-on <severity>',
+    description: 'exit 1 for findings of this severity or worse (error: warnings are reported but pass)',
+    type: oneOf(['error', 'warning']),
+    default: 'warning',
+    config: 'drift.failOn',
+  }),
   profile,
   baseline,
   ...ignore,
