@@ -14,6 +14,7 @@ import {
   renderRowSecurity,
   renderSchema,
   renderSequence,
+  renderSequenceOwner,
   renderTable,
   renderTrigger,
   renderView,
@@ -99,9 +100,15 @@ function subObject(d: DriftDifference, live: CatalogModel, newTables: ReadonlySe
     if (newTables.has(q(t))) return 'covered';
     const name = d.object.slice(prefix.length);
     const pick = tableSubObject(d.kind, t, name, indexHit?.name);
-    if (pick) return pick;
+    if (pick) return pick.stage === 'column' ? withSerialSequence(pick, t, name, live) : pick;
   }
   return undefined;
+}
+
+/** A serial column comes with its sequence (drift reports them as one finding): create it first, own it after. */
+function withSerialSequence(pick: { stage: Stage; sql: string }, t: TableDef, column: string, live: CatalogModel): { stage: Stage; sql: string } {
+  const seq = live.sequences.find((s) => !s.identity && s.ownedBy === `${q(t)}.${column}`);
+  return seq ? { ...pick, sql: [renderSequence(seq), pick.sql, renderSequenceOwner(seq, t, column)].join('\n') } : pick;
 }
 
 function tableSubObject(kind: string, t: TableDef, name: string, indexName: string | undefined): { stage: Stage; sql: string } | undefined {
