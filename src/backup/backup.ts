@@ -52,6 +52,8 @@ export interface BackupOptions {
   readonly level?: number;
   /** the shrink guard's threshold, 0–1 (archive/shrink.ts DEFAULT_SHRINK_THRESHOLD) */
   readonly shrinkThreshold?: number;
+  /** fail (naming the table) when a table's lock is not granted within this many seconds; undefined waits */
+  readonly lockWaitSeconds?: number;
 }
 
 export interface BackupResult {
@@ -208,7 +210,7 @@ async function openConsistentRead(
         });
       }
       // the lock first: a role that may not read a table hears so from PostgreSQL, in its words
-      const changed = await lockAndCheck(sessions.leader, captured);
+      const changed = await lockAndCheck(sessions.leader, captured, options.lockWaitSeconds);
       if (changed.length === 0) {
         await assertRowSecurityBypassed(sessions.leader, captured);
         return { sessions, model, captured, skipped };

@@ -19,6 +19,7 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
     selection,
     jobs: flags.jobs,
     shrinkThreshold: flags.shrinkThreshold / 100,
+    ...(flags.lockWaitTimeout === undefined ? {} : { lockWaitSeconds: flags.lockWaitTimeout }),
     logger: ctx.logger,
     progress: progressFor('backup', ctx, flags.progress),
   });

@@ -87,6 +87,13 @@ export const BACKUP = {
   table: option({ flag: '--table <pattern>', description: 'only tables matching schema.table, table or a glob', type: patterns, default: [], config: 'backup.table' }),
   exclude: option({ flag: '--exclude <pattern>', description: 'leave out tables matching this pattern', type: patterns, default: [], config: 'backup.exclude' }),
   jobs: option({ flag: '--jobs <n>', description: 'read tables on N connections sharing one snapshot', type: wholeNumber(1), default: 1, config: 'backup.jobs' }),
+  lockWaitTimeout: option({
+    flag: '--lock-wait-timeout <seconds>',
+    description: "fail, naming the table, when a table's lock is not granted within this many seconds (like pg_dump); nothing is written",
+    type: wholeNumber(1),
+    defaultText: 'wait as long as it takes',
+    config: 'backup.lockWaitTimeout',
+  }),
   verify: option({ flag: '--verify', description: 'check the written archive before reporting success', type: onOff, default: false }),
   failOnShrink: option({
     flag: '--fail-on-shrink',
