@@ -7,6 +7,7 @@ import { detectSupabaseProject } from '../drift/profile.js';
 import { pullDrift } from '../drift/pull.js';
 import { parseShadowSpec } from '../drift/shadow.js';
 import { EXIT } from '../errors.js';
+import { onInterrupt } from '../lifecycle.js';
 import { checkCode } from '../scan/check.js';
 import type { Finding } from '../report/finding.js';
 import { type ReportFormat, renderFindings } from '../report/index.js';
@@ -38,7 +39,23 @@ export function exitCodeFor(findings: readonly Finding[], failOn: 'error' | 'war
   return findings.some((f) => failing.includes(f.severity)) ? EXIT.FINDINGS : EXIT.OK;
 }
 
-export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx) => {
+/** Ctrl-C: say what was (not) changed; the shadow's own cleanup runs beside this, then the process exits 2. */
+function sayOnInterrupt(ctx: CommandContext, what: string): () => void {
+  return onInterrupt(() => {
+    ctx.stderr.write(`pgsnap: interrupted: ${what}\n`);
+  });
+}
+
+export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx, args) => {
+  const undo = sayOnInterrupt(ctx, 'nothing was changed (drift check only reads the live database; its scratch shadow database is removed)');
+  try {
+    return await runDriftCheck(s, ctx, args);
+  } finally {
+    undo();
+  }
+};
+
+const runDriftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx) => {
   const format = formatFor(s, ctx);
   const ignore = ignoreRules(s);
   // A Supabase CLI project: its migrations are the schema files and the supabase profile applies, unless told otherwise.
@@ -94,7 +111,17 @@ async function codeFindings(paths: readonly string[], result: DriftCheckResult, 
   return [...r.findings];
 }
 
-export const driftPull: Action<typeof DRIFT_PULL> = async (s, ctx) => {
+export const driftPull: Action<typeof DRIFT_PULL> = async (s, ctx, args) => {
+  // pull writes its one new file synchronously at the very end: before that, nothing exists to undo
+  const undo = sayOnInterrupt(ctx, 'nothing was changed (no schema file was written; the live database is only read)');
+  try {
+    return await runDriftPull(s, ctx, args);
+  } finally {
+    undo();
+  }
+};
+
+const runDriftPull: Action<typeof DRIFT_PULL> = async (s, ctx) => {
   const result = await pullDrift({
     live: ctx.target(),
     schemaDir: s.schemas,

@@ -24,6 +24,8 @@ import {
 import { type OnConflict, type RestorePlan, planRestore } from './plan.js';
 import type { RestoreReport, TableResult } from './report.js';
 import type { Progress } from '../report/progress.js';
+import { onInterrupt } from '../lifecycle.js';
+import { plural } from '../report/numbers.js';
 
 export interface RestoreOptions {
   readonly onConflict: OnConflict;
@@ -82,6 +84,12 @@ export async function restoreArchive(
       await s.query('BEGIN');
       let results: TableResult[] = [];
       let failedAt: string | undefined;
+      let committing = false;
+      // Ctrl-C (or SIGTERM): closing the session rolls the transaction back; say so, then lifecycle.ts exits 2.
+      const undo = onInterrupt(async () => {
+        process.stderr.write(`pgsnap: ${interruptedLine(committing, options.dryRun, s.where, results.length)}\n`);
+        await close(s);
+      });
       try {
         await sessionSettings(s, archive.manifest.settings ?? OUTPUT_SETTINGS, lockTimeoutMs);
         const { plan, created, lostForeignKeys } = await planAgainstTarget(s, archive, archivedModel, { ...options, filters });
@@ -128,6 +136,8 @@ export async function restoreArchive(
         failedAt = undefined;
         const moves = await readSequenceMoves(s, plan.sequences);
         // Last before COMMIT: setval cannot be rolled back (see moveSequences); a dry run runs only what rolls back.
+        // from here on an interruption may leave something behind (setval is not transactional): say so
+        committing = true;
         await moveSequences(s, moves, options.dryRun);
         const sequences = moves.map((m) => m.result);
         await s.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
@@ -168,10 +178,18 @@ export async function restoreArchive(
           seconds: (performance.now() - started) / 1000,
         };
         return { report, failure };
+      } finally {
+        undo();
       }
     },
     { logger: options.logger, applicationName: 'pgsnap restore' },
   );
+}
+
+/** What an interrupted restore did: nothing (rolled back), unless the COMMIT was already on its way. */
+export function interruptedLine(committing: boolean, dryRun: boolean, where: string, tablesLoaded: number): string {
+  if (committing && !dryRun) return `interrupted while committing: the restore into ${where} may be complete, or only its sequences moved forward; run it again to be sure (it inserts nothing twice)`;
+  return `interrupted: the restore was rolled back; nothing in ${where} was changed (${plural(tablesLoaded, 'table')} had been loaded inside the transaction, none kept)`;
 }
 
 async function sessionSettings(s: Session, settings: Readonly<Record<string, string>>, lockTimeoutMs: number): Promise<void> {
