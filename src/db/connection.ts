@@ -103,7 +103,9 @@ export function clientSettings(target: ConnectionTarget, env: NodeJS.ProcessEnv 
   if (p.options) fields.options = p.options;
   if (p.connect_timeout && Number(p.connect_timeout) > 0) fields.connectionTimeoutMillis = Number(p.connect_timeout) * 1000;
   const mode = p.sslmode !== undefined ? sslModeOf(p.sslmode, 'sslmode') : env.PGSSLMODE ? sslModeOf(env.PGSSLMODE, 'PGSSLMODE') : 'prefer';
-  return { fields, ssl: sslPlan(mode, p, env) };
+  // libpq never uses TLS on a Unix-domain socket, whatever sslmode says
+  const socket = (host ?? (target.url ? undefined : env.PGHOST))?.startsWith('/') ?? false;
+  return { fields, ssl: socket ? { mode, attempts: [false] } : sslPlan(mode, p, env) };
 }
 
 /** "user@host:port/db" for messages; never the password. */

@@ -86,6 +86,11 @@ describe('sslmode with libpq meaning', () => {
     expect(mayFallBack(false, new Error('no pg_hba.conf entry for host "1.2.3.4", user "u", database "d", no encryption'))).toBe(true);
   });
 
+  it('never uses TLS on a Unix-domain socket, as libpq', () => {
+    expect(settings('host=/var/run/postgresql dbname=app sslmode=require').ssl.attempts).toEqual([false]);
+    expect(settings('postgres://u@%2Ftmp%2Fsock/db').ssl.attempts).toEqual([false]);
+  });
+
   it('says which certificate file it cannot read', () => {
     expect(() => settings('host=h sslmode=verify-full sslrootcert=/nonexistent/ca.pem')).toThrow(/cannot read sslrootcert \/nonexistent\/ca.pem/);
   });
