@@ -16,7 +16,7 @@ export const diff: Action<typeof DIFF> = async (settings, ctx, args) => {
   const shown = (file: string) => path.relative(ctx.cwd, file) || file;
   if (args[1] !== undefined && settings.url !== undefined) throw usageError('pgsnap diff compares with a second archive or with --url, not both');
   if (args[1] === undefined && settings.url === undefined) throw usageError('pgsnap diff needs a second archive or --url URL', 'see pgsnap diff --help');
-  const fileA = resolveArchive(args[0] ?? 'latest', dir);
+  const fileA = resolveArchive(args[0] ?? 'latest', dir, settings.fromDatabase);
   const sides: Side[] = [];
   try {
     const a = archiveSide(shown(fileA), await openArchive(fileA));
@@ -26,7 +26,7 @@ export const diff: Action<typeof DIFF> = async (settings, ctx, args) => {
       const target = resolveTarget(settings.url, ctx.env);
       b = await liveSide(`live database ${describeTarget(target, ctx.env)}`, target, ctx.logger);
     } else {
-      const fileB = resolveArchive(args[1] as string, dir);
+      const fileB = resolveArchive(args[1] as string, dir, settings.fromDatabase);
       b = archiveSide(shown(fileB), await openArchive(fileB));
     }
     sides.push(b);

@@ -8,7 +8,7 @@ import { EXTRACT } from './options.js';
 import { defineCommand } from './spec.js';
 
 export const extract: Action<typeof EXTRACT> = async (settings, ctx, args) => {
-  const file = resolveArchive(args[0] ?? 'latest', path.resolve(ctx.cwd, settings.dir));
+  const file = resolveArchive(args[0] ?? 'latest', path.resolve(ctx.cwd, settings.dir), settings.fromDatabase);
   const archive = await openArchive(file);
   try {
     const rows = await extractTable(archive, args[1] ?? '', settings.format, ctx.stdout);

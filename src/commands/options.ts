@@ -139,10 +139,11 @@ export const RESTORE = {
   json,
 };
 
-export const SHOW = { dir, json };
+export const SHOW = { dir, fromDatabase, json };
 
 export const EXTRACT = {
   dir,
+  fromDatabase,
   format: option({
     flag: '--format <format>',
     description: 'csv (as COPY … WITH CSV HEADER writes it), ndjson (the archive lines) or sql (INSERT statements)',
@@ -154,6 +155,7 @@ export const EXTRACT = {
 export const DIFF = {
   url: option({ flag: '--url <url>', description: 'compare with this live database instead of a second archive', type: text }),
   dir,
+  fromDatabase,
   limit: option({ flag: '--limit <n>', description: 'rows shown per table and kind of difference', type: wholeNumber(0), default: 20 }),
   json,
 };

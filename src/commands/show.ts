@@ -10,7 +10,7 @@ import { SHOW } from './options.js';
 import { defineCommand } from './spec.js';
 
 export const show: Action<typeof SHOW> = async (settings, ctx, args) => {
-  const file = resolveArchive(args[0] ?? 'latest', path.resolve(ctx.cwd, settings.dir));
+  const file = resolveArchive(args[0] ?? 'latest', path.resolve(ctx.cwd, settings.dir), settings.fromDatabase);
   const shown = path.relative(ctx.cwd, file) || file;
   const archive = await openArchive(file);
   try {
