@@ -43,10 +43,10 @@ describe('progress off a terminal', () => {
     expect(v.code).toBe(0);
     expect(v.stderr).not.toContain('\u001b');
     expect(lines(v.stderr)[0]).toMatch(/^verified: /);
-    const r = await runCli(['restore', 'latest', '--dir', dir, '--url', target.url]);
+    const r = await runCli(['restore', 'latest', '--dir', dir, '--url', target.url, '--from-database', db.name]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('\u001b');
-    const withProgress = await runCli(['restore', 'latest', '--dir', dir, '--url', target.url, '--progress']);
+    const withProgress = await runCli(['restore', 'latest', '--dir', dir, '--url', target.url, '--from-database', db.name, '--progress']);
     expect(lines(withProgress.stderr).length - lines(r.stderr).length).toBe(3);
   });
 });
