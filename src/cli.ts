@@ -71,7 +71,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         env: io.env,
         stdout: stdout.stream,
         stderr: io.stderr,
-        target: () => resolveTarget(s.url, io.env),
+        // the environment's DATABASE_URL beats a config file's url (docs/configuration.md)
+        target: () => (sources.url === 'config file' ? resolveTarget(undefined, io.env, s.url) : resolveTarget(s.url, io.env)),
       };
       const positional = args.slice(0, -2).flatMap((a) => (Array.isArray(a) ? (a as string[]) : typeof a === 'string' ? [a] : []));
       exitCode = await action(settings, ctx, positional);

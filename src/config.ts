@@ -26,6 +26,7 @@ export interface Config {
     readonly failOnShrink?: boolean;
     /** percent, shared by backup's shrink guard, list and prune */
     readonly shrinkThreshold?: number;
+    readonly lockWaitTimeout?: number;
   };
   readonly restore?: { readonly onConflict?: 'nothing' | 'update' };
   readonly prune?: {
@@ -40,6 +41,7 @@ export interface Config {
     /** a SQL file applied to the shadow before the schema files */
     readonly baseline?: string;
     readonly format?: string;
+    readonly failOn?: 'error' | 'warning';
     readonly ignore?: {
       readonly schemas?: readonly string[];
       readonly objects?: readonly string[];

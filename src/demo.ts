@@ -85,9 +85,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
       say();
       say('2. The nightly backup (cron: pgsnap backup --verify), then a look at what landed');
-      await pgsnap(withUrl(['backup', '--dir', backups]), 0, shownUrl(['backup', '--dir', 'backups']));
+      await pgsnap(withUrl(['backup', '--dir', backups, '--verify']), 0, shownUrl(['backup', '--dir', 'backups', '--verify']));
       await pgsnap(['list', '--dir', backups], 0, ['list', '--dir', 'backups']);
-      await pgsnap(['verify', 'latest', '--dir', backups], 0, ['verify', 'latest', '--dir', 'backups']);
+      await pgsnap(['show', 'latest', '--dir', backups], 0, ['show', 'latest', '--dir', 'backups']);
 
       say();
       say('3. The CI gate: the live schema against the committed schema files');

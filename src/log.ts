@@ -1,4 +1,5 @@
 import { redact } from './redact.js';
+import { roundSeconds } from './report/numbers.js';
 
 /**
  * Human text goes to stderr, machine output (one JSON document with --json) to stdout. Everything printed is
@@ -36,6 +37,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 /** A logger that prints nothing, for library use and tests. */
 export const silentLogger: Logger = { tty: false, info() {}, warn() {}, debug() {} };
 
+/**
+ * Durations are measured in floating-point seconds; every `seconds` member of a JSON document is rounded to the
+ * millisecond here, once, rather than in each command (1.296, never 1.2956874729999999).
+ */
 export function printJson(value: unknown, stream: NodeJS.WritableStream = process.stdout): void {
-  stream.write(`${redact(JSON.stringify(value, null, 2))}\n`);
+  const json = JSON.stringify(value, (key, v: unknown) => (key === 'seconds' && typeof v === 'number' ? roundSeconds(v) : v), 2);
+  stream.write(`${redact(json)}\n`);
+}
+
+/** ANSI colour only on a terminal, and never when NO_COLOR is set (no-color.org) or TERM is dumb. */
+export function wantsColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
 }

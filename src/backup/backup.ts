@@ -27,6 +27,7 @@ import type { Logger } from '../log.js';
 import pkg from '../../package.json' with { type: 'json' };
 import { captureModel, sequenceNeeded } from './capture-model.js';
 import { DEFAULT_LIMITS, type EntrySink, exportTable, type ExportedTable, type SplitLimits } from './export-table.js';
+import { estimateRows } from './estimate.js';
 import type { BackupProgress } from './progress.js';
 import { type BackupSelection, selectTables } from './select-tables.js';
 import { platformManagedSchemas } from '../catalog/filter.js';
@@ -51,6 +52,8 @@ export interface BackupOptions {
   readonly level?: number;
   /** the shrink guard's threshold, 0–1 (archive/shrink.ts DEFAULT_SHRINK_THRESHOLD) */
   readonly shrinkThreshold?: number;
+  /** fail (naming the table) when a table's lock is not granted within this many seconds; undefined waits */
+  readonly lockWaitSeconds?: number;
 }
 
 export interface BackupResult {
@@ -106,7 +109,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
     const sources = captured.map(rowSource);
-    progress?.begin(sources.length);
+    progress?.begin(sources.length, progress ? await estimateRows(leader, sources) : 0);
     const limits = options.limits ?? DEFAULT_LIMITS;
     const exported =
       jobs === 1 || sources.length <= 1
@@ -207,7 +210,7 @@ async function openConsistentRead(
         });
       }
       // the lock first: a role that may not read a table hears so from PostgreSQL, in its words
-      const changed = await lockAndCheck(sessions.leader, captured);
+      const changed = await lockAndCheck(sessions.leader, captured, options.lockWaitSeconds);
       if (changed.length === 0) {
         await assertRowSecurityBypassed(sessions.leader, captured);
         return { sessions, model, captured, skipped };

@@ -1,5 +1,6 @@
 import { type TableId, tableLabel } from '../archive/table-id.js';
-import { qualify, type Session } from '../db/client.js';
+import type { Session } from '../db/client.js';
+import { lockForBackup } from './lock-wait.js';
 
 /**
  * Like pg_dump, a backup locks its tables IN ACCESS SHARE MODE so they are not dropped or rewritten while it reads
@@ -14,9 +15,10 @@ import { qualify, type Session } from '../db/client.js';
  * returned were changed under the snapshot; the caller starts again in a fresh snapshot, which sees the change.
  * Partitions are checked with their root, since a partitioned table is read through it.
  */
-export async function lockAndCheck(s: Session, tables: readonly TableId[]): Promise<TableId[]> {
+/** `waitSeconds`: --lock-wait-timeout (lock-wait.ts); undefined waits as long as it takes. */
+export async function lockAndCheck(s: Session, tables: readonly TableId[], waitSeconds?: number): Promise<TableId[]> {
   if (tables.length === 0) return [];
-  await s.query(`LOCK TABLE ${tables.map((t) => qualify(t.schema, t.name)).join(', ')} IN ACCESS SHARE MODE`);
+  await lockForBackup(s, tables, waitSeconds);
   const changed = await s.query<{ schema: string; name: string }>(
     `WITH RECURSIVE wanted AS (
        SELECT u.schema, u.name, u.i, c.oid

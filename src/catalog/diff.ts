@@ -52,6 +52,7 @@ import {
   renderView,
 } from './render-object.js';
 import { partitionParentGuess, renderTable } from './render.js';
+import { serialDifferences, serialSequenceNames } from './serial.js';
 
 /**
  * Every kind of difference `diff` reports. A dotted kind is one aspect of its parent (`column.type` is a column
@@ -242,17 +243,20 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
     same: (d, a) => sameJson(d.attributes, a.attributes),
     inBoth: (d, a) => typeParts(out, d, a, 'TYPE'),
   });
-  // An identity column's sequence is compared through the column (column.identity).
-  cmp(
-    desired.sequences.filter((s) => !s.identity),
-    actual.sequences.filter((s) => !s.identity),
-    {
-      kind: () => 'sequence',
-      key: qualifiedName,
-      render: (s) => renderSequence(s) + (s.ownedBy ? `\n-- OWNED BY ${s.ownedBy}` : ''),
-      same: (d, a) => sameJson(d, a),
-    },
-  );
+  // An identity column's sequence is compared through the column (column.identity), a serial column's with its
+  // column (serial.ts): neither is a finding of its own.
+  const serial = serialSequenceNames(desired, actual);
+  const ownSequence = (s: SequenceDef) => !s.identity && !serial.has(qualifiedName(s));
+  const sequenceText = (s: SequenceDef) => renderSequence(s) + (s.ownedBy ? `\n-- OWNED BY ${s.ownedBy}` : '');
+  cmp(desired.sequences.filter(ownSequence), actual.sequences.filter(ownSequence), {
+    kind: () => 'sequence',
+    key: qualifiedName,
+    render: sequenceText,
+    same: (d, a) => sameJson(d, a),
+  });
+  for (const x of serialDifferences(desired, actual, serial)) {
+    out.push({ kind: 'column', change: 'changed', object: x.column, desired: sequenceText(x.desired), actual: sequenceText(x.actual) });
+  }
   cmp(desired.functions, actual.functions, {
     kind: (f) => f.kind === 'window' ? 'function' : f.kind,
     key: functionKey,

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { runBackup } from '../backup/backup.js';
-import { createProgress, formatBytes, formatCount } from '../backup/progress.js';
 import { skippedText } from '../backup/skipped.js';
 import { EXIT, PgsnapError } from '../errors.js';
+import { formatBytes, formatSeconds, plural } from '../report/numbers.js';
 import { printJson } from '../log.js';
-import type { Action, Mount } from './context.js';
+import { type Action, type Mount, progressFor } from './context.js';
 import { BACKUP } from './options.js';
 import { defineCommand } from './spec.js';
 import { verificationError, verifyArchive, type VerifyReport } from '../verify/offline.js';
@@ -19,8 +19,9 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
     selection,
     jobs: flags.jobs,
     shrinkThreshold: flags.shrinkThreshold / 100,
+    ...(flags.lockWaitTimeout === undefined ? {} : { lockWaitSeconds: flags.lockWaitTimeout }),
     logger: ctx.logger,
-    progress: createProgress({ logger: ctx.logger, stderr: ctx.stderr, quiet: Boolean(ctx.quiet), tty: ctx.logger.tty }),
+    progress: progressFor('backup', ctx, flags.progress),
   });
   const shown = path.relative(ctx.cwd, result.archive) || result.archive;
   // --verify reads the archive back from disk: what cron reports as a good backup is what restore will read.
@@ -33,7 +34,7 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
         bytes: result.bytes,
         tables: result.tables,
         rows: result.rows,
-        seconds: Number(result.seconds.toFixed(3)),
+        seconds: result.seconds,
         snapshotId: result.manifest.snapshotId,
         shrunk: result.shrink.shrunk.map((x) => ({ table: x.table, before: x.before, after: x.after })),
         comparedWith: result.shrink.previous,
@@ -44,7 +45,7 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
     );
   } else {
     ctx.logger.info(
-      `${shown}: ${result.tables} tables, ${formatCount(result.rows)} rows, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s`,
+      `${shown}: ${plural(result.tables, 'table')}, ${plural(result.rows, 'row')}, ${formatBytes(result.bytes)} in ${formatSeconds(result.seconds)}`,
     );
     // selectors that matched nothing were already warned about (they print under --quiet too)
     for (const x of result.skipped) if (!x.unmatched) ctx.logger.info(`  not captured: ${skippedText(x)}`);

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import type { ConnectionTarget } from '../db/connection.js';
-import type { Logger } from '../log.js';
+import { type Logger, wantsColor } from '../log.js';
+import { createProgress, type Progress, progressMode } from '../report/progress.js';
 import type { Source } from './settings.js';
 import type { CommandSpec, OptionSpecs, Settings } from './spec.js';
 
@@ -35,4 +36,10 @@ export type Mount = <S extends OptionSpecs>(parent: Command, spec: CommandSpec<S
  */
 export function reportStream(format: string, ctx: CommandContext): NodeJS.WritableStream & { isTTY?: boolean } {
   return format === 'text' ? ctx.stderr : (ctx.stdout as NodeJS.WritableStream & { isTTY?: boolean });
+}
+
+/** The progress meter of a long command: a bar on a terminal, lines off it when --progress asks, else nothing. */
+export function progressFor(verb: string, ctx: CommandContext, asked: boolean): Progress {
+  const mode = progressMode({ tty: Boolean(ctx.stderr.isTTY), quiet: ctx.quiet, asked });
+  return createProgress({ verb, mode, stream: ctx.stderr, color: wantsColor(ctx.stderr, ctx.env) });
 }

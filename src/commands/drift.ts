@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { wantsColor } from '../log.js';
 import pkg from '../../package.json' with { type: 'json' };
 import { type DriftCheckResult, checkDrift } from '../drift/check.js';
 import { mergeCodeFindings } from '../drift/merge-code.js';
@@ -6,6 +7,7 @@ import { detectSupabaseProject } from '../drift/profile.js';
 import { pullDrift } from '../drift/pull.js';
 import { parseShadowSpec } from '../drift/shadow.js';
 import { EXIT } from '../errors.js';
+import { onInterrupt } from '../lifecycle.js';
 import { checkCode } from '../scan/check.js';
 import type { Finding } from '../report/finding.js';
 import { type ReportFormat, renderFindings } from '../report/index.js';
@@ -31,12 +33,29 @@ function withIgnore(config: Config, ignore: IgnoreRules): Config {
   return { ...config, drift: { ...config.drift, ignore } };
 }
 
-/** Drift of any severity fails the gate; notes alone do not. */
-export function exitCodeFor(findings: readonly Finding[]): number {
-  return findings.some((f) => f.severity !== 'note') ? EXIT.FINDINGS : EXIT.OK;
+/** Findings of the --fail-on severity or worse fail the gate (by default warnings and errors); notes never do. */
+export function exitCodeFor(findings: readonly Finding[], failOn: 'error' | 'warning' = 'warning'): number {
+  const failing = failOn === 'error' ? ['error'] : ['error', 'warning'];
+  return findings.some((f) => failing.includes(f.severity)) ? EXIT.FINDINGS : EXIT.OK;
 }
 
-export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx) => {
+/** Ctrl-C: say what was (not) changed; the shadow's own cleanup runs beside this, then the process exits 2. */
+function sayOnInterrupt(ctx: CommandContext, what: string): () => void {
+  return onInterrupt(() => {
+    ctx.stderr.write(`pgsnap: interrupted: ${what}\n`);
+  });
+}
+
+export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx, args) => {
+  const undo = sayOnInterrupt(ctx, 'nothing was changed (drift check only reads the live database; its scratch shadow database is removed)');
+  try {
+    return await runDriftCheck(s, ctx, args);
+  } finally {
+    undo();
+  }
+};
+
+const runDriftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx) => {
   const format = formatFor(s, ctx);
   const ignore = ignoreRules(s);
   // A Supabase CLI project: its migrations are the schema files and the supabase profile applies, unless told otherwise.
@@ -62,7 +81,7 @@ export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx) => {
   out.write(
     renderFindings(format, findings, {
       toolVersion: pkg.version,
-      color: Boolean(out.isTTY),
+      color: wantsColor(out, ctx.env),
       fallbackFile: result.schemaDir,
       cleanMessage,
       summary: {
@@ -77,7 +96,7 @@ export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx) => {
   );
   if (format !== 'text') ctx.logger.info(findings.length === 0 ? cleanMessage : summaryLine(findings));
   if (result.ignored > 0) ctx.logger.info(`${result.ignored} difference(s) left out by ignore rules or --profile`);
-  return exitCodeFor(findings);
+  return exitCodeFor(findings, s.failOn);
 };
 
 /** `--code`: the code scan's findings (tables used by code and defined nowhere, …) against the live model. */
@@ -92,7 +111,17 @@ async function codeFindings(paths: readonly string[], result: DriftCheckResult, 
   return [...r.findings];
 }
 
-export const driftPull: Action<typeof DRIFT_PULL> = async (s, ctx) => {
+export const driftPull: Action<typeof DRIFT_PULL> = async (s, ctx, args) => {
+  // pull writes its one new file synchronously at the very end: before that, nothing exists to undo
+  const undo = sayOnInterrupt(ctx, 'nothing was changed (no schema file was written; the live database is only read)');
+  try {
+    return await runDriftPull(s, ctx, args);
+  } finally {
+    undo();
+  }
+};
+
+const runDriftPull: Action<typeof DRIFT_PULL> = async (s, ctx) => {
   const result = await pullDrift({
     live: ctx.target(),
     schemaDir: s.schemas,

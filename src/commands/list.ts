@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { scanArchiveDir } from '../archive/directory.js';
 import { type Shrunk, shrinkPerArchive } from '../archive/shrink.js';
 import { byDatabase, summarizeDir } from '../archive/summary.js';
-import { formatBytes, formatCount } from '../backup/progress.js';
+import { formatBytes, formatCount } from '../report/numbers.js';
 import { printJson } from '../log.js';
 import type { Action, Mount } from './context.js';
 import { LIST } from './options.js';

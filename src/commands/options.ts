@@ -33,6 +33,12 @@ const shrinkThreshold = option({
   default: 50,
   config: 'backup.shrinkThreshold',
 });
+const progress = option({
+  flag: '--progress',
+  description: 'report progress off a terminal too, one line per table (on a terminal a progress bar is always shown)',
+  type: onOff,
+  default: false,
+});
 const dryRun = (description: string) => option({ flag: '--dry-run', description, type: onOff, default: false });
 const schemas = option({
   flag: '--schemas <dir|file>',
@@ -81,6 +87,13 @@ export const BACKUP = {
   table: option({ flag: '--table <pattern>', description: 'only tables matching schema.table, table or a glob', type: patterns, default: [], config: 'backup.table' }),
   exclude: option({ flag: '--exclude <pattern>', description: 'leave out tables matching this pattern', type: patterns, default: [], config: 'backup.exclude' }),
   jobs: option({ flag: '--jobs <n>', description: 'read tables on N connections sharing one snapshot', type: wholeNumber(1), default: 1, config: 'backup.jobs' }),
+  lockWaitTimeout: option({
+    flag: '--lock-wait-timeout <seconds>',
+    description: "fail, naming the table, when a table's lock is not granted within this many seconds (like pg_dump); nothing is written",
+    type: wholeNumber(1),
+    defaultText: 'wait as long as it takes',
+    config: 'backup.lockWaitTimeout',
+  }),
   verify: option({ flag: '--verify', description: 'check the written archive before reporting success', type: onOff, default: false }),
   failOnShrink: option({
     flag: '--fail-on-shrink',
@@ -90,6 +103,7 @@ export const BACKUP = {
     config: 'backup.failOnShrink',
   }),
   shrinkThreshold,
+  progress,
   json,
 };
 
@@ -99,6 +113,7 @@ export const VERIFY = {
   dir,
   fromDatabase,
   restoreTest: option({ flag: '--restore-test', description: 'restore into a throwaway embedded PostgreSQL and compare with the manifest', type: onOff, default: false }),
+  progress,
   json,
 };
 
@@ -120,6 +135,28 @@ export const RESTORE = {
   where: option({ flag: '--where <filter>', description: "only archived rows matching 'schema.table: condition'", type: texts, default: [] }),
   withDependents: option({ flag: '--with-dependents', description: 'with --where: also the archived rows referencing them through foreign keys', type: onOff, default: false }),
   dryRun: dryRun('report what would be inserted, skipped and updated; change nothing'),
+  progress,
+  json,
+};
+
+export const SHOW = { dir, fromDatabase, json };
+
+export const EXTRACT = {
+  dir,
+  fromDatabase,
+  format: option({
+    flag: '--format <format>',
+    description: 'csv (as COPY … WITH CSV HEADER writes it), ndjson (the archive lines) or sql (INSERT statements)',
+    type: oneOf(['csv', 'ndjson', 'sql']),
+    default: 'csv',
+  }),
+};
+
+export const DIFF = {
+  url: option({ flag: '--url <url>', description: 'compare with this live database instead of a second archive', type: text }),
+  dir,
+  fromDatabase,
+  limit: option({ flag: '--limit <n>', description: 'rows shown per table and kind of difference', type: wholeNumber(0), default: 20 }),
   json,
 };
 
@@ -146,6 +183,13 @@ export const DRIFT_CHECK = {
   code: option({ flag: '--code <path>', description: 'also scan application code for the tables it uses', type: texts, default: [], config: 'code' }),
   shadow,
   format: option({ flag: '--format <format>', description: 'output format (--json means json)', type: reportFormat, default: 'text', config: 'drift.format' }),
+  failOn: option({
+    flag: '--fail-on <severity>',
+    description: 'exit 1 for findings of this severity or worse (error: warnings are reported but pass)',
+    type: oneOf(['error', 'warning']),
+    default: 'warning',
+    config: 'drift.failOn',
+  }),
   profile,
   baseline,
   ...ignore,
@@ -185,4 +229,4 @@ export const DEMO = {
 };
 
 /** For the config file schema: every option set, in the order of `pgsnap --help`. */
-export const ALL_OPTIONS = [BACKUP, LIST, VERIFY, RESTORE, PRUNE, DRIFT_CHECK, DRIFT_PULL, SCAN, TYPES, DEMO] as const;
+export const ALL_OPTIONS = [BACKUP, LIST, VERIFY, SHOW, EXTRACT, DIFF, RESTORE, PRUNE, DRIFT_CHECK, DRIFT_PULL, SCAN, TYPES, DEMO] as const;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { scanArchiveDir } from '../archive/directory.js';
 import { hasRules, planDirectoryPrune, type PruneRules } from '../archive/prune-plan.js';
 import { summarizeDir } from '../archive/summary.js';
+import { formatBytes } from '../report/numbers.js';
 import { PgsnapError, usageError } from '../errors.js';
 import { printJson } from '../log.js';
 import type { Action, Mount } from './context.js';
@@ -42,7 +43,7 @@ export const prune: Action<typeof PRUNE> = async (settings, ctx) => {
   for (const d of plan.keep) ctx.logger.info(`keep    ${d.archive.file}  (${d.reasons.join(', ')})`);
   for (const d of plan.remove) ctx.logger.info(`${settings.dryRun ? 'remove? ' : 'removed '}${d.archive.file}`);
   const bytes = plan.remove.reduce((n, d) => n + d.archive.bytes, 0);
-  ctx.logger.info(`${verb} ${plan.remove.length} of ${plan.keep.length + plan.remove.length} archives (${(bytes / 2 ** 20).toFixed(1)} MB)`);
+  ctx.logger.info(`${verb} ${plan.remove.length} of ${plan.keep.length + plan.remove.length} archives (${formatBytes(bytes)})`);
   return 0;
 };
 

@@ -7,7 +7,7 @@ import { targetDatabase } from '../db/connection.js';
 import { printJson } from '../log.js';
 import { restoreArchive } from '../restore/restore.js';
 import { renderReport } from '../restore/report.js';
-import type { Action, Mount } from './context.js';
+import { type Action, type Mount, progressFor } from './context.js';
 import { RESTORE } from './options.js';
 import { defineCommand } from './spec.js';
 
@@ -28,6 +28,7 @@ export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
       dryRun: settings.dryRun,
       logger: ctx.logger,
       renderTables: renderForTables,
+      progress: progressFor(settings.dryRun ? 'restore (dry run)' : 'restore', ctx, settings.progress),
     });
     // A failure rolled everything back: in text mode its one line says it all; --json still gets the document.
     if (settings.json) printJson({ ...report, ...(failure ? { error: { code: failure.code, message: failure.message } } : {}) }, ctx.stdout);

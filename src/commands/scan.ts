@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { wantsColor } from '../log.js';
+import { plural } from '../report/numbers.js';
 import pkg from '../../package.json' with { type: 'json' };
 import { EXIT } from '../errors.js';
 import { jsonReport } from '../report/json.js';
@@ -34,13 +36,13 @@ export const scan: Action<typeof SCAN> = async (settings, ctx, args) => {
     ctx.stdout.write(`${JSON.stringify({ ...report, tables: result.tables, functions: result.functions }, null, 2)}\n`);
   } else {
     const out = reportStream(format, ctx);
-    const clean = `${result.files} files scanned: all ${result.tables.length} tables and ${result.functions.length} functions the code uses are defined in ${schemaDir}`;
+    const clean = `${plural(result.files, 'file')} scanned: all ${plural(result.tables.length, 'table')} and ${plural(result.functions.length, 'function')} the code uses are defined in ${schemaDir}`;
     out.write(
-      renderFindings(format, result.findings, { toolVersion: pkg.version, color: Boolean(out.isTTY), fallbackFile: schemaDir, cleanMessage: clean }),
+      renderFindings(format, result.findings, { toolVersion: pkg.version, color: wantsColor(out, ctx.env), fallbackFile: schemaDir, cleanMessage: clean }),
     );
     if (format !== 'text') ctx.logger.info(result.findings.length === 0 ? clean : summaryLine(result.findings));
   }
-  ctx.logger.info(`scanned ${result.files} files in ${summary.durationMs} ms: ${result.tables.length} tables, ${result.functions.length} functions, ${summary.references} references`);
+  ctx.logger.info(`scanned ${plural(result.files, 'file')} in ${summary.durationMs} ms: ${plural(result.tables.length, 'table')}, ${plural(result.functions.length, 'function')}, ${plural(summary.references, 'reference')}`);
   return result.findings.some((f) => f.severity === 'error') ? EXIT.FINDINGS : EXIT.OK;
 };
 

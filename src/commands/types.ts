@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { withSession } from '../db/client.js';
-import type { ConnectionTarget } from '../db/connection.js';
+import { type ConnectionTarget, targetUrl } from '../db/connection.js';
 import { DEFAULT_EMBEDDED_MAJOR } from '../db/embedded.js';
 import { applyStatements } from '../drift/apply.js';
 import { openShadow, parseShadowSpec } from '../drift/shadow.js';
@@ -19,8 +19,8 @@ type Generate = (target: ConnectionTarget, schemas: readonly string[]) => Promis
 /** The module to print: pgsnap's own (record and insert types, a `Tables` index), supabase-js's `Database`, or Kysely's `DB`. */
 function generatorFor(format: 'pgsnap' | 'supabase' | 'kysely'): Generate {
   if (format === 'supabase') return generateSupabaseTypes;
-  if (format === 'kysely') return (target, schemas) => generateKyselyTypes(target.url as string, { schemas });
-  return (target, schemas) => generateTypes(target.url as string, { schemas });
+  if (format === 'kysely') return (target, schemas) => generateKyselyTypes(targetUrl(target) as string, { schemas });
+  return (target, schemas) => generateTypes(targetUrl(target) as string, { schemas });
 }
 
 /** Load the schema files into a shadow database (as `drift check` does) and print types from there. */

@@ -2,9 +2,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { resolveArchive } from '../archive/resolve.js';
 import { printJson } from '../log.js';
+import { formatCount, formatSeconds, plural } from '../report/numbers.js';
 import { restoreDrill, type DrillReport } from '../verify/drill.js';
 import { type VerifyReport, verificationError, verifyArchive } from '../verify/offline.js';
-import type { Action, Mount } from './context.js';
+import { type Action, type Mount, progressFor } from './context.js';
 import { VERIFY } from './options.js';
 import { defineCommand } from './spec.js';
 
@@ -12,7 +13,7 @@ export const verify: Action<typeof VERIFY> = async (settings, ctx, args) => {
   const dir = path.resolve(ctx.cwd, settings.dir);
   const file = resolveArchive(args[0] ?? 'latest', dir, settings.fromDatabase);
   const shown = path.relative(ctx.cwd, file) || file;
-  const offline = await verifyArchive(file);
+  const offline = await verifyArchive(file, progressFor('verify', ctx, settings.progress));
   if (!settings.json) ctx.logger.info(renderOffline(offline, shown));
   let drill: DrillReport | undefined;
   if (offline.ok && settings.restoreTest) drill = await restoreDrill(file, { logger: ctx.logger });
@@ -32,11 +33,11 @@ export const verify: Action<typeof VERIFY> = async (settings, ctx, args) => {
 function renderOffline(r: VerifyReport, shown: string): string {
   const lines = [`${r.ok ? 'verified' : 'FAILED verification'}: ${shown}`];
   for (const t of r.tables) {
-    lines.push(`  ${t.ok ? 'ok    ' : 'BROKEN'} ${t.table}  ${t.rows} rows`);
+    lines.push(`  ${t.ok ? 'ok    ' : 'BROKEN'} ${t.table}  ${plural(t.rows, 'row')}`);
     for (const p of t.problems) lines.push(`         ${p}`);
   }
   for (const p of r.problems) lines.push(`  ${p}`);
-  lines.push(`${r.tables.length} tables, ${r.rows} rows checked in ${r.seconds.toFixed(1)} s`);
+  lines.push(`${plural(r.tables.length, 'table')}, ${plural(r.rows, 'row')} checked in ${formatSeconds(r.seconds)}`);
   return lines.join('\n');
 }
 
@@ -44,11 +45,11 @@ function renderDrill(d: DrillReport): string {
   const lines = [`restore drill on PostgreSQL ${d.serverMajor}: ${d.ok ? 'passed' : 'FAILED'}`];
   if (d.error) lines.push(`  ${d.error}`);
   for (const t of d.tables) {
-    const what = t.ok ? `${t.restoredRows} rows, content matches` : `${t.restoredRows} of ${t.archivedRows} rows${t.fingerprintMatches ? '' : ', content differs'}`;
+    const what = t.ok ? `${plural(t.restoredRows, 'row')}, content matches` : `${formatCount(t.restoredRows)} of ${plural(t.archivedRows, 'row')}${t.fingerprintMatches ? '' : ', content differs'}`;
     lines.push(`  ${t.ok ? 'ok    ' : 'BROKEN'} ${t.table}  ${what}`);
   }
   for (const n of d.notes) lines.push(`  note   ${n}`);
-  lines.push(`drill took ${d.seconds.toFixed(1)} s`);
+  lines.push(`drill took ${formatSeconds(d.seconds)}`);
   return lines.join('\n');
 }
 

@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { Readable, Writable } from 'node:stream';
-import { type ConnectionTarget, describeTarget } from './connection.js';
+import { type ConnectionTarget, clientSettings, describeTarget } from './connection.js';
 import { mapPgError } from './errors.js';
 import { hasPassword, passwordFromPgpass } from './pgpass.js';
+import { mayFallBack } from './ssl.js';
 import { type Logger, silentLogger } from '../log.js';
 
 /**
@@ -56,27 +57,46 @@ export interface ConnectOptions {
 export async function connect(target: ConnectionTarget, options: ConnectOptions = {}): Promise<Session> {
   const logger = options.logger ?? silentLogger;
   const where = describeTarget(target);
-  const client = new pg.Client({
-    ...(target.url ? { connectionString: target.url } : {}),
-    application_name: options.applicationName ?? 'pgsnap',
-    connectionTimeoutMillis: 15_000,
-    types,
-  });
-  // set after construction: a URL without a password would override a `password` option with ''
-  if (!hasPassword(target.url, process.env)) (client as unknown as { password: unknown }).password = () => pgpassFor(client);
+  const settings = clientSettings(target);
   // An idle client whose server goes away emits 'error'; without a listener node would crash with a stack.
   let lostError: unknown;
-  client.on('error', (e) => {
-    lostError = e;
-    logger.debug(`connection error: ${String((e as Error).message)}`);
-  });
-  try {
-    await client.connect();
-  } catch (e) {
-    await client.end().catch(() => {});
-    throw mapPgError(e, where);
+  const open = async (ssl: (typeof settings.ssl.attempts)[number]): Promise<pg.Client> => {
+    const c = new pg.Client({
+      application_name: options.applicationName ?? 'pgsnap',
+      connectionTimeoutMillis: 15_000,
+      ...settings.fields,
+      ssl,
+      types,
+    });
+    // set after construction: a string without a password would override a `password` option with ''
+    if (!hasPassword(target.url, process.env)) (c as unknown as { password: unknown }).password = () => pgpassFor(c);
+    c.on('error', (e) => {
+      lostError = e;
+      logger.debug(`connection error: ${String((e as Error).message)}`);
+    });
+    try {
+      await c.connect();
+      return c;
+    } catch (e) {
+      await c.end().catch(() => {});
+      throw e;
+    }
+  };
+  // sslmode prefer / allow: a second attempt, the other way, only when the server refused the first one's kind
+  let opened: pg.Client | undefined;
+  const attempts = settings.ssl.attempts;
+  for (let i = 0; opened === undefined; i++) {
+    const attempt = attempts[i] as (typeof attempts)[number];
+    try {
+      opened = await open(attempt);
+      logger.debug(`sslmode ${settings.ssl.mode}: connected ${attempt === false ? 'without TLS' : 'with TLS'}`);
+    } catch (e) {
+      if (i + 1 < attempts.length && mayFallBack(attempt, e)) continue;
+      throw mapPgError(e, where);
+    }
   }
-  logger.debug(`connected to ${where}`);
+  const client = opened;
+  logger.debug(`connected to ${where} (connection from ${target.source})`);
   const pid = (client as unknown as { processID: number }).processID;
   let major: number | undefined;
   const session: Session = {

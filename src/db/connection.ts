@@ -1,58 +1,31 @@
 import { PgsnapError } from '../errors.js';
-import { registerSecret, redact } from '../redact.js';
+import { registerSecret } from '../redact.js';
+import { type ConnParams, isUrl, parseConnectionString, sslModeOf } from './conninfo.js';
+import { type SslPlan, sslPlan } from './ssl.js';
 
 /**
- * Where to connect, resolved once with a fixed precedence: --url flag (or the config file's `url`), then
- * DATABASE_URL, then the standard libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE)
- * and ~/.pgpass, which node-postgres reads itself when no URL is given.
+ * Where to connect, resolved once with a fixed precedence: the --url flag, then DATABASE_URL, then the config
+ * file's `url`, then the standard libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE…)
+ * and ~/.pgpass. The environment beats the config file, as with most tools: a committed config file must not
+ * silently point a CI job or a cron line at another database than the DATABASE_URL it was given.
+ * A connection string is a postgres:// URL or a libpq key=value string (conninfo.ts).
  */
 export interface ConnectionTarget {
   /** connection string, if one was given; undefined means "PG* variables and .pgpass" */
   readonly url: string | undefined;
-  /** where the URL came from, for messages */
-  readonly source: 'flag' | 'DATABASE_URL' | 'PG environment';
+  /** where the connection string came from, for messages */
+  readonly source: 'flag' | 'DATABASE_URL' | 'config file' | 'PG environment';
 }
 
-export function resolveTarget(flagUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): ConnectionTarget {
+export function resolveTarget(flagUrl: string | undefined, env: NodeJS.ProcessEnv = process.env, configUrl?: string): ConnectionTarget {
   const fromFlag = flagUrl?.trim();
-  if (fromFlag) return registerUrlSecrets({ url: normalizeUrl(checkUrl(fromFlag, '--url')), source: 'flag' });
+  if (fromFlag) return registerSecrets({ url: checkUrl(fromFlag, '--url'), source: 'flag' });
   const fromEnv = env.DATABASE_URL?.trim();
-  if (fromEnv) return registerUrlSecrets({ url: normalizeUrl(checkUrl(fromEnv, 'DATABASE_URL')), source: 'DATABASE_URL' });
+  if (fromEnv) return registerSecrets({ url: checkUrl(fromEnv, 'DATABASE_URL'), source: 'DATABASE_URL' });
+  const fromConfig = configUrl?.trim();
+  if (fromConfig) return registerSecrets({ url: checkUrl(fromConfig, 'the config file'), source: 'config file' });
   registerSecret(env.PGPASSWORD);
   return { url: undefined, source: 'PG environment' };
-}
-
-/**
- * The database a target connects to, as libpq picks it: the URL's path (or its dbname parameter), else PGDATABASE,
- * else the user name. Used to choose among archives of several databases; no connection needed.
- */
-export function targetDatabase(target: ConnectionTarget, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  let fromUrl: URL | undefined;
-  try {
-    fromUrl = target.url ? new URL(target.url) : undefined;
-  } catch {
-    return undefined; // a key=value string: leave the choice to --from-database
-  }
-  const named = (fromUrl && (decodeURIComponent(fromUrl.pathname.replace(/^\//, '')) || fromUrl.searchParams.get('dbname'))) || env.PGDATABASE;
-  if (named) return named;
-  return (fromUrl && decodeURIComponent(fromUrl.username)) || env.PGUSER || env.USER || undefined;
-}
-
-function registerUrlSecrets(target: ConnectionTarget): ConnectionTarget {
-  if (target.url) {
-    try {
-      const u = new URL(target.url);
-      if (u.password) {
-        registerSecret(u.password);
-        registerSecret(decodeURIComponent(u.password));
-      }
-      const pw = u.searchParams.get('password');
-      if (pw) registerSecret(pw);
-    } catch {
-      // not a URL (a key=value string): redact() still removes password=...
-    }
-  }
-  return target;
 }
 
 /**
@@ -89,46 +62,95 @@ export function checkUrl(url: string, from: string): string {
   throw bad('it cannot be parsed', 'the form is postgres://user:password@host:5432/database, with special characters percent-encoded');
 }
 
-/**
- * node-postgres treats sslmode=require as verify-full unless told to follow libpq. Users copy URLs from
- * Supabase, RDS or Neon dashboards and expect libpq's meaning, so we ask for libpq compatibility.
- */
-export function normalizeUrl(url: string): string {
-  if (!/^postgres(ql)?:\/\//i.test(url)) return url;
-  if (/[?&]sslmode=/i.test(url) && !/[?&]uselibpqcompat=/i.test(url)) {
-    return `${url}${url.includes('?') ? '&' : '?'}uselibpqcompat=true`;
-  }
-  return url;
+/** The libpq keywords of the target's connection string (empty for "PG* variables"). */
+export function targetParams(target: ConnectionTarget): ConnParams {
+  return target.url ? parseConnectionString(target.url) : {};
+}
+
+function registerSecrets(target: ConnectionTarget): ConnectionTarget {
+  // parsed eagerly: a bad string is refused before anything runs, and its password is known to redact()
+  const params = targetParams(target);
+  registerSecret(params.password);
+  if (params.password) registerSecret(encodeURIComponent(params.password));
+  return target;
+}
+
+/** What node-postgres needs: the fields the string gave (pg reads PG* variables for the others) and the SSL plan. */
+export interface ClientSettings {
+  readonly fields: {
+    host?: string;
+    port?: number;
+    database?: string;
+    user?: string;
+    password?: string;
+    application_name?: string;
+    options?: string;
+    connectionTimeoutMillis?: number;
+  };
+  readonly ssl: SslPlan;
+}
+
+export function clientSettings(target: ConnectionTarget, env: NodeJS.ProcessEnv = process.env): ClientSettings {
+  const p = targetParams(target);
+  const fields: ClientSettings['fields'] = {};
+  const host = p.hostaddr ?? p.host;
+  if (host) fields.host = host;
+  if (p.port) fields.port = Number(p.port);
+  if (p.dbname) fields.database = p.dbname;
+  if (p.user) fields.user = p.user;
+  if (p.password !== undefined) fields.password = p.password;
+  if (p.application_name) fields.application_name = p.application_name;
+  if (p.options) fields.options = p.options;
+  if (p.connect_timeout && Number(p.connect_timeout) > 0) fields.connectionTimeoutMillis = Number(p.connect_timeout) * 1000;
+  const mode = p.sslmode !== undefined ? sslModeOf(p.sslmode, 'sslmode') : env.PGSSLMODE ? sslModeOf(env.PGSSLMODE, 'PGSSLMODE') : 'prefer';
+  // libpq never uses TLS on a Unix-domain socket, whatever sslmode says
+  const socket = (host ?? (target.url ? undefined : env.PGHOST))?.startsWith('/') ?? false;
+  return { fields, ssl: socket ? { mode, attempts: [false] } : sslPlan(mode, p, env) };
 }
 
 /** "user@host:port/db" for messages; never the password. */
 export function describeTarget(target: ConnectionTarget, env: NodeJS.ProcessEnv = process.env): string {
-  if (target.url) {
-    try {
-      const u = new URL(target.url);
-      const user = u.username ? `${decodeURIComponent(u.username)}@` : '';
-      const port = u.port ? `:${u.port}` : '';
-      const db = u.pathname.replace(/^\//, '');
-      return `${user}${u.hostname}${port}${db ? `/${decodeURIComponent(db)}` : ''}`;
-    } catch {
-      return redact(target.url);
-    }
+  let p: ConnParams = {};
+  try {
+    p = targetParams(target);
+  } catch {
+    return '(unparseable connection string)';
   }
-  const host = env.PGHOST ?? 'localhost';
-  const user = env.PGUSER ?? env.USER ?? '';
-  return `${user ? `${user}@` : ''}${host}${env.PGPORT ? `:${env.PGPORT}` : ''}/${env.PGDATABASE ?? user}`;
+  const user = p.user ?? env.PGUSER ?? env.USER ?? '';
+  const host = p.hostaddr ?? p.host ?? env.PGHOST ?? 'localhost';
+  const port = p.port ?? (target.url ? undefined : env.PGPORT);
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const db = p.dbname ?? (target.url && isUrl(target.url) ? '' : (env.PGDATABASE ?? user));
+  return `${user ? `${user}@` : ''}${shownHost}${port ? `:${port}` : ''}${db ? `/${db}` : ''}`;
+}
+
+/**
+ * The database a target connects to, as libpq picks it: the string's dbname, else PGDATABASE, else the user name
+ * (the string's, PGUSER, USER). Used to choose among archives of several databases; no connection needed.
+ */
+export function targetDatabase(target: ConnectionTarget, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const p = targetParams(target);
+  return p.dbname || env.PGDATABASE || p.user || env.PGUSER || env.USER || undefined;
 }
 
 /** The database name, for archive file names. */
 export function databaseName(target: ConnectionTarget, env: NodeJS.ProcessEnv = process.env): string {
-  if (target.url) {
-    try {
-      const db = decodeURIComponent(new URL(target.url).pathname.replace(/^\//, ''));
-      if (db) return db;
-    } catch {
-      const m = /dbname\s*=\s*(\S+)/.exec(target.url);
-      if (m?.[1]) return m[1];
-    }
+  const p = target.url ? targetParams(target) : {};
+  return p.dbname || env.PGDATABASE || p.user || env.PGUSER || env.USER || 'postgres';
+}
+
+/** The target as a postgres:// URL, for libraries that take nothing else (type generation). */
+export function targetUrl(target: ConnectionTarget): string | undefined {
+  if (!target.url || isUrl(target.url)) return target.url;
+  const p = targetParams(target);
+  const host = p.hostaddr ?? p.host ?? '';
+  const u = new URL(`postgres://${host.includes(':') ? `[${host}]` : host}${p.port ? `:${p.port}` : ''}/`);
+  if (p.user) u.username = encodeURIComponent(p.user);
+  if (p.password) u.password = encodeURIComponent(p.password);
+  if (p.dbname) u.pathname = `/${encodeURIComponent(p.dbname)}`;
+  for (const k of ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'application_name', 'options'] as const) {
+    const v = p[k];
+    if (v !== undefined) u.searchParams.set(k, v);
   }
-  return env.PGDATABASE ?? env.PGUSER ?? env.USER ?? 'postgres';
+  return u.toString();
 }

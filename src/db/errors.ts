@@ -94,7 +94,7 @@ export function mapPgError(err: unknown, where: string): PgsnapError {
   }
   if (/does not support SSL/i.test(msg)) {
     return new PgsnapError('ssl', `the server at ${where} does not support SSL`, {
-      hint: 'remove sslmode from the URL or use sslmode=disable',
+      hint: 'use sslmode=prefer (falls back to a plain connection) or sslmode=disable',
       cause: err,
     });
   }

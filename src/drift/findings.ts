@@ -26,14 +26,15 @@ export function unifiedDiff(desired: string, actual: string): string {
   return patch.replace(/^=+\n/, '');
 }
 
+/** What happened to the object; every renderer shows the kind and object beside it, so the message does not repeat them. */
 function message(d: DriftDifference): string {
   switch (d.change) {
     case 'missing':
-      return `${d.kind} ${d.object} is defined in the schema files but missing from the live database`;
+      return 'defined in the schema files but missing from the live database';
     case 'extra':
-      return `${d.kind} ${d.object} exists in the live database but in no schema file (pgsnap drift pull writes it into one)`;
+      return 'exists in the live database but in no schema file (pgsnap drift pull writes it into one)';
     default:
-      return `${d.kind} ${d.object} differs between the schema files and the live database`;
+      return 'differs between the schema files and the live database';
   }
 }
 

@@ -10,6 +10,7 @@ import {
   renderIndex,
   renderPolicy,
   renderStages,
+  renderSequenceOwner,
   renderTrigger,
   tableName,
 } from '../catalog/render.js';
@@ -97,6 +98,21 @@ function stageOfPart(kind: string): RenderStage {
 export function planPull(differences: readonly DriftDifference[], live: CatalogModel): PullPlan {
   const extra = differences.filter((d) => d.change === 'extra');
   const extraKeys = new Set(extra.map((d) => d.object));
+  // A serial column's sequence is reported with its column (catalog/serial.ts), never on its own: pull it with
+  // the live-only table or column that owns it, so the column default's nextval() has a sequence to call.
+  const ownedByNewColumn: string[] = [];
+  for (const s of live.sequences) {
+    if (s.identity || s.ownedBy === null) continue;
+    const dot = s.ownedBy.lastIndexOf('.');
+    const table = s.ownedBy.slice(0, dot);
+    if (extraKeys.has(table)) extraKeys.add(q(s));
+    else if (extraKeys.has(s.ownedBy)) {
+      extraKeys.add(q(s));
+      // the table is not pulled whole, so the render of the sub-model cannot say OWNED BY: say it here
+      const t = live.tables.find((x) => q(x) === table);
+      if (t) ownedByNewColumn.push(renderSequenceOwner(s, t, s.ownedBy.slice(dot + 1)));
+    }
+  }
   // A name that is one kind in the files and another live: the files' object has to go before the live one is created.
   const kindChanges = differences.filter(
     (d) => d.change === 'missing' && RELATION_KINDS[d.kind] && extra.some((x) => x.object === d.object && x.kind !== d.kind && RELATION_KINDS[x.kind]),
@@ -107,6 +123,7 @@ export function planPull(differences: readonly DriftDifference[], live: CatalogM
   const relations = [...sub.tables, ...sub.views].map(q);
   const rendered = renderStages(sub);
   const stages = new Map<RenderStage, string[]>(RENDER_STAGES.map((s) => [s, [...rendered[s]]]));
+  stages.get('ownership')?.push(...ownedByNewColumn);
   const objects = extra.filter((d) => covered.has(d.object)).map((d) => d.object);
   const parts: string[] = [];
   for (const d of extra) {

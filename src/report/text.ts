@@ -1,5 +1,6 @@
 import { formatLocation } from '../position.js';
 import { type Finding, sortFindings, summarize } from './finding.js';
+import { plural } from './numbers.js';
 
 /**
  * Human text: findings grouped by the table they belong to (objects without a table form their own group),
@@ -18,9 +19,6 @@ function painter(enabled: boolean) {
   return (code: keyof typeof ANSI, s: string) => (enabled ? `\u001b[${ANSI[code]}m${s}\u001b[0m` : s);
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 export function summaryLine(findings: readonly Finding[], cleanMessage = 'no findings'): string {
   const s = summarize(findings);

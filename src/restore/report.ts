@@ -1,4 +1,5 @@
 import type { ForeignKeyOutcome } from './lost-foreign-keys.js';
+import { formatSeconds } from '../report/numbers.js';
 import type { OnConflict } from './plan.js';
 
 /** What happened to one table: values, collected as restore goes and summarised once at the end. */
@@ -86,7 +87,7 @@ export function renderReport(r: RestoreReport): string {
     out.push(`conflict: ${t.table}: ${t.conflicting} missing row(s) not inserted${shown.length > 0 ? `: ${shown.join('; ')}` : ''}${t.conflicting > shown.length && shown.length > 0 ? '; …' : ''}`);
   }
   for (const s of r.sequences) if (s.to !== null) out.push(`sequence ${s.sequence}: ${s.from} → ${s.to}${r.dryRun ? ' (would move; not moved)' : ''}`);
-  const seconds = `${r.seconds.toFixed(1)} s`;
+  const seconds = formatSeconds(r.seconds);
   if (r.dryRun) out.push(`dry run: nothing was changed (${seconds})`);
   else if (r.committed) out.push(`restored from ${r.archive} in ${seconds}`);
   else out.push(`nothing was changed: the restore was rolled back (${seconds})`);

@@ -23,6 +23,9 @@ import {
 } from './execute.js';
 import { type OnConflict, type RestorePlan, planRestore } from './plan.js';
 import type { RestoreReport, TableResult } from './report.js';
+import type { Progress } from '../report/progress.js';
+import { onInterrupt } from '../lifecycle.js';
+import { plural } from '../report/numbers.js';
 
 export interface RestoreOptions {
   readonly onConflict: OnConflict;
@@ -43,6 +46,8 @@ export interface RestoreOptions {
   readonly lockTimeoutMs?: number;
   /** creates the DDL for `names` from the archived model (catalog/render.ts renderForTables) */
   readonly renderTables?: (model: CatalogModel, names: readonly string[]) => string;
+  /** told about each table as it is loaded (report/progress.ts) */
+  readonly progress?: Progress;
 }
 
 export interface RestoreOutcome {
@@ -79,6 +84,12 @@ export async function restoreArchive(
       await s.query('BEGIN');
       let results: TableResult[] = [];
       let failedAt: string | undefined;
+      let committing = false;
+      // Ctrl-C (or SIGTERM): closing the session rolls the transaction back; say so, then lifecycle.ts exits 2.
+      const undo = onInterrupt(async () => {
+        process.stderr.write(`pgsnap: ${interruptedLine(committing, options.dryRun, s.where, results.length)}\n`);
+        await close(s);
+      });
       try {
         await sessionSettings(s, archive.manifest.settings ?? OUTPUT_SETTINGS, lockTimeoutMs);
         const { plan, created, lostForeignKeys } = await planAgainstTarget(s, archive, archivedModel, { ...options, filters });
@@ -102,11 +113,17 @@ export async function restoreArchive(
           }
         };
         const executeOptions = { ...options, openHelper, selectedStages: new Map<string, string>() };
+        const progress = options.progress;
+        progress?.begin(plan.tables.length, plan.tables.reduce((n, t) => n + t.archived.rows, 0));
         for (const [i, t] of plan.tables.entries()) {
           failedAt = t.table;
           options.logger.debug(`restoring ${t.table} (${t.archived.rows} rows in the archive)`);
+          const t0 = performance.now();
+          progress?.tableStarted(t.table);
           results.push(await restoreTable(s, archive, t, i, access, executeOptions, pending));
+          progress?.tableDone(t.table, t.archived.rows, t.archived.entries.reduce((n, e) => n + e.bytes, 0), (performance.now() - t0) / 1000);
         }
+        progress?.done();
         failedAt = undefined;
         await finishDeferred(s, pending, results, options.onConflict);
         const foreignKeys = await restoreLostForeignKeys(s, lostForeignKeys);
@@ -119,6 +136,8 @@ export async function restoreArchive(
         failedAt = undefined;
         const moves = await readSequenceMoves(s, plan.sequences);
         // Last before COMMIT: setval cannot be rolled back (see moveSequences); a dry run runs only what rolls back.
+        // from here on an interruption may leave something behind (setval is not transactional): say so
+        committing = true;
         await moveSequences(s, moves, options.dryRun);
         const sequences = moves.map((m) => m.result);
         await s.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
@@ -159,10 +178,18 @@ export async function restoreArchive(
           seconds: (performance.now() - started) / 1000,
         };
         return { report, failure };
+      } finally {
+        undo();
       }
     },
     { logger: options.logger, applicationName: 'pgsnap restore' },
   );
+}
+
+/** What an interrupted restore did: nothing (rolled back), unless the COMMIT was already on its way. */
+export function interruptedLine(committing: boolean, dryRun: boolean, where: string, tablesLoaded: number): string {
+  if (committing && !dryRun) return `interrupted while committing: the restore into ${where} may be complete, or only its sequences moved forward; run it again to be sure (it inserts nothing twice)`;
+  return `interrupted: the restore was rolled back; nothing in ${where} was changed (${plural(tablesLoaded, 'table')} had been loaded inside the transaction, none kept)`;
 }
 
 async function sessionSettings(s: Session, settings: Readonly<Record<string, string>>, lockTimeoutMs: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import type { Progress } from '../report/progress.js';
 import { Fingerprint } from '../archive/fingerprint.js';
 import { MANIFEST_ENTRY, MANIFEST_SHA_ENTRY, type Manifest, SCHEMA_JSON_ENTRY, SCHEMA_SQL_ENTRY, type ArchivedTable } from '../archive/format.js';
 import type { SequenceDef } from '../catalog/model.js';
@@ -33,7 +34,8 @@ export interface VerifyReport {
 
 const MAX_LINE_PROBLEMS = 3;
 
-export async function verifyArchive(file: string): Promise<VerifyReport> {
+/** `progress` is told about each table as it is checked (report/progress.ts). */
+export async function verifyArchive(file: string, progress?: Progress): Promise<VerifyReport> {
   const started = performance.now();
   let archive: OpenArchive;
   try {
@@ -65,7 +67,15 @@ export async function verifyArchive(file: string): Promise<VerifyReport> {
     }
     problems.push(...(await checksumProblems(archive)));
     const tables: TableCheck[] = [];
-    for (const t of archive.manifest.tables) tables.push(await checkTable(archive, t));
+    const all = archive.manifest.tables;
+    progress?.begin(all.length, all.reduce((n, t) => n + t.rows, 0));
+    for (const t of all) {
+      const t0 = performance.now();
+      progress?.tableStarted(`${t.schema}.${t.name}`);
+      tables.push(await checkTable(archive, t));
+      progress?.tableDone(`${t.schema}.${t.name}`, t.rows, t.entries.reduce((n, e) => n + e.bytes, 0), (performance.now() - t0) / 1000);
+    }
+    progress?.done();
     const ok = problems.length === 0 && tables.every((t) => t.ok);
     return {
       archive: file,

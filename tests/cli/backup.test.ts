@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { createFixtureDatabase, createTestDatabase, repoRoot, type TestDatabase } from '../helpers/db.js';
@@ -44,9 +45,9 @@ async function waitFor(check: () => boolean, ms = 60_000): Promise<void> {
 }
 
 describe('pgsnap backup (CLI)', () => {
-  it('--json prints one document on stdout; the per-table lines go to stderr', async () => {
+  it('--json prints one document on stdout; the per-table lines (--progress) go to stderr', async () => {
     const dir = path.join(work, 'json');
-    const r = await runCli(['backup', '--url', app.url, '--dir', dir, '--json']);
+    const r = await runCli(['backup', '--url', app.url, '--dir', dir, '--json', '--progress']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(Object.keys(doc).sort()).toEqual(['archive', 'bytes', 'comparedWith', 'database', 'rows', 'seconds', 'shrunk', 'skipped', 'snapshotId', 'tables']);
@@ -169,5 +170,31 @@ describe('pgsnap list and prune (CLI)', () => {
     const r = await runCli(['list', '--dir', path.join(work, 'nowhere')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/does not exist — pass --dir/);
+  });
+});
+
+describe('backup --lock-wait-timeout', () => {
+  it('fails within the timeout with one line naming the locked table, and writes nothing', async () => {
+    const db = await createTestDatabase('clilock');
+    const holder = new pg.Client({ connectionString: db.url });
+    try {
+      await db.query('CREATE TABLE free (id int); CREATE TABLE "held table" (id int)');
+      await holder.connect();
+      await holder.query('BEGIN; LOCK TABLE "held table" IN ACCESS EXCLUSIVE MODE');
+      const dir = fs.mkdtempSync(path.join(work, 'lock-'));
+      const t0 = Date.now();
+      const r = await runCli(['backup', '--url', db.url, '--dir', dir, '--lock-wait-timeout', '1']);
+      expect(r.code).toBe(2);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/could not lock public\."held table" within 1 s \(--lock-wait-timeout\)/);
+      expect(fs.readdirSync(dir)).toEqual([]);
+      const bad = await runCli(['backup', '--url', db.url, '--dir', dir, '--lock-wait-timeout', '0']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--lock-wait-timeout must be a whole number ≥ 1/);
+    } finally {
+      await holder.end().catch(() => {});
+      await db.drop();
+    }
   });
 });

@@ -37,7 +37,7 @@ describe('pgsnap drift check (black box)', () => {
     const r = await runCli(['drift', 'check', '--url', drifted.url, '--shadow', adminUrl()]);
     expect(r.code).toBe(1);
     const line = lineOf('schemas/020_profiles.sql', 'CREATE TRIGGER on_auth_user_created');
-    expect(r.stderr).toContain('auth.users\n  error   trigger auth.users.on_auth_user_created: trigger auth.users.on_auth_user_created is defined in the schema files but missing from the live database');
+    expect(r.stderr).toContain('auth.users\n  error   trigger auth.users.on_auth_user_created: defined in the schema files but missing from the live database');
     // one position format everywhere: file:line:column
     expect(r.stderr).toContain(`(schemas/020_profiles.sql:${line}:1)`);
     expect(r.stderr).toContain('public.scratch_notes\n  warning table public.scratch_notes');
@@ -133,5 +133,21 @@ describe('pgsnap drift check (black box)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--shadow docker: no Docker engine answered/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--fail-on error lets warnings pass; --ignore-kind on the command line leaves a kind out', async () => {
+    // drifted: a missing trigger (error) and a hand-made table (warning); leave the trigger out
+    const base = ['drift', 'check', '--url', drifted.url, '--shadow', adminUrl(), '--ignore-kind', 'trigger', '--json'];
+    const warnings = await runCli(base);
+    expect(warnings.code).toBe(1);
+    const findings = JSON.parse(warnings.stdout).findings as { severity: string; kind: string }[];
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.every((f) => f.severity === 'warning' && f.kind !== 'trigger')).toBe(true);
+    const passing = await runCli([...base, '--fail-on', 'error']);
+    expect(passing.code).toBe(0);
+    expect(JSON.parse(passing.stdout).findings).toEqual(JSON.parse(warnings.stdout).findings);
+    const bad = await runCli([...base, '--fail-on', 'note']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--fail-on must be one of error, warning/);
   });
 });

@@ -79,3 +79,25 @@ describe('restore interrupted midway', () => {
     expect(report.tables[0]).toMatchObject({ inserted: ROWS / 2, skipped: ROWS / 2 });
   });
 });
+
+describe('restore interrupted with Ctrl-C', () => {
+  it('[fault] says nothing was changed, exits 2, and leaves the target as it was', async () => {
+    await db.query(`DELETE FROM public.big WHERE id % 2 = 0`); // the test above completed the restore
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'pgsnap.js'), 'restore', 'latest', '--dir', dir, '--url', db.url], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await whenRestoring(async () => {
+      child.kill('SIGINT');
+    });
+    expect(await exited).toBe(2);
+    expect(stderr).toMatch(/interrupted by SIGINT/);
+    expect(stderr).toMatch(/interrupted: the restore was rolled back; nothing in .* was changed/);
+    expect(await count()).toBe(ROWS / 2);
+  });
+});

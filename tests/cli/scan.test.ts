@@ -46,7 +46,7 @@ describe('pgsnap scan', () => {
     fs.writeFileSync(path.join(dir, 'app.ts'), "export const list = () => supabase.from('projects').select('id, name');\n");
     const r = await runCli(['scan', dir]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/all 1 tables and 0 functions the code uses are defined in schemas/);
+    expect(r.stderr).toMatch(/all 1 table and 0 functions the code uses are defined in schemas/);
   });
 
   it('[bad-input] exits 2 with one line for a path that does not exist and for a schema file that does not parse', async () => {

@@ -30,6 +30,7 @@ beforeAll(async () => {
     CREATE INDEX incidents_severity ON reporting.incidents (severity);
     CREATE TRIGGER incidents_touch BEFORE UPDATE ON reporting.incidents FOR EACH ROW EXECUTE FUNCTION reporting.touch();
     ALTER TABLE public.profiles ADD COLUMN bio text;
+    ALTER TABLE public.profiles ADD COLUMN ticket_no serial;
     CREATE INDEX idx_profiles_name ON public.profiles (display_name);
     CREATE POLICY projects_read_all ON public.projects FOR SELECT USING (true);
     GRANT SELECT ON public.projects TO pgsnap_pull_reader;
@@ -53,6 +54,8 @@ describe('drift pull', () => {
       [
         'public.idx_profiles_name',
         'public.profiles.bio',
+        // a serial column is one finding: its sequence is part of it
+        'public.profiles.ticket_no',
         'public.projects.pgsnap_pull_reader.SELECT',
         'public.projects.projects_read_all',
         'reporting',
@@ -66,7 +69,7 @@ describe('drift pull', () => {
     const pulled = await pullDrift(options(), new Date('2025-07-11T12:00:00Z'));
     expect(pulled.file).toBe('schemas/050_pulled_20250711.sql');
     expect(pulled.skipped).toEqual([]);
-    expect(pulled.objects).toHaveLength(10);
+    expect(pulled.objects).toHaveLength(11);
     const text = fs.readFileSync(path.join(work, pulled.file!), 'utf8');
     expect(text).toMatch(/^-- Pulled from the live database by pgsnap drift pull/);
     // Existing files are never touched.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DIFFERENCE_KINDS, diff } from '../../src/catalog/diff.js';
-import type { FunctionDef } from '../../src/catalog/model.js';
+import type { FunctionDef, SequenceDef } from '../../src/catalog/model.js';
 import { column, constraint, fk, model, table } from '../fixtures/catalog/builders.js';
 
 const brief = (ds: ReturnType<typeof diff>) => ds.map((d) => `${d.change} ${d.kind} ${d.object}`);
@@ -21,6 +21,34 @@ function fn(body: string, over: Partial<FunctionDef> = {}): FunctionDef {
     ...over,
   };
 }
+
+function seq(name: string, over: Partial<SequenceDef> = {}): SequenceDef {
+  const [schema, n] = name.split('.') as [string, string];
+  return { schema, name: n, dataType: 'integer', start: '1', increment: '1', min: '1', max: '2147483647', cache: '1', cycle: false, ownedBy: null, identity: false, ...over };
+}
+
+describe('serial sequences belong to their column', () => {
+  const t = (def: string) => table('public.t', { columns: [column('id', { default: def })] });
+  const serial = seq('public.t_id_seq', { ownedBy: 'public.t.id' });
+
+  it('a serial column added by hand is one column finding, not a column and a sequence', () => {
+    const desired = model({ tables: [table('public.t', { columns: [] })] });
+    const actual = model({ tables: [t("nextval('t_id_seq'::regclass)")], sequences: [serial] });
+    expect(brief(diff(desired, actual))).toEqual(['extra column public.t.id']);
+  });
+
+  it('changed options of a serial sequence are reported on its column, with the sequence text as the diff', () => {
+    const desired = model({ tables: [t("nextval('t_id_seq'::regclass)")], sequences: [serial] });
+    const actual = model({ tables: [t("nextval('t_id_seq'::regclass)")], sequences: [{ ...serial, increment: '10' }] });
+    const ds = diff(desired, actual);
+    expect(brief(ds)).toEqual(['changed column public.t.id']);
+    expect(ds[0]?.actual).toMatch(/INCREMENT BY 10/);
+  });
+
+  it('a sequence of its own is still compared as a sequence', () => {
+    expect(brief(diff(model(), model({ sequences: [seq('public.counter')] })))).toEqual(['extra sequence public.counter']);
+  });
+});
 
 describe('diff on inline models', () => {
   it('finds nothing between equal models, and never compares positions', () => {

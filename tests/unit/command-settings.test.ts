@@ -88,7 +88,7 @@ describe('command specs', () => {
       new Set(Object.values(options as Record<string, { flag?: string; config?: string }>).filter((o) => o.flag && o.config).map((o) => o.config));
     const driftKeys = [...CONFIG_KEYS.keys()].filter((k) => k.startsWith('drift.') || k === 'url' || k === 'schemas');
     for (const key of driftKeys) expect(flagged(DRIFT_CHECK), key).toContain(key);
-    for (const key of driftKeys.filter((k) => k !== 'drift.format')) expect(flagged(DRIFT_PULL), key).toContain(key);
+    for (const key of driftKeys.filter((k) => k !== 'drift.format' && k !== 'drift.failOn')) expect(flagged(DRIFT_PULL), key).toContain(key);
   });
 
   it('derive the config schema: the typed Config names exactly the keys the specs declare', () => {
@@ -99,10 +99,10 @@ describe('command specs', () => {
       dir: 'b',
       schemas: 's',
       code: ['src'],
-      backup: { schema: ['public'], table: ['public.*'], exclude: ['*_logs'], jobs: 2, failOnShrink: true, shrinkThreshold: 30 },
+      backup: { schema: ['public'], table: ['public.*'], exclude: ['*_logs'], jobs: 2, failOnShrink: true, shrinkThreshold: 30, lockWaitTimeout: 30 },
       restore: { onConflict: 'update' },
       prune: { keepLast: 1, keepDaily: 7, keepWeekly: 4, keepMonthly: 12 },
-      drift: { shadow: 'docker', profile: 'supabase', baseline: 'platform.sql', format: 'sarif', ignore: { schemas: ['auth'], objects: ['public.x_*'], kinds: ['grant'] } },
+      drift: { shadow: 'docker', profile: 'supabase', baseline: 'platform.sql', format: 'sarif', failOn: 'error', ignore: { schemas: ['auth'], objects: ['public.x_*'], kinds: ['grant'] } },
       scan: { exclude: ['**/gen/**'], include: ['src/**'], external: ['auth.users'], calls: ['db.table'] },
     };
     const { file: _file, ...raw } = full;

@@ -35,6 +35,9 @@ describe('differences as findings', () => {
     expect(f.table).toBe('public.projects');
     expect(f.diff).toBe('--- schema files\n+++ live database\n@@ -1,1 +1,1 @@\n-"status" text NOT NULL\n+"status" text\n');
     expect(f.message).toMatch(/differs/);
+    // every renderer prints the kind and object beside the message: it does not repeat them
+    expect(f.message).not.toContain('public.projects.status');
+    expect(f.message).not.toMatch(/^column/);
   });
 
   it('a live-only column is a warning located at its table; a live-only table has no location', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeTarget, normalizeUrl, resolveTarget } from '../../src/db/connection.js';
+import { describeTarget, resolveTarget } from '../../src/db/connection.js';
 import { redact, redactUrl } from '../../src/redact.js';
 
 describe('redaction', () => {
@@ -48,8 +48,16 @@ describe('connection precedence', () => {
     expect(resolveTarget(undefined, { PGHOST: 'pghost' }).url).toBeUndefined();
   });
 
-  it('asks node-postgres for libpq sslmode semantics', () => {
-    expect(normalizeUrl('postgres://u@h/db?sslmode=require')).toBe('postgres://u@h/db?sslmode=require&uselibpqcompat=true');
-    expect(normalizeUrl('postgres://u@h/db')).toBe('postgres://u@h/db');
+  it('lets DATABASE_URL beat the config file, and the config file beat PG* variables', () => {
+    const env = { DATABASE_URL: 'postgres://env@h/db' };
+    expect(resolveTarget(undefined, env, 'postgres://config@h/db')).toEqual({ url: 'postgres://env@h/db', source: 'DATABASE_URL' });
+    expect(resolveTarget(undefined, {}, 'postgres://config@h/db')).toEqual({ url: 'postgres://config@h/db', source: 'config file' });
+    expect(resolveTarget('postgres://flag@h/db', env, 'postgres://config@h/db').source).toBe('flag');
+  });
+
+  it('scrubs the password of a key=value string and describes it without it', () => {
+    const t = resolveTarget("host=db.internal port=6432 dbname=app user=dave password='open sesame'");
+    expect(describeTarget(t)).toBe('dave@db.internal:6432/app');
+    expect(redact('the server said open sesame')).toBe('the server said ***');
   });
 });
