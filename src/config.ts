@@ -18,6 +18,8 @@ export interface Config {
   readonly dir?: string;
   readonly schemas?: string;
   readonly code?: readonly string[];
+  /** age identity file for encrypted archives (list, verify, restore, backup --verify) */
+  readonly identity?: string;
   readonly backup?: {
     readonly schema?: readonly string[];
     readonly table?: readonly string[];
@@ -26,6 +28,8 @@ export interface Config {
     readonly failOnShrink?: boolean;
     /** percent, shared by backup's shrink guard, list and prune */
     readonly shrinkThreshold?: number;
+    /** age recipients (age1…) or recipients files */
+    readonly encryptTo?: readonly string[];
   };
   readonly restore?: { readonly onConflict?: 'nothing' | 'update' };
   readonly prune?: {

@@ -18,6 +18,12 @@ const url = option({
   defaultText: 'DATABASE_URL, then PG* variables and ~/.pgpass',
 });
 const dir = option({ flag: '--dir <dir>', description: 'directory of archives', type: text, default: 'backups', config: 'dir' });
+const identity = option({
+  flag: '--identity <file>',
+  description: 'age identity file (AGE-SECRET-KEY-1…) to read encrypted archives (.zip.age)',
+  type: text,
+  config: 'identity',
+});
 const json = option({ flag: '--json', description: 'print one JSON document on stdout and nothing else there', type: onOff, default: false });
 const fromDatabase = option({
   flag: '--from-database <name>',
@@ -90,15 +96,24 @@ export const BACKUP = {
     config: 'backup.failOnShrink',
   }),
   shrinkThreshold,
+  encryptTo: option({
+    flag: '--encrypt-to <recipient>',
+    description: 'encrypt the archive with age to this public key (age1…) or recipients file; repeatable',
+    type: texts,
+    default: [],
+    config: 'backup.encryptTo',
+  }),
+  identity,
   json,
 };
 
-export const LIST = { dir, shrinkThreshold, json };
+export const LIST = { dir, shrinkThreshold, identity, json };
 
 export const VERIFY = {
   dir,
   fromDatabase,
   restoreTest: option({ flag: '--restore-test', description: 'restore into a throwaway embedded PostgreSQL and compare with the manifest', type: onOff, default: false }),
+  identity,
   json,
 };
 
@@ -120,6 +135,7 @@ export const RESTORE = {
   where: option({ flag: '--where <filter>', description: "only archived rows matching 'schema.table: condition'", type: texts, default: [] }),
   withDependents: option({ flag: '--with-dependents', description: 'with --where: also the archived rows referencing them through foreign keys', type: onOff, default: false }),
   dryRun: dryRun('report what would be inserted, skipped and updated; change nothing'),
+  identity,
   json,
 };
 
@@ -137,6 +153,7 @@ export const PRUNE = {
   }),
   shrinkThreshold,
   dryRun: dryRun('list what would be deleted; delete nothing'),
+  identity,
   json,
 };
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { Fingerprint } from '../archive/fingerprint.js';
 import { MANIFEST_ENTRY, MANIFEST_SHA_ENTRY, type Manifest, SCHEMA_JSON_ENTRY, SCHEMA_SQL_ENTRY, type ArchivedTable } from '../archive/format.js';
 import type { SequenceDef } from '../catalog/model.js';
-import { type OpenArchive, openArchive } from '../archive/reader.js';
+import { type OpenArchive, type OpenOptions, openArchive } from '../archive/reader.js';
 import { pairKey, tableLabel } from '../archive/table-id.js';
 import { PgsnapError, isPgsnapError } from '../errors.js';
 import { rowProblem } from './row-check.js';
@@ -33,11 +33,11 @@ export interface VerifyReport {
 
 const MAX_LINE_PROBLEMS = 3;
 
-export async function verifyArchive(file: string): Promise<VerifyReport> {
+export async function verifyArchive(file: string, options: OpenOptions = {}): Promise<VerifyReport> {
   const started = performance.now();
   let archive: OpenArchive;
   try {
-    archive = await openArchive(file);
+    archive = await openArchive(file, options);
   } catch (e) {
     if (isPgsnapError(e) && (e.code === 'archive_corrupt' || (e.code === 'archive_foreign' && looksLikeOurs(file)))) {
       return damaged(file, e.message, started);
