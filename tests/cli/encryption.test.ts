@@ -117,7 +117,7 @@ describe('encrypted archives (age)', () => {
     const target = await createTestDatabase('agerst');
     try {
       await target.query('CREATE SCHEMA auth');
-      const r = await cliInProcess(['restore', 'latest', '--dir', dir, '--url', target.url, '--identity', keyFile, '--create-missing', '--json']);
+      const r = await cliInProcess(['restore', 'latest', '--from-database', app.name, '--dir', dir, '--url', target.url, '--identity', keyFile, '--create-missing', '--json']);
       expect(r.code, r.stderr).toBe(0);
       for (const table of ['public.projects', 'public.error_logs', 'auth.users']) {
         const [src, dst] = await Promise.all([app.query(`SELECT count(*) AS n FROM ${table}`), target.query(`SELECT count(*) AS n FROM ${table}`)]);
@@ -143,7 +143,7 @@ describe('encrypted archives (age)', () => {
     for (const key of [keyFile, secondKey]) expect((await cliInProcess(['verify', 'latest', '--dir', out, '--identity', key])).code).toBe(0);
   });
 
-  it('latest and prune treat .zip.age like .zip: the newest is kept, older ones go', async () => {
+  it('latest and prune (with --identity) treat .zip.age like .zip: the newest is kept, older ones go', async () => {
     const out = path.join(work, 'pruned');
     for (const extra of [[], ['--encrypt-to', recipient], ['--encrypt-to', recipient]]) {
       expect((await cliInProcess(['backup', '--url', app.url, '--dir', out, ...extra])).code).toBe(0);
@@ -153,7 +153,11 @@ describe('encrypted archives (age)', () => {
     expect([older, newest].every((f) => f?.endsWith('.zip.age'))).toBe(true);
     const v = await cliInProcess(['verify', 'latest', '--dir', out, '--identity', keyFile, '--json']);
     expect(JSON.parse(v.stdout).archive).toContain(newest);
-    const p = await cliInProcess(['prune', '--dir', out, '--keep-last', '1']);
+    // prune reads every manifest (retention goes per database): without the key it removes no encrypted archive
+    const blind = await cliInProcess(['prune', '--dir', out, '--keep-last', '1']);
+    expect(blind.stderr).toMatch(/is encrypted/);
+    expect(filesBelow(out)).toHaveLength(3);
+    const p = await cliInProcess(['prune', '--dir', out, '--keep-last', '1', '--identity', keyFile]);
     expect(p.code, p.stderr).toBe(0);
     expect(filesBelow(out)).toEqual([newest]);
   });

@@ -53,8 +53,10 @@ describe('archives in S3-compatible storage', () => {
     const target = await createTestDatabase('clis3r');
     try {
       await target.query('CREATE SCHEMA auth');
-      const r = await cliInProcess(['restore', 'latest', '--dir', dir, '--url', target.url, '--create-missing']);
+      const r = await cliInProcess(['restore', 'latest', '--from-database', app.name, '--dir', dir, '--url', target.url, '--create-missing']);
       expect(r.code, r.stderr).toBe(0);
+      // latest among the target's own database's archives: there are none of it in this prefix
+      expectOneLine(await cliInProcess(['restore', 'latest', '--dir', dir, '--url', target.url]), 2, /no archives of database clis3r_/);
       for (const table of ['public.projects', 'public.error_logs', 'auth.users']) {
         const [src, dst] = await Promise.all([app.query(`SELECT count(*) AS n FROM ${table}`), target.query(`SELECT count(*) AS n FROM ${table}`)]);
         expect(dst[0], table).toEqual(src[0]);
