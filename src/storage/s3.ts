@@ -34,9 +34,11 @@ async function loadSdk(): Promise<Sdk> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
     return await import('@aws-sdk/client-s3');
-  } catch {
-    throw new PgsnapError('config', 's3:// archive locations need the optional package @aws-sdk/client-s3, which is not installed', {
-      hint: 'npm install @aws-sdk/client-s3',
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code !== 'ERR_MODULE_NOT_FOUND' || !err.message.includes("'@aws-sdk/client-s3'")) throw e;
+    throw new PgsnapError('usage', '--dir s3://… needs the @aws-sdk/client-s3 package, which is not installed', {
+      hint: 'npm install @aws-sdk/client-s3@3.1169.0 — or use a local --dir',
     });
   }
 }
