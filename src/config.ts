@@ -20,6 +20,8 @@ export interface Config {
   readonly code?: readonly string[];
   /** age identity file for encrypted archives (list, verify, restore, backup --verify) */
   readonly identity?: string;
+  /** an S3-compatible service for `dir: "s3://…"` (storage/s3.ts) */
+  readonly s3?: { readonly endpoint?: string; readonly forcePathStyle?: boolean };
   readonly backup?: {
     readonly schema?: readonly string[];
     readonly table?: readonly string[];

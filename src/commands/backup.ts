@@ -6,7 +6,7 @@ import { createProgress, formatBytes, formatCount } from '../backup/progress.js'
 import { skippedText } from '../backup/skipped.js';
 import { EXIT, PgsnapError } from '../errors.js';
 import { usageError } from '../errors.js';
-import { archivePlace } from '../storage/place.js';
+import { archivePlace, s3Options } from '../storage/place.js';
 import { printJson } from '../log.js';
 import type { Action, Mount } from './context.js';
 import { BACKUP } from './options.js';
@@ -14,7 +14,7 @@ import { defineCommand } from './spec.js';
 import { verificationError, verifyArchive, type VerifyReport } from '../verify/offline.js';
 
 export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
-  const place = await archivePlace(flags.dir, ctx.cwd);
+  const place = await archivePlace(flags.dir, ctx.cwd, s3Options(flags));
   const selection = { schemas: flags.schema, tables: flags.table, exclude: flags.exclude };
   // keys are checked before the snapshot is taken: a typo must not cost a night's backup halfway through
   const recipients = await loadRecipients(flags.encryptTo, ctx.cwd);

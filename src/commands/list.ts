@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { identityOption } from '../archive/age.js';
 import { type Shrunk, shrinkPerArchive } from '../archive/shrink.js';
 import { byDatabase, summarizeDir } from '../archive/summary.js';
-import { archivePlace } from '../storage/place.js';
+import { archivePlace, s3Options } from '../storage/place.js';
 import { formatBytes, formatCount } from '../backup/progress.js';
 import { printJson } from '../log.js';
 import type { Action, Mount } from './context.js';
@@ -10,7 +10,7 @@ import { LIST } from './options.js';
 import { defineCommand } from './spec.js';
 
 export const list: Action<typeof LIST> = async (settings, ctx) => {
-  const place = await archivePlace(settings.dir, ctx.cwd);
+  const place = await archivePlace(settings.dir, ctx.cwd, s3Options(settings));
   const dir = place.dir;
   const open = { ...(await identityOption(settings.identity, ctx.cwd)), ...(place.store ? { store: place.store } : {}) };
   const all = await summarizeDir(await place.list(), open);

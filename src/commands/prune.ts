@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { identityOption } from '../archive/age.js';
 import { hasRules, planDirectoryPrune, type PruneRules } from '../archive/prune-plan.js';
 import { summarizeDir } from '../archive/summary.js';
-import { archivePlace } from '../storage/place.js';
+import { archivePlace, s3Options } from '../storage/place.js';
 import { PgsnapError, usageError } from '../errors.js';
 import { printJson } from '../log.js';
 import type { Action, Mount } from './context.js';
@@ -12,7 +12,7 @@ import { PRUNE } from './options.js';
 import { defineCommand } from './spec.js';
 
 export const prune: Action<typeof PRUNE> = async (settings, ctx) => {
-  const place = await archivePlace(settings.dir, ctx.cwd);
+  const place = await archivePlace(settings.dir, ctx.cwd, s3Options(settings));
   const dir = place.dir;
   // The keep rules are one group (options.ts): flags replace the config file's rules as a whole.
   const rules: PruneRules = { keepLast: settings.keepLast, keepDaily: settings.keepDaily, keepWeekly: settings.keepWeekly, keepMonthly: settings.keepMonthly };

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { identityOption } from '../archive/age.js';
 import { openArchive } from '../archive/reader.js';
-import { archivePlace } from '../storage/place.js';
+import { archivePlace, s3Options } from '../storage/place.js';
 import { renderForTables } from '../catalog/render.js';
 import { targetDatabase } from '../db/connection.js';
 import { printJson } from '../log.js';
@@ -13,7 +13,7 @@ import { RESTORE } from './options.js';
 import { defineCommand } from './spec.js';
 
 export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
-  const place = await archivePlace(settings.dir, ctx.cwd);
+  const place = await archivePlace(settings.dir, ctx.cwd, s3Options(settings));
   // latest / a date: among the target database's archives (a shared directory holds others' too)
   const file = await place.resolve(args[0] ?? 'latest', settings.fromDatabase ?? targetDatabase(ctx.target(), ctx.env));
   const archive = await openArchive(file, { ...(await identityOption(settings.identity, ctx.cwd)), ...(place.store ? { store: place.store } : {}) });

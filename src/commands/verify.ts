@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { identityOption } from '../archive/age.js';
-import { archivePlace } from '../storage/place.js';
+import { archivePlace, s3Options } from '../storage/place.js';
 import { printJson } from '../log.js';
 import { restoreDrill, type DrillReport } from '../verify/drill.js';
 import { type VerifyReport, verificationError, verifyArchive } from '../verify/offline.js';
@@ -10,7 +10,7 @@ import { VERIFY } from './options.js';
 import { defineCommand } from './spec.js';
 
 export const verify: Action<typeof VERIFY> = async (settings, ctx, args) => {
-  const place = await archivePlace(settings.dir, ctx.cwd);
+  const place = await archivePlace(settings.dir, ctx.cwd, s3Options(settings));
   const file = await place.resolve(args[0] ?? 'latest', settings.fromDatabase);
   const shown = place.store ? file : path.relative(ctx.cwd, file) || file;
   const identities = { ...(await identityOption(settings.identity, ctx.cwd)), ...(place.store ? { store: place.store } : {}) };

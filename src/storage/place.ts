@@ -21,6 +21,14 @@ export interface ArchivePlace {
   resolve(spec: string, database?: string): Promise<string>;
 }
 
+/** The config file's `s3` settings as the store's options. */
+export function s3Options(settings: { readonly s3Endpoint?: string | undefined; readonly s3ForcePathStyle?: boolean | undefined }): S3Options {
+  return {
+    ...(settings.s3Endpoint === undefined ? {} : { endpoint: settings.s3Endpoint }),
+    ...(settings.s3ForcePathStyle === undefined ? {} : { forcePathStyle: settings.s3ForcePathStyle }),
+  };
+}
+
 export async function archivePlace(dir: string, cwd: string, s3: S3Options = {}): Promise<ArchivePlace> {
   const location = parseLocation(dir);
   if (location.kind === 'local') {

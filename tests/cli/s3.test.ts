@@ -86,6 +86,24 @@ describe('archives in S3-compatible storage', () => {
     expectOneLine(await cliInProcess(['verify', 'latest', '--dir', dir]), 2, /is encrypted/);
   });
 
+  it('the endpoint may come from the config file (s3.endpoint) instead of AWS_ENDPOINT_URL', async () => {
+    const project = path.join(work, 'project');
+    fs.mkdirSync(project);
+    fs.writeFileSync(path.join(project, 'pgsnap.config.json'), JSON.stringify({ dir: `s3://${s3.bucket}/configured`, s3: { endpoint: s3.endpoint } }));
+    delete process.env.AWS_ENDPOINT_URL;
+    try {
+      const b = await cliInProcess(['backup', '--url', app.url, '--json'], { cwd: project });
+      expect(b.code, b.stderr).toBe(0);
+      expect(JSON.parse(b.stdout).archive).toContain(`s3://${s3.bucket}/configured/`);
+      expect((await cliInProcess(['verify', 'latest'], { cwd: project })).code).toBe(0);
+      // the configured endpoint is the one used: an unreachable one is one line, not a fallback elsewhere
+      fs.writeFileSync(path.join(project, 'pgsnap.config.json'), JSON.stringify({ s3: { endpoint: 'http://127.0.0.1:1' } }));
+      expectOneLine(await cliInProcess(['list', '--dir', `s3://${s3.bucket}/configured`], { cwd: project }), 2, /cannot reach the storage service at 127\.0\.0\.1:1/);
+    } finally {
+      Object.assign(process.env, s3.env);
+    }
+  });
+
   it('[bad-input] a missing bucket and refused credentials: one line, exit 2', async () => {
     expectOneLine(await cliInProcess(['list', '--dir', 's3://no-such-bucket/app']), 2, /bucket no-such-bucket does not exist/);
     expectOneLine(await cliInProcess(['backup', '--url', app.url, '--dir', 's3://no-such-bucket/app']), 2, /bucket no-such-bucket does not exist/);

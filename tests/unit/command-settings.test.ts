@@ -100,6 +100,7 @@ describe('command specs', () => {
       schemas: 's',
       code: ['src'],
       identity: 'key.txt',
+      s3: { endpoint: 'http://127.0.0.1:9000', forcePathStyle: true },
       backup: { schema: ['public'], table: ['public.*'], exclude: ['*_logs'], jobs: 2, failOnShrink: true, shrinkThreshold: 30, encryptTo: ['age1x'] },
       restore: { onConflict: 'update' },
       prune: { keepLast: 1, keepDaily: 7, keepWeekly: 4, keepMonthly: 12 },
