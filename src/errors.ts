@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'archive_corrupt'
   | 'archive_foreign'
   | 'archive_version'
+  /** an encrypted archive without --identity, or with keys that cannot decrypt it */
+  | 'archive_key'
   | 'verification_failed'
   | 'schema_file'
   | 'restore_conflict'

@@ -6,12 +6,13 @@ import os from 'node:os';
  * too, because a backup directory may be shared by several machines or containers, where a pid means nothing.
  * Two backups of one database that finish with the same name never overwrite each other: the final name is
  * created exclusively, and the later one takes the next free millisecond (writer.ts).
+ * An age-encrypted archive is `<name>.zip.age` (archive/age.ts); it sorts, resolves and prunes like any other.
  */
 const STAMP = /(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z/;
-const ARCHIVE_NAME = new RegExp(`^(.+)-(${STAMP.source})\\.zip$`);
+const ARCHIVE_NAME = new RegExp(`^(.+)-(${STAMP.source})\\.zip(?:\\.age)?$`);
 // `<final>.<host>.<pid>[-<run>].tmp`, and `<final>.<host>.<pid>.s<n>.tmp` for spool files of --jobs workers (files of
 // earlier versions have no host)
-const TEMP_NAME = new RegExp(`^(.+-${STAMP.source}\\.zip)\\.(?:([A-Za-z0-9_-]{1,64})\\.)?(\\d+)(?:-\\d+)?(?:\\.s\\d+)?\\.tmp$`);
+const TEMP_NAME = new RegExp(`^(.+-${STAMP.source}\\.zip(?:\\.age)?)\\.(?:([A-Za-z0-9_-]{1,64})\\.)?(\\d+)(?:-\\d+)?(?:\\.s\\d+)?\\.tmp$`);
 
 export interface ArchiveName {
   readonly file: string;
@@ -29,8 +30,8 @@ export function safeDatabasePart(database: string): string {
   return cleaned.length > 0 ? cleaned.slice(0, 100) : 'database';
 }
 
-export function archiveFileName(database: string, at: Date): string {
-  return `${safeDatabasePart(database)}-${timestampForName(at)}.zip`;
+export function archiveFileName(database: string, at: Date, encrypted = false): string {
+  return `${safeDatabasePart(database)}-${timestampForName(at)}.zip${encrypted ? '.age' : ''}`;
 }
 
 /** `run` tells apart two writers of one process that start in the same millisecond. */

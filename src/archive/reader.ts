@@ -3,9 +3,11 @@ import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import yauzl from 'yauzl';
 import type { CatalogModel } from '../catalog/model.js';
 import { PgsnapError } from '../errors.js';
+import { type DecryptedCopy, decryptToTemp, isEncryptedArchive } from './age.js';
 import { type ArchivedEntry, MANIFEST_ENTRY, type Manifest, SCHEMA_JSON_ENTRY, isSafeEntryName } from './format.js';
 import { parseManifest } from './manifest.js';
 import { pairKey, tableLabel } from './table-id.js';
+import type { ArchiveStore } from '../storage/store.js';
 
 /**
  * Reads an archive (restore and verify use this). Everything in it is untrusted: the manifest is validated
@@ -44,8 +46,61 @@ export const LIMITS = Object.freeze({
   recordBytes: 8192,
 });
 
-export async function openArchive(file: string): Promise<OpenArchive> {
-  const zip = await openZip(file);
+export interface OpenOptions {
+  /** age secret keys (AGE-SECRET-KEY-1…) for an encrypted archive (`<name>.zip.age`) */
+  readonly identities?: readonly string[];
+  /** the archive is `<store.description><name>` in object storage, read through ranged requests */
+  readonly store?: ArchiveStore;
+}
+
+/**
+ * An encrypted archive is decrypted first into a private temporary file (archive/age.ts), removed on close; what
+ * is read from it is then checked exactly like a plain archive, manifest and checksums included.
+ */
+export async function openArchive(file: string, options: OpenOptions = {}): Promise<OpenArchive> {
+  const store = options.store;
+  if (store) {
+    const name = file.slice(file.lastIndexOf('/') + 1);
+    if (!name.endsWith('.age')) return openArchiveFrom(await store.randomAccess(name), file);
+    // age is one stream: decrypted (streaming) into the private temporary copy, as for a local file
+    const copy = await decryptToTemp(file, options.identities, () => store.read(name));
+    try {
+      return readArchive(await openZip(copy.path, file), file, copy);
+    } catch (e) {
+      copy.remove();
+      throw e;
+    }
+  }
+  const copy: DecryptedCopy | null = isEncryptedArchive(file) ? await decryptToTemp(file, options.identities) : null;
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await openZip(copy?.path ?? file, file);
+  } catch (e) {
+    copy?.remove();
+    throw e;
+  }
+  return readArchive(zip, file, copy);
+}
+
+/**
+ * An archive read through ranged requests (object storage: storage/s3.ts), named `shown` in messages. Checked
+ * exactly like a local file.
+ */
+export async function openArchiveFrom(source: { size: number; reader: yauzl.RandomAccessReader }, shown: string): Promise<OpenArchive> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+    yauzl.fromRandomAccessReader(source.reader, source.size, ZIP_OPTIONS, (err, z) => {
+      if (err || !z) reject(err instanceof PgsnapError ? err : notAZip(shown, err));
+      else resolve(z);
+    });
+  });
+  return readArchive(zip, shown, null);
+}
+
+async function readArchive(zip: yauzl.ZipFile, file: string, copy: DecryptedCopy | null): Promise<OpenArchive> {
+  const closeAll = () => {
+    zip.close();
+    copy?.remove();
+  };
   try {
     const entries = await readCentralDirectory(zip, file);
     const manifestEntry = entries.get(MANIFEST_ENTRY);
@@ -111,11 +166,11 @@ export async function openArchive(file: string): Promise<OpenArchive> {
         return linesOf(() => open(name));
       },
       async close() {
-        zip.close();
+        closeAll();
       },
     };
   } catch (e) {
-    zip.close();
+    closeAll();
     throw e;
   }
 }
@@ -186,20 +241,24 @@ async function* linesOf(open: () => Promise<Readable>): AsyncIterable<string> {
   if (rest.length > 0) yield Buffer.concat(rest).toString('utf8');
 }
 
-function openZip(file: string): Promise<yauzl.ZipFile> {
+const ZIP_OPTIONS = { lazyEntries: true, validateEntrySizes: true, autoClose: false, decodeStrings: true } as const;
+
+function notAZip(shown: string, err: Error | null): PgsnapError {
+  return new PgsnapError('archive_foreign', `${shown} is not a pgsnap archive (not a zip file: ${err?.message ?? 'unreadable'})`, {
+    hint: 'pass an archive written by pgsnap backup',
+  });
+}
+
+/** `shown` names the archive in messages (`file` may be its decrypted temporary copy) */
+function openZip(file: string, shown: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, autoClose: false, decodeStrings: true }, (err, zip) => {
+    yauzl.open(file, ZIP_OPTIONS, (err, zip) => {
       if (err || !zip) {
         const code = (err as NodeJS.ErrnoException | null)?.code;
-        if (code === 'ENOENT') reject(new PgsnapError('archive_not_found', `archive not found: ${file}`));
-        else if (code === 'EACCES') reject(new PgsnapError('permission', `cannot read ${file}: permission denied`));
-        else if (code === 'EISDIR') reject(new PgsnapError('usage', `${file} is a directory, not an archive`));
-        else
-          reject(
-            new PgsnapError('archive_foreign', `${file} is not a pgsnap archive (not a zip file: ${err?.message ?? 'unreadable'})`, {
-              hint: 'pass an archive written by pgsnap backup',
-            }),
-          );
+        if (code === 'ENOENT') reject(new PgsnapError('archive_not_found', `archive not found: ${shown}`));
+        else if (code === 'EACCES') reject(new PgsnapError('permission', `cannot read ${shown}: permission denied`));
+        else if (code === 'EISDIR') reject(new PgsnapError('usage', `${shown} is a directory, not an archive`));
+        else reject(notAZip(shown, err));
         return;
       }
       resolve(zip);

@@ -13,26 +13,7 @@ import { safeDatabasePart, utcDay } from './naming.js';
  */
 export function resolveArchive(spec: string, dir: string, database?: string): string {
   const trimmed = spec.trim();
-  if (trimmed === 'latest') {
-    const all = archivesOf(dir, database);
-    const newest = all[all.length - 1];
-    if (!newest) throw noArchives(dir);
-    return newest.path;
-  }
-  if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) {
-    const day = new Date(`${trimmed}T00:00:00Z`);
-    if (Number.isNaN(day.getTime()) || utcDay(day) !== trimmed) {
-      throw new PgsnapError('usage', `${trimmed} is not a valid date`, { hint: 'use YYYY-MM-DD, e.g. 2025-07-11' });
-    }
-    const all = archivesOf(dir, database);
-    if (all.length === 0) throw noArchives(dir);
-    const that = all.filter((a) => utcDay(a.takenAt) === trimmed);
-    const newest = that[that.length - 1];
-    if (newest) return newest.path;
-    throw new PgsnapError('archive_not_found', `no archive from ${trimmed} (UTC) in ${dir}`, {
-      hint: `nearest dates with archives: ${nearestDays(all, trimmed).join(', ')}`,
-    });
-  }
+  if (trimmed === 'latest' || /^\d{4}-\d{2}-\d{2}$/.test(trimmed)) return resolveAmong(trimmed, scanArchiveDir(dir), dir, database).path;
   const candidate = path.resolve(trimmed);
   if (fs.existsSync(candidate)) {
     if (!fs.statSync(candidate).isFile()) throw new PgsnapError('usage', `${trimmed} is not a file`, { hint: 'name an archive .zip file, latest, or a date YYYY-MM-DD' });
@@ -40,14 +21,49 @@ export function resolveArchive(spec: string, dir: string, database?: string): st
   }
   const inDir = path.join(dir, trimmed);
   if (!trimmed.includes('/') && fs.existsSync(inDir) && fs.statSync(inDir).isFile()) return inDir;
-  throw new PgsnapError('archive_not_found', `archive not found: ${trimmed}`, {
+  throw notFound(trimmed, dir);
+}
+
+/**
+ * `latest`, a date or an archive's name among the archives of one place (oldest first): a directory's, or an
+ * object storage prefix's (storage/place.ts), where only names exist. `latest` and dates choose among one
+ * database's archives, as above.
+ */
+export function resolveAmong(spec: string, everything: readonly ArchiveFile[], dir: string, database?: string): ArchiveFile {
+  const trimmed = spec.trim();
+  if (trimmed === 'latest') {
+    const all = archivesOf(everything, dir, database);
+    const newest = all[all.length - 1];
+    if (!newest) throw noArchives(dir);
+    return newest;
+  }
+  if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) {
+    const day = new Date(`${trimmed}T00:00:00Z`);
+    if (Number.isNaN(day.getTime()) || utcDay(day) !== trimmed) {
+      throw new PgsnapError('usage', `${trimmed} is not a valid date`, { hint: 'use YYYY-MM-DD, e.g. 2025-07-11' });
+    }
+    const all = archivesOf(everything, dir, database);
+    if (all.length === 0) throw noArchives(dir);
+    const that = all.filter((a) => utcDay(a.takenAt) === trimmed);
+    const newest = that[that.length - 1];
+    if (newest) return newest;
+    throw new PgsnapError('archive_not_found', `no archive from ${trimmed} (UTC) in ${dir}`, {
+      hint: `nearest dates with archives: ${nearestDays(all, trimmed).join(', ')}`,
+    });
+  }
+  const named = everything.find((a) => a.file === trimmed);
+  if (named) return named;
+  throw notFound(trimmed, dir);
+}
+
+function notFound(spec: string, dir: string): PgsnapError {
+  return new PgsnapError('archive_not_found', `archive not found: ${spec}`, {
     hint: `name an archive file, latest, or a date YYYY-MM-DD (pgsnap list --dir ${dir} shows what exists)`,
   });
 }
 
 /** The archives `latest` and dates choose from; refuses to guess between databases. */
-function archivesOf(dir: string, database: string | undefined): ArchiveFile[] {
-  const all = scanArchiveDir(dir);
+function archivesOf(all: readonly ArchiveFile[], dir: string, database: string | undefined): readonly ArchiveFile[] {
   const databases = [...new Set(all.map((a) => a.database))].sort();
   if (database === undefined) {
     if (databases.length <= 1) return all;

@@ -1,5 +1,5 @@
 import type { ArchiveFile } from './directory.js';
-import { openArchive } from './reader.js';
+import { type OpenOptions, openArchive } from './reader.js';
 import type { TableRows } from './shrink.js';
 
 /** One line of `pgsnap list`: what the file name says, plus what its manifest says (or why it could not be read). */
@@ -18,10 +18,10 @@ export interface ArchiveSummary {
 }
 
 /** Reads only each manifest (the zip's central directory and one small entry), never the data. */
-export async function summarizeArchive(a: ArchiveFile): Promise<ArchiveSummary> {
+export async function summarizeArchive(a: ArchiveFile, options: OpenOptions = {}): Promise<ArchiveSummary> {
   const base = { file: a.file, path: a.path, database: a.database, takenAt: a.takenAt.toISOString(), bytes: a.bytes };
   try {
-    const archive = await openArchive(a.path);
+    const archive = await openArchive(a.path, options);
     try {
       const m = archive.manifest;
       return {
@@ -40,9 +40,9 @@ export async function summarizeArchive(a: ArchiveFile): Promise<ArchiveSummary> 
 }
 
 /** Every archive in a directory, read (manifests only), oldest first. */
-export async function summarizeDir(archives: readonly ArchiveFile[]): Promise<ArchiveSummary[]> {
+export async function summarizeDir(archives: readonly ArchiveFile[], options: OpenOptions = {}): Promise<ArchiveSummary[]> {
   const out: ArchiveSummary[] = [];
-  for (const a of archives) out.push(await summarizeArchive(a));
+  for (const a of archives) out.push(await summarizeArchive(a, options));
   return out;
 }
 

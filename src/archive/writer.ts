@@ -1,7 +1,10 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { ArchiveStore } from '../storage/store.js';
 import { PgsnapError } from '../errors.js';
+import { encryptingSink } from './age.js';
 import { removeStaleTempFiles } from './directory.js';
 import { archiveFileName, tempFileName } from './naming.js';
 import { ZipWriter } from './zip.js';
@@ -12,6 +15,9 @@ import { ZipWriter } from './zip.js';
  * it to its final name and fsyncs the directory, so a finished-looking name only ever points at a complete
  * archive. `abort` (called on any error and on SIGINT/SIGTERM) removes the temporary file; a SIGKILLed run's
  * file is removed by the next run (`removeStaleTempFiles`).
+ *
+ * With `recipients` the zip is age-encrypted as it streams (archive/age.ts) and the file is `<name>.zip.age`;
+ * the temporary file only ever holds ciphertext.
  *
  * Entries are written one after another, in the order they are added.
  */
@@ -39,6 +45,10 @@ export interface WriterOptions {
   startedAt: Date;
   /** deflate level 0–9 (see DEFAULT_LEVEL) */
   level?: number;
+  /** write into object storage instead of `dir` (storage/place.ts) */
+  store?: ArchiveStore;
+  /** age recipients (age1…): encrypt the archive to all of them */
+  recipients?: readonly string[];
 }
 
 /**
@@ -47,8 +57,22 @@ export interface WriterOptions {
  */
 export const DEFAULT_LEVEL = 1;
 
-export async function createArchiveWriter(options: WriterOptions): Promise<ArchiveWriter> {
-  const dir = path.resolve(options.dir);
+/**
+ * Where the bytes go until `finish`: a temporary file renamed into place (a directory), or a multipart upload
+ * completed at the end (object storage, storage/s3.ts). Either way nothing finished-looking exists before.
+ */
+interface Target {
+  readonly finalPath: string;
+  readonly tempPath: string;
+  /** spool files are `<spoolBase>.s<n>.tmp` */
+  readonly spoolBase: string;
+  readonly out: Writable;
+  /** after `out` has ended: make the archive appear; where it is (the name may move on a clash) and its size */
+  commit(): Promise<{ path: string; bytes: number }>;
+  discard(): Promise<void>;
+}
+
+function openFileTarget(dir: string, finalName: string, publishAs: (at: Date) => string, startedAt: Date): Target {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
@@ -57,8 +81,7 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
     });
   }
   removeStaleTempFiles(dir);
-  const finalName = archiveFileName(options.database, options.startedAt);
-  let finalPath = path.join(dir, finalName);
+  const finalPath = path.join(dir, finalName);
   let tempPath = '';
   let fd = -1;
   for (let run = 0; fd < 0; run++) {
@@ -72,7 +95,63 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
     }
   }
   const out = fs.createWriteStream(tempPath, { fd, autoClose: false, highWaterMark: 1 << 20 });
-  const zip = new ZipWriter(out);
+  return {
+    finalPath,
+    tempPath,
+    spoolBase: tempPath.slice(0, -'.tmp'.length),
+    out,
+    async commit() {
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      const published = publish(tempPath, dir, publishAs, startedAt);
+      syncDir(dir);
+      return { path: published, bytes: fs.statSync(published).size };
+    },
+    async discard() {
+      out.destroy();
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // closed already
+      }
+      fs.rmSync(tempPath, { force: true });
+    },
+  };
+}
+
+async function openStoreTarget(store: ArchiveStore, finalName: string): Promise<Target> {
+  const upload = await store.create(finalName);
+  // --jobs spools need a disk: a private directory of our own, removed with the spools
+  const spoolDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-spool-'));
+  return {
+    finalPath: `${store.description}${finalName}`,
+    tempPath: `${store.description}${finalName} (upload in progress)`,
+    spoolBase: path.join(spoolDir, finalName),
+    out: upload.stream,
+    async commit() {
+      const bytes = await upload.complete();
+      fs.rmSync(spoolDir, { recursive: true, force: true });
+      return { path: `${store.description}${finalName}`, bytes };
+    },
+    async discard() {
+      await upload.abort();
+      fs.rmSync(spoolDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function createArchiveWriter(options: WriterOptions): Promise<ArchiveWriter> {
+  const encrypted = (options.recipients?.length ?? 0) > 0;
+  const finalName = archiveFileName(options.database, options.startedAt, encrypted);
+  const target = options.store
+    ? await openStoreTarget(options.store, finalName)
+    : openFileTarget(path.resolve(options.dir), finalName, (at) => archiveFileName(options.database, at, encrypted), options.startedAt);
+  const { tempPath, out } = target;
+  let finalPath = target.finalPath;
+  const sink = encrypted ? await encryptingSink(options.recipients ?? [], out) : null;
+  // what the zip writes into: the file itself, or the encryption in front of it
+  const zipOut = sink ? sink.input : out;
+  const zip = new ZipWriter(zipOut);
   const level = options.level ?? DEFAULT_LEVEL;
   let failure: Error | null = null;
   let state: 'open' | 'finished' | 'aborted' = 'open';
@@ -131,7 +210,7 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
       return { stream, done };
     },
     spoolPath() {
-      const p = `${tempPath.slice(0, -'.tmp'.length)}.s${spools.size + 1}.tmp`;
+      const p = `${target.spoolBase}.s${spools.size + 1}.tmp`;
       spools.add(p);
       return p;
     },
@@ -142,38 +221,38 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
       if (failure) throw ioError(failure, tempPath);
       try {
         await zip.finish();
-        await new Promise<void>((resolve, reject) => {
-          out.once('error', reject);
-          out.end(() => resolve());
-        });
+        if (sink) {
+          zipOut.end();
+          await sink.done;
+        } else if (options.store) {
+          // the upload's complete() ends its stream
+        } else {
+          await new Promise<void>((resolve, reject) => {
+            out.once('error', reject);
+            out.end(() => resolve());
+          });
+        }
       } catch (e) {
         throw ioError(e as Error, tempPath);
       }
       if (failure) throw ioError(failure, tempPath);
+      let bytes: number;
       try {
-        fs.fsyncSync(fd);
-        fs.closeSync(fd);
-        finalPath = publish(tempPath, dir, options.database, options.startedAt);
-        syncDir(dir);
+        ({ path: finalPath, bytes } = await target.commit());
       } catch (e) {
         throw ioError(e as Error, tempPath);
       }
       state = 'finished';
       removeSpools();
-      return { path: finalPath, bytes: fs.statSync(finalPath).size };
+      return { path: finalPath, bytes };
     },
     async abort() {
       if (state !== 'open') return;
       state = 'aborted';
       fail(new PgsnapError('interrupted', 'the backup was aborted'));
-      out.destroy();
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // closed already
-      }
-      fs.rmSync(tempPath, { force: true });
+      zipOut.destroy();
       removeSpools();
+      await target.discard();
     },
   };
   return writer;
@@ -185,9 +264,9 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
  * millisecond takes the next free millisecond instead. Where the file system has no hard links, fall back to a
  * checked rename (a narrow window remains there; docs/archive-format.md says so).
  */
-function publish(tempPath: string, dir: string, database: string, startedAt: Date): string {
+function publish(tempPath: string, dir: string, nameAt: (at: Date) => string, startedAt: Date): string {
   for (let ms = 0; ms < 1000; ms++) {
-    const candidate = path.join(dir, archiveFileName(database, new Date(startedAt.getTime() + ms)));
+    const candidate = path.join(dir, nameAt(new Date(startedAt.getTime() + ms)));
     try {
       fs.linkSync(tempPath, candidate);
       fs.unlinkSync(tempPath);
@@ -201,7 +280,7 @@ function publish(tempPath: string, dir: string, database: string, startedAt: Dat
       return candidate;
     }
   }
-  throw new PgsnapError('io', `no free archive name in ${dir} for ${database} within a second of ${startedAt.toISOString()}`);
+  throw new PgsnapError('io', `no free archive name in ${dir} for ${nameAt(startedAt)} within a second`);
 }
 
 function syncDir(dir: string): void {

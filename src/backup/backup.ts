@@ -23,6 +23,7 @@ import { qualify, type Session } from '../db/client.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { PgsnapError } from '../errors.js';
 import { onInterrupt } from '../lifecycle.js';
+import { scanArchiveDir } from '../archive/directory.js';
 import type { Logger } from '../log.js';
 import pkg from '../../package.json' with { type: 'json' };
 import { captureModel, sequenceNeeded } from './capture-model.js';
@@ -37,6 +38,9 @@ import { DEFAULT_SHRINK_THRESHOLD } from '../archive/shrink.js';
 import { describeSkipped, type Skipped, skippedText } from './skipped.js';
 import { assertRowSecurityBypassed } from './row-security.js';
 import { describeChanged, lockAndCheck } from './lock-tables.js';
+import type { ArchiveStore } from '../storage/store.js';
+import type { ArchiveFile } from '../archive/directory.js';
+import type { OpenOptions } from '../archive/reader.js';
 import { readSequences } from './sequences.js';
 
 export interface BackupOptions {
@@ -54,6 +58,14 @@ export interface BackupOptions {
   readonly shrinkThreshold?: number;
   /** fail (naming the table) when a table's lock is not granted within this many seconds; undefined waits */
   readonly lockWaitSeconds?: number;
+  /** write into object storage (storage/place.ts) instead of `dir` */
+  readonly store?: ArchiveStore;
+  /** the archives already in the place (default: the directory's), for the shrink guard */
+  readonly listArchives?: () => Promise<ArchiveFile[]>;
+  /** how to read earlier archives (age keys, the store) for the shrink guard */
+  readonly open?: OpenOptions;
+  /** age recipients: write an encrypted `<name>.zip.age` */
+  readonly recipients?: readonly string[];
 }
 
 export interface BackupResult {
@@ -100,7 +112,14 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     const database = info.rows[0]?.db ?? 'database';
     const schemaModel = captureModel(model, captured);
 
-    writer = await createArchiveWriter({ dir: options.dir, database, startedAt, ...(options.level === undefined ? {} : { level: options.level }) });
+    writer = await createArchiveWriter({
+      dir: options.dir,
+      database,
+      startedAt,
+      ...(options.level === undefined ? {} : { level: options.level }),
+      ...(options.recipients ? { recipients: options.recipients } : {}),
+      ...(options.store ? { store: options.store } : {}),
+    });
 
     const schemaJson = Buffer.from(`${JSON.stringify(schemaModel, null, 1)}\n`);
     await writer.addEntry(SCHEMA_JSON_ENTRY, schemaJson);
@@ -160,7 +179,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     const finished = await writer.finish();
     progress?.done();
     const counts = tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows }));
-    const shrink = await checkShrink(options.dir, finished.path, database, counts, options.shrinkThreshold ?? DEFAULT_SHRINK_THRESHOLD);
+    const earlier = options.listArchives ? await options.listArchives() : scanArchiveDir(options.dir);
+    const shrink = await checkShrink(earlier, finished.path, database, counts, options.shrinkThreshold ?? DEFAULT_SHRINK_THRESHOLD, options.open);
     return {
       archive: finished.path,
       bytes: finished.bytes,

@@ -513,8 +513,10 @@ export interface RawForeignServer {
 export const foreignServersSql = `
   SELECT s.srvname AS name, w.fdwname AS wrapper, s.srvtype AS type, s.srvversion AS version,
          (SELECT json_agg(o) FROM unnest(s.srvoptions) o) AS options,
-         (SELECT json_agg(CASE WHEN um.umuser = 0 THEN 'public' ELSE pg_get_userbyid(um.umuser)::text END)
-            FROM pg_user_mapping um WHERE um.umserver = s.oid) AS mappings
+         -- the pg_user_mappings view, not the pg_user_mapping catalog: the catalog is superuser-only (its options hold
+         -- passwords), and the restore drill and ordinary roles introspect too
+         (SELECT json_agg(CASE WHEN um.umuser = 0 THEN 'public' ELSE um.usename::text END)
+            FROM pg_user_mappings um WHERE um.srvid = s.oid) AS mappings
   FROM pg_foreign_server s JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
   WHERE ${notExtensionMember('pg_foreign_server', 's.oid')}`;
 

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { identityOption, loadRecipients } from '../archive/age.js';
 import { runBackup } from '../backup/backup.js';
 import { skippedText } from '../backup/skipped.js';
-import { EXIT, PgsnapError } from '../errors.js';
+import { EXIT, PgsnapError, usageError } from '../errors.js';
 import { formatBytes, formatSeconds, plural } from '../report/numbers.js';
+import { archivePlace, s3Options } from '../storage/place.js';
 import { printJson } from '../log.js';
 import { type Action, type Mount, progressFor } from './context.js';
 import { BACKUP } from './options.js';
@@ -11,21 +13,32 @@ import { defineCommand } from './spec.js';
 import { verificationError, verifyArchive, type VerifyReport } from '../verify/offline.js';
 
 export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
-  const dir = path.resolve(ctx.cwd, flags.dir);
+  const place = await archivePlace(flags.dir, ctx.cwd, s3Options(flags));
   const selection = { schemas: flags.schema, tables: flags.table, exclude: flags.exclude };
+  // keys are checked before the snapshot is taken: a typo must not cost a night's backup halfway through
+  const recipients = await loadRecipients(flags.encryptTo, ctx.cwd);
+  if (flags.verify && recipients.length > 0 && flags.identity === undefined) {
+    throw usageError('--verify cannot read back an archive encrypted with --encrypt-to without its secret key', 'add --identity FILE, or verify later with pgsnap verify latest --identity FILE');
+  }
+  const identities = await identityOption(flags.identity, ctx.cwd);
+  const open = { ...identities, ...(place.store ? { store: place.store } : {}) };
   const result = await runBackup({
     target: ctx.target(),
-    dir,
+    dir: place.dir,
+    ...(place.store ? { store: place.store } : {}),
     selection,
     jobs: flags.jobs,
     shrinkThreshold: flags.shrinkThreshold / 100,
     ...(flags.lockWaitTimeout === undefined ? {} : { lockWaitSeconds: flags.lockWaitTimeout }),
+    recipients,
+    listArchives: () => place.list(),
+    open,
     logger: ctx.logger,
     progress: progressFor('backup', ctx, flags.progress),
   });
-  const shown = path.relative(ctx.cwd, result.archive) || result.archive;
+  const shown = place.store ? result.archive : path.relative(ctx.cwd, result.archive) || result.archive;
   // --verify reads the archive back from disk: what cron reports as a good backup is what restore will read.
-  const verified: VerifyReport | undefined = flags.verify ? await verifyArchive(result.archive) : undefined;
+  const verified: VerifyReport | undefined = flags.verify ? await verifyArchive(result.archive, open) : undefined;
   if (flags.json) {
     printJson(
       {
@@ -52,6 +65,9 @@ export const backup: Action<typeof BACKUP> = async (flags, ctx) => {
   }
   // stderr, also under --quiet and --json: the loss must reach whoever reads cron's mail
   for (const x of result.shrink.shrunk) ctx.logger.warn(`${x.table} shrank from ${x.before} to ${x.after} rows since ${result.shrink.previous}`);
+  if (result.shrink.encrypted && result.shrink.previous === null) {
+    ctx.logger.warn(`shrink guard skipped: the previous archive ${result.shrink.encrypted} is encrypted (pass --identity to compare row counts)`);
+  }
   if (verified && !verified.ok) throw verificationError(verified);
   if (flags.failOnShrink && result.shrink.shrunk.length > 0) {
     throw new PgsnapError('backup_failed', `${result.shrink.shrunk.length} table(s) shrank since the previous archive: ${result.shrink.shrunk.map((x) => x.table).join(', ')}`, {
@@ -69,18 +85,21 @@ const spec = defineCommand({
   options: BACKUP,
   help: `
 Writes <dir>/<database>-<UTC timestamp>.zip (mode 0600) under a temporary name and renames it only when it is
-complete. All tables are read in one snapshot. By default every table outside platform-managed schemas (auth,
+complete; with --encrypt-to, <…>.zip.age encrypted with age (docs/offsite.md). --dir may be s3://bucket/prefix
+(a multipart upload completed only at the end). All tables are read in one snapshot. By default every table outside platform-managed schemas (auth,
 storage, … on Supabase) is captured; --schema/--table narrow that, --exclude always wins. What was left out is
 listed ("skipped" in --json). A --schema or --table that matches nothing is an error (exit 2) when no selector
 matched anything, and a warning (always printed, also with --quiet) when others did.
 
 Shrink guard: each table's row count is compared with the previous archive of the same database in --dir. A
 table that lost more than --shrink-threshold percent of its rows (default 50), or went to zero, is reported on
-stderr and as "shrunk" in --json; with --fail-on-shrink the backup exits 1 (the archive is kept).
+stderr and as "shrunk" in --json; with --fail-on-shrink the backup exits 1 (the archive is kept). Encrypted
+archives are compared only with --identity (without it the guard says it was skipped).
 
 Examples:
   pgsnap backup --url postgres://app@db.example.com/app
   pgsnap backup --exclude 'public.*_logs' --jobs 4 --json
+  pgsnap backup --encrypt-to age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
   0 3 * * * cd /srv/app && npx pgsnap backup --quiet   # nightly cron`,
 });
 

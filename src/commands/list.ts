@@ -1,17 +1,19 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { scanArchiveDir } from '../archive/directory.js';
+import { identityOption } from '../archive/age.js';
 import { type Shrunk, shrinkPerArchive } from '../archive/shrink.js';
 import { byDatabase, summarizeDir } from '../archive/summary.js';
 import { formatBytes, formatCount } from '../report/numbers.js';
+import { archivePlace, s3Options } from '../storage/place.js';
 import { printJson } from '../log.js';
 import type { Action, Mount } from './context.js';
 import { LIST } from './options.js';
 import { defineCommand } from './spec.js';
 
 export const list: Action<typeof LIST> = async (settings, ctx) => {
-  const dir = path.resolve(ctx.cwd, settings.dir);
-  const all = await summarizeDir(scanArchiveDir(dir));
+  const place = await archivePlace(settings.dir, ctx.cwd, s3Options(settings));
+  const dir = place.dir;
+  const open = { ...(await identityOption(settings.identity, ctx.cwd)), ...(place.store ? { store: place.store } : {}) };
+  const all = await summarizeDir(await place.list(), open);
   const shrunk = new Map<string, Shrunk[]>();
   for (const history of byDatabase(all).values()) {
     const counts = history.map((h) => ({ file: h.file, takenAt: new Date(h.takenAt), tables: h.counts ?? [] }));
@@ -56,7 +58,7 @@ const spec = defineCommand({
   name: 'list',
   description: 'list the archives in a directory (date, size, tables, rows; archives where a table shrank are marked)',
   options: LIST,
-  help: '\nExamples:\n  pgsnap list\n  pgsnap list --dir /var/backups/app --json',
+  help: '\nExamples:\n  pgsnap list\n  pgsnap list --dir /var/backups/app --json\n  pgsnap list --identity key.txt   # also read the manifests of encrypted archives (.zip.age)',
 });
 
 export function register(program: Command, mount: Mount): void {

@@ -18,6 +18,17 @@ const url = option({
   defaultText: 'DATABASE_URL, then PG* variables and ~/.pgpass',
 });
 const dir = option({ flag: '--dir <dir>', description: 'directory of archives', type: text, default: 'backups', config: 'dir' });
+const identity = option({
+  flag: '--identity <file>',
+  description: 'age identity file (AGE-SECRET-KEY-1…) to read encrypted archives (.zip.age)',
+  type: text,
+  config: 'identity',
+});
+// Set only in the config file (the AWS_* variables are the flags' place): an S3-compatible service's endpoint.
+const s3 = {
+  s3Endpoint: option({ description: 'endpoint URL of an S3-compatible service for s3:// dirs (else AWS_ENDPOINT_URL)', type: text, config: 's3.endpoint' }),
+  s3ForcePathStyle: option({ description: 'path-style S3 addressing (default: on with a custom endpoint)', type: onOff, config: 's3.forcePathStyle' }),
+};
 const json = option({ flag: '--json', description: 'print one JSON document on stdout and nothing else there', type: onOff, default: false });
 const fromDatabase = option({
   flag: '--from-database <name>',
@@ -104,16 +115,27 @@ export const BACKUP = {
   }),
   shrinkThreshold,
   progress,
+  encryptTo: option({
+    flag: '--encrypt-to <recipient>',
+    description: 'encrypt the archive with age to this public key (age1…) or recipients file; repeatable',
+    type: texts,
+    default: [],
+    config: 'backup.encryptTo',
+  }),
+  identity,
+  ...s3,
   json,
 };
 
-export const LIST = { dir, shrinkThreshold, json };
+export const LIST = { dir, shrinkThreshold, identity, ...s3, json };
 
 export const VERIFY = {
   dir,
   fromDatabase,
   restoreTest: option({ flag: '--restore-test', description: 'restore into a throwaway embedded PostgreSQL and compare with the manifest', type: onOff, default: false }),
   progress,
+  identity,
+  ...s3,
   json,
 };
 
@@ -136,6 +158,8 @@ export const RESTORE = {
   withDependents: option({ flag: '--with-dependents', description: 'with --where: also the archived rows referencing them through foreign keys', type: onOff, default: false }),
   dryRun: dryRun('report what would be inserted, skipped and updated; change nothing'),
   progress,
+  identity,
+  ...s3,
   json,
 };
 
@@ -174,6 +198,8 @@ export const PRUNE = {
   }),
   shrinkThreshold,
   dryRun: dryRun('list what would be deleted; delete nothing'),
+  identity,
+  ...s3,
   json,
 };
 

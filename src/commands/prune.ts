@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { scanArchiveDir } from '../archive/directory.js';
+import { identityOption } from '../archive/age.js';
 import { hasRules, planDirectoryPrune, type PruneRules } from '../archive/prune-plan.js';
 import { summarizeDir } from '../archive/summary.js';
 import { formatBytes } from '../report/numbers.js';
+import { archivePlace, s3Options } from '../storage/place.js';
 import { PgsnapError, usageError } from '../errors.js';
 import { printJson } from '../log.js';
 import type { Action, Mount } from './context.js';
@@ -12,7 +13,8 @@ import { PRUNE } from './options.js';
 import { defineCommand } from './spec.js';
 
 export const prune: Action<typeof PRUNE> = async (settings, ctx) => {
-  const dir = path.resolve(ctx.cwd, settings.dir);
+  const place = await archivePlace(settings.dir, ctx.cwd, s3Options(settings));
+  const dir = place.dir;
   // The keep rules are one group (options.ts): flags replace the config file's rules as a whole.
   const rules: PruneRules = { keepLast: settings.keepLast, keepDaily: settings.keepDaily, keepWeekly: settings.keepWeekly, keepMonthly: settings.keepMonthly };
   if (!hasRules(rules)) {
@@ -21,9 +23,16 @@ export const prune: Action<typeof PRUNE> = async (settings, ctx) => {
       'e.g. pgsnap prune --keep-daily 7 --keep-weekly 4 --keep-monthly 12 (add --dry-run to see what would go)',
     );
   }
-  const summaries = await summarizeDir(scanArchiveDir(dir));
+  // prune reads each manifest (retention and the shrink guard go per database): encrypted ones need --identity
+  const open = { ...(await identityOption(settings.identity, ctx.cwd)), ...(place.store ? { store: place.store } : {}) };
+  const summaries = await summarizeDir(await place.list(), open);
   const plan = planDirectoryPrune(summaries, rules, { threshold: settings.shrinkThreshold / 100, forget: settings.forgetShrink }, new Date());
-  if (!settings.dryRun) for (const { archive } of plan.remove) removeArchive(archive.path);
+  if (!settings.dryRun) {
+    for (const { archive } of plan.remove) {
+      if (place.store) await place.store.remove(archive.file);
+      else removeArchive(archive.path);
+    }
+  }
   // a file named like an archive that does not read as one: someone must look at it (stderr, also under --quiet)
   for (const u of plan.unreadable) ctx.logger.warn(`${u.file} is not a readable pgsnap archive (${u.error}); not counted, not removed`);
   if (settings.json) {

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { identityOption } from '../archive/age.js';
 import { openArchive } from '../archive/reader.js';
-import { resolveArchive } from '../archive/resolve.js';
+import { archivePlace, s3Options } from '../storage/place.js';
 import { renderForTables } from '../catalog/render.js';
 import { targetDatabase } from '../db/connection.js';
 import { printJson } from '../log.js';
@@ -12,12 +13,12 @@ import { RESTORE } from './options.js';
 import { defineCommand } from './spec.js';
 
 export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
-  const dir = path.resolve(ctx.cwd, settings.dir);
+  const place = await archivePlace(settings.dir, ctx.cwd, s3Options(settings));
   // latest / a date: among the target database's archives (a shared directory holds others' too)
-  const file = resolveArchive(args[0] ?? 'latest', dir, settings.fromDatabase ?? targetDatabase(ctx.target(), ctx.env));
-  const archive = await openArchive(file);
+  const file = await place.resolve(args[0] ?? 'latest', settings.fromDatabase ?? targetDatabase(ctx.target(), ctx.env));
+  const archive = await openArchive(file, { ...(await identityOption(settings.identity, ctx.cwd)), ...(place.store ? { store: place.store } : {}) });
   try {
-    const { report, failure } = await restoreArchive(archive, path.relative(ctx.cwd, file) || file, ctx.target(), {
+    const { report, failure } = await restoreArchive(archive, place.store ? file : path.relative(ctx.cwd, file) || file, ctx.target(), {
       onConflict: settings.onConflict,
       tables: settings.table,
       schemas: settings.schema,
@@ -55,6 +56,7 @@ Examples:
   pgsnap restore 2025-07-11 --table public.profiles
   pgsnap restore latest --schema public --exclude 'public.*_logs'
   pgsnap restore latest --where "public.projects: id = 'e6b2…'" --with-dependents --dry-run
+  pgsnap restore latest --identity key.txt --dry-run   # an encrypted archive (.zip.age)
   pgsnap restore backups/app-2025-07-11T03-00-00-000Z.zip --on-conflict update --json`,
 });
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { resolveArchive } from '../archive/resolve.js';
+import { identityOption } from '../archive/age.js';
+import { archivePlace, s3Options } from '../storage/place.js';
 import { printJson } from '../log.js';
 import { formatCount, formatSeconds, plural } from '../report/numbers.js';
 import { restoreDrill, type DrillReport } from '../verify/drill.js';
@@ -10,13 +11,14 @@ import { VERIFY } from './options.js';
 import { defineCommand } from './spec.js';
 
 export const verify: Action<typeof VERIFY> = async (settings, ctx, args) => {
-  const dir = path.resolve(ctx.cwd, settings.dir);
-  const file = resolveArchive(args[0] ?? 'latest', dir, settings.fromDatabase);
-  const shown = path.relative(ctx.cwd, file) || file;
-  const offline = await verifyArchive(file, progressFor('verify', ctx, settings.progress));
+  const place = await archivePlace(settings.dir, ctx.cwd, s3Options(settings));
+  const file = await place.resolve(args[0] ?? 'latest', settings.fromDatabase);
+  const shown = place.store ? file : path.relative(ctx.cwd, file) || file;
+  const identities = { ...(await identityOption(settings.identity, ctx.cwd)), ...(place.store ? { store: place.store } : {}) };
+  const offline = await verifyArchive(file, identities, progressFor('verify', ctx, settings.progress));
   if (!settings.json) ctx.logger.info(renderOffline(offline, shown));
   let drill: DrillReport | undefined;
-  if (offline.ok && settings.restoreTest) drill = await restoreDrill(file, { logger: ctx.logger });
+  if (offline.ok && settings.restoreTest) drill = await restoreDrill(file, { logger: ctx.logger, archive: identities });
   const ok = offline.ok && (drill === undefined || drill.ok);
   if (settings.json) {
     printJson({ archive: shown, ok, verify: { ...offline, archive: shown }, ...(drill ? { restoreTest: drill } : {}) }, ctx.stdout);
@@ -65,6 +67,7 @@ exit 1 naming each damaged entry; exit 2 when the file is not a pgsnap archive o
 Examples:
   pgsnap verify latest
   pgsnap verify 2025-07-11 --restore-test
+  pgsnap verify latest --identity key.txt          # an encrypted archive (.zip.age)
   pgsnap backup && pgsnap verify latest --restore-test   # nightly drill`,
 });
 

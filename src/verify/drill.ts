@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { fingerprintStream } from '../archive/fingerprint.js';
 import { type Manifest, OUTPUT_SETTINGS } from '../archive/format.js';
-import { type OpenArchive, openArchive } from '../archive/reader.js';
+import { type OpenArchive, type OpenOptions, openArchive } from '../archive/reader.js';
 import { readRowLines } from '../archive/row-lines.js';
 import type { CatalogModel } from '../catalog/model.js';
 import { renderForTables } from '../catalog/render.js';
@@ -40,6 +40,8 @@ export interface DrillReport {
 
 export interface DrillOptions {
   readonly logger?: Logger;
+  /** how to open the archive (age keys, object storage) */
+  readonly archive?: OpenOptions;
   /** force a major version for the throwaway server (default: the archive's, else the newest installed) */
   readonly major?: number;
   /** stop the drill after this long (default: drillTimeLimitMs of the archive) */
@@ -59,7 +61,7 @@ export function drillTimeLimitMs(manifest: Manifest): number {
 export async function restoreDrill(file: string, options: DrillOptions = {}): Promise<DrillReport> {
   const started = performance.now();
   const logger = options.logger ?? silentLogger;
-  const archive = await openArchive(file);
+  const archive = await openArchive(file, options.archive);
   try {
     const major = options.major ?? pickMajor(archive.manifest.server.major);
     const limitMs = options.timeLimitMs ?? drillTimeLimitMs(archive.manifest);

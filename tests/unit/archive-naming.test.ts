@@ -17,6 +17,14 @@ describe('archive file names', () => {
     expect(parseArchiveName('app-2025-07-11T19-46-34-951Z.zip.123.tmp')).toBeNull();
   });
 
+  it('an encrypted archive is <name>.zip.age: same database and time; its temporary file is ours too', () => {
+    const at = new Date('2025-07-11T19:46:34.951Z');
+    expect(archiveFileName('app', at, true)).toBe('app-2025-07-11T19-46-34-951Z.zip.age');
+    expect(parseArchiveName('app-2025-07-11T19-46-34-951Z.zip.age')).toEqual({ file: 'app-2025-07-11T19-46-34-951Z.zip.age', database: 'app', takenAt: at });
+    expect(parseArchiveName('app-2025-07-11T19-46-34-951Z.zip.gpg')).toBeNull();
+    expect(parseTempName(tempFileName('app-2025-07-11T19-46-34-951Z.zip.age', 7, 'h'))).toEqual({ finalName: 'app-2025-07-11T19-46-34-951Z.zip.age', host: 'h', pid: 7 });
+  });
+
   it('keeps database names from leaving the directory', () => {
     expect(archiveFileName('../etc/x y', new Date(0))).toBe('__etc_x_y-1970-01-01T00-00-00-000Z.zip');
   });
