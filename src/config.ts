@@ -28,7 +28,7 @@ export interface Config {
     readonly shrinkThreshold?: number;
     readonly lockWaitTimeout?: number;
   };
-  readonly restore?: { readonly onConflict?: 'nothing' | 'update' };
+  readonly restore?: { readonly onConflict?: 'nothing' | 'update'; readonly jobs?: number };
   readonly prune?: {
     readonly keepLast?: number;
     readonly keepDaily?: number;
