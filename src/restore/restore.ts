@@ -76,7 +76,8 @@ export async function restoreArchive(
   options: RestoreOptions,
 ): Promise<RestoreOutcome> {
   const started = performance.now();
-  await loadDdlParser();
+  // The WASM parser (tens of ms to instantiate) only checks --where conditions and archived DDL.
+  if (options.createMissing || (options.where ?? []).length > 0) await loadDdlParser();
   // user input: checked before connecting (row-filter.ts)
   const filters = (options.where ?? []).map(parseRowFilter);
   if (options.withDependents && filters.length === 0) {
