@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.js';
 import { largeValuesSql, manyTablesDataSql, manyTablesSql, mixedTableSql, northwindSql, wideTableSql } from './dataset.js';
@@ -95,6 +96,12 @@ const pgsnap = (args: string[]) => measure(process.execPath, [pgsnapBin, ...args
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // bin/pgsnap.js rebuilds a stale dist/ before running: do it now, so that no timed step includes a build
+  const builder = path.join(repo, 'scripts', 'build.mjs');
+  if (fs.existsSync(builder)) {
+    const { buildDist, distIsStale } = (await import(pathToFileURL(builder).href)) as { buildDist: () => Promise<void>; distIsStale: () => boolean };
+    if (distIsStale()) await buildDist();
+  }
   const tools = toolsDir();
   const major = args.pg ?? (tools ? toolsMajor(tools) : 17);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-bench-'));
