@@ -4,11 +4,13 @@
  *   bench.wide         100 columns
  *   bench.large_values a few rows holding multi-megabyte bytea and text
  *   bench_catalog.*    1,000 small tables, each with 10 columns, an index and a foreign key (catalog speed)
+ *   northwind.*        14 tables, about 3,300 rows (start-up and per-table costs)
+ *   bench_many.*       50 tables of varied size, 2.5 × N rows in all (--jobs)
  */
-export function mixedTableSql(rows: number): string {
+export function mixedTableSql(rows: number, table = 'mixed'): string {
   return `
 CREATE SCHEMA IF NOT EXISTS bench;
-CREATE TABLE bench.mixed (
+CREATE TABLE bench.${table} (
   id bigint PRIMARY KEY,
   name text NOT NULL,
   amount numeric(14,4),
@@ -16,7 +18,7 @@ CREATE TABLE bench.mixed (
   payload jsonb,
   blob bytea
 );
-INSERT INTO bench.mixed
+INSERT INTO bench.${table}
 SELECT i,
        'customer ' || i || ' ' || md5(i::text),
        CASE WHEN i % 10 = 0 THEN NULL ELSE (i * 1.2345)::numeric(14,4) END,
@@ -24,7 +26,7 @@ SELECT i,
        CASE WHEN i % 7 = 0 THEN NULL ELSE jsonb_build_object('n', i, 'tag', 't' || (i % 100), 'ok', i % 2 = 0) END,
        CASE WHEN i % 5 = 0 THEN NULL ELSE decode(md5(i::text), 'hex') END
 FROM generate_series(1, ${Math.floor(rows)}) AS i;
-ANALYZE bench.mixed;`;
+ANALYZE bench.${table};`;
 }
 
 export function wideTableSql(rows: number): string {
@@ -71,5 +73,81 @@ export function manyTablesSql(n: number, schema = 'bench_catalog'): string {
       `CREATE INDEX t${i}_name_idx ON ${schema}.t${i} (name);`,
     );
   }
+  return out.join('\n');
+}
+
+/**
+ * A Northwind-sized database (14 tables, about 3,300 rows, the shape of the classic sample: categories, products,
+ * customers, orders, order details…, with its foreign keys). `withRows` false gives the schema only (the restore
+ * target). Built with generate_series, so no sample file is needed.
+ */
+export function northwindSql(withRows = true): string {
+  const ddl = `
+CREATE SCHEMA IF NOT EXISTS northwind;
+SET search_path = northwind;
+CREATE TABLE region (region_id int PRIMARY KEY, region_description text NOT NULL);
+CREATE TABLE territories (territory_id text PRIMARY KEY, territory_description text NOT NULL, region_id int NOT NULL REFERENCES region);
+CREATE TABLE categories (category_id int PRIMARY KEY, category_name text NOT NULL, description text, picture bytea);
+CREATE TABLE suppliers (supplier_id int PRIMARY KEY, company_name text NOT NULL, contact_name text, city text, country text, phone text, homepage text);
+CREATE TABLE shippers (shipper_id int PRIMARY KEY, company_name text NOT NULL, phone text);
+CREATE TABLE us_states (state_id int PRIMARY KEY, state_name text, state_abbr char(2), state_region text);
+CREATE TABLE customer_demographics (customer_type_id text PRIMARY KEY, customer_desc text);
+CREATE TABLE customers (customer_id text PRIMARY KEY, company_name text NOT NULL, contact_name text, address text, city text, postal_code text, country text, phone text);
+CREATE TABLE customer_customer_demo (customer_id text REFERENCES customers, customer_type_id text REFERENCES customer_demographics, PRIMARY KEY (customer_id, customer_type_id));
+CREATE TABLE employees (employee_id int PRIMARY KEY, last_name text NOT NULL, first_name text NOT NULL, title text, birth_date date, hire_date date, notes text, reports_to int REFERENCES employees);
+CREATE TABLE employee_territories (employee_id int REFERENCES employees, territory_id text REFERENCES territories, PRIMARY KEY (employee_id, territory_id));
+CREATE TABLE products (product_id int PRIMARY KEY, product_name text NOT NULL, supplier_id int REFERENCES suppliers, category_id int REFERENCES categories,
+  quantity_per_unit text, unit_price real, units_in_stock smallint, discontinued boolean NOT NULL);
+CREATE TABLE orders (order_id int PRIMARY KEY, customer_id text REFERENCES customers, employee_id int REFERENCES employees, order_date date, required_date date,
+  shipped_date date, ship_via int REFERENCES shippers, freight real, ship_name text, ship_city text, ship_country text);
+CREATE TABLE order_details (order_id int REFERENCES orders, product_id int REFERENCES products, unit_price real NOT NULL, quantity smallint NOT NULL,
+  discount real NOT NULL, PRIMARY KEY (order_id, product_id));`;
+  if (!withRows) return `${ddl}\nRESET search_path;`;
+  return `${ddl}
+INSERT INTO region SELECT i, 'Region ' || i FROM generate_series(1, 4) i;
+INSERT INTO territories SELECT lpad(i::text, 5, '0'), 'Territory ' || i, 1 + i % 4 FROM generate_series(1, 53) i;
+INSERT INTO categories SELECT i, 'Category ' || i, repeat('description ', 5), decode(repeat(md5(i::text), 40), 'hex') FROM generate_series(1, 8) i;
+INSERT INTO suppliers SELECT i, 'Supplier ' || i, 'Contact ' || i, 'City ' || i % 20, 'Country ' || i % 10, '555-' || i, CASE WHEN i % 3 = 0 THEN 'http://s' || i END FROM generate_series(1, 29) i;
+INSERT INTO shippers SELECT i, 'Shipper ' || i, '555-0' || i FROM generate_series(1, 3) i;
+INSERT INTO us_states SELECT i, 'State ' || i, chr(65 + i % 26) || chr(65 + i / 26), 'region ' || i % 4 FROM generate_series(1, 51) i;
+INSERT INTO customers SELECT 'C' || lpad(i::text, 4, '0'), 'Company ' || i, 'Contact ' || i, i || ' Main St', 'City ' || i % 30, lpad((i * 37)::text, 5, '0'), 'Country ' || i % 21, '555-1' || i
+  FROM generate_series(1, 91) i;
+INSERT INTO employees SELECT i, 'Last' || i, 'First' || i, 'Title ' || i % 3, date '1960-01-01' + i * 400, date '1992-01-01' + i * 30, repeat('notes ', 20), CASE WHEN i > 1 THEN 1 + i % 2 END
+  FROM generate_series(1, 9) i;
+INSERT INTO employee_territories SELECT 1 + i % 9, lpad((1 + i % 53)::text, 5, '0') FROM generate_series(0, 48) i;
+INSERT INTO products SELECT i, 'Product ' || i, 1 + i % 29, 1 + i % 8, (1 + i % 24) || ' boxes', (i * 1.75)::real, (i * 7 % 120)::smallint, i % 9 = 0 FROM generate_series(1, 77) i;
+INSERT INTO orders SELECT 10247 + i, 'C' || lpad((1 + i % 91)::text, 4, '0'), 1 + i % 9, date '1996-07-04' + i / 2, date '1996-08-01' + i / 2,
+  CASE WHEN i % 40 <> 0 THEN date '1996-07-10' + i / 2 END, 1 + i % 3, (i * 0.37)::real, 'Ship ' || i, 'City ' || i % 30, 'Country ' || i % 21
+  FROM generate_series(1, 830) i;
+INSERT INTO order_details SELECT 10247 + 1 + i % 830, 1 + (i * 13) % 77, (1 + i % 50)::real, (1 + i % 30)::smallint, (i % 5 * 0.05)::real
+  FROM generate_series(0, 2154) i ON CONFLICT DO NOTHING;
+RESET search_path;`;
+}
+
+/**
+ * Many tables of varied size: `total` rows spread over `tables` tables (table k gets a share proportional to
+ * tables + 1 - k, so the largest holds about 4 % of the rows), in groups of five where the first is the parent
+ * the other four reference. `total` 0 gives the schema only.
+ */
+export function manyTablesDataSql(total: number, tables = 50, schema = 'bench_many'): string {
+  const weightSum = (tables * (tables + 1)) / 2;
+  const rowsOf = (k: number) => Math.max(1, Math.floor((total * (tables + 1 - k)) / weightSum));
+  const out = [`CREATE SCHEMA IF NOT EXISTS ${schema};`];
+  for (let k = 1; k <= tables; k++) {
+    const parent = k - ((k - 1) % 5);
+    const fk = parent === k ? '' : ` REFERENCES ${schema}.t${parent} (id)`;
+    out.push(
+      `CREATE TABLE ${schema}.t${k} (id bigint PRIMARY KEY, parent_id bigint${fk}, name text NOT NULL, amount numeric(12,2), created_at timestamptz NOT NULL, payload jsonb);`,
+    );
+    if (total > 0) {
+      const parentRows = rowsOf(parent);
+      out.push(
+        `INSERT INTO ${schema}.t${k} SELECT i, ${parent === k ? 'NULL' : `1 + i % ${parentRows}`}, 'name ' || i || ' ' || md5(i::text), (i * 0.37)::numeric(12,2),
+           timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second', CASE WHEN i % 3 = 0 THEN NULL ELSE jsonb_build_object('k', ${k}, 'i', i) END
+         FROM generate_series(1, ${rowsOf(k)}) i;`,
+      );
+    }
+  }
+  if (total > 0) out.push(`ANALYZE;`);
   return out.join('\n');
 }

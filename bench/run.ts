@@ -10,9 +10,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.js';
-import { largeValuesSql, manyTablesSql, mixedTableSql, wideTableSql } from './dataset.js';
+import { largeValuesSql, manyTablesDataSql, manyTablesSql, mixedTableSql, northwindSql, wideTableSql } from './dataset.js';
 import { type Measured, measure, median } from './measure.js';
 
 interface Args {
@@ -95,6 +96,12 @@ const pgsnap = (args: string[]) => measure(process.execPath, [pgsnapBin, ...args
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // bin/pgsnap.js rebuilds a stale dist/ before running: do it now, so that no timed step includes a build
+  const builder = path.join(repo, 'scripts', 'build.mjs');
+  if (fs.existsSync(builder)) {
+    const { buildDist, distIsStale } = (await import(pathToFileURL(builder).href)) as { buildDist: () => Promise<void>; distIsStale: () => boolean };
+    if (distIsStale()) await buildDist();
+  }
   const tools = toolsDir();
   const major = args.pg ?? (tools ? toolsMajor(tools) : 17);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-bench-'));
@@ -109,7 +116,7 @@ async function main(): Promise<void> {
   try {
     const serverVersion = (await sql(admin, 'SHOW server_version')).rows[0].server_version as string;
     log(`bench: PostgreSQL ${serverVersion}, ${args.rows.toLocaleString('en-US')} rows, ${args.runs} runs per step, tools: ${tools ?? 'none'}`);
-    for (const db of ['bench_src', 'bench_dst', 'bench_catalog', 'bench_drift']) {
+    for (const db of ['bench_src', 'bench_dst', 'bench_catalog', 'bench_drift', 'bench_nw_src', 'bench_nw_dst', 'bench_many_src', 'bench_many_dst']) {
       await sql(admin, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
       await sql(admin, `CREATE DATABASE ${db}`);
     }
@@ -139,7 +146,7 @@ async function main(): Promise<void> {
       pgsnap(['backup', '--url', src, '--dir', archiveDir, '--table', 'bench.mixed', '--json']),
     );
     const b = summarize(backups);
-    rows.push(row('pgsnap backup (mixed)', b, args.rows, size, 'pg_dump', dumpSeconds, '≤ 1.0× pg_dump, RSS < 200 MB', b.ok ? undefined : b.error));
+    rows.push(row('pgsnap backup (mixed)', b, args.rows, size, 'pg_dump', dumpSeconds, '≤ 0.8× pg_dump, RSS < 200 MB', b.ok ? undefined : b.error));
     const archive = b.ok ? (JSON.parse(backups[backups.length - 1]?.stdout ?? '{}') as { archive?: string }).archive : undefined;
 
     const wide = summarize(
@@ -169,10 +176,19 @@ async function main(): Promise<void> {
     }
     if (archive) {
       const empty = summarize(await repeat(args.runs, truncate, () => pgsnap(['restore', archive, '--url', dst, '--json'])));
-      rows.push(row('pgsnap restore (empty table)', empty, args.rows, size, 'pg_restore', restoreSeconds, '≤ 1.5× pg_restore, RSS < 200 MB', empty.ok ? undefined : empty.error));
+      rows.push(row('pgsnap restore (empty table)', empty, args.rows, size, 'pg_restore', restoreSeconds, '≤ 1.0× pg_restore, RSS < 200 MB', empty.ok ? undefined : empty.error));
       const full = summarize(await repeat(args.runs, null, () => pgsnap(['restore', archive, '--url', dst, '--json'])));
-      rows.push(row('pgsnap restore again (table full)', full, args.rows, size, 'pg_restore', restoreSeconds, '≤ 1.0× pg_restore', full.ok ? undefined : full.error));
+      rows.push(row('pgsnap restore again (table full)', full, args.rows, size, 'pg_restore', restoreSeconds, '≤ 0.5× pg_restore', full.ok ? undefined : full.error));
     }
+
+    // --- a Northwind-sized database: start-up and per-table costs ------------------------------------------
+    rows.push(...(await northwindRows(withDb(admin, 'bench_nw_src'), withDb(admin, 'bench_nw_dst'), work, tools, args.runs)));
+
+    // --- many tables, two jobs ------------------------------------------------------------------------------
+    rows.push(...(await manyTablesRows(withDb(admin, 'bench_many_src'), withDb(admin, 'bench_many_dst'), work, tools, args, log)));
+
+    // --- linearity: the same backup at 1× and 5× the rows -------------------------------------------------------
+    rows.push(...(await linearityRows(src, work, args, backups, log)));
 
     // --- catalog: introspect 1,000 tables --------------------------------------------------------------------
     const cat = withDb(admin, 'bench_catalog');
@@ -297,6 +313,129 @@ ${i % 100 === 0 ? `export const cfg${i} = () => supabase.from('auth_configs').se
   }
 }
 
+/** Every table of `schema` emptied in one statement (the restore target between runs). */
+async function truncateSchema(url: string, schema: string): Promise<void> {
+  const r = await sql(url, `SELECT string_agg(format('%I.%I', schemaname, tablename), ', ') AS t FROM pg_tables WHERE schemaname = '${schema}'`);
+  await sql(url, `TRUNCATE ${r.rows[0].t as string}`);
+}
+
+function archiveOf(ms: Measured[]): string | undefined {
+  const last = ms[ms.length - 1];
+  return last?.code === 0 ? (JSON.parse(last.stdout) as { archive?: string }).archive : undefined;
+}
+
+/** pgsnap vs pg_dump -Fc and pg_restore --data-only --disable-triggers on a small database of 14 tables. */
+async function northwindRows(src: string, dst: string, work: string, tools: string | null, runs: number): Promise<Row[]> {
+  await sql(src, northwindSql(true));
+  await sql(dst, northwindSql(false));
+  const nRows = Number(
+    (await sql(src, `SELECT sum(n_live_tup)::int AS n FROM pg_stat_user_tables WHERE schemaname = 'northwind'`)).rows[0].n ?? 0,
+  );
+  const out: Row[] = [];
+  const dump = path.join(work, 'northwind.dump');
+  let dumpSeconds: number | null = null;
+  let restoreSeconds: number | null = null;
+  if (tools) {
+    const d = summarize(await repeat(runs, null, () => measure(path.join(tools, 'pg_dump'), ['-Fc', '-n', 'northwind', '-f', dump, src])));
+    dumpSeconds = d.ok ? d.seconds : null;
+    out.push(row('pg_dump -Fc (Northwind, 14 tables)', d, nRows, null, null, null, '', d.ok ? undefined : d.error));
+    const r = summarize(
+      await repeat(runs, () => truncateSchema(dst, 'northwind'), () =>
+        measure(path.join(tools, 'pg_restore'), ['--data-only', '--disable-triggers', '-d', dst, dump]),
+      ),
+    );
+    restoreSeconds = r.ok ? r.seconds : null;
+    out.push(row('pg_restore --data-only --disable-triggers (Northwind)', r, nRows, null, null, null, '', r.ok ? undefined : r.error));
+  }
+  const dir = path.join(work, 'northwind');
+  const backups = await repeat(runs, async () => fs.rmSync(dir, { recursive: true, force: true }), () =>
+    pgsnap(['backup', '--url', src, '--dir', dir, '--schema', 'northwind', '--json']),
+  );
+  const b = summarize(backups);
+  out.push(row('pgsnap backup (Northwind)', b, nRows, null, 'pg_dump', dumpSeconds, '≤ 3× pg_dump -Fc', b.ok ? undefined : b.error));
+  const archive = archiveOf(backups);
+  if (archive) {
+    const r = summarize(await repeat(runs, () => truncateSchema(dst, 'northwind'), () => pgsnap(['restore', archive, '--url', dst, '--json'])));
+    out.push(row('pgsnap restore (Northwind, schema-only copy)', r, nRows, null, 'pg_restore', restoreSeconds, '≤ 3× pg_restore', r.ok ? undefined : r.error));
+  }
+  return out;
+}
+
+/** 50 tables holding 2.5 × --rows rows in all (5M at the default): two jobs on each side. */
+async function manyTablesRows(src: string, dst: string, work: string, tools: string | null, args: Args, log: (m: string) => void): Promise<Row[]> {
+  const total = Math.floor(args.rows * 2.5);
+  const t0 = Date.now();
+  await sql(src, manyTablesDataSql(total));
+  await sql(dst, manyTablesDataSql(0));
+  log(`bench: 50 tables, ${total.toLocaleString('en-US')} rows, built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const out: Row[] = [];
+  const dumpDir = path.join(work, 'many.dir');
+  let dumpSeconds: number | null = null;
+  let restoreSeconds: number | null = null;
+  if (tools) {
+    const d = summarize(
+      await repeat(args.runs, async () => fs.rmSync(dumpDir, { recursive: true, force: true }), () =>
+        measure(path.join(tools, 'pg_dump'), ['-Fd', '-j', '2', '-n', 'bench_many', '-f', dumpDir, src]),
+      ),
+    );
+    dumpSeconds = d.ok ? d.seconds : null;
+    out.push(row('pg_dump -Fd -j 2 (50 tables)', d, total, null, null, null, '', d.ok ? undefined : d.error));
+    const r = summarize(
+      await repeat(args.runs, () => truncateSchema(dst, 'bench_many'), () =>
+        measure(path.join(tools, 'pg_restore'), ['--data-only', '--disable-triggers', '-j', '2', '-d', dst, dumpDir]),
+      ),
+    );
+    restoreSeconds = r.ok ? r.seconds : null;
+    out.push(row('pg_restore --data-only --disable-triggers -j 2 (50 tables)', r, total, null, null, null, '', r.ok ? undefined : r.error));
+  }
+  const dir = path.join(work, 'many');
+  const backups = await repeat(args.runs, async () => fs.rmSync(dir, { recursive: true, force: true }), () =>
+    pgsnap(['backup', '--url', src, '--dir', dir, '--schema', 'bench_many', '--jobs', '2', '--json']),
+  );
+  const b = summarize(backups);
+  out.push(row('pgsnap backup --jobs 2 (50 tables)', b, total, null, 'pg_dump -j 2', dumpSeconds, '≤ 0.8× pg_dump -Fd -j 2', b.ok ? undefined : b.error));
+  const archive = archiveOf(backups);
+  if (archive) {
+    for (const jobs of ['1', '2']) {
+      const r = summarize(
+        await repeat(args.runs, () => truncateSchema(dst, 'bench_many'), () => pgsnap(['restore', archive, '--url', dst, '--jobs', jobs, '--json'])),
+      );
+      const target = jobs === '2' ? '≤ 1.0× pg_restore -j 2' : '';
+      out.push(row(`pgsnap restore --jobs ${jobs} (50 tables, schema-only copy)`, r, total, null, 'pg_restore -j 2', restoreSeconds, target, r.ok ? undefined : r.error));
+    }
+  }
+  return out;
+}
+
+/** The mixed-table backup again at 5× the rows: time should grow 5×, peak memory not at all. */
+async function linearityRows(src: string, work: string, args: Args, base: Measured[], log: (m: string) => void): Promise<Row[]> {
+  const t0 = Date.now();
+  await sql(src, mixedTableSql(args.rows * 5, 'mixed5'));
+  log(`bench: bench.mixed5 (${(args.rows * 5).toLocaleString('en-US')} rows) built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const dir = path.join(work, 'mixed5');
+  const big = summarize(
+    await repeat(1, async () => fs.rmSync(dir, { recursive: true, force: true }), () =>
+      pgsnap(['backup', '--url', src, '--dir', dir, '--table', 'bench.mixed5', '--json']),
+    ),
+  );
+  await sql(src, 'DROP TABLE bench.mixed5');
+  fs.rmSync(dir, { recursive: true, force: true });
+  const small = summarize(base);
+  const r = row(`pgsnap backup (mixed, 5× rows)`, big, args.rows * 5, null, 'backup 1×', small.ok ? small.seconds : null, 'time ≈ 5× (linear)', big.ok ? undefined : big.error);
+  const memory: Row = {
+    step: 'peak RSS, backup 5× rows / 1× rows',
+    seconds: null,
+    rowsPerSec: null,
+    mbPerSec: null,
+    peakRssMb: big.peakRssMb,
+    baseline: 'backup 1×',
+    baselineSeconds: null,
+    ratio: big.peakRssMb && small.peakRssMb ? big.peakRssMb / small.peakRssMb : null,
+    target: 'memory ≈ 1× (flat)',
+  };
+  return [r, memory];
+}
+
 function fmt(n: number | null, digits = 2): string {
   return n === null ? '—' : n.toFixed(digits);
 }
@@ -305,7 +444,7 @@ function print(rows: Row[]): void {
   const header = ['step', 'seconds', 'rows/s', 'MB/s', 'peak RSS MB', 'vs', 'ratio', 'target'];
   const body = rows.map((r) => [
     r.step,
-    r.seconds === null ? `failed${r.note ? `: ${r.note}` : ''}` : fmt(r.seconds),
+    r.seconds === null && r.ratio === null ? `failed${r.note ? `: ${r.note}` : ''}` : fmt(r.seconds),
     r.rowsPerSec === null ? '—' : Math.round(r.rowsPerSec).toLocaleString('en-US'),
     fmt(r.mbPerSec, 1),
     fmt(r.peakRssMb, 0),

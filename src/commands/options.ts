@@ -156,6 +156,13 @@ export const RESTORE = {
   createMissing: option({ flag: '--create-missing', description: 'create tables missing from the target from the archived schema', type: onOff, default: false }),
   where: option({ flag: '--where <filter>', description: "only archived rows matching 'schema.table: condition'", type: texts, default: [] }),
   withDependents: option({ flag: '--with-dependents', description: 'with --where: also the archived rows referencing them through foreign keys', type: onOff, default: false }),
+  jobs: option({
+    flag: '--jobs <n>',
+    description: 'decode the next N-1 tables of the archive while one loads (rows still written in one transaction)',
+    type: wholeNumber(1),
+    default: 1,
+    config: 'restore.jobs',
+  }),
   dryRun: dryRun('report what would be inserted, skipped and updated; change nothing'),
   progress,
   identity,

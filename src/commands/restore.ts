@@ -26,6 +26,7 @@ export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
       createMissing: settings.createMissing,
       where: settings.where,
       withDependents: settings.withDependents,
+      jobs: settings.jobs,
       dryRun: settings.dryRun,
       logger: ctx.logger,
       renderTables: renderForTables,

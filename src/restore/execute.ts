@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { addFingerprints, fingerprintStream } from '../archive/fingerprint.js';
 import type { Manifest } from '../archive/format.js';
@@ -9,7 +9,7 @@ import { mapPgError } from '../db/errors.js';
 import { PgsnapError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Access } from './access.js';
-import { CopyTranscoder } from './transcode.js';
+import { type DecodedTable, decodeTable } from './lookahead.js';
 import type { OnConflict, RestorePlan, SequencePlan, TablePlan } from './plan.js';
 import type { Conflict, SequenceResult, TableResult } from './report.js';
 import * as sql from './sql.js';
@@ -30,6 +30,8 @@ export interface ExecuteOptions {
    * server processes at once (the already-identical check); closed by the caller of this function's result
    */
   readonly openHelper?: () => Promise<Session>;
+  /** restore --jobs: the table's COPY text, decoded ahead (lookahead.ts); absent, it is decoded when needed */
+  readonly decode?: (t: TablePlan) => DecodedTable;
   /** tables loaded so far with only some of their rows (--where, --with-dependents) → the temp table holding those rows */
   readonly selectedStages?: Map<string, string>;
 }
@@ -39,27 +41,19 @@ const LISTED_ROWS = 1000;
 
 /**
  * Stream a table's rows from the archive into `COPY relation (columns) FROM STDIN`, with backpressure end to end:
- * the archive is read only as fast as the server takes rows. Returns the number of rows sent.
+ * the archive is read only as fast as the server takes rows (beyond what --jobs decoded ahead, lookahead.ts).
+ * Returns the number of rows sent.
  */
-export async function copyRows(s: Session, archive: ArchiveSource, t: TablePlan, relation: string): Promise<number> {
-  const transcoder = new CopyTranscoder(
-    t.archived.columns.map((c) => c.name),
-    t.columns,
-  );
-  async function* chunks(): AsyncGenerator<Buffer> {
-    for (const entry of t.archived.entries) {
-      // the reader checks each entry's sha256 and row count as it streams, failing at its end on a mismatch
-      const stream = await archive.openEntry(entry.name);
-      for await (const chunk of stream as AsyncIterable<Buffer>) yield* transcoder.push(chunk);
-      yield* transcoder.end();
-    }
-  }
+export async function copyRows(s: Session, archive: ArchiveSource, t: TablePlan, relation: string, decode?: (t: TablePlan) => DecodedTable): Promise<number> {
+  const decoded = decode ? decode(t) : decodeTable(archive, t);
+  // a table decoded ahead may have failed (a corrupt entry) before this COPY began
+  if (decoded.stream.errored) throw mapPgError(decoded.stream.errored, s.where);
   try {
-    await pipeline(Readable.from(chunks(), { objectMode: false }), s.copyIn(sql.copyInto(relation, t.columns)));
+    await pipeline(decoded.stream, s.copyIn(sql.copyInto(relation, t.columns)));
   } catch (e) {
     throw mapPgError(e, s.where);
   }
-  const rows = transcoder.rows;
+  const rows = decoded.rows();
   if (rows !== t.archived.rows) {
     throw new PgsnapError('archive_corrupt', `${t.table}: the archive holds ${rows} rows but its manifest says ${t.archived.rows}`, {
       hint: 'run pgsnap verify on the archive',
@@ -168,7 +162,7 @@ export async function restoreTable(
     const empty = await s.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${sql.target(t)}) AS any`);
     if (!empty.rows[0]?.any) {
       options.logger.debug(`${t.table} is empty: loading with COPY`);
-      const n = await copyRows(s, archive, t, sql.target(t));
+      const n = await copyRows(s, archive, t, sql.target(t), options.decode);
       return result(n, 0);
     }
   }
@@ -178,7 +172,7 @@ export async function restoreTable(
   }
   const allRows = `pgsnap_stage_${index}`;
   await s.query(sql.createStage(t, allRows));
-  await copyRows(s, archive, t, quoteIdent(allRows));
+  await copyRows(s, archive, t, quoteIdent(allRows), options.decode);
   // Fresh temporary tables have no statistics; the planner then guesses badly for the anti-join.
   await s.query(`ANALYZE ${quoteIdent(allRows)}`);
   let stage = allRows;

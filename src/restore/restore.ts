@@ -21,7 +21,8 @@ import {
   switchBackOn,
   switchOffTriggersAndRls,
 } from './execute.js';
-import { type OnConflict, type RestorePlan, planRestore } from './plan.js';
+import { Lookahead } from './lookahead.js';
+import { type OnConflict, type RestorePlan, type TablePlan, planRestore } from './plan.js';
 import type { RestoreReport, TableResult } from './report.js';
 import type { Progress } from '../report/progress.js';
 import { onInterrupt } from '../lifecycle.js';
@@ -42,6 +43,11 @@ export interface RestoreOptions {
   readonly withDependents?: boolean;
   readonly dryRun: boolean;
   readonly logger: Logger;
+  /**
+   * --jobs N: decode the next N - 1 tables' archive entries while one is loaded (lookahead.ts). The rows are
+   * still written on one connection in one transaction: all or nothing, in foreign-key order.
+   */
+  readonly jobs?: number;
   /** how long to wait for a table lock before giving up with nothing changed (default 10 s) */
   readonly lockTimeoutMs?: number;
   /** creates the DDL for `names` from the archived model (catalog/render.ts renderForTables) */
@@ -70,7 +76,8 @@ export async function restoreArchive(
   options: RestoreOptions,
 ): Promise<RestoreOutcome> {
   const started = performance.now();
-  await loadDdlParser();
+  // The WASM parser (tens of ms to instantiate) only checks --where conditions and archived DDL.
+  if (options.createMissing || (options.where ?? []).length > 0) await loadDdlParser();
   // user input: checked before connecting (row-filter.ts)
   const filters = (options.where ?? []).map(parseRowFilter);
   if (options.withDependents && filters.length === 0) {
@@ -90,6 +97,7 @@ export async function restoreArchive(
         process.stderr.write(`pgsnap: ${interruptedLine(committing, options.dryRun, s.where, results.length)}\n`);
         await close(s);
       });
+      let lookahead: Lookahead | undefined;
       try {
         await sessionSettings(s, archive.manifest.settings ?? OUTPUT_SETTINGS, lockTimeoutMs);
         const { plan, created, lostForeignKeys } = await planAgainstTarget(s, archive, archivedModel, { ...options, filters });
@@ -112,7 +120,9 @@ export async function restoreArchive(
             throw e;
           }
         };
-        const executeOptions = { ...options, openHelper, selectedStages: new Map<string, string>() };
+        lookahead = new Lookahead(archive, plan.tables, Math.max(1, Math.floor(options.jobs ?? 1)) - 1);
+        const ahead = lookahead;
+        const executeOptions = { ...options, openHelper, selectedStages: new Map<string, string>(), decode: (t: TablePlan) => ahead.take(t) };
         const progress = options.progress;
         progress?.begin(plan.tables.length, plan.tables.reduce((n, t) => n + t.archived.rows, 0));
         for (const [i, t] of plan.tables.entries()) {
@@ -122,6 +132,7 @@ export async function restoreArchive(
           progress?.tableStarted(t.table);
           results.push(await restoreTable(s, archive, t, i, access, executeOptions, pending));
           progress?.tableDone(t.table, t.archived.rows, t.archived.entries.reduce((n, e) => n + e.bytes, 0), (performance.now() - t0) / 1000);
+          ahead.done(i);
         }
         progress?.done();
         failedAt = undefined;
@@ -180,6 +191,7 @@ export async function restoreArchive(
         return { report, failure };
       } finally {
         undo();
+        lookahead?.discard();
       }
     },
     { logger: options.logger, applicationName: 'pgsnap restore' },
