@@ -10,20 +10,29 @@ import os from 'node:os';
 import path from 'node:path';
 
 type Cleanup = () => void | Promise<void>;
+/** What the interrupted command did or did not change, asked at the moment the signal arrives. */
+type Saying = () => string;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const cleanups = new Set<Cleanup>();
+const sayings = new Map<Cleanup, Saying>();
 
 function onSignal(sig: NodeJS.Signals): void {
-  process.stderr.write(`pgsnap: interrupted by ${sig}; cleaning up\n`);
+  // One line, as for every other failure: the newest command's word on what it changed, else the generic one.
+  const said = [...sayings.values()].at(-1)?.();
+  process.stderr.write(said ? `pgsnap: interrupted by ${sig}: ${said}\n` : `pgsnap: interrupted by ${sig}; cleaning up\n`);
   const pending = [...cleanups];
   cleanups.clear();
+  sayings.clear();
   void Promise.allSettled(pending.map(async (c) => c())).then(() => process.exit(2));
 }
 
-export function onInterrupt(fn: Cleanup): () => void {
+/** Run `fn` on SIGINT/SIGTERM/SIGHUP; `say` (if given) tells the user what was and was not changed. */
+export function onInterrupt(fn: Cleanup, say?: Saying): () => void {
   if (cleanups.size === 0) for (const sig of SIGNALS) process.on(sig, onSignal);
   cleanups.add(fn);
+  if (say) sayings.set(fn, say);
   return () => {
+    sayings.delete(fn);
     if (cleanups.delete(fn) && cleanups.size === 0) for (const sig of SIGNALS) process.off(sig, onSignal);
   };
 }

@@ -40,14 +40,15 @@ export function exitCodeFor(findings: readonly Finding[], failOn: 'error' | 'war
 }
 
 /** Ctrl-C: say what was (not) changed; the shadow's own cleanup runs beside this, then the process exits 2. */
-function sayOnInterrupt(ctx: CommandContext, what: string): () => void {
-  return onInterrupt(() => {
-    ctx.stderr.write(`pgsnap: interrupted: ${what}\n`);
-  });
+function sayOnInterrupt(what: string): () => void {
+  return onInterrupt(
+    () => {},
+    () => what,
+  );
 }
 
 export const driftCheck: Action<typeof DRIFT_CHECK> = async (s, ctx, args) => {
-  const undo = sayOnInterrupt(ctx, 'nothing was changed (drift check only reads the live database; its scratch shadow database is removed)');
+  const undo = sayOnInterrupt('nothing was changed (drift check only reads the live database; its scratch shadow database is removed)');
   try {
     return await runDriftCheck(s, ctx, args);
   } finally {
@@ -113,7 +114,7 @@ async function codeFindings(paths: readonly string[], result: DriftCheckResult, 
 
 export const driftPull: Action<typeof DRIFT_PULL> = async (s, ctx, args) => {
   // pull writes its one new file synchronously at the very end: before that, nothing exists to undo
-  const undo = sayOnInterrupt(ctx, 'nothing was changed (no schema file was written; the live database is only read)');
+  const undo = sayOnInterrupt('nothing was changed (no schema file was written; the live database is only read)');
   try {
     return await runDriftPull(s, ctx, args);
   } finally {

@@ -93,10 +93,10 @@ export async function restoreArchive(
       let failedAt: string | undefined;
       let committing = false;
       // Ctrl-C (or SIGTERM): closing the session rolls the transaction back; say so, then lifecycle.ts exits 2.
-      const undo = onInterrupt(async () => {
-        process.stderr.write(`pgsnap: ${interruptedLine(committing, options.dryRun, s.where, results.length)}\n`);
-        await close(s);
-      });
+      const undo = onInterrupt(
+        () => close(s),
+        () => interruptedLine(committing, options.dryRun, s.where, results.length),
+      );
       let lookahead: Lookahead | undefined;
       try {
         await sessionSettings(s, archive.manifest.settings ?? OUTPUT_SETTINGS, lockTimeoutMs);
@@ -200,8 +200,8 @@ export async function restoreArchive(
 
 /** What an interrupted restore did: nothing (rolled back), unless the COMMIT was already on its way. */
 export function interruptedLine(committing: boolean, dryRun: boolean, where: string, tablesLoaded: number): string {
-  if (committing && !dryRun) return `interrupted while committing: the restore into ${where} may be complete, or only its sequences moved forward; run it again to be sure (it inserts nothing twice)`;
-  return `interrupted: the restore was rolled back; nothing in ${where} was changed (${plural(tablesLoaded, 'table')} had been loaded inside the transaction, none kept)`;
+  if (committing && !dryRun) return `while committing: the restore into ${where} may be complete, or only its sequences moved forward; run it again to be sure (it inserts nothing twice)`;
+  return `the restore was rolled back; nothing in ${where} was changed (${plural(tablesLoaded, 'table')} had been loaded inside the transaction, none kept)`;
 }
 
 async function sessionSettings(s: Session, settings: Readonly<Record<string, string>>, lockTimeoutMs: number): Promise<void> {

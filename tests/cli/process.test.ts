@@ -74,7 +74,9 @@ describe('the pgsnap process', () => {
     }
     child.kill('SIGTERM');
     const code = await closed;
-    expect(stderr.trim().split('\n')).toEqual(['pgsnap: interrupted by SIGTERM; cleaning up']);
+    expect(stderr.trim().split('\n')).toEqual([
+      'pgsnap: interrupted by SIGTERM: nothing was changed (drift check only reads the live database; its scratch shadow database is removed)',
+    ]);
     expect(code).toBe(2);
     expect(serverDirs()).toEqual([]);
   });
