@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { expect } from 'vitest';
 import { run } from '../../src/cli.js';
-import { readZip, writeZip } from './archives.js';
+import { readZip, sealManifest, writeZip } from './archives.js';
 import type { CliResult } from './cli.js';
 import { adminQuery, repoRoot, type TestDatabase } from './db.js';
 
@@ -126,10 +126,8 @@ export async function withManifest(src: string, dst: string, edit: (m: Record<st
 function forgeManifest(entries: Map<string, Buffer>, edit: (m: Record<string, unknown> & { tables: ManifestTable[] }) => void): Map<string, Buffer> {
   const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8'));
   edit(manifest);
-  const bytes = Buffer.from(JSON.stringify(manifest));
-  entries.set('manifest.json', bytes);
-  if (entries.has('manifest.sha256')) entries.set('manifest.sha256', Buffer.from(`${sha256(bytes)}\n`));
-  return entries;
+  entries.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
+  return sealManifest(entries);
 }
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
