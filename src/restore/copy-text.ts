@@ -25,24 +25,25 @@ export function copyTextField(value: unknown, column: string): string {
 
 /**
  * A function turning one NDJSON line into one COPY text line (with its newline), taking `columns` in that order.
- * Columns of the archive that are not listed are dropped (they have no place in the target).
+ * Columns of the archive that are not listed are dropped (they have no place in the target). The line must hold
+ * exactly the manifest's `archiveColumns`, as verify demands (verify/row-check.ts): a key the manifest does not
+ * list, or a listed column missing, means the manifest and the rows disagree, and restoring would quietly NULL
+ * or drop a column.
  */
-export function rowEncoder(columns: readonly string[]): (line: string) => string {
+export function rowEncoder(archiveColumns: readonly string[], columns: readonly string[]): (line: string) => string {
   return (line) => {
     let row: unknown;
     try {
       row = JSON.parse(line);
     } catch {
-      throw new PgsnapError('archive_corrupt', `archive row is not valid JSON: ${line.slice(0, 80)}`, {
-        hint: 'run pgsnap verify on the archive',
-      });
+      throw new PgsnapError('archive_corrupt', 'not valid JSON', { hint: 'run pgsnap verify on the archive' });
     }
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-      throw new PgsnapError('archive_corrupt', `archive row is not a JSON object: ${line.slice(0, 80)}`, {
-        hint: 'run pgsnap verify on the archive',
-      });
+      throw new PgsnapError('archive_corrupt', 'not a JSON object', { hint: 'run pgsnap verify on the archive' });
     }
     const values = row as Record<string, unknown>;
+    const problem = keyProblem(values, archiveColumns);
+    if (problem) throw new PgsnapError('archive_corrupt', problem, { hint: 'the manifest and the rows disagree; run pgsnap verify on the archive' });
     let out = '';
     for (let i = 0; i < columns.length; i++) {
       const name = columns[i] as string;
@@ -50,4 +51,14 @@ export function rowEncoder(columns: readonly string[]): (line: string) => string
     }
     return `${out}\n`;
   };
+}
+
+/** A key of the row the manifest does not list, or a listed column the row lacks; null when they are the same set. */
+function keyProblem(values: Record<string, unknown>, columns: readonly string[]): string | null {
+  const keys = Object.keys(values);
+  const missing = columns.find((c) => !Object.hasOwn(values, c));
+  if (missing !== undefined) return `missing column ${JSON.stringify(missing)}`;
+  if (keys.length === columns.length) return null;
+  const listed = new Set(columns);
+  return `unexpected column ${JSON.stringify(keys.find((k) => !listed.has(k)) ?? '?')}`;
 }

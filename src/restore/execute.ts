@@ -17,6 +17,8 @@ import * as sql from './sql.js';
 /** The part of an opened archive restore reads (archive/reader.ts provides it). */
 export interface ArchiveSource {
   readonly manifest: Manifest;
+  /** every entry name in the zip */
+  readonly entries: readonly string[];
   schema(): Promise<CatalogModel>;
   /** an entry's bytes, verified against the manifest while they stream (archive/reader.ts) */
   openEntry(entryName: string): Promise<Readable>;

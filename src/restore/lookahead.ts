@@ -24,6 +24,7 @@ export function decodeTable(archive: ArchiveSource, t: TablePlan, aheadBytes = 0
     for (const entry of t.archived.entries) {
       // the reader checks each entry's sha256 and row count as it streams, failing at its end on a mismatch
       const stream = await archive.openEntry(entry.name);
+      transcoder.entry(`${t.table}: ${entry.name}`);
       for await (const chunk of stream as AsyncIterable<Buffer>) yield* transcoder.push(chunk);
       yield* transcoder.end();
     }

@@ -27,6 +27,7 @@ import type { RestoreReport, TableResult } from './report.js';
 import type { Progress } from '../report/progress.js';
 import { onInterrupt } from '../lifecycle.js';
 import { plural } from '../report/numbers.js';
+import { checksumProblems } from '../verify/offline.js';
 
 export interface RestoreOptions {
   readonly onConflict: OnConflict;
@@ -82,6 +83,11 @@ export async function restoreArchive(
   const filters = (options.where ?? []).map(parseRowFilter);
   if (options.withDependents && filters.length === 0) {
     throw usageError('--with-dependents needs --where', "select the rows first, e.g. --where 'public.projects: id = 7' --with-dependents");
+  }
+  // what verify rejects, restore refuses, before it connects: the manifest against manifest.sha256, and schema.sql
+  const damaged = (await checksumProblems(archive))[0];
+  if (damaged !== undefined) {
+    throw new PgsnapError('archive_corrupt', `${archiveName}: ${damaged}`, { hint: 'nothing was changed; use another archive (pgsnap list), or run pgsnap verify on it' });
   }
   const archivedModel = await archive.schema();
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;

@@ -138,9 +138,9 @@ async function checkTable(archive: OpenArchive, t: ArchivedTable): Promise<Table
 /**
  * The entries no data checksum covers: the manifest itself (against manifest.sha256, written right after it) and
  * schema.sql (against the manifest's schemaSqlSha256). Archives written before these were recorded have neither,
- * and pass; a manifest.sha256 or schemaSqlSha256 that is there must match.
+ * and pass; a manifest.sha256 or schemaSqlSha256 that is there must match. restore refuses what this finds too.
  */
-async function checksumProblems(archive: OpenArchive): Promise<string[]> {
+export async function checksumProblems(archive: Pick<OpenArchive, 'entries' | 'manifest' | 'openEntry'>): Promise<string[]> {
   const problems: string[] = [];
   const sha = async (name: string) => createHash('sha256').update(await readEntry(archive, name)).digest('hex');
   try {
@@ -159,7 +159,7 @@ async function checksumProblems(archive: OpenArchive): Promise<string[]> {
   return problems;
 }
 
-async function readEntry(archive: OpenArchive, name: string): Promise<Buffer> {
+async function readEntry(archive: Pick<OpenArchive, 'openEntry'>, name: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of (await archive.openEntry(name)) as AsyncIterable<Buffer>) chunks.push(c);
   return Buffer.concat(chunks);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeZip } from '../helpers/archives.js';
+import { rewriteZip, writeZip } from '../helpers/archives.js';
 import { type CliResult, runCli } from '../helpers/cli.js';
 import { createFixtureDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import {
@@ -12,6 +12,7 @@ import {
   scratchDir,
   tableState as state,
   withClimbingEntry,
+  withEntryLines,
   withManifest,
 } from '../helpers/faults.js';
 
@@ -107,6 +108,36 @@ const cases: Case[] = [
       }),
     verify: 1,
     says: /users/,
+  },
+  {
+    // the rows still carry the column: restore loaded the deleted fatal rows with context silently NULL
+    name: 'a column lost from the manifest that the rows still hold',
+    make: (f) =>
+      withManifest(good, f, (m) => {
+        const t = m.tables.find((x) => x.name === 'error_logs' && x.schema === 'public');
+        if (!t?.columns.some((c) => c.name === 'context')) throw new Error('no public.error_logs.context in the archive');
+        t.columns = t.columns.filter((c) => c.name !== 'context');
+      }),
+    verify: 1,
+    says: /public\.error_logs\.0001\.ndjson line 1: unexpected column "context"/,
+  },
+  {
+    name: 'rows without a column the manifest lists (entry checksums recomputed)',
+    make: (f) =>
+      withEntryLines(good, f, 'data/public.error_logs.0001.ndjson', (line) => {
+        const without = line.replace(/,"context":(null|"(?:[^"\\]|\\.)*")/, '');
+        if (without === line) throw new Error(`no context in ${line}`);
+        return without;
+      }),
+    verify: 1,
+    says: /public\.error_logs\.0001\.ndjson line 1: missing column "context"/,
+  },
+  {
+    // a harmless edit (a trailing space) that only manifest.sha256 shows: restore loaded the rows
+    name: 'a manifest that no longer matches manifest.sha256',
+    make: (f) => rewriteZip(good, f, (name, data) => (name === 'manifest.json' ? Buffer.concat([data, Buffer.from(' ')]) : data)),
+    verify: 1,
+    says: /manifest\.json does not match manifest\.sha256/,
   },
   {
     name: 'an entry whose name climbs out of the directory',

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readZip, writeZip } from '../helpers/archives.js';
+import { readZip, sealManifest, writeZip } from '../helpers/archives.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cliInProcess, scratchDir, tableState } from '../helpers/faults.js';
 
@@ -110,6 +110,8 @@ function forgeData(entries: Map<string, Buffer>, rnd: () => number): void {
     }
   }
   entries.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
+  // manifest.sha256 too, or every such mutant would stop there and never reach the line checks
+  sealManifest(entries);
 }
 
 async function makeMutant(file: string, rnd: () => number): Promise<string> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readZip, writeZip } from '../helpers/archives.js';
+import { readZip, sealManifest, writeZip } from '../helpers/archives.js';
 import type { CliResult } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cliInProcess, expectOneLine, scratchDir, spawnCli, tableState, withManifest } from '../helpers/faults.js';
@@ -172,7 +172,7 @@ async function withSchema(src: string, dst: string, edit: (schema: { tables: Rec
   const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8'));
   manifest.schemaSha256 = createHash('sha256').update(bytes).digest('hex');
   entries.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
-  await writeZip(dst, entries);
+  await writeZip(dst, sealManifest(entries));
 }
 
 describe('no endless loops', () => {

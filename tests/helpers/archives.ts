@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Archiver, ZipOptions } from 'archiver';
@@ -41,13 +42,28 @@ export async function writeZip(file: string, entries: Iterable<[string, Buffer |
   await new Promise<void>((resolve) => out.on('close', () => resolve()));
 }
 
-/** Copy an archive, changing entries on the way (return undefined to drop one). */
-export async function rewriteZip(src: string, dst: string, change: (name: string, data: Buffer) => Buffer | string | undefined): Promise<void> {
+/**
+ * manifest.sha256 written anew for the entries' manifest.json (when the archive has one), as a forger would: a
+ * test of the checks behind it edits the manifest and then seals it, or restore and verify stop at the seal.
+ */
+export function sealManifest(entries: Map<string, Buffer>): Map<string, Buffer> {
+  const manifest = entries.get('manifest.json');
+  if (manifest && entries.has('manifest.sha256')) entries.set('manifest.sha256', Buffer.from(`${createHash('sha256').update(manifest).digest('hex')}\n`));
+  return entries;
+}
+
+/** Copy an archive, changing entries on the way (return undefined to drop one); `seal`: then sealManifest. */
+export async function rewriteZip(
+  src: string,
+  dst: string,
+  change: (name: string, data: Buffer) => Buffer | string | undefined,
+  options: { seal?: boolean } = {},
+): Promise<void> {
   const entries = await readZip(src);
-  const kept: [string, Buffer | string][] = [];
+  const kept = new Map<string, Buffer>();
   for (const [name, data] of entries) {
     const changed = change(name, data);
-    if (changed !== undefined) kept.push([name, changed]);
+    if (changed !== undefined) kept.set(name, Buffer.from(changed));
   }
-  await writeZip(dst, kept);
+  await writeZip(dst, options.seal ? sealManifest(kept) : kept);
 }

@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { expect } from 'vitest';
 import { run } from '../../src/cli.js';
-import { readZip, writeZip } from './archives.js';
+import { readZip, sealManifest, writeZip } from './archives.js';
 import type { CliResult } from './cli.js';
 import { adminQuery, repoRoot, type TestDatabase } from './db.js';
 
@@ -114,12 +115,45 @@ export async function withClimbingEntry(src: string, dst: string, climbing: stri
   fs.writeFileSync(dst, patched);
 }
 
-/** A copy of `src` with the manifest changed by `edit` (data entries untouched, so their checksums still hold). */
+/**
+ * A copy of `src` with the manifest changed by `edit` (data entries untouched, so their checksums still hold),
+ * and manifest.sha256 written anew, as a forger would: only the checks behind it can catch the edit.
+ */
 export async function withManifest(src: string, dst: string, edit: (m: Record<string, unknown> & { tables: ManifestTable[] }) => void): Promise<void> {
-  const entries = await readZip(src);
+  await writeZip(dst, forgeManifest(await readZip(src), edit));
+}
+
+function forgeManifest(entries: Map<string, Buffer>, edit: (m: Record<string, unknown> & { tables: ManifestTable[] }) => void): Map<string, Buffer> {
   const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8'));
   edit(manifest);
   entries.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
+  return sealManifest(entries);
+}
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * A copy of `src` with every line of data entry `entry` changed by `edit`, and the entry's sha256 and byte count
+ * in the manifest (and manifest.sha256) recomputed: only a check of the lines themselves can catch the edit.
+ */
+export async function withEntryLines(src: string, dst: string, entry: string, edit: (line: string) => string): Promise<void> {
+  const entries = await readZip(src);
+  const old = entries.get(entry);
+  if (!old) throw new Error(`no entry ${entry}`);
+  const bytes = Buffer.from(
+    old
+      .toString('utf8')
+      .split('\n')
+      .map((l) => (l === '' ? l : edit(l)))
+      .join('\n'),
+  );
+  entries.set(entry, bytes);
+  forgeManifest(entries, (m) => {
+    const e = m.tables.flatMap((t) => t.entries).find((x) => x.name === entry);
+    if (!e) throw new Error(`${entry} is not in the manifest`);
+    e.sha256 = sha256(bytes);
+    e.bytes = bytes.length;
+  });
   await writeZip(dst, entries);
 }
 

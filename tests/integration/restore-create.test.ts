@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readZip, writeZip } from '../helpers/archives.js';
+import { readZip, sealManifest, writeZip } from '../helpers/archives.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { backupTo, restore, tableTexts, tempDir } from './restore-helpers.js';
 
@@ -56,7 +56,7 @@ async function forge(change: (model: { tables: { name: string; columns: { name: 
   entries.set('schema.json', Buffer.from(schemaJson));
   entries.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
   const out = path.join(tempDir('restore-forged'), path.basename(archive));
-  await writeZip(out, entries);
+  await writeZip(out, sealManifest(entries));
   return out;
 }
 

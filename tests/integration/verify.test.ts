@@ -198,8 +198,8 @@ describe('verify --restore-test (the restore drill)', () => {
     manifest.schemaSha256 = createHash('sha256').update(forged).digest('hex');
     entries.set('schema.json', forged);
     entries.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
-    const { writeZip } = await import('../helpers/archives.js');
-    await writeZip(out, entries);
+    const { sealManifest, writeZip } = await import('../helpers/archives.js');
+    await writeZip(out, sealManifest(entries));
     const d = await restoreDrill(out);
     expect(d.ok).toBe(false);
     // refused by restore's DDL check (restore/ddl-guard.ts) before it runs, or by the drill's unprivileged role
@@ -214,7 +214,7 @@ describe('verify --restore-test (the restore drill)', () => {
       const m = JSON.parse(data.toString('utf8'));
       m.tables.find((x: { name: string }) => x.name === 'projects').fingerprint = '0000000000000000';
       return JSON.stringify(m);
-    });
+    }, { seal: true });
     const d = await restoreDrill(out);
     expect(d.ok).toBe(false);
     expect(d.tables.find((t) => t.table === 'public.projects')?.fingerprintMatches).toBe(false);

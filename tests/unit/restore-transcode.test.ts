@@ -48,7 +48,7 @@ const lines = [
 
 describe('CopyTranscoder', () => {
   it('produces exactly what the JSON.parse encoder produces, whatever the chunk boundaries', () => {
-    const expected = decodeCopy(lines.map(rowEncoder(cols)).join(''));
+    const expected = decodeCopy(lines.map(rowEncoder(cols, cols)).join(''));
     expect(expected[2]?.[1]).toBe('control \u0001 and \u001f and \u007f');
     for (const step of [1, 2, 3, 7, 64, 100_000]) {
       expect(decodeCopy(transcode(cols, cols, lines, step)), `step ${step}`).toEqual(expected);
@@ -57,26 +57,36 @@ describe('CopyTranscoder', () => {
 
   it('drops archive columns the target lacks, keeping order', () => {
     const wanted = ['id', 'flag', 'n'];
-    expect(decodeCopy(transcode(cols, wanted, lines, 5))).toEqual(decodeCopy(lines.map(rowEncoder(wanted)).join('')));
+    expect(decodeCopy(transcode(cols, wanted, lines, 5))).toEqual(decodeCopy(lines.map(rowEncoder(cols, wanted)).join('')));
   });
 
   it('falls back to JSON.parse when the target wants another column order', () => {
     const wanted = ['name', 'id'];
-    expect(transcode(cols, wanted, lines, 9)).toBe(lines.map(rowEncoder(wanted)).join(''));
+    expect(transcode(cols, wanted, lines, 9)).toBe(lines.map(rowEncoder(cols, wanted)).join(''));
   });
 
   it('hands out chunks no larger than asked, and a row larger than a chunk whole', () => {
     const big = `{"id":9,"name":"${'x'.repeat(5000)}","flag":true,"doc":null,"n":null}`;
     const t = new CopyTranscoder(cols, cols, 1024);
     const chunks = [...t.push(Buffer.from(`${lines[0]}\n${big}\n${lines[1]}\n`)), ...t.end()];
-    expect(Buffer.concat(chunks).toString()).toBe([lines[0] as string, big, lines[1] as string].map(rowEncoder(cols)).join(''));
+    expect(Buffer.concat(chunks).toString()).toBe([lines[0] as string, big, lines[1] as string].map(rowEncoder(cols, cols)).join(''));
     expect(chunks.some((c) => c.length > 5000)).toBe(true);
   });
 
   it('rejects what is not an archive row, as the JSON.parse encoder does', () => {
     expect(() => transcode(cols, cols, ['{"id":1,"name":"unterminated'], 4)).toThrow(/not valid JSON/);
     expect(() => transcode(cols, cols, ['{"id":{"nested":1},"name":"x","flag":true,"doc":null,"n":null}'], 4)).toThrow(/a object for column id/);
-    expect(() => transcode(cols, cols, ['{"id":1}'], 4)).toThrow(/no value for column name/);
+    expect(() => transcode(cols, cols, ['{"id":1}'], 4)).toThrow(/missing column "name"/);
+  });
+
+  it('refuses a line whose keys are not the manifest columns, naming the entry and line', () => {
+    const t = new CopyTranscoder(['id', 'name'], ['id']);
+    t.entry('public.users: data/public.users.0001.ndjson');
+    // the column the target does not take is still one the manifest must list
+    expect(t.push(Buffer.from('{"id":1,"name":"a"}\n\n'))).toEqual([]);
+    expect(() => t.push(Buffer.from('{"id":2,"name":"b","lost":"c"}\n'))).toThrow(/^public\.users: data\/public\.users\.0001\.ndjson line 3: unexpected column "lost"$/);
+    t.entry('public.users: data/public.users.0002.ndjson');
+    expect(() => t.push(Buffer.from('{"id":3}\n'))).toThrow(/^public\.users: data\/public\.users\.0002\.ndjson line 1: missing column "name"$/);
   });
 
   it('keeps a last line that has no newline, and skips empty lines', () => {
@@ -99,7 +109,7 @@ describe('CopyTranscoder on rows JSON.stringify writes (another writer than Post
   ];
   const lines = rows.map((r) => JSON.stringify(r));
   it('means the same as the JSON.parse encoder, row by row', () => {
-    expect(decodeCopy(transcode(cols, cols, lines, 13))).toEqual(decodeCopy(lines.map(rowEncoder(cols)).join('')));
+    expect(decodeCopy(transcode(cols, cols, lines, 13))).toEqual(decodeCopy(lines.map(rowEncoder(cols, cols)).join('')));
     expect(decodeCopy(transcode(cols, cols, lines, 13))[3]?.[1]).toBe('ünï 😀 \u0001 \u001f \b \f');
   });
 
