@@ -23,13 +23,15 @@ describe('pgsnap drift plan / drift apply (black box)', () => {
   const safe = path.join(tmp, 'safe.sql');
   const lossy = path.join(tmp, 'lossy.sql');
 
-  it('withholds the DROP TABLE, says why, writes an unproven plan and exits 1', async () => {
-    const r = await runCli(['drift', 'plan', '--url', drifted.url, '--shadow', adminUrl(), '--out', safe]);
+  it('withholds the DROP TABLE, says why, writes an unproven plan and exits 1 (default embedded shadow)', async () => {
+    const r = await runCli(['drift', 'plan', '--url', drifted.url, '--out', safe]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('plan: 1 statement(s) for 2 finding(s)');
     expect(r.stderr).toContain('not repaired: extra table public.scratch_notes: withheld: drops a table and every row in it (rerun with --allow-data-loss to include it)');
     expect(r.stderr).toContain('still drifting after the plan: extra table public.scratch_notes');
+    expect(r.stderr).toMatch(/NOT proven in the shadow \(embedded PostgreSQL \d+\)/);
+    expect(r.stderr).not.toContain('differs from it');
     const text = fs.readFileSync(safe, 'utf8');
     expect(text).toMatch(/^-- pgsnap-plan: \{"version":1,"fingerprint":"sha256:[0-9a-f]{64}","proven":false,/);
     expect(text).toContain('-- fixes: missing trigger auth.users.on_auth_user_created\nCREATE TRIGGER on_auth_user_created');
