@@ -529,18 +529,29 @@ function grant(d: DriftDifference, ctx: Ctx): Outcome {
 function comment(d: DriftDifference, ctx: Ctx): Outcome {
   const o = d.object;
   const i = ctx.d;
-  const found =
-    (i.schemas.has(o) && { target: `SCHEMA ${quoteIdent(o)}`, text: i.model.schemas.find((s) => s.name === o)?.comment ?? null }) ||
-    (i.enums.get(o) && { target: `TYPE ${qualify(i.enums.get(o)!.schema, i.enums.get(o)!.name)}`, text: i.enums.get(o)!.comment }) ||
-    (i.composites.get(o) && { target: `TYPE ${qualify(i.composites.get(o)!.schema, i.composites.get(o)!.name)}`, text: i.composites.get(o)!.comment }) ||
-    (i.domains.get(o) && { target: `DOMAIN ${qualify(i.domains.get(o)!.schema, i.domains.get(o)!.name)}`, text: i.domains.get(o)!.comment }) ||
-    (i.tables.get(o) && { target: `TABLE ${qualify(i.tables.get(o)!.schema, i.tables.get(o)!.name)}`, text: i.tables.get(o)!.comment }) ||
-    (i.views.get(o) && { target: viewName(i.views.get(o)!), text: i.views.get(o)!.comment }) ||
-    (i.functions.get(o) && { target: functionCommentTarget(i.functions.get(o)!), text: i.functions.get(o)!.comment }) ||
-    (i.columns.get(o) && {
-      target: `COLUMN ${qualify(i.columns.get(o)!.table.schema, i.columns.get(o)!.table.name)}.${quoteIdent(i.columns.get(o)!.column.name)}`,
-      text: i.columns.get(o)!.column.comment,
-    });
+  const q = (x: { schema: string; name: string }) => qualify(x.schema, x.name);
+  const schema = i.model.schemas.find((s) => s.name === o);
+  const e = i.enums.get(o) ?? i.composites.get(o);
+  const dom = i.domains.get(o);
+  const t = i.tables.get(o);
+  const v = i.views.get(o);
+  const f = i.functions.get(o);
+  const c = i.columns.get(o);
+  const found = schema
+    ? { target: `SCHEMA ${quoteIdent(o)}`, text: schema.comment }
+    : e
+      ? { target: `TYPE ${q(e)}`, text: e.comment }
+      : dom
+        ? { target: `DOMAIN ${q(dom)}`, text: dom.comment }
+        : t
+          ? { target: `TABLE ${q(t)}`, text: t.comment }
+          : v
+            ? { target: viewName(v), text: v.comment }
+            : f
+              ? { target: functionCommentTarget(f), text: f.comment }
+              : c
+                ? { target: `COLUMN ${q(c.table)}.${quoteIdent(c.column.name)}`, text: c.column.comment }
+                : undefined;
   return found ? [{ stage: 'comment', sql: renderComment(found.target, found.text) }] : NOT_FOUND;
 }
 
