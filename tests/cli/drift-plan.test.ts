@@ -68,4 +68,18 @@ describe('pgsnap drift plan / drift apply (black box)', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/the live schema changed since .*lossy\.sql was made/);
   });
+
+  it('drift plan --apply repairs the live database in the same run when the plan is proven', async () => {
+    const db = await createFixtureDatabase('plan_cli_apply');
+    try {
+      await db.query('DROP INDEX public.idx_projects_status');
+      const r = await runCli(['drift', 'plan', '--apply', '--url', db.url, '--shadow', adminUrl()]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^-- pgsnap-plan: /);
+      expect(r.stderr).toContain('applied 1 statement(s) to the live database in one transaction');
+      expect(await db.query(`SELECT indexname FROM pg_indexes WHERE indexname = 'idx_projects_status'`)).toEqual([{ indexname: 'idx_projects_status' }]);
+    } finally {
+      await db.drop();
+    }
+  });
 });
