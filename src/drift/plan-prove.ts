@@ -42,17 +42,26 @@ export function differenceKey(d: DriftDifference): string {
   return key(d);
 }
 
-export async function provePlan(desired: CatalogModel, actual: CatalogModel, body: string, options: ProveOptions): Promise<PlanProof> {
+/**
+ * `live` is the whole live model, the schemas the ignore rules leave out included (what the rest refers to, a
+ * foreign key into `auth`, must exist in the copy); the result is read back with `exclude` applied, as the check was.
+ */
+export async function provePlan(desired: CatalogModel, live: CatalogModel, body: string, options: ProveOptions): Promise<PlanProof> {
   const logger = options.logger ?? silentLogger;
-  const shadow = await openShadow(options.shadow, { major: actual.serverMajor, logger });
+  const shadow = await openShadow(options.shadow, { major: live.serverMajor, logger });
   try {
     const s = await connect(shadow.target, { logger, applicationName: 'pgsnap drift plan proof' });
     try {
       if (shadow.privateServer) await mirrorRoles(s, options.roles, new Set());
       const filter = options.exclude.length > 0 ? { exclude: options.exclude } : {};
-      await s.query(renderModel(actual));
-      const copy = await introspect(s, filter);
-      const copyDifferences = diff(actual, copy).filter((d) => !options.ignored(d));
+      try {
+        await s.query(renderModel(live));
+      } catch (e) {
+        // e.g. a foreign key into a schema the ignore rules leave out: the copy cannot be made, so nothing is proven
+        const error = `the live schema could not be copied into the shadow: ${(e as Error).message}`;
+        return { proven: false, remaining: [], error, copyDifferences: [], shadow: shadow.description };
+      }
+      const copyDifferences = diff(live, await introspect(s)).filter((d) => !options.ignored(d));
       let error: string | undefined;
       try {
         await runPlanBody(s, body);

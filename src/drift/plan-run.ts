@@ -44,8 +44,12 @@ export async function planDrift(options: DriftPlanOptions): Promise<DriftPlanRes
   if (check.differences.length === 0) {
     proof = { proven: true, remaining: [], copyDifferences: [], shadow: 'none needed (no drift)' };
   } else {
-    const roles = await withSession(options.live, liveRoles, { logger });
-    proof = await provePlan(check.desired, check.actual, renderStatements(plan), {
+    const { roles, live } = await withSession(
+      options.live,
+      async (s) => ({ roles: await liveRoles(s), live: exclude.length > 0 ? await introspect(s) : check.actual }),
+      { logger },
+    );
+    proof = await provePlan(check.desired, live, renderStatements(plan), {
       shadow: options.shadow,
       roles,
       exclude,

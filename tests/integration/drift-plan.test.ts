@@ -92,3 +92,16 @@ describe('drift plan + apply on the sample app', () => {
     await expect(applyDriftPlan({ live: resolveTarget(db.url, {}), text: edited, file: 'plan.sql', lockTimeoutMs: 2000 })).rejects.toThrow(/edited after/);
   });
 });
+
+describe('drift plan with a schema left out by the ignore rules', () => {
+  it('copies the whole live schema into the shadow (a foreign key into the ignored schema), and proves the rest', async () => {
+    const db = await app('plan_ignored', `DROP INDEX public.idx_projects_status; DROP TRIGGER on_auth_user_created ON auth.users;`);
+    const r = await planDrift({ ...options(db), ignore: { schemas: ['auth'] } });
+    // the auth trigger is not this plan's to repair; the public index is
+    expect(r.differences.map((d) => d.object)).toEqual(['public.idx_projects_status']);
+    expect(r.proof).toMatchObject({ proven: true, remaining: [], copyDifferences: [] });
+    expect(r.exclude).toEqual(['auth']);
+    await applyDriftPlan({ live: resolveTarget(db.url, {}), text: r.text, file: 'plan.sql', lockTimeoutMs: 2000 });
+    expect((await checkDrift({ ...options(db), ignore: { schemas: ['auth'] } })).differences).toEqual([]);
+  });
+});
