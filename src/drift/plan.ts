@@ -436,15 +436,25 @@ function viewName(v: ViewDef): string {
   return `${v.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${qualify(v.schema, v.name)}`;
 }
 
-/** A view with what hangs on it: its indexes (materialized), grants and comment. */
+/**
+ * A view with what hangs on it: its indexes (materialized), grants and comment. A changed plain view is replaced
+ * in place (what hangs on it stays); a changed materialized view is dropped and built again, with all of it.
+ */
 function createView(v: ViewDef, rank: number, replace: boolean): Step[] {
-  const sql = replace && !v.materialized ? renderView(v).replace(/^CREATE VIEW /, 'CREATE OR REPLACE VIEW ') : renderView(v);
-  const extras = [
-    ...v.indexes.filter((i) => !i.constraint).map(renderIndex),
-    ...(replace ? [] : (v.grants ?? []).map((g) => renderGrant(v, g))),
-    ...(v.comment !== null && !replace ? [renderComment(viewName(v), v.comment)] : []),
+  const inPlace = replace && !v.materialized;
+  const sql = inPlace ? renderView(v).replace(/^CREATE VIEW /, 'CREATE OR REPLACE VIEW ') : renderView(v);
+  const parts = [
+    ...(replace && v.materialized ? [`DROP ${viewName(v)};`] : []),
+    sql,
+    ...(inPlace
+      ? []
+      : [
+          ...v.indexes.filter((i) => !i.constraint).map(renderIndex),
+          ...(v.grants ?? []).map((g) => renderGrant(v, g)),
+          ...(v.comment !== null ? [renderComment(viewName(v), v.comment)] : []),
+        ]),
   ];
-  return [{ stage: 'view', rank, sql: [replace && v.materialized ? `DROP ${viewName(v)};` : '', sql, ...(v.materialized || !replace ? extras : [])].filter((s) => s !== '').join('\n') }];
+  return [{ stage: 'view', rank, sql: parts.join('\n') }];
 }
 
 function view(d: DriftDifference, ctx: Ctx): Outcome {

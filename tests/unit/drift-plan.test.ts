@@ -110,3 +110,32 @@ describe('isWidening', () => {
     ['timestamp without time zone', 'timestamp with time zone', false],
   ])('%s → %s: %s', (from, to, expected) => expect(isWidening(from, to)).toBe(expected));
 });
+
+describe('views', () => {
+  const mv = (definition: string) => ({
+    schema: 'public',
+    name: 'totals',
+    materialized: true,
+    definition,
+    indexes: [{ name: 'totals_n', definition: 'CREATE INDEX totals_n ON public.totals USING btree (n)', unique: false, method: 'btree', predicate: null, constraint: false }],
+    comment: 'nightly totals',
+    grants: [{ grantee: 'reader', privilege: 'SELECT', grantable: false }],
+  });
+  it('a changed materialized view is rebuilt with its indexes, grants and comment; a plain one is replaced in place', () => {
+    const desired = model({ views: [mv(' SELECT 2 AS n')] });
+    const actual = model({ views: [mv(' SELECT 1 AS n')] });
+    expect(planMigration(desired, actual, diff(desired, actual)).statements.map((s) => s.sql)).toEqual([
+      [
+        'DROP MATERIALIZED VIEW "public"."totals";',
+        'CREATE MATERIALIZED VIEW "public"."totals" AS\n SELECT 2 AS n;',
+        'CREATE INDEX totals_n ON public.totals USING btree (n);',
+        'GRANT SELECT ON TABLE "public"."totals" TO "reader";',
+        `COMMENT ON MATERIALIZED VIEW "public"."totals" IS 'nightly totals';`,
+      ].join('\n'),
+    ]);
+    const plain = (definition: string) => ({ ...mv(definition), materialized: false, indexes: [] });
+    const d2 = model({ views: [plain(' SELECT 2 AS n')] });
+    const a2 = model({ views: [plain(' SELECT 1 AS n')] });
+    expect(planMigration(d2, a2, diff(d2, a2)).statements.map((s) => s.sql)).toEqual(['CREATE OR REPLACE VIEW "public"."totals" AS\n SELECT 2 AS n;']);
+  });
+});
