@@ -1,7 +1,5 @@
-import { qualify } from '../db/client.js';
-import type { ColumnDef, EnumDef, TableDef } from '../catalog/model.js';
-import { quoteLiteral } from '../db/client.js';
-import { quoteIdent } from '../db/client.js';
+import type { ColumnDef, CompositeTypeDef, DomainDef, EnumDef, TableDef } from '../catalog/model.js';
+import { qualify, quoteIdent, quoteLiteral } from '../db/client.js';
 
 /**
  * Column type changes and enum changes: the two repairs whose safety depends on the values already stored.
@@ -80,4 +78,42 @@ export function enumRepair(desired: EnumDef, actual: EnumDef, tables: readonly T
   }
   out.push(`DROP TYPE ${aside};`);
   return { sql: out.join('\n'), dropped };
+}
+
+/** A domain with the same base type and collation is altered in place: default, NOT NULL, checks; else undefined. */
+export function domainRepair(desired: DomainDef, actual: DomainDef): string | undefined {
+  if (desired.baseType !== actual.baseType || desired.collation !== actual.collation) return undefined;
+  const name = `ALTER DOMAIN ${qualify(desired.schema, desired.name)}`;
+  const out: string[] = [];
+  if (desired.default !== actual.default) out.push(desired.default === null ? `${name} DROP DEFAULT;` : `${name} SET DEFAULT ${desired.default};`);
+  if (desired.notNull !== actual.notNull) out.push(`${name} ${desired.notNull ? 'SET' : 'DROP'} NOT NULL;`);
+  const wanted = new Map(desired.checks.map((c) => [c.name, c.definition]));
+  const had = new Map(actual.checks.map((c) => [c.name, c.definition]));
+  for (const [n, def] of had) if (wanted.get(n) !== def) out.push(`${name} DROP CONSTRAINT ${quoteIdent(n)};`);
+  for (const [n, def] of wanted) if (had.get(n) !== def) out.push(`${name} ADD CONSTRAINT ${quoteIdent(n)} ${def};`);
+  return out.join('\n');
+}
+
+/** A composite type's attributes added, dropped or retyped by name; `loss` says what a DROP or narrowing costs. */
+export function compositeRepair(desired: CompositeTypeDef, actual: CompositeTypeDef): { sql: string; loss?: string } {
+  const name = `ALTER TYPE ${qualify(desired.schema, desired.name)}`;
+  const had = new Map(actual.attributes.map((a) => [a.name, a]));
+  const wanted = new Set(desired.attributes.map((a) => a.name));
+  const out: string[] = [];
+  const losses: string[] = [];
+  for (const a of actual.attributes) {
+    if (wanted.has(a.name)) continue;
+    out.push(`${name} DROP ATTRIBUTE ${quoteIdent(a.name)};`);
+    losses.push(`drops attribute ${a.name}`);
+  }
+  for (const a of desired.attributes) {
+    const collate = a.collation ? ` COLLATE ${a.collation}` : '';
+    const old = had.get(a.name);
+    if (!old) out.push(`${name} ADD ATTRIBUTE ${quoteIdent(a.name)} ${a.type}${collate};`);
+    else if (old.type !== a.type || old.collation !== a.collation) {
+      out.push(`${name} ALTER ATTRIBUTE ${quoteIdent(a.name)} TYPE ${a.type}${collate};`);
+      if (!isWidening(old.type, a.type)) losses.push(`changes attribute ${a.name} from ${old.type} to ${a.type}`);
+    }
+  }
+  return { sql: out.join('\n'), ...(losses.length > 0 ? { loss: `${losses.join(', ')}: stored values of the type lose it` } : {}) };
 }

@@ -25,7 +25,7 @@ import {
 import { qualify, quoteIdent } from '../db/client.js';
 import type { DriftDifference } from './difference.js';
 import { type ModelIndex, indexModel } from './plan-lookup.js';
-import { alterColumnType, enumRepair, isWidening } from './plan-types.js';
+import { alterColumnType, compositeRepair, domainRepair, enumRepair, isWidening } from './plan-types.js';
 
 /**
  * The repair plan: for each difference between the schema files (desired) and the live database (actual), the
@@ -150,10 +150,20 @@ function plan(d: DriftDifference, ctx: Ctx): Outcome {
       return extension(d, ctx);
     case 'enum':
       return enumPlan(d, ctx);
-    case 'domain':
-      return typeLike(d, ctx.d.domains.get(d.object), ctx.a.domains.get(d.object), renderDomain, 'DOMAIN');
-    case 'composite_type':
-      return typeLike(d, ctx.d.composites.get(d.object), ctx.a.composites.get(d.object), renderCompositeType, 'TYPE');
+    case 'domain': {
+      const [want, have] = [ctx.d.domains.get(d.object), ctx.a.domains.get(d.object)];
+      return typeLike(d, want, have, renderDomain, 'DOMAIN', () => {
+        const sql = want && have ? domainRepair(want, have) : undefined;
+        return sql ? [{ stage: 'type', sql }] : { skip: 'no plan for a domain whose base type or collation changed: it must be rebuilt by hand' };
+      });
+    }
+    case 'composite_type': {
+      const [want, have] = [ctx.d.composites.get(d.object), ctx.a.composites.get(d.object)];
+      return typeLike(d, want, have, renderCompositeType, 'TYPE', () => {
+        const r = compositeRepair(want as NonNullable<typeof want>, have as NonNullable<typeof have>);
+        return [{ stage: 'type', sql: r.sql, ...(r.loss ? { dataLoss: r.loss } : {}) }];
+      });
+    }
     case 'sequence':
       return sequence(d, ctx);
     case 'function':
@@ -236,13 +246,21 @@ function enumPlan(d: DriftDifference, ctx: Ctx): Outcome {
   );
 }
 
-function typeLike<T extends { schema: string; name: string }>(d: DriftDifference, want: T | undefined, have: T | undefined, render: (x: T) => string, word: string): Outcome {
+function typeLike<T extends { schema: string; name: string }>(
+  d: DriftDifference,
+  want: T | undefined,
+  have: T | undefined,
+  render: (x: T) => string,
+  word: string,
+  change: () => Outcome,
+): Outcome {
   return whole(
     d,
     want !== undefined,
     have !== undefined,
     () => [{ stage: 'type', sql: render(want as T) }],
     () => [{ stage: 'drop_type', sql: `DROP ${word} ${qualify((have as T).schema, (have as T).name)};` }],
+    change,
   );
 }
 
@@ -340,7 +358,17 @@ function table(d: DriftDifference, ctx: Ctx): Outcome {
         dataLoss: 'drops a table and every row in it',
       },
     ],
-    () => ({ skip: 'no plan for a table whose kind or partitioning changed: it must be rebuilt by hand (its rows moved over)' }),
+    () => {
+      const [w, h] = [want as TableDef, have as TableDef];
+      // Only the bound of a partition moved: detach and attach again (PostgreSQL checks the rows fit the new bound).
+      const sameShape = w.kind === h.kind && w.unlogged === h.unlogged && w.partitionKey === h.partitionKey && w.partitionOf === h.partitionOf;
+      const parent = w.partitionOf ? ctx.d.tables.get(w.partitionOf) : undefined;
+      if (sameShape && w.kind === 'partition' && parent && w.partitionBound !== null) {
+        const [p, t] = [qualify(parent.schema, parent.name), qualify(w.schema, w.name)];
+        return [{ stage: 'table', rank: partitionDepth(w, ctx.d), sql: `ALTER TABLE ${p} DETACH PARTITION ${t};\nALTER TABLE ${p} ATTACH PARTITION ${t} ${w.partitionBound};` }];
+      }
+      return { skip: 'no plan for a table whose kind or partitioning changed: it must be rebuilt by hand (its rows moved over)' };
+    },
   );
 }
 
@@ -437,22 +465,18 @@ function viewName(v: ViewDef): string {
 }
 
 /**
- * A view with what hangs on it: its indexes (materialized), grants and comment. A changed plain view is replaced
- * in place (what hangs on it stays); a changed materialized view is dropped and built again, with all of it.
+ * A view with what hangs on it: its indexes (materialized), grants and comment. A changed view is dropped and
+ * built again with all of it ('rebuild'), except a plain view other views read, which is replaced in place
+ * ('replace': what hangs on it stays; CREATE OR REPLACE cannot drop or rename columns, which the proof shows).
  */
-function createView(v: ViewDef, rank: number, replace: boolean): Step[] {
-  const inPlace = replace && !v.materialized;
-  const sql = inPlace ? renderView(v).replace(/^CREATE VIEW /, 'CREATE OR REPLACE VIEW ') : renderView(v);
+function createView(v: ViewDef, rank: number, how: 'create' | 'replace' | 'rebuild'): Step[] {
+  if (how === 'replace') return [{ stage: 'view', rank, sql: renderView(v).replace(/^CREATE VIEW /, 'CREATE OR REPLACE VIEW ') }];
   const parts = [
-    ...(replace && v.materialized ? [`DROP ${viewName(v)};`] : []),
-    sql,
-    ...(inPlace
-      ? []
-      : [
-          ...v.indexes.filter((i) => !i.constraint).map(renderIndex),
-          ...(v.grants ?? []).map((g) => renderGrant(v, g)),
-          ...(v.comment !== null ? [renderComment(viewName(v), v.comment)] : []),
-        ]),
+    ...(how === 'rebuild' ? [`DROP ${viewName(v)};`] : []),
+    renderView(v),
+    ...v.indexes.filter((i) => !i.constraint).map(renderIndex),
+    ...(v.grants ?? []).map((g) => renderGrant(v, g)),
+    ...(v.comment !== null ? [renderComment(viewName(v), v.comment)] : []),
   ];
   return [{ stage: 'view', rank, sql: parts.join('\n') }];
 }
@@ -465,14 +489,15 @@ function view(d: DriftDifference, ctx: Ctx): Outcome {
     d,
     want !== undefined,
     have !== undefined,
-    () => createView(want as ViewDef, rank, false),
+    () => createView(want as ViewDef, rank, 'create'),
     () => [{ stage: 'drop_view', rank: ctx.dropRank.get(d.object) ?? 0, sql: `DROP ${viewName(have as ViewDef)};` }],
     () => {
       const w = want as ViewDef;
       if (w.materialized !== (have as ViewDef).materialized) {
-        return [{ stage: 'drop_view', sql: `DROP ${viewName(have as ViewDef)};` }, ...createView(w, rank, false)];
+        return [{ stage: 'drop_view', sql: `DROP ${viewName(have as ViewDef)};` }, ...createView(w, rank, 'create')];
       }
-      return createView(w, rank, true);
+      const read = ctx.a.model.views.some((x) => qualifiedName(x) !== d.object && (x.dependsOn ?? []).includes(d.object));
+      return createView(w, rank, read && !w.materialized ? 'replace' : 'rebuild');
     },
   );
 }

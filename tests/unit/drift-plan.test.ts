@@ -121,7 +121,7 @@ describe('views', () => {
     comment: 'nightly totals',
     grants: [{ grantee: 'reader', privilege: 'SELECT', grantable: false }],
   });
-  it('a changed materialized view is rebuilt with its indexes, grants and comment; a plain one is replaced in place', () => {
+  it('a changed view is rebuilt with its indexes, grants and comment; a plain one other views read is replaced in place', () => {
     const desired = model({ views: [mv(' SELECT 2 AS n')] });
     const actual = model({ views: [mv(' SELECT 1 AS n')] });
     expect(planMigration(desired, actual, diff(desired, actual)).statements.map((s) => s.sql)).toEqual([
@@ -133,9 +133,11 @@ describe('views', () => {
         `COMMENT ON MATERIALIZED VIEW "public"."totals" IS 'nightly totals';`,
       ].join('\n'),
     ]);
+    // a plain view another view reads is replaced in place (dropping it would fail without CASCADE)
     const plain = (definition: string) => ({ ...mv(definition), materialized: false, indexes: [] });
-    const d2 = model({ views: [plain(' SELECT 2 AS n')] });
-    const a2 = model({ views: [plain(' SELECT 1 AS n')] });
+    const reader = { ...plain(' SELECT n FROM public.totals'), name: 'reader', grants: [], comment: null, dependsOn: ['public.totals'] };
+    const d2 = model({ views: [plain(' SELECT 2 AS n'), reader] });
+    const a2 = model({ views: [plain(' SELECT 1 AS n'), reader] });
     expect(planMigration(d2, a2, diff(d2, a2)).statements.map((s) => s.sql)).toEqual(['CREATE OR REPLACE VIEW "public"."totals" AS\n SELECT 2 AS n;']);
   });
 });
