@@ -22,7 +22,58 @@ const cases = readdirSync(root)
   .filter((d) => existsSync(path.join(root, d, 'a.sql')))
   .sort();
 
-const KNOWN_NOT_CONVERGING: Record<string, RegExp> = {};
+/**
+ * What the planner does not repair yet, by pair. Most are kinds of difference the catalog compares but the planner
+ * has no statements for (listed as "no plan", so the proof fails honestly); the others are grants and comments on
+ * objects other than tables, views and columns, triggers on views, identity sequence options, table inheritance, and
+ * a name that changed kind (a live table where the files have a view: the data-losing DROP TABLE runs last, after
+ * the CREATE VIEW of the same name).
+ */
+const KNOWN_NOT_CONVERGING: Record<string, RegExp> = {
+  'collation a→b': /no plan for this kind of difference \(collation\)/,
+  'collation b→a': /no plan for this kind of difference \(collation\)/,
+  'column-privileges a→b': /no plan for this kind of difference \(column\.grant\)/,
+  'column-privileges b→a': /no plan for this kind of difference \(column\.grant\)/,
+  'column-storage a→b': /no plan for this kind of difference \(column\.storage\)/,
+  'column-storage b→a': /no plan for this kind of difference \(column\.storage\)/,
+  'comment-on-parts a→b': /comment public\.t\.t_qty_check: the object was not found in the catalog model/,
+  'comment-on-parts b→a': /comment public\.t\.t_qty_check: the object was not found in the catalog model/,
+  'constraint-not-valid a→b': /no plan for this kind of difference \(constraint\.validated\)/,
+  'constraint-not-valid b→a': /no plan for this kind of difference \(constraint\.validated\)/,
+  'default-privileges a→b': /no plan for this kind of difference \(default_privilege\)/,
+  'default-privileges b→a': /no plan for this kind of difference \(default_privilege\)/,
+  'event-trigger a→b': /no plan for this kind of difference \(event_trigger\)/,
+  'event-trigger b→a': /no plan for this kind of difference \(event_trigger\)/,
+  'foreign-table a→b': /no plan for this kind of difference \(foreign_server\)/,
+  'foreign-table b→a': /no plan for this kind of difference \(foreign_server\)/,
+  'function-execute a→b': /grant public\.locked_fn\(\)\.[a-z_]+\.EXECUTE: the object was not found in the catalog model/,
+  'function-execute b→a': /grant public\.locked_fn\(\)\.[a-z_]+\.EXECUTE: the object was not found in the catalog model/,
+  'identity-sequence-options a→b': /left: changed column\.identity public\.a\.id/,
+  'identity-sequence-options b→a': /left: changed column\.identity public\.a\.id/,
+  'inherits a→b': /table public\.child: no plan for a table whose kind or partitioning changed/,
+  'inherits b→a': /table public\.child: no plan for a table whose kind or partitioning changed/,
+  'matview-storage a→b': /no plan for this kind of difference \(materialized_view\.options\)/,
+  'matview-storage b→a': /no plan for this kind of difference \(materialized_view\.options\)/,
+  'name-changed-kind b→a': /relation "report" already exists/,
+  'publication a→b': /no plan for this kind of difference \(publication\)/,
+  'publication b→a': /no plan for this kind of difference \(publication\)/,
+  'publication-columns-filter a→b': /no plan for this kind of difference \(publication\)/,
+  'publication-columns-filter b→a': /no plan for this kind of difference \(publication\)/,
+  'range-type a→b': /no plan for this kind of difference \(range_type\)/,
+  'range-type b→a': /no plan for this kind of difference \(range_type\)/,
+  'replica-identity a→b': /no plan for this kind of difference \(replica_identity\)/,
+  'replica-identity b→a': /no plan for this kind of difference \(replica_identity\)/,
+  'rule a→b': /no plan for this kind of difference \(rule\)/,
+  'rule b→a': /no plan for this kind of difference \(rule\)/,
+  'usage-types-schemas a→b': /grant app\.[a-z_.]*USAGE: the object was not found in the catalog model/,
+  'usage-types-schemas b→a': /grant app\.[a-z_.]*USAGE: the object was not found in the catalog model/,
+  'view-barrier-check-option a→b': /no plan for this kind of difference \(view\.options\)/,
+  'view-barrier-check-option b→a': /no plan for this kind of difference \(view\.options\)/,
+  'view-instead-of-trigger a→b': /trigger public\.v\.v_insert: the object was not found in the catalog model/,
+  'view-instead-of-trigger b→a': /trigger public\.v\.v_insert: the object was not found in the catalog model/,
+  'view-security-invoker a→b': /no plan for this kind of difference \(view\.options\)/,
+  'view-security-invoker b→a': /no plan for this kind of difference \(view\.options\)/,
+};
 
 const databases: TestDatabase[] = [];
 afterAll(async () => {
