@@ -391,6 +391,7 @@ function column(d: DriftDifference, ctx: Ctx): Outcome {
         const { table: t, column: c } = have as NonNullable<typeof have>;
         return [{ stage: 'drop_column', sql: `ALTER TABLE ${qualify(t.schema, t.name)} DROP COLUMN ${quoteIdent(c.name)};`, dataLoss: 'drops a column and its values' }];
       },
+      () => serialRepair(d.object, ctx),
     );
   }
   if (!want || !have) return NOT_FOUND;
@@ -422,6 +423,23 @@ function column(d: DriftDifference, ctx: Ctx): Outcome {
     default:
       return { skip: `no plan for this kind of difference (${d.kind})` };
   }
+}
+
+/** A changed column on its own is a serial column whose sequence differs: set the sequence's options and owner. */
+function serialRepair(column: string, ctx: Ctx): Outcome {
+  const serialOf = (m: CatalogModel) => m.sequences.find((s) => !s.identity && s.ownedBy === column);
+  const want = serialOf(ctx.d.model);
+  const have = serialOf(ctx.a.model);
+  const col = ctx.d.columns.get(column);
+  const steps: Step[] = [];
+  if (have && (!want || qualifiedName(have) !== qualifiedName(want))) steps.push({ stage: 'ownership', sql: `ALTER SEQUENCE ${qualify(have.schema, have.name)} OWNED BY NONE;` });
+  if (want && col) {
+    const exists = ctx.a.model.sequences.some((s) => qualifiedName(s) === qualifiedName(want));
+    const sql = renderSequence(want);
+    steps.push({ stage: 'sequence', sql: exists ? sql.replace(/^CREATE SEQUENCE IF NOT EXISTS /, 'ALTER SEQUENCE ') : sql });
+    steps.push({ stage: 'ownership', sql: renderSequenceOwner(want, col.table, col.column.name) });
+  }
+  return steps.length > 0 ? steps : { skip: 'no plan for this change of a column: it must be rebuilt by hand' };
 }
 
 function constraint(d: DriftDifference, ctx: Ctx): Outcome {
