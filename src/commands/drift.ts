@@ -17,6 +17,7 @@ import type { IgnoreRules } from '../drift/ignore.js';
 import { type Action, type CommandContext, type Mount, reportStream } from './context.js';
 import { DRIFT_CHECK, DRIFT_PULL } from './options.js';
 import { type Settings, defineCommand } from './spec.js';
+import { register as registerPlan } from './drift-plan.js';
 
 /** --format on the command line wins, then --json, then the config file's format, then text. */
 function formatFor(s: Settings<typeof DRIFT_CHECK>, ctx: CommandContext): ReportFormat {
@@ -171,4 +172,5 @@ export function register(program: Command, mount: Mount): void {
   const drift = program.command('drift').description('compare the live schema with the committed schema files');
   mount(drift, check, driftCheck);
   mount(drift, pull, driftPull);
+  registerPlan(drift, mount);
 }

@@ -231,6 +231,34 @@ export const DRIFT_CHECK = {
 
 export const DRIFT_PULL = { url, schemas, shadow, profile, baseline, ...ignore, json };
 
+const lockTimeout = option({
+  flag: '--lock-timeout <seconds>',
+  description: 'when applying: give up (changing nothing) after waiting this long for a lock',
+  type: wholeNumber(1, 3600),
+  default: 5,
+});
+
+export const DRIFT_PLAN = {
+  url,
+  schemas,
+  shadow,
+  profile,
+  baseline,
+  ...ignore,
+  out: option({ flag: '--out <file>', description: 'write the plan to this file (what drift apply runs) instead of stdout', type: text }),
+  allowDataLoss: option({
+    flag: '--allow-data-loss',
+    description: 'include statements that drop tables, columns or enum values, or narrow a type',
+    type: onOff,
+    default: false,
+  }),
+  apply: option({ flag: '--apply', description: 'run the plan on the live database right away, if it was proven', type: onOff, default: false }),
+  lockTimeout,
+  json,
+};
+
+export const DRIFT_APPLY = { url, lockTimeout, json };
+
 export const SCAN = {
   schemas,
   format: option({ flag: '--format <format>', description: 'output format (--json means json)', type: reportFormat, default: 'text' }),
@@ -262,4 +290,4 @@ export const DEMO = {
 };
 
 /** For the config file schema: every option set, in the order of `pgsnap --help`. */
-export const ALL_OPTIONS = [BACKUP, LIST, VERIFY, SHOW, EXTRACT, DIFF, RESTORE, PRUNE, DRIFT_CHECK, DRIFT_PULL, SCAN, TYPES, DEMO] as const;
+export const ALL_OPTIONS = [BACKUP, LIST, VERIFY, SHOW, EXTRACT, DIFF, RESTORE, PRUNE, DRIFT_CHECK, DRIFT_PULL, DRIFT_PLAN, DRIFT_APPLY, SCAN, TYPES, DEMO] as const;

@@ -1,0 +1,656 @@
+import type { CatalogModel, SequenceDef, TableDef, ViewDef } from '../catalog/model.js';
+import { qualifiedName } from '../catalog/model.js';
+import {
+  functionCommentTarget,
+  isInlineConstraint,
+  renderColumn,
+  renderComment,
+  renderCompositeType,
+  renderConstraint,
+  renderCreateTable,
+  renderDomain,
+  renderEnum,
+  renderExtension,
+  renderFunction,
+  renderGrant,
+  renderIndex,
+  renderPolicy,
+  renderRowSecurity,
+  renderSchema,
+  renderSequence,
+  renderSequenceOwner,
+  renderTrigger,
+  renderView,
+} from '../catalog/render.js';
+import { qualify, quoteIdent } from '../db/client.js';
+import type { DriftDifference } from './difference.js';
+import { type ModelIndex, indexModel } from './plan-lookup.js';
+import { alterColumnType, compositeRepair, domainRepair, enumRepair, isWidening } from './plan-types.js';
+
+/**
+ * The repair plan: for each difference between the schema files (desired) and the live database (actual), the
+ * statements that make live match, in an order PostgreSQL accepts (drops of dependents first, then schemas,
+ * types, functions, tables, columns, constraints, foreign keys, indexes, views, triggers, RLS, policies, grants,
+ * comments, and the data-losing drops last). Pure: models and differences in, SQL text out.
+ *
+ * Never guessed: renames (a column renamed live is one extra and one missing column: DROP + ADD, data loss),
+ * and rebuilds the catalog cannot describe safely (a table's partitioning, a domain's or composite's shape).
+ * Those are `skipped` with the reason, never left out silently.
+ */
+export interface PlannedStatement {
+  readonly sql: string;
+  /** the difference this statement repairs (several statements may repair one) */
+  readonly fixes: DriftDifference;
+  /** why running it loses data; such statements are only emitted with allowDataLoss */
+  readonly dataLoss?: string;
+}
+
+export interface SkippedDifference {
+  readonly fixes: DriftDifference;
+  readonly reason: string;
+  /** the statement withheld because it loses data (emitted with allowDataLoss) */
+  readonly sql?: string;
+  readonly dataLoss?: string;
+}
+
+export interface MigrationPlan {
+  readonly statements: readonly PlannedStatement[];
+  readonly skipped: readonly SkippedDifference[];
+}
+
+export interface PlanOptions {
+  readonly allowDataLoss?: boolean;
+}
+
+const STAGES = [
+  'drop_view',
+  'drop_policy',
+  'drop_trigger',
+  'drop_foreign',
+  'drop_constraint',
+  'drop_index',
+  'schema',
+  'extension',
+  'type',
+  'sequence',
+  'function',
+  'table',
+  'column',
+  'constraint',
+  'ownership',
+  'foreign',
+  'index',
+  'late_function',
+  'view',
+  'trigger',
+  'rls',
+  'policy',
+  'grant',
+  'comment',
+  'drop_column',
+  'drop_table',
+  'drop_function',
+  'drop_sequence',
+  'drop_type',
+  'drop_extension',
+  'drop_schema',
+] as const;
+type Stage = (typeof STAGES)[number];
+
+interface Step {
+  readonly stage: Stage;
+  readonly sql: string;
+  /** order within a stage (dependency rank), then the object name */
+  readonly rank?: number;
+  readonly dataLoss?: string;
+}
+
+type Outcome = Step[] | { readonly skip: string };
+
+export function planMigration(desired: CatalogModel, actual: CatalogModel, differences: readonly DriftDifference[], options: PlanOptions = {}): MigrationPlan {
+  const ctx: Ctx = { d: indexModel(desired), a: indexModel(actual), viewRank: viewRanks(desired), dropRank: dropRanks(actual) };
+  const staged: (PlannedStatement & { stage: Stage; rank: number })[] = [];
+  const skipped: SkippedDifference[] = [];
+  for (const fixes of differences) {
+    const outcome = plan(fixes, ctx);
+    if ('skip' in outcome) {
+      skipped.push({ fixes, reason: outcome.skip });
+      continue;
+    }
+    for (const step of outcome) {
+      if (step.dataLoss && !options.allowDataLoss) {
+        skipped.push({ fixes, reason: `withheld: ${step.dataLoss} (rerun with --allow-data-loss to include it)`, sql: step.sql, dataLoss: step.dataLoss });
+        continue;
+      }
+      staged.push({ sql: step.sql, fixes, stage: step.stage, rank: step.rank ?? 0, ...(step.dataLoss ? { dataLoss: step.dataLoss } : {}) });
+    }
+  }
+  staged.sort(
+    (x, y) => STAGES.indexOf(x.stage) - STAGES.indexOf(y.stage) || x.rank - y.rank || (x.fixes.object < y.fixes.object ? -1 : x.fixes.object > y.fixes.object ? 1 : 0),
+  );
+  return { statements: staged.map(({ stage: _s, rank: _r, ...s }) => s), skipped };
+}
+
+interface Ctx {
+  readonly d: ModelIndex;
+  readonly a: ModelIndex;
+  readonly viewRank: ReadonlyMap<string, number>;
+  readonly dropRank: ReadonlyMap<string, number>;
+}
+
+const NOT_FOUND: Outcome = { skip: 'the object was not found in the catalog model (no plan)' };
+
+function plan(d: DriftDifference, ctx: Ctx): Outcome {
+  switch (d.kind) {
+    case 'schema':
+      return whole(d, ctx.d.schemas.has(d.object), ctx.a.schemas.has(d.object), () => [
+        { stage: 'schema', sql: renderSchema({ name: d.object, comment: null }) },
+      ], () => [{ stage: 'drop_schema', sql: `DROP SCHEMA ${quoteIdent(d.object)};` }]);
+    case 'extension':
+      return extension(d, ctx);
+    case 'enum':
+      return enumPlan(d, ctx);
+    case 'domain': {
+      const [want, have] = [ctx.d.domains.get(d.object), ctx.a.domains.get(d.object)];
+      return typeLike(d, want, have, renderDomain, 'DOMAIN', () => {
+        const sql = want && have ? domainRepair(want, have) : undefined;
+        return sql ? [{ stage: 'type', sql }] : { skip: 'no plan for a domain whose base type or collation changed: it must be rebuilt by hand' };
+      });
+    }
+    case 'composite_type': {
+      const [want, have] = [ctx.d.composites.get(d.object), ctx.a.composites.get(d.object)];
+      return typeLike(d, want, have, renderCompositeType, 'TYPE', () => {
+        const r = compositeRepair(want as NonNullable<typeof want>, have as NonNullable<typeof have>);
+        return [{ stage: 'type', sql: r.sql, ...(r.loss ? { dataLoss: r.loss } : {}) }];
+      });
+    }
+    case 'sequence':
+      return sequence(d, ctx);
+    case 'function':
+    case 'procedure':
+    case 'aggregate':
+      return functionPlan(d, ctx);
+    case 'table':
+      return table(d, ctx);
+    case 'column':
+    case 'column.type':
+    case 'column.nullability':
+    case 'column.default':
+    case 'column.identity':
+    case 'column.generated':
+    case 'column.collation':
+      return column(d, ctx);
+    case 'primary_key':
+    case 'unique':
+    case 'check':
+    case 'exclusion':
+    case 'foreign_key':
+      return constraint(d, ctx);
+    case 'index':
+      return index(d, ctx);
+    case 'view':
+    case 'materialized_view':
+      return view(d, ctx);
+    case 'trigger':
+    case 'trigger.enabled':
+      return trigger(d, ctx);
+    case 'rls':
+    case 'rls.forced':
+      return rls(d, ctx);
+    case 'policy':
+      return policy(d, ctx);
+    case 'grant':
+      return grant(d, ctx);
+    case 'comment':
+      return comment(d, ctx);
+    default:
+      return { skip: `no plan for this kind of difference (${d.kind})` };
+  }
+}
+
+/** missing → create, extra → drop, changed → the given repair (or none). */
+function whole(d: DriftDifference, inDesired: boolean, inActual: boolean, create: () => Step[], drop: () => Step[], change?: () => Outcome): Outcome {
+  if (d.change === 'missing') return inDesired ? create() : NOT_FOUND;
+  if (d.change === 'extra') return inActual ? drop() : NOT_FOUND;
+  if (!inDesired || !inActual) return NOT_FOUND;
+  return change ? change() : { skip: `no plan for a changed ${d.kind}: it must be rebuilt by hand` };
+}
+
+function extension(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.extensions.get(d.object);
+  const have = ctx.a.extensions.get(d.object);
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    () => [{ stage: 'extension', sql: renderExtension(want as NonNullable<typeof want>) }],
+    () => [{ stage: 'drop_extension', sql: `DROP EXTENSION ${quoteIdent(d.object)};` }],
+    () => [{ stage: 'extension', sql: `ALTER EXTENSION ${quoteIdent(d.object)} SET SCHEMA ${quoteIdent((want as NonNullable<typeof want>).schema)};` }],
+  );
+}
+
+function enumPlan(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.enums.get(d.object);
+  const have = ctx.a.enums.get(d.object);
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    () => [{ stage: 'type', sql: renderEnum(want as NonNullable<typeof want>) }],
+    () => [{ stage: 'drop_type', sql: `DROP TYPE ${qualify((have as NonNullable<typeof have>).schema, (have as NonNullable<typeof have>).name)};` }],
+    () => {
+      const r = enumRepair(want as NonNullable<typeof want>, have as NonNullable<typeof have>, ctx.a.model.tables);
+      const loss = r.dropped.length > 0 ? `drops enum value(s) ${r.dropped.map((l) => JSON.stringify(l)).join(', ')}: rows holding them cannot be converted` : undefined;
+      return [{ stage: 'type', sql: r.sql, ...(loss ? { dataLoss: loss } : {}) }];
+    },
+  );
+}
+
+function typeLike<T extends { schema: string; name: string }>(
+  d: DriftDifference,
+  want: T | undefined,
+  have: T | undefined,
+  render: (x: T) => string,
+  word: string,
+  change: () => Outcome,
+): Outcome {
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    () => [{ stage: 'type', sql: render(want as T) }],
+    () => [{ stage: 'drop_type', sql: `DROP ${word} ${qualify((have as T).schema, (have as T).name)};` }],
+    change,
+  );
+}
+
+function sequence(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.sequences.get(d.object);
+  const have = ctx.a.sequences.get(d.object);
+  const owner = (s: SequenceDef): Step[] => {
+    if (s.ownedBy === null) return [];
+    const col = ctx.d.columns.get(s.ownedBy);
+    return col ? [{ stage: 'ownership', sql: renderSequenceOwner(s, col.table, col.column.name) }] : [];
+  };
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    () => [{ stage: 'sequence', sql: renderSequence(want as SequenceDef) }, ...owner(want as SequenceDef)],
+    // IF EXISTS: a sequence owned by a dropped column or table goes with it.
+    () => [{ stage: 'drop_sequence', sql: `DROP SEQUENCE IF EXISTS ${qualify((have as SequenceDef).schema, (have as SequenceDef).name)};` }],
+    () => {
+      const s = want as SequenceDef;
+      const alter = renderSequence(s).replace(/^CREATE SEQUENCE IF NOT EXISTS /, 'ALTER SEQUENCE ');
+      const steps: Step[] = [{ stage: 'sequence', sql: alter }];
+      if (s.ownedBy === null && (have as SequenceDef).ownedBy !== null) steps.push({ stage: 'ownership', sql: `ALTER SEQUENCE ${qualify(s.schema, s.name)} OWNED BY NONE;` });
+      return [...steps, ...owner(s)];
+    },
+  );
+}
+
+function functionPlan(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.functions.get(d.object);
+  const have = ctx.a.functions.get(d.object);
+  const create = (): Outcome => {
+    const f = want as NonNullable<typeof want>;
+    if (f.kind === 'aggregate' || f.definition === '') return { skip: 'no plan for aggregates: pgsnap cannot render their definition' };
+    // A SQL-standard body is parsed at creation and may read tables: it waits for them.
+    return [{ stage: f.sqlStandardBody ? 'late_function' : 'function', sql: renderFunction(f) }];
+  };
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    create as () => Step[],
+    () => [{ stage: 'drop_function', sql: `DROP ${functionCommentTarget(have as NonNullable<typeof have>)};` }],
+    create,
+  );
+}
+
+function identitySequence(model: CatalogModel, t: TableDef, column: string): SequenceDef | undefined {
+  return model.sequences.find((s) => s.identity && s.ownedBy === `${qualifiedName(t)}.${column}`);
+}
+
+/** Everything a missing table brings: the table, then its constraints, indexes, triggers, RLS, policies, grants, comments. */
+function createTable(t: TableDef, ctx: Ctx): Step[] {
+  const model = ctx.d.model;
+  const parent = t.partitionOf ? ctx.d.tables.get(t.partitionOf) : undefined;
+  const seqs = new Map(t.columns.flatMap((c) => {
+    const s = c.identity ? identitySequence(model, t, c.name) : undefined;
+    return s ? [[c.name, s] as const] : [];
+  }));
+  const name = qualify(t.schema, t.name);
+  const steps: Step[] = [
+    { stage: 'table', rank: partitionDepth(t, ctx.d), sql: renderCreateTable(t, parent ? qualify(parent.schema, parent.name) : null, seqs) },
+    ...t.constraints.filter((c) => !isInlineConstraint(c)).map((c): Step => ({ stage: c.kind === 'foreign' ? 'foreign' : 'constraint', sql: renderConstraint(t, c) })),
+    ...t.indexes.filter((i) => !i.constraint).map((i): Step => ({ stage: 'index', sql: renderIndex(i) })),
+    ...t.triggers.map((tr): Step => ({ stage: 'trigger', sql: renderTrigger(t, tr) })),
+    ...t.policies.map((p): Step => ({ stage: 'policy', sql: renderPolicy(t, p) })),
+    ...t.grants.map((g): Step => ({ stage: 'grant', sql: renderGrant(t, g) })),
+  ];
+  const rowSecurity = renderRowSecurity(t);
+  if (rowSecurity) steps.push({ stage: 'rls', sql: rowSecurity });
+  if (t.comment !== null) steps.push({ stage: 'comment', sql: renderComment(`TABLE ${name}`, t.comment) });
+  for (const c of t.columns) if (c.comment !== null) steps.push({ stage: 'comment', sql: renderComment(`COLUMN ${name}.${quoteIdent(c.name)}`, c.comment) });
+  return steps;
+}
+
+function partitionDepth(t: TableDef, index: ModelIndex): number {
+  let depth = 0;
+  for (let p = t.partitionOf; p !== null && depth < 64; depth++) p = index.tables.get(p)?.partitionOf ?? null;
+  return depth;
+}
+
+function table(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.tables.get(d.object);
+  const have = ctx.a.tables.get(d.object);
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    () => createTable(want as TableDef, ctx),
+    () => [
+      {
+        stage: 'drop_table',
+        rank: ctx.dropRank.get(d.object) ?? 0,
+        sql: `DROP TABLE ${qualify((have as TableDef).schema, (have as TableDef).name)};`,
+        dataLoss: 'drops a table and every row in it',
+      },
+    ],
+    () => {
+      const [w, h] = [want as TableDef, have as TableDef];
+      // Only the bound of a partition moved: detach and attach again (PostgreSQL checks the rows fit the new bound).
+      const sameShape = w.kind === h.kind && w.unlogged === h.unlogged && w.partitionKey === h.partitionKey && w.partitionOf === h.partitionOf;
+      const parent = w.partitionOf ? ctx.d.tables.get(w.partitionOf) : undefined;
+      if (sameShape && w.kind === 'partition' && parent && w.partitionBound !== null) {
+        const [p, t] = [qualify(parent.schema, parent.name), qualify(w.schema, w.name)];
+        return [{ stage: 'table', rank: partitionDepth(w, ctx.d), sql: `ALTER TABLE ${p} DETACH PARTITION ${t};\nALTER TABLE ${p} ATTACH PARTITION ${t} ${w.partitionBound};` }];
+      }
+      return { skip: 'no plan for a table whose kind or partitioning changed: it must be rebuilt by hand (its rows moved over)' };
+    },
+  );
+}
+
+function column(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.columns.get(d.object);
+  const have = ctx.a.columns.get(d.object);
+  if (d.kind === 'column') {
+    return whole(
+      d,
+      want !== undefined,
+      have !== undefined,
+      () => {
+        const { table: t, column: c } = want as NonNullable<typeof want>;
+        const sql = `ALTER TABLE ${qualify(t.schema, t.name)} ADD COLUMN ${renderColumn(c, c.identity ? identitySequence(ctx.d.model, t, c.name) : undefined)};`;
+        const steps: Step[] = [{ stage: 'column', sql }];
+        if (c.comment !== null) steps.push({ stage: 'comment', sql: renderComment(`COLUMN ${qualify(t.schema, t.name)}.${quoteIdent(c.name)}`, c.comment) });
+        return steps;
+      },
+      () => {
+        const { table: t, column: c } = have as NonNullable<typeof have>;
+        return [{ stage: 'drop_column', sql: `ALTER TABLE ${qualify(t.schema, t.name)} DROP COLUMN ${quoteIdent(c.name)};`, dataLoss: 'drops a column and its values' }];
+      },
+      () => serialRepair(d.object, ctx),
+    );
+  }
+  if (!want || !have) return NOT_FOUND;
+  const t = want.table;
+  const c = want.column;
+  const alter = `ALTER TABLE ${qualify(t.schema, t.name)} ALTER COLUMN ${quoteIdent(c.name)}`;
+  switch (d.kind) {
+    case 'column.type': {
+      const widening = isWidening(have.column.type, c.type);
+      return [{ stage: 'column', sql: alterColumnType(t, c), ...(widening ? {} : { dataLoss: `changes the type from ${have.column.type} to ${c.type}, which may truncate, round or reject stored values` }) }];
+    }
+    case 'column.collation':
+      return [{ stage: 'column', sql: alterColumnType(t, c.collation ? c : { ...c, collation: '"default"' }) }];
+    case 'column.nullability':
+      return [{ stage: 'column', sql: `${alter} ${c.notNull ? 'SET' : 'DROP'} NOT NULL;` }];
+    case 'column.default':
+      return [{ stage: 'column', sql: c.default === null ? `${alter} DROP DEFAULT;` : `${alter} SET DEFAULT ${c.default};` }];
+    case 'column.identity': {
+      if (c.identity === null) return [{ stage: 'column', sql: `${alter} DROP IDENTITY;` }];
+      const how = c.identity === 'always' ? 'ALWAYS' : 'BY DEFAULT';
+      return [{ stage: 'column', sql: have.column.identity === null ? `${alter} ADD GENERATED ${how} AS IDENTITY;` : `${alter} SET GENERATED ${how};` }];
+    }
+    case 'column.generated':
+      if (c.generated === null && have.column.generated !== null && !have.column.virtual) return [{ stage: 'column', sql: `${alter} DROP EXPRESSION;` }];
+      if (c.generated !== null && have.column.generated !== null && !c.virtual && !have.column.virtual && ctx.a.model.serverMajor >= 17) {
+        return [{ stage: 'column', sql: `${alter} SET EXPRESSION AS (${c.generated});` }];
+      }
+      return { skip: 'no plan for this generated-column change: the column must be dropped and added again by hand' };
+    default:
+      return { skip: `no plan for this kind of difference (${d.kind})` };
+  }
+}
+
+/** A changed column on its own is a serial column whose sequence differs: set the sequence's options and owner. */
+function serialRepair(column: string, ctx: Ctx): Outcome {
+  const serialOf = (m: CatalogModel) => m.sequences.find((s) => !s.identity && s.ownedBy === column);
+  const want = serialOf(ctx.d.model);
+  const have = serialOf(ctx.a.model);
+  const col = ctx.d.columns.get(column);
+  const steps: Step[] = [];
+  if (have && (!want || qualifiedName(have) !== qualifiedName(want))) steps.push({ stage: 'ownership', sql: `ALTER SEQUENCE ${qualify(have.schema, have.name)} OWNED BY NONE;` });
+  if (want && col) {
+    const exists = ctx.a.model.sequences.some((s) => qualifiedName(s) === qualifiedName(want));
+    const sql = renderSequence(want);
+    steps.push({ stage: 'sequence', sql: exists ? sql.replace(/^CREATE SEQUENCE IF NOT EXISTS /, 'ALTER SEQUENCE ') : sql });
+    steps.push({ stage: 'ownership', sql: renderSequenceOwner(want, col.table, col.column.name) });
+  }
+  return steps.length > 0 ? steps : { skip: 'no plan for this change of a column: it must be rebuilt by hand' };
+}
+
+function constraint(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.constraints.get(d.object);
+  const have = ctx.a.constraints.get(d.object);
+  const isFk = (want ?? have)?.constraint.kind === 'foreign';
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    () => [{ stage: isFk ? 'foreign' : 'constraint', sql: renderConstraint((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).constraint) }],
+    () => {
+      const { table: t, constraint: c } = have as NonNullable<typeof have>;
+      return [{ stage: isFk ? 'drop_foreign' : 'drop_constraint', sql: `ALTER TABLE ${qualify(t.schema, t.name)} DROP CONSTRAINT ${quoteIdent(c.name)};` }];
+    },
+    () => {
+      const { table: t, constraint: c } = want as NonNullable<typeof want>;
+      // one ALTER TABLE: the rule is never absent in between
+      const sql = `ALTER TABLE ${qualify(t.schema, t.name)} DROP CONSTRAINT ${quoteIdent(c.name)}, ADD CONSTRAINT ${quoteIdent(c.name)} ${c.definition};`;
+      return [{ stage: isFk ? 'foreign' : 'constraint', sql }];
+    },
+  );
+}
+
+function index(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.indexes.get(d.object);
+  const have = ctx.a.indexes.get(d.object);
+  const drop = `DROP INDEX ${qualify((want ?? have)?.on.schema ?? '', (want ?? have)?.index.name ?? '')};`;
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    () => [{ stage: 'index', sql: renderIndex((want as NonNullable<typeof want>).index) }],
+    () => [{ stage: 'drop_index', sql: drop }],
+    () => [{ stage: 'index', sql: `${drop}\n${renderIndex((want as NonNullable<typeof want>).index)}` }],
+  );
+}
+
+function viewName(v: ViewDef): string {
+  return `${v.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${qualify(v.schema, v.name)}`;
+}
+
+/**
+ * A view with what hangs on it: its indexes (materialized), grants and comment. A changed view is dropped and
+ * built again with all of it ('rebuild'), except a plain view other views read, which is replaced in place
+ * ('replace': what hangs on it stays; CREATE OR REPLACE cannot drop or rename columns, which the proof shows).
+ */
+function createView(v: ViewDef, rank: number, how: 'create' | 'replace' | 'rebuild'): Step[] {
+  if (how === 'replace') return [{ stage: 'view', rank, sql: renderView(v).replace(/^CREATE VIEW /, 'CREATE OR REPLACE VIEW ') }];
+  const parts = [
+    ...(how === 'rebuild' ? [`DROP ${viewName(v)};`] : []),
+    renderView(v),
+    ...v.indexes.filter((i) => !i.constraint).map(renderIndex),
+    ...(v.grants ?? []).map((g) => renderGrant(v, g)),
+    ...(v.comment !== null ? [renderComment(viewName(v), v.comment)] : []),
+  ];
+  return [{ stage: 'view', rank, sql: parts.join('\n') }];
+}
+
+function view(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.views.get(d.object);
+  const have = ctx.a.views.get(d.object);
+  const rank = ctx.viewRank.get(d.object) ?? 0;
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    () => createView(want as ViewDef, rank, 'create'),
+    () => [{ stage: 'drop_view', rank: ctx.dropRank.get(d.object) ?? 0, sql: `DROP ${viewName(have as ViewDef)};` }],
+    () => {
+      const w = want as ViewDef;
+      if (w.materialized !== (have as ViewDef).materialized) {
+        return [{ stage: 'drop_view', sql: `DROP ${viewName(have as ViewDef)};` }, ...createView(w, rank, 'create')];
+      }
+      const read = ctx.a.model.views.some((x) => qualifiedName(x) !== d.object && (x.dependsOn ?? []).includes(d.object));
+      return createView(w, rank, read && !w.materialized ? 'replace' : 'rebuild');
+    },
+  );
+}
+
+const TRIGGER_STATE = { O: 'ENABLE', D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' } as const;
+
+function trigger(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.triggers.get(d.object);
+  const have = ctx.a.triggers.get(d.object);
+  const drop = (x: NonNullable<typeof have>) => `DROP TRIGGER ${quoteIdent(x.trigger.name)} ON ${qualify(x.table.schema, x.table.name)};`;
+  if (d.kind === 'trigger.enabled') {
+    if (!want) return NOT_FOUND;
+    return [{ stage: 'trigger', sql: `ALTER TABLE ${qualify(want.table.schema, want.table.name)} ${TRIGGER_STATE[want.trigger.enabled]} TRIGGER ${quoteIdent(want.trigger.name)};` }];
+  }
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    () => [{ stage: 'trigger', sql: renderTrigger((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).trigger) }],
+    () => [{ stage: 'drop_trigger', sql: drop(have as NonNullable<typeof have>) }],
+    () => [{ stage: 'trigger', sql: `${drop(have as NonNullable<typeof have>)}\n${renderTrigger((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).trigger)}` }],
+  );
+}
+
+function rls(d: DriftDifference, ctx: Ctx): Outcome {
+  const t = ctx.d.tables.get(d.object);
+  if (!t) return NOT_FOUND;
+  const name = qualify(t.schema, t.name);
+  if (d.kind === 'rls') return [{ stage: 'rls', sql: `ALTER TABLE ${name} ${t.rowSecurity ? 'ENABLE' : 'DISABLE'} ROW LEVEL SECURITY;` }];
+  return [{ stage: 'rls', sql: `ALTER TABLE ${name} ${t.forceRowSecurity ? '' : 'NO '}FORCE ROW LEVEL SECURITY;` }];
+}
+
+function policy(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.policies.get(d.object);
+  const have = ctx.a.policies.get(d.object);
+  const drop = (x: NonNullable<typeof have>) => `DROP POLICY ${quoteIdent(x.policy.name)} ON ${qualify(x.table.schema, x.table.name)};`;
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    () => [{ stage: 'policy', sql: renderPolicy((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).policy) }],
+    () => [{ stage: 'drop_policy', sql: drop(have as NonNullable<typeof have>) }],
+    () => [{ stage: 'policy', sql: `${drop(have as NonNullable<typeof have>)}\n${renderPolicy((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).policy)}` }],
+  );
+}
+
+function grant(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.grants.get(d.object);
+  const have = ctx.a.grants.get(d.object);
+  const revoke = (x: NonNullable<typeof have>) =>
+    `REVOKE ${x.grant.privilege} ON TABLE ${qualify(x.on.schema, x.on.name)} FROM ${x.grant.grantee === 'public' ? 'PUBLIC' : quoteIdent(x.grant.grantee)};`;
+  const give = () => renderGrant((want as NonNullable<typeof want>).on, (want as NonNullable<typeof want>).grant);
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    () => [{ stage: 'grant', sql: give() }],
+    () => [{ stage: 'grant', sql: revoke(have as NonNullable<typeof have>) }],
+    () => [{ stage: 'grant', sql: `${revoke(have as NonNullable<typeof have>)}\n${give()}` }],
+  );
+}
+
+/** COMMENT ON the object a comment difference names, with the desired text (or NULL to remove it). */
+function comment(d: DriftDifference, ctx: Ctx): Outcome {
+  const o = d.object;
+  const i = ctx.d;
+  const q = (x: { schema: string; name: string }) => qualify(x.schema, x.name);
+  const schema = i.model.schemas.find((s) => s.name === o);
+  const e = i.enums.get(o) ?? i.composites.get(o);
+  const dom = i.domains.get(o);
+  const t = i.tables.get(o);
+  const v = i.views.get(o);
+  const f = i.functions.get(o);
+  const c = i.columns.get(o);
+  const found = schema
+    ? { target: `SCHEMA ${quoteIdent(o)}`, text: schema.comment }
+    : e
+      ? { target: `TYPE ${q(e)}`, text: e.comment }
+      : dom
+        ? { target: `DOMAIN ${q(dom)}`, text: dom.comment }
+        : t
+          ? { target: `TABLE ${q(t)}`, text: t.comment }
+          : v
+            ? { target: viewName(v), text: v.comment }
+            : f
+              ? { target: functionCommentTarget(f), text: f.comment }
+              : c
+                ? { target: `COLUMN ${q(c.table)}.${quoteIdent(c.column.name)}`, text: c.column.comment }
+                : undefined;
+  return found ? [{ stage: 'comment', sql: renderComment(found.target, found.text) }] : NOT_FOUND;
+}
+
+/** Creation rank of each desired view: after the views it reads. */
+function viewRanks(model: CatalogModel): Map<string, number> {
+  const byName = new Map(model.views.map((v) => [qualifiedName(v), v]));
+  const rank = new Map<string, number>();
+  const visit = (name: string, seen: Set<string>): number => {
+    const known = rank.get(name);
+    if (known !== undefined) return known;
+    const v = byName.get(name);
+    if (!v || seen.has(name)) return 0;
+    seen.add(name);
+    const r = 1 + Math.max(0, ...(v.dependsOn ?? []).filter((x) => x !== name).map((x) => visit(x, seen)));
+    rank.set(name, r);
+    return r;
+  };
+  for (const v of model.views) visit(qualifiedName(v), new Set());
+  return rank;
+}
+
+/**
+ * Drop rank of each live table and view: what refers to an object is dropped before it (a view before the
+ * views it reads, a partition before its parent, a table before the tables its foreign keys point at).
+ */
+function dropRanks(model: CatalogModel): Map<string, number> {
+  const refersTo = new Map<string, string[]>();
+  for (const v of model.views) refersTo.set(qualifiedName(v), [...(v.dependsOn ?? [])]);
+  for (const t of model.tables) {
+    const refs = t.constraints.flatMap((c) => (c.references ? [`${c.references.schema}.${c.references.table}`] : []));
+    refersTo.set(qualifiedName(t), [...refs, ...(t.partitionOf ? [t.partitionOf] : [])]);
+  }
+  const referrersOf = new Map<string, string[]>();
+  for (const [n, refs] of refersTo) for (const r of refs) if (r !== n) referrersOf.set(r, [...(referrersOf.get(r) ?? []), n]);
+  // rank = the longest chain of referrers above an object: referrers get lower ranks, so they go first
+  const rank = new Map<string, number>();
+  const visit = (name: string, seen: Set<string>): number => {
+    const known = rank.get(name);
+    if (known !== undefined) return known;
+    if (seen.has(name)) return 0;
+    seen.add(name);
+    const referrers = referrersOf.get(name) ?? [];
+    const r = referrers.length === 0 ? 0 : 1 + Math.max(...referrers.map((x) => visit(x, seen)));
+    rank.set(name, r);
+    return r;
+  };
+  for (const name of refersTo.keys()) visit(name, new Set());
+  return rank;
+}
