@@ -73,6 +73,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         stderr: io.stderr,
         // the environment's DATABASE_URL beats a config file's url (docs/configuration.md)
         target: () => (sources.url === 'config file' ? resolveTarget(undefined, io.env, s.url) : resolveTarget(s.url, io.env)),
+        cli: run,
       };
       const positional = args.slice(0, -2).flatMap((a) => (Array.isArray(a) ? (a as string[]) : typeof a === 'string' ? [a] : []));
       exitCode = await action(settings, ctx, positional);
@@ -104,7 +105,8 @@ function reportError(e: unknown, io: CliIo, debug: boolean): number {
   }
   if (isPgsnapError(e)) {
     io.stderr.write(`${redact(`pgsnap: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`)}\n`);
-    if (debug && e.cause instanceof Error && e.cause.stack) io.stderr.write(`${redact(e.cause.stack)}\n`);
+    // --debug only: the stacks of the errors this one wraps (never read for decisions: the facts are on e)
+    for (let c = e.cause; debug && c instanceof Error; c = c.cause) if (c.stack) io.stderr.write(`${redact(c.stack)}\n`);
     return e.exitCode;
   }
   const err = e as Error;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ALL_OPTIONS } from './commands/options.js';
 import type { OptionSpec } from './commands/spec.js';
 import { type ValueType, valueProblem } from './commands/values.js';
-import { PgsnapError } from './errors.js';
+import { PgsnapError, internalError } from './errors.js';
 
 /**
  * Settings from `pgsnap.config.json` (or a `pgsnap` key in package.json). They set the defaults of flags; a flag
@@ -75,7 +75,7 @@ function configKeys(): ReadonlyMap<string, ValueType<unknown>> {
     for (const o of Object.values(options) as OptionSpec<unknown>[]) {
       if (!o.config) continue;
       const known = keys.get(o.config);
-      if (known && known !== o.type) throw new Error(`config key ${o.config} is declared with two value types`);
+      if (known && known !== o.type) throw internalError(`config key ${o.config} is declared with two value types`);
       keys.set(o.config, o.type);
     }
   }

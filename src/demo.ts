@@ -6,6 +6,7 @@ import { resolveTarget } from './db/connection.js';
 import { startEmbedded } from './db/embedded.js';
 import { temporaryDirectory } from './lifecycle.js';
 import type { Logger } from './log.js';
+import type { RunCli } from './commands/context.js';
 
 /**
  * `pgsnap demo`: the whole story on a throwaway embedded PostgreSQL. It seeds the fixture application (the
@@ -17,6 +18,8 @@ export interface DemoOptions {
   major?: number | undefined;
   logger: Logger;
   out: NodeJS.WritableStream;
+  /** the CLI's own `run` (cli.ts), passed in: importing cli.ts from here would make a cycle cli → commands → demo → cli */
+  cli: RunCli;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,7 +53,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const say = (line = '') => options.out.write(`${line}\n`);
   const work = temporaryDirectory('pgsnap-demo-');
   const backups = path.join(work.path, 'backups');
-  const { run } = await import('./cli.js');
+  const run = options.cli;
 
   /** Run `pgsnap …` in-process, show the command and its output indented, and insist on the exit code. */
   const pgsnap = async (args: string[], expect: number, shown: string[] = args) => {

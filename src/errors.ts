@@ -30,24 +30,69 @@ export type ErrorCode =
   | 'lock_timeout'
   | 'statement_timeout'
   | 'interrupted'
+  /** PostgreSQL rejected a statement for a reason no other code names (a constraint, a type, a syntax error) */
+  | 'server'
+  /** a bug in pgsnap: a broken invariant, never the user's input or the server's answer */
   | 'internal';
+
+/**
+ * What the server said, kept on the error itself so callers decide by SQLSTATE and map positions without digging
+ * into the driver's error (`cause` is only for --debug stacks).
+ */
+export interface ServerFacts {
+  /** SQLSTATE, e.g. 23505 */
+  readonly sqlState: string;
+  /** PostgreSQL's own message (passwords redacted), without pgsnap's "target: " prefix */
+  readonly message: string;
+  /** 1-based character position in the statement, when the server gave one */
+  readonly position?: number;
+  /** for an error inside a function body: the position in, and the text of, the body's query */
+  readonly internalPosition?: number;
+  readonly internalQuery?: string;
+  readonly detail?: string;
+}
+
+export interface PgsnapErrorOptions {
+  hint?: string;
+  exitCode?: ExitCode;
+  cause?: unknown;
+  server?: ServerFacts;
+}
 
 export class PgsnapError extends Error {
   readonly code: ErrorCode;
   readonly exitCode: ExitCode;
   readonly hint: string | undefined;
+  /** set when the failure is the server's answer (whatever the code: auth, permission, lock_timeout, server…) */
+  readonly server: ServerFacts | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { hint?: string; exitCode?: ExitCode; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: PgsnapErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PgsnapError';
     this.code = code;
     this.exitCode = options.exitCode ?? (code === 'verification_failed' ? EXIT.FINDINGS : EXIT.TROUBLE);
     this.hint = options.hint;
+    this.server = options.server;
+  }
+
+  /** the server's SQLSTATE, when the server answered */
+  get sqlState(): string | undefined {
+    return this.server?.sqlState;
+  }
+
+  /** the server's 1-based character position in the statement, when it gave one */
+  get position(): number | undefined {
+    return this.server?.position;
   }
 }
 
 export function isPgsnapError(e: unknown): e is PgsnapError {
   return e instanceof PgsnapError;
+}
+
+/** A broken invariant inside pgsnap (a bug): exit 2 with a message that says so. */
+export function internalError(message: string): PgsnapError {
+  return new PgsnapError('internal', `internal error: ${message}`, { hint: 'this is a bug in pgsnap; please report it with the command you ran' });
 }
 
 /** Usage errors: bad flags, bad patterns, a date with no archive. */

@@ -1,6 +1,7 @@
 import type { TablePattern } from '../patterns.js';
 import { keptForShrink } from './shrink.js';
 import { type ArchiveSummary, byDatabase } from './summary.js';
+import { internalError } from '../errors.js';
 
 /**
  * Which archives `pgsnap prune` keeps, as restic's `forget` decides: each rule independently picks archives to
@@ -41,7 +42,7 @@ export function hasRules(rules: PruneRules): boolean {
 }
 
 export function planPrune<A extends PruneCandidate>(archives: readonly A[], rules: PruneRules, now: Date): PrunePlan<A> {
-  if (!hasRules(rules)) throw new Error('planPrune needs at least one keep rule');
+  if (!hasRules(rules)) throw internalError('planPrune needs at least one keep rule');
   // newest first; ties broken by name so that the plan is stable
   const sorted = [...archives].sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime() || (a.file < b.file ? 1 : a.file > b.file ? -1 : 0));
   const reasons = new Map<A, string[]>(sorted.map((a) => [a, []]));

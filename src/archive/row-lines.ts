@@ -1,5 +1,6 @@
 import type { Session } from '../db/client.js';
 import { copyRowsSql, isNativeJsonType, type RowSource } from './row-sql.js';
+import { internalError } from '../errors.js';
 
 /**
  * COPY text rows in, archive lines out (format.ts, "Row encoding"), as a streaming byte machine.
@@ -99,11 +100,11 @@ export class CopyToJsonLines {
         // end of a field: tab before the next one, newline at the end of the row
         if (n > 0) this.closeField();
         if (b === 9) {
-          if (++this.col >= n) throw new Error(`COPY row has more than ${n} fields`);
+          if (++this.col >= n) throw internalError(`COPY row has more than ${n} fields`);
           this.writeKey(this.col);
           this.field = Field.Start;
         } else {
-          if (n > 0 && this.col !== n - 1) throw new Error(`COPY row has ${this.col + 1} fields, expected ${n}`);
+          if (n > 0 && this.col !== n - 1) throw internalError(`COPY row has ${this.col + 1} fields, expected ${n}`);
           out[this.o++] = 125; // }
           out[this.o++] = 10;
           this.inRow = false;
@@ -134,7 +135,7 @@ export class CopyToJsonLines {
           this.nativeByte(b);
           break;
         case Field.Null:
-          throw new Error('COPY field continues after \\N');
+          throw internalError('COPY field continues after \\N');
       }
     }
     if (this.o >= this.chunkSize / 2) this.flush(done);
@@ -143,7 +144,7 @@ export class CopyToJsonLines {
 
   /** End of the COPY stream: it must end between rows. */
   end(): Buffer[] {
-    if (this.inRow || this.escape) throw new Error('COPY data ended in the middle of a row');
+    if (this.inRow || this.escape) throw internalError('COPY data ended in the middle of a row');
     const done: Buffer[] = [];
     this.flush(done);
     return done;
@@ -181,7 +182,7 @@ export class CopyToJsonLines {
       this.field = Field.Null;
       return;
     }
-    if (this.field === Field.Native || this.field === Field.Null) throw new Error(`unexpected escape \\${String.fromCharCode(b)} in a COPY field`);
+    if (this.field === Field.Native || this.field === Field.Null) throw internalError(`unexpected escape \\${String.fromCharCode(b)} in a COPY field`);
     if (this.field === Field.Start) {
       out[this.o++] = 34;
       this.field = Field.Text;
@@ -200,7 +201,7 @@ export class CopyToJsonLines {
         this.unicode(0x0b);
         return;
       default:
-        throw new Error(`unexpected escape \\${String.fromCharCode(b)} in COPY text`);
+        throw internalError(`unexpected escape \\${String.fromCharCode(b)} in COPY text`);
     }
   }
 
@@ -216,11 +217,11 @@ export class CopyToJsonLines {
     if (this.boolean[this.col]) {
       if (b === 116) this.o += this.out.write('true', this.o, 'latin1');
       else if (b === 102) this.o += this.out.write('false', this.o, 'latin1');
-      else throw new Error(`unexpected boolean text in COPY: ${String.fromCharCode(b)}`);
+      else throw internalError(`unexpected boolean text in COPY: ${String.fromCharCode(b)}`);
     } else if ((b >= 48 && b <= 57) || b === 45) {
       this.out[this.o++] = b;
     } else {
-      throw new Error(`unexpected integer text in COPY: ${String.fromCharCode(b)}`);
+      throw internalError(`unexpected integer text in COPY: ${String.fromCharCode(b)}`);
     }
   }
 

@@ -1,4 +1,4 @@
-import { qualify, quoteIdent } from '../db/client.js';
+import { qualify, quoteIdent } from '../sql/quote.js';
 
 /**
  * The one way a table's rows are read for the archive (format.ts, "Row encoding"): backup, the restore drill and

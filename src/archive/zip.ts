@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import zlib from 'node:zlib';
+import { internalError } from '../errors.js';
 
 /**
  * A streaming zip writer that deflates each entry in parallel blocks, the way `pigz --independent` does.
@@ -116,7 +117,7 @@ export class ZipWriter {
       // a failed write leaves blocks compressing; let them settle without unhandled rejections
       for (const p of pending) p.catch(() => {});
     }
-    if (size > MAX32 || compressed > MAX32) throw new Error(`zip entry ${name} is larger than 4 GiB`);
+    if (size > MAX32 || compressed > MAX32) throw internalError(`zip entry ${name} is larger than 4 GiB`);
 
     const descriptor = Buffer.alloc(16);
     descriptor.writeUInt32LE(0x08074b50, 0);

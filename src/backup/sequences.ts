@@ -1,6 +1,7 @@
 import type { ArchivedSequence } from '../archive/format.js';
 import type { SequenceDef } from '../catalog/model.js';
-import { qualify, type Session } from '../db/client.js';
+import type { Session } from '../db/client.js';
+import { qualify } from '../sql/quote.js';
 
 /**
  * Sequence values are not transactional: a snapshot cannot see a sequence "as of" its start. They are read after

@@ -1,5 +1,6 @@
 import { OUTPUT_SETTINGS } from '../archive/format.js';
-import { close, connect, quoteLiteral, type Session } from '../db/client.js';
+import { close, connect, type Session } from '../db/client.js';
+import { quoteLiteral } from '../sql/quote.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import type { Logger } from '../log.js';
 

@@ -1,4 +1,4 @@
-import { qualify, quoteIdent } from '../db/client.js';
+import { qualify, quoteIdent } from '../sql/quote.js';
 import type {
   CatalogModel,
   ColumnDef,

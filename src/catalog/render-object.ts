@@ -1,4 +1,4 @@
-import { qualify, quoteIdent, quoteLiteral } from '../db/client.js';
+import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
 import type {
   CollationDef,
   ColumnDef,

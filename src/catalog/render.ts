@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { qualify, quoteIdent, quoteLiteral } from '../db/client.js';
+import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
 import type { CatalogModel, ConstraintDef, FunctionDef, IndexDef, PolicyDef, SequenceDef, TableDef, TriggerDef, ViewDef } from './model.js';
 import { qualifiedName } from './model.js';
 import {

@@ -22,7 +22,15 @@ export interface CommandContext {
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** the connection target: the url setting (--url, else the config file), else DATABASE_URL, else PG* variables */
   target(): ConnectionTarget;
+  /** the CLI itself (cli.ts `run`), for commands that run pgsnap steps in-process (the demo) without importing cli.ts */
+  readonly cli: RunCli;
 }
+
+/** cli.ts `run`: argv and streams in, exit code out; never throws. */
+export type RunCli = (
+  argv: string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream & { isTTY?: boolean }; env: NodeJS.ProcessEnv; cwd: string },
+) => Promise<number>;
 
 /** A command's action: frozen, resolved settings in, exit code out. */
 export type Action<S extends OptionSpecs> = (settings: Settings<S>, ctx: CommandContext, args: string[]) => Promise<number>;

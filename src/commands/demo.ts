@@ -5,7 +5,7 @@ import { defineCommand } from './spec.js';
 
 export const demo: Action<typeof DEMO> = async (settings, ctx) => {
   const { runDemo } = await import('../demo.js');
-  return runDemo({ major: settings.pg, logger: ctx.logger, out: ctx.stdout });
+  return runDemo({ major: settings.pg, logger: ctx.logger, out: ctx.stdout, cli: ctx.cli });
 };
 
 const spec = defineCommand({

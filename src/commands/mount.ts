@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { type CommandSpec, helpFor } from './spec.js';
+import { internalError } from '../errors.js';
 
 /** Repeatable flags: --table a --table b */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -17,7 +18,7 @@ export function mountCommand(parent: Command, spec: CommandSpec): Command {
     if (!o.flag) continue;
     const opt = new Option(o.flag, helpFor(o));
     // The spec's key is the settings' key: it must be the name commander stores the flag under.
-    if (opt.attributeName() !== name) throw new Error(`option ${name} of ${spec.name} has flag ${o.flag}`);
+    if (opt.attributeName() !== name) throw internalError(`option ${name} of ${spec.name} has flag ${o.flag}`);
     if (o.type.kind === 'list') opt.argParser(collect);
     cmd.addOption(opt);
   }

@@ -179,18 +179,5 @@ export async function withTransaction<T>(
   }
 }
 
-/** Quote an identifier for SQL text. Every identifier that reaches SQL goes through here. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** schema.table, both quoted */
-export function qualify(schema: string, name: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
-}
-
-/** Quote a literal for SQL text (standard_conforming_strings on, which every supported server has). */
-export function quoteLiteral(value: string): string {
-  if (value.includes('\0')) throw new Error('NUL byte in SQL literal');
-  return `'${value.replace(/'/g, "''")}'`;
-}
+// Quoting is pure and lives in src/sql/quote.ts; re-exported here while other branches still import it from db.
+export { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';

@@ -1,4 +1,4 @@
-import { PgsnapError } from '../errors.js';
+import { type ErrorCode, PgsnapError, type ServerFacts } from '../errors.js';
 import { redact } from '../redact.js';
 
 interface PgLikeError {
@@ -11,6 +11,30 @@ interface PgLikeError {
   severity?: string;
   table?: string;
   schema?: string;
+  position?: string;
+  internalPosition?: string;
+  internalQuery?: string;
+  detail?: string;
+}
+
+/**
+ * A SQLSTATE is five digits or capital letters, at least one a digit (XX000, P0001); the driver's own failures
+ * carry errno names (EPIPE, ECONNRESET) instead, and only the server's answers carry a severity.
+ */
+const SQLSTATE = /^(?=.*[0-9])[0-9A-Z]{5}$/;
+
+function serverFacts(e: PgLikeError, message: string): ServerFacts | undefined {
+  if (!e.code || !SQLSTATE.test(e.code) || e.severity === undefined) return undefined;
+  const position = Number(e.position);
+  const internalPosition = Number(e.internalPosition);
+  return {
+    sqlState: e.code,
+    message,
+    ...(position > 0 ? { position } : {}),
+    ...(internalPosition > 0 ? { internalPosition } : {}),
+    ...(e.internalQuery === undefined ? {} : { internalQuery: e.internalQuery }),
+    ...(e.detail === undefined ? {} : { detail: redact(e.detail) }),
+  };
 }
 
 /**
@@ -22,100 +46,59 @@ export function mapPgError(err: unknown, where: string): PgsnapError {
   const e = (err ?? {}) as PgLikeError;
   const msg = redact(String(e.message ?? err));
   const code = e.code ?? '';
+  const server = serverFacts(e, msg);
+  const fail = (what: ErrorCode, message: string, hint?: string) =>
+    new PgsnapError(what, message, { ...(hint === undefined ? {} : { hint }), cause: err, ...(server ? { server } : {}) });
   switch (code) {
     case '28P01':
-      return new PgsnapError('auth', `password authentication failed connecting to ${where}`, {
-        hint: 'check the password in --url, DATABASE_URL, PGPASSWORD or ~/.pgpass',
-        cause: err,
-      });
+      return fail('auth', `password authentication failed connecting to ${where}`, 'check the password in --url, DATABASE_URL, PGPASSWORD or ~/.pgpass');
     case '28000':
       if (/no encryption|SSL off/i.test(msg)) {
-        return new PgsnapError('ssl', `the server at ${where} requires SSL`, {
-          hint: 'add ?sslmode=require to the connection URL',
-          cause: err,
-        });
+        return fail('ssl', `the server at ${where} requires SSL`, 'add ?sslmode=require to the connection URL');
       }
-      return new PgsnapError('auth', `the server at ${where} rejected the connection: ${msg}`, {
-        hint: 'check the user name and pg_hba.conf',
-        cause: err,
-      });
+      return fail('auth', `the server at ${where} rejected the connection: ${msg}`, 'check the user name and pg_hba.conf');
     case '3D000':
-      return new PgsnapError('database_missing', `database does not exist: ${where}`, {
-        hint: 'check the database name in the URL (create it with createdb)',
-        cause: err,
-      });
+      return fail('database_missing', `database does not exist: ${where}`, 'check the database name in the URL (create it with createdb)');
     case '42501':
-      return new PgsnapError('permission', `permission denied on ${where}: ${msg}`, {
-        hint: 'connect as a role that owns the objects, or grant it the privilege named above',
-        cause: err,
-      });
+      return fail('permission', `permission denied on ${where}: ${msg}`, 'connect as a role that owns the objects, or grant it the privilege named above');
     // a time-out while running is not a connection problem: say which one it was
     case '55P03':
-      return new PgsnapError('lock_timeout', `timed out waiting for a lock on ${where}: ${msg}`, {
-        hint: 'another session holds a lock on a table this needs; run again when it is done (nothing was changed)',
-        cause: err,
-      });
+      return fail('lock_timeout', `timed out waiting for a lock on ${where}: ${msg}`, 'another session holds a lock on a table this needs; run again when it is done (nothing was changed)');
     case '57014':
-      return new PgsnapError('statement_timeout', `a statement was cancelled on ${where}: ${msg}`, {
-        hint: /statement timeout/i.test(msg) ? "the role's statement_timeout is shorter than this takes; raise it for this role" : 'nothing was changed',
-        cause: err,
-      });
+      return fail('statement_timeout', `a statement was cancelled on ${where}: ${msg}`, /statement timeout/i.test(msg) ? "the role's statement_timeout is shorter than this takes; raise it for this role" : 'nothing was changed');
     case 'ECONNREFUSED':
-      return new PgsnapError('connection', `could not connect to ${where}: connection refused`, {
-        hint: 'is the server running and accepting TCP connections on that host and port?',
-        cause: err,
-      });
+      return fail('connection', `could not connect to ${where}: connection refused`, 'is the server running and accepting TCP connections on that host and port?');
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new PgsnapError('connection', `could not connect to ${where}: unknown host`, {
-        hint: 'check the host name in the URL',
-        cause: err,
-      });
+      return fail('connection', `could not connect to ${where}: unknown host`, 'check the host name in the URL');
     case 'ETIMEDOUT':
-      return new PgsnapError('connection', `could not connect to ${where}: timed out`, {
-        hint: 'check the host, the port and any firewall in between',
-        cause: err,
-      });
+      return fail('connection', `could not connect to ${where}: timed out`, 'check the host, the port and any firewall in between');
     case '57P01':
     case '57P02':
     case '57P03':
-      return new PgsnapError('connection', `the server closed the connection to ${where}: ${msg}`, {
-        hint: 'nothing was committed; run the command again when the server is available',
-        cause: err,
-      });
+      return fail('connection', `the server closed the connection to ${where}: ${msg}`, 'nothing was committed; run the command again when the server is available');
     case 'ECONNRESET':
     case 'EPIPE':
-      return new PgsnapError('connection', `the connection to ${where} was lost (${code})`, {
-        hint: 'nothing was committed; run the command again',
-        cause: err,
-      });
+      return fail('connection', `the connection to ${where} was lost (${code})`, 'nothing was committed; run the command again');
     default:
       break;
   }
   if (/does not support SSL/i.test(msg)) {
-    return new PgsnapError('ssl', `the server at ${where} does not support SSL`, {
-      hint: 'use sslmode=prefer (falls back to a plain connection) or sslmode=disable',
-      cause: err,
-    });
+    return fail('ssl', `the server at ${where} does not support SSL`, 'use sslmode=prefer (falls back to a plain connection) or sslmode=disable');
   }
   if (/self[- ]signed certificate|unable to verify|certificate/i.test(msg)) {
-    return new PgsnapError('ssl', `SSL certificate check failed for ${where}: ${msg}`, {
-      hint: 'use sslmode=require to encrypt without verifying, or give the CA with sslrootcert',
-      cause: err,
-    });
+    return fail('ssl', `SSL certificate check failed for ${where}: ${msg}`, 'use sslmode=require to encrypt without verifying, or give the CA with sslrootcert');
   }
   if (/Connection terminated|terminating connection/i.test(msg)) {
-    return new PgsnapError('connection', `the connection to ${where} was lost: ${msg}`, {
-      hint: 'nothing was committed; run the command again',
-      cause: err,
-    });
+    return fail('connection', `the connection to ${where} was lost: ${msg}`, 'nothing was committed; run the command again');
   }
   // the driver's own connect time-outs ("timeout expired", "Connection terminated due to connection timeout")
   if (/timeout expired|connection timeout|connect ETIMEDOUT/i.test(msg)) {
-    return new PgsnapError('connection', `could not connect to ${where}: ${msg}`, {
-      hint: 'check the host, the port and any firewall in between',
-      cause: err,
-    });
+    return fail('connection', `could not connect to ${where}: ${msg}`, 'check the host, the port and any firewall in between');
   }
-  return new PgsnapError('internal', `${where}: ${msg}`, { cause: err });
+  // Any other answer of the server is the server's, with its SQLSTATE; a driver failure with an errno is the
+  // connection's; anything else reaching here (a TypeError inside the driver) is a pgsnap bug.
+  if (server) return fail('server', `${where}: ${msg}`);
+  if (/^E[A-Z]+$/.test(code)) return fail('connection', `${where}: ${msg}`);
+  return fail('internal', `${where}: ${msg}`);
 }

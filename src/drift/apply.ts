@@ -1,15 +1,7 @@
 import type { Session } from '../db/index.js';
-import { PgsnapError } from '../errors.js';
+import { PgsnapError, type ServerFacts, internalError } from '../errors.js';
 import { type Position, codePointToIndex, lineIndex } from '../position.js';
 import { type SchemaStatement, schemaFileError } from '../schema-files/statements.js';
-
-interface ServerErrorFields {
-  message?: string;
-  code?: string;
-  position?: string;
-  internalPosition?: string;
-  internalQuery?: string;
-}
 
 /**
  * Apply the schema files' statements as psql -f would, but in batches: consecutive statements go to the server
@@ -34,7 +26,7 @@ export async function applyStatements(s: Session, statements: readonly SchemaSta
     try {
       await s.query(batch.map((st, i) => `${reset(st, i === 0 ? start : batch[i - 1]?.file)}${st.sql};`).join('\n'));
     } catch (e) {
-      if (e instanceof PgsnapError && e.code !== 'internal' && e.code !== 'permission') throw e;
+      if (!isStatementError(e)) throw e;
       // The batch was rolled back as a whole, its SETs included: replay it one statement at a time.
       for (const [i, st] of batch.entries()) await runOne(s, st, reset(st, i === 0 ? start : batch[i - 1]?.file));
       // Failing as a batch but not one by one should not happen; report the batch's error then.
@@ -83,18 +75,23 @@ export function batches(statements: readonly SchemaStatement[], size: number): S
   return out;
 }
 
-function serverError(e: unknown): ServerErrorFields {
-  const cause = e instanceof PgsnapError ? e.cause : e;
-  return (cause ?? {}) as ServerErrorFields;
+/**
+ * The statement itself was refused (a missing type, a constraint, a privilege), as opposed to connection trouble
+ * or a time-out, which is not the schema file's fault. Internal errors (pgsnap's bugs) are not the file's either.
+ */
+function isStatementError(e: unknown): e is PgsnapError {
+  return e instanceof PgsnapError && (e.code === 'server' || e.code === 'permission');
 }
 
+type ErrorPositionFields = Pick<ServerFacts, 'position' | 'internalPosition' | 'internalQuery'>;
+
 /** Map PostgreSQL's error position (characters into the statement, or into a function body) to a file position. */
-export function errorPosition(st: SchemaStatement, err: ServerErrorFields): Position {
-  let position = Number(err.position ?? 0);
+export function errorPosition(st: SchemaStatement, err: ErrorPositionFields): Position {
+  let position = err.position ?? 0;
   if (!position && err.internalPosition && err.internalQuery) {
     // An error inside a function body: PostgreSQL points into the body, which sits somewhere in the statement.
     const at = st.sql.indexOf(err.internalQuery);
-    if (at >= 0) position = [...st.sql.slice(0, at)].length + Number(err.internalPosition);
+    if (at >= 0) position = [...st.sql.slice(0, at)].length + err.internalPosition;
   }
   if (!position) return { line: st.line, column: st.column };
   const at = lineIndex(st.sql).at(codePointToIndex(st.sql, position));
@@ -102,9 +99,8 @@ export function errorPosition(st: SchemaStatement, err: ServerErrorFields): Posi
 }
 
 function statementError(st: SchemaStatement, e: unknown): PgsnapError {
-  const err = serverError(e);
   // Connection trouble is not the schema file's fault: keep the connection error as it is.
-  if (e instanceof PgsnapError && e.code !== 'internal' && e.code !== 'permission') return e;
-  const message = err.message ?? (e as Error).message;
-  return schemaFileError(st.file, errorPosition(st, err), message);
+  if (!isStatementError(e)) return e instanceof PgsnapError ? e : internalError(`applying ${st.file}: ${(e as Error)?.message ?? String(e)}`);
+  const facts = e.server ?? {};
+  return schemaFileError(st.file, errorPosition(st, facts), e.server?.message ?? e.message, e.server);
 }

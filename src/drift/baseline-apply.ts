@@ -1,6 +1,7 @@
 import { PLATFORM_SCHEMAS } from '../catalog/filter.js';
 import { introspect } from '../catalog/introspect.js';
-import { type Session, quoteIdent } from '../db/index.js';
+import type { Session } from '../db/index.js';
+import { quoteIdent } from '../sql/quote.js';
 import { PgsnapError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { applyStatements } from './apply.js';

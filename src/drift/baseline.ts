@@ -2,7 +2,8 @@ import { PLATFORM_OWNER, PLATFORM_SCHEMAS } from '../catalog/filter.js';
 import type { CatalogModel, GrantDef, TableDef } from '../catalog/model.js';
 import { qualifiedName } from '../catalog/model.js';
 import { renderModel } from '../catalog/render.js';
-import { type Session, qualify, quoteIdent, quoteLiteral } from '../db/index.js';
+import type { Session } from '../db/index.js';
+import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
 
 /**
  * The platform baseline: what a hosted platform (Supabase) puts into every database before the project's own

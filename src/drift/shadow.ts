@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type ConnectionTarget, type Session, quoteIdent, resolveTarget, withSession } from '../db/index.js';
+import { type ConnectionTarget, type Session, resolveTarget, withSession } from '../db/index.js';
+import { quoteIdent } from '../sql/quote.js';
 import { EMBEDDED_MAJORS, startEmbedded } from '../db/embedded.js';
 import { PgsnapError, usageError } from '../errors.js';
 import { onInterrupt } from '../lifecycle.js';

@@ -4,7 +4,8 @@ import { addFingerprints, fingerprintStream } from '../archive/fingerprint.js';
 import type { Manifest } from '../archive/format.js';
 import { readRowLines } from '../archive/row-lines.js';
 import type { CatalogModel } from '../catalog/model.js';
-import { type Session, close, qualify, quoteIdent, quoteLiteral } from '../db/client.js';
+import { type Session, close } from '../db/client.js';
+import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
 import { mapPgError } from '../db/errors.js';
 import { PgsnapError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -74,7 +75,7 @@ export async function lockTables(s: Session, plan: RestorePlan, access: Access, 
     try {
       await s.query(`LOCK TABLE ${sql.target(t)} IN SHARE ROW EXCLUSIVE MODE`);
     } catch (e) {
-      const code = ((e as PgsnapError).cause as { code?: string } | undefined)?.code;
+      const code = e instanceof PgsnapError ? e.sqlState : undefined;
       if (code === '55P03' || code === '40P01') {
         const what =
           code === '40P01'

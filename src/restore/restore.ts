@@ -174,7 +174,7 @@ export async function restoreArchive(
         return { report };
       } catch (e) {
         await s.query('ROLLBACK').catch(() => {});
-        const failure = asRestoreError(e, failedAt, s.where);
+        const failure = asRestoreError(e, failedAt);
         // Before the first row moved, there is no report worth printing: the error says it all.
         if (results.length === 0 && failedAt === undefined) throw failure;
         if (failedAt) {
@@ -296,12 +296,15 @@ function blocked(blockers: readonly string[], code: 'usage' | 'permission'): Pgs
   });
 }
 
-function asRestoreError(e: unknown, table: string | undefined, where: string): PgsnapError {
+function asRestoreError(e: unknown, table: string | undefined): PgsnapError {
   if (isPgsnapError(e)) {
-    if (e.code !== 'internal' || !table) return e;
-    return new PgsnapError('restore_failed', `restoring ${table} failed: ${e.message.startsWith(`${where}: `) ? e.message.slice(where.length + 2) : e.message}`, {
+    // The server refused a row or a statement (a constraint, a type): name the table. Other codes already say
+    // what failed (connection, lock, permission), and an internal error stays a bug report.
+    if (e.code !== 'server' || !table) return e;
+    return new PgsnapError('restore_failed', `restoring ${table} failed: ${e.server?.message ?? e.message}`, {
       hint: 'nothing was changed (restore runs in one transaction); fix the cause and run it again',
-      cause: e.cause,
+      cause: e,
+      ...(e.server ? { server: e.server } : {}),
     });
   }
   return new PgsnapError('restore_failed', `restoring ${table ?? 'the archive'} failed: ${(e as Error)?.message ?? String(e)}`, {

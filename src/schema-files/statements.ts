@@ -1,5 +1,5 @@
 import { type SqlError, hasSqlDetails, loadModule, parseSync } from 'libpg-query';
-import { PgsnapError } from '../errors.js';
+import { PgsnapError, type ServerFacts } from '../errors.js';
 import { type LineIndex, byteToCharOffsets, formatLocation, lineIndex } from '../position.js';
 import { withoutPsqlSyntax } from './psql.js';
 
@@ -38,9 +38,10 @@ interface RawStmt {
   stmt_len?: number | null;
 }
 
-export function schemaFileError(file: string, at: { line: number; column?: number }, message: string): PgsnapError {
+export function schemaFileError(file: string, at: { line: number; column?: number }, message: string, server?: ServerFacts): PgsnapError {
   return new PgsnapError('schema_file', `${formatLocation({ file, ...at })}: ${message}`, {
     hint: 'fix the schema file (it must apply cleanly to an empty database, in name order) and run the check again',
+    ...(server ? { server } : {}),
   });
 }
 

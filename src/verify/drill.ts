@@ -5,7 +5,8 @@ import { type OpenArchive, type OpenOptions, openArchive } from '../archive/read
 import { readRowLines } from '../archive/row-lines.js';
 import type { CatalogModel } from '../catalog/model.js';
 import { renderForTables } from '../catalog/render.js';
-import { type Session, quoteIdent, quoteLiteral, withSession } from '../db/client.js';
+import { type Session, withSession } from '../db/client.js';
+import { quoteIdent, quoteLiteral } from '../sql/quote.js';
 import { type ConnectionTarget, resolveTarget } from '../db/connection.js';
 import { EMBEDDED_MAJORS, type EmbeddedServer, startEmbedded } from '../db/embedded.js';
 import { isPgsnapError } from '../errors.js';

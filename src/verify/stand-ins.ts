@@ -1,6 +1,6 @@
 import type { CatalogModel, ConstraintDef, TableDef } from '../catalog/model.js';
 import { qualifiedName } from '../catalog/model.js';
-import { qualify, quoteIdent } from '../db/client.js';
+import { qualify, quoteIdent } from '../sql/quote.js';
 
 /**
  * Foreign keys from archived tables into tables the archive does not hold: public.profiles → auth.users when a

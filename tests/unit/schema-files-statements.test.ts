@@ -52,11 +52,11 @@ describe('splitting schema files', () => {
   it('maps PostgreSQL error positions (characters) to file lines, also inside function bodies', async () => {
     const [, table] = await splitStatements(FILE, 'f.sql');
     const pos = table!.sql.indexOf('email') + 1;
-    expect(errorPosition(table!, { position: String(pos) })).toEqual({ line: 6, column: 3 });
+    expect(errorPosition(table!, { position: pos })).toEqual({ line: 6, column: 3 });
     expect(errorPosition(table!, {})).toEqual({ line: 4, column: 1 });
     const [, , fn] = await splitStatements(FILE, 'f.sql');
     const body = '\nBEGIN\n  NEW.updated_at := now(); -- a semicolon; inside the body\n  RETURN NEW;\nEND\n';
-    expect(errorPosition(fn!, { internalQuery: body, internalPosition: String(body.indexOf('RETURN') + 1) })).toEqual({ line: 13, column: 3 });
+    expect(errorPosition(fn!, { internalQuery: body, internalPosition: body.indexOf('RETURN') + 1 })).toEqual({ line: 13, column: 3 });
   });
 
   it('counts characters, not UTF-16 units, like PostgreSQL', () => {

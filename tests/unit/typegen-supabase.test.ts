@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FunctionDef } from '../../src/catalog/model.js';
-import { renderSupabaseTypes } from '../../src/scan/typegen-supabase.js';
+import { renderSupabaseTypes } from '../../src/types/typegen-supabase.js';
 import { column, model, table } from '../fixtures/catalog/builders.js';
 
 const fn = (name: string, identityArgs: string, returns: string): FunctionDef => ({
