@@ -23,7 +23,7 @@ const RULES: readonly Rule[] = [
   { rule: 'src/db is the only code that imports the PostgreSQL driver', files: ['src/**', '!src/db/**'], forbid: DRIVERS },
   { rule: 'the types generator is the one user of @databases/* (it brings its own pg)', files: ['src/**', '!src/types/typegen.ts'], forbid: ['@databases/*'] },
   { rule: 'pure cores load neither src/db nor the driver', files: PURE, forbid: ['src/db/**', ...DRIVERS, '@databases/*'], loads: true },
-  { rule: 'src/db depends on nothing of pgsnap but errors, logging, redaction and quoting', files: ['src/db/**'], forbid: ['src/**', '!src/db/**', '!src/errors.ts', '!src/log.ts', '!src/redact.ts', '!src/sql/**'] },
+  { rule: 'src/db depends on nothing of pgsnap but errors, logging, redaction, lifecycle and quoting', files: ['src/db/**'], forbid: ['src/**', '!src/db/**', '!src/errors.ts', '!src/log.ts', '!src/redact.ts', '!src/lifecycle.ts', '!src/sql/**'] },
   { rule: 'catalog, schema-files, report and quoting sit below the capabilities', files: ['src/catalog/**', 'src/schema-files/**', 'src/report/**', 'src/sql/**'], forbid: CAPABILITIES },
   { rule: 'capabilities never reach up into the command layer', files: CAPABILITIES, forbid: ['src/commands/**', 'src/cli.ts', 'src/demo.ts'] },
   { rule: 'nothing imports cli.ts, the entry point (commands get it as ctx.cli)', files: ['src/**', '!src/cli.ts'], forbid: ['src/cli.ts'] },
