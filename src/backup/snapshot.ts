@@ -1,4 +1,4 @@
-import { OUTPUT_SETTINGS } from '../archive/format.js';
+import { useOutputSettings } from '../archive/output-settings.js';
 import { close, connect, type Session } from '../db/client.js';
 import { quoteLiteral } from '../sql/quote.js';
 import type { ConnectionTarget } from '../db/connection.js';
@@ -22,9 +22,7 @@ export interface SnapshotSessions {
 async function prepare(s: Session): Promise<void> {
   // A policy that would filter a read now fails it instead (row-security.ts names such tables up front).
   await s.query('SET row_security = off');
-  for (const [name, value] of Object.entries(OUTPUT_SETTINGS)) {
-    await s.query(`SELECT set_config(${quoteLiteral(name)}, ${quoteLiteral(value)}, false)`);
-  }
+  await useOutputSettings(s, 'session');
 }
 
 export async function openSnapshot(target: ConnectionTarget, jobs: number, logger: Logger): Promise<SnapshotSessions> {

@@ -1,5 +1,5 @@
 import { introspect } from '../catalog/introspect.js';
-import { OUTPUT_SETTINGS } from '../archive/format.js';
+import { useOutputSettings } from '../archive/output-settings.js';
 import type { CatalogModel } from '../catalog/model.js';
 import { type Session, close, connect, withSession } from '../db/client.js';
 import type { ConnectionTarget } from '../db/connection.js';
@@ -105,7 +105,7 @@ export async function restoreArchive(
       );
       let lookahead: Lookahead | undefined;
       try {
-        await sessionSettings(s, archive.manifest.settings ?? OUTPUT_SETTINGS, lockTimeoutMs);
+        await sessionSettings(s, lockTimeoutMs);
         const { plan, created, lostForeignKeys } = await planAgainstTarget(s, archive, archivedModel, { ...options, filters });
         const privileges = await readPrivileges(s, plan);
         const access = decideAccess(plan, privileges, options.onConflict);
@@ -119,7 +119,7 @@ export async function restoreArchive(
           const h = await connect(target, { logger: options.logger });
           try {
             await h.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-            await sessionSettings(h, archive.manifest.settings ?? OUTPUT_SETTINGS, lockTimeoutMs);
+            await sessionSettings(h, lockTimeoutMs);
             return h;
           } catch (e) {
             await close(h);
@@ -210,15 +210,10 @@ export function interruptedLine(committing: boolean, dryRun: boolean, where: str
   return `the restore was rolled back; nothing in ${where} was changed (${plural(tablesLoaded, 'table')} had been loaded inside the transaction, none kept)`;
 }
 
-async function sessionSettings(s: Session, settings: Readonly<Record<string, string>>, lockTimeoutMs: number): Promise<void> {
+async function sessionSettings(s: Session, lockTimeoutMs: number): Promise<void> {
   // The archive's text was printed under these settings (DateStyle, IntervalStyle, lc_monetary…); money,
   // intervals and dates are parsed according to them, so they are read back under the same ones.
-  // The archive is untrusted: only the settings pgsnap writes are taken from it, and search_path stays pg_catalog
-  // (any other value would let objects in the target shadow the operators and functions restore runs).
-  for (const [name, fallback] of Object.entries(OUTPUT_SETTINGS)) {
-    const value = name === 'search_path' ? fallback : (settings[name] ?? fallback);
-    await s.query(`SELECT set_config($1, $2, true)`, [name, value]);
-  }
+  await useOutputSettings(s, 'transaction');
   // An error instead of silently filtered rows if a policy would apply (restore must see every row).
   await s.query(`SET LOCAL row_security = off`);
   await s.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { fingerprintStream } from '../archive/fingerprint.js';
-import { type Manifest, OUTPUT_SETTINGS } from '../archive/format.js';
+import type { Manifest } from '../archive/format.js';
+import { useOutputSettings } from '../archive/output-settings.js';
 import { type OpenArchive, type OpenOptions, openArchive } from '../archive/reader.js';
 import { readRowLines } from '../archive/row-lines.js';
 import type { CatalogModel } from '../catalog/model.js';
@@ -211,8 +212,7 @@ async function createRoles(s: Session, model: CatalogModel): Promise<void> {
 }
 
 async function compareTables(s: Session, archive: OpenArchive): Promise<DrillTable[]> {
-  const settings = archive.manifest.settings ?? OUTPUT_SETTINGS;
-  for (const [k, v] of Object.entries(settings)) await s.query(`SELECT set_config(${quoteLiteral(k)}, ${quoteLiteral(v)}, false)`);
+  await useOutputSettings(s, 'session');
   const out: DrillTable[] = [];
   for (const t of archive.manifest.tables) {
     const fp = await fingerprintStream(readRowLines(s, { schema: t.schema, name: t.name, partitioned: t.partitioned ?? false, columns: t.columns }));
