@@ -1,7 +1,7 @@
 import { PLATFORM_SCHEMAS } from '../catalog/filter.js';
 import { introspect } from '../catalog/introspect.js';
 import type { Session } from '../db/index.js';
-import { quoteIdent } from '../sql/quote.js';
+import { missingRoles, mirrorRoles } from '../db/roles.js';
 import { PgsnapError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { applyStatements } from './apply.js';
@@ -65,12 +65,10 @@ export async function applyBaseline(
 
 /** On a shared server (--shadow URL) the platform's roles may be missing; they are cluster-wide, so create them. */
 async function createRoles(s: Session, roles: readonly string[], shadow: string): Promise<void> {
-  const existing = new Set((await s.query<{ rolname: string }>(`SELECT rolname FROM pg_catalog.pg_roles`)).rows.map((r) => r.rolname));
-  const missing = roles.filter((r) => !existing.has(r));
-  if (missing.length === 0) return;
   try {
-    await s.query(missing.map((r) => `CREATE ROLE ${quoteIdent(r)} NOLOGIN;`).join('\n'));
+    await mirrorRoles(s, roles);
   } catch (e) {
+    const missing = await missingRoles(s, roles).catch(() => roles);
     throw new PgsnapError('permission', `the shadow (${shadow}) lacks the platform role(s) ${missing.join(', ')} and cannot create them: ${(e as Error).message}`, {
       hint: 'create them there once (CREATE ROLE … NOLOGIN), or connect --shadow as a role with CREATEROLE',
       cause: e,

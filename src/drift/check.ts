@@ -14,7 +14,7 @@ import { type SchemaSource, readSchemaSource } from '../schema-files/source.js';
 import type { SchemaStatement } from '../schema-files/statements.js';
 import { type ShadowSpec, availableExtensions, missingExtensionError, openShadow, requireExtensions } from './shadow.js';
 import { type BaselineSource, applyBaseline, readBaselineSource } from './baseline-apply.js';
-import { liveRoles, mirrorRoles, prepareApply, refuseConnectingSubscriptions, rolesCreatedBy } from './shadow-apply.js';
+import { liveRoles, mirrorLiveRoles, prepareApply, refuseConnectingSubscriptions, rolesCreatedBy } from './shadow-apply.js';
 
 export interface DriftCheckOptions {
   /** the live database */
@@ -172,7 +172,7 @@ async function loadDesired(
     const s = await connect(shadow.target, { logger, applicationName: 'pgsnap drift shadow' });
     try {
       // The roles the files create are not mirrored: their CREATE ROLE would fail with "already exists".
-      if (shadow.privateServer) await mirrorRoles(s, roles, rolesCreatedBy(statements));
+      if (shadow.privateServer) await mirrorLiveRoles(s, roles, rolesCreatedBy(statements));
       const tApply = performance.now();
       const available = await availableExtensions(s);
       const skipped = baseline ? await applyBaseline(s, baseline, { available, shadow, logger }) : [];

@@ -1,4 +1,6 @@
-import { type Session, quoteIdent } from '../db/index.js';
+import type { Session } from '../db/index.js';
+import { mirrorRoles } from '../db/roles.js';
+import { quoteIdent } from '../sql/quote.js';
 import { type Logger, silentLogger } from '../log.js';
 import { type SchemaStatement, schemaFileError } from '../schema-files/statements.js';
 
@@ -68,10 +70,11 @@ async function serverRoles(s: Session): Promise<Set<string>> {
 }
 
 /** Create the live roles (NOLOGIN, no privileges) a private shadow server lacks, except those the files create. */
-export async function mirrorRoles(s: Session, roles: readonly string[], createdByFiles: ReadonlySet<string>): Promise<void> {
-  const existing = await serverRoles(s);
-  const mirror = roles.filter((r) => !createdByFiles.has(r) && !existing.has(r));
-  if (mirror.length > 0) await s.query(mirror.map((r) => `CREATE ROLE ${quoteIdent(r)} NOLOGIN;`).join('\n'));
+export async function mirrorLiveRoles(s: Session, roles: readonly string[], createdByFiles: ReadonlySet<string>): Promise<void> {
+  await mirrorRoles(
+    s,
+    roles.filter((r) => !createdByFiles.has(r)),
+  );
 }
 
 export interface PrepareOptions {

@@ -10,6 +10,7 @@ import { type Session, withSession } from '../db/client.js';
 import { quoteIdent, quoteLiteral } from '../sql/quote.js';
 import { type ConnectionTarget, resolveTarget } from '../db/connection.js';
 import { EMBEDDED_MAJORS, type EmbeddedServer, startEmbedded } from '../db/embedded.js';
+import { mirrorRoles } from '../db/roles.js';
 import { isPgsnapError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { restoreArchive } from '../restore/restore.js';
@@ -141,7 +142,7 @@ async function prepareDrillDatabase(server: EmbeddedServer, model: CatalogModel,
     await s.query(`CREATE DATABASE ${quoteIdent(DRILL_DATABASE)} OWNER ${quoteIdent(DRILL_ROLE)}`);
   });
   await withSession(resolveTarget(server.urlFor(DRILL_DATABASE)), async (s) => {
-    await createRoles(s, model);
+    await mirrorRoles(s, namedRoles(model));
     const available = new Set((await s.query<{ name: string }>('SELECT name FROM pg_available_extensions')).rows.map((r) => r.name));
     for (const e of model.extensions) {
       if (!available.has(e.name)) continue;
@@ -192,23 +193,9 @@ export const DRILL_EXTENSIONS: ReadonlySet<string> = new Set([
   'vector',
 ]);
 
-/**
- * Policies and grants name roles, and roles live in the cluster, not in the archive. In a throwaway server any
- * name will do, so create each as NOLOGIN.
- */
-async function createRoles(s: Session, model: CatalogModel): Promise<void> {
-  const roles = new Set<string>();
-  for (const t of model.tables) {
-    for (const p of t.policies) for (const r of p.roles) roles.add(r);
-    for (const g of t.grants) roles.add(g.grantee);
-  }
-  for (const r of roles) {
-    if (r === 'public' || r === 'PUBLIC' || r === 'postgres' || r === DRILL_ROLE) continue;
-    // the name only ever travels as a parameter or a quoted identifier (inside a DO $$ block, `$$` in a name
-    // would end the quote and run the rest as a superuser)
-    const exists = await s.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [r]);
-    if (exists.rows.length === 0) await s.query(`CREATE ROLE ${quoteIdent(r)} NOLOGIN`);
-  }
+/** The roles that policies and grants name: roles live in the cluster, not in the archive (db/roles.ts). */
+function namedRoles(model: CatalogModel): string[] {
+  return model.tables.flatMap((t) => [...t.policies.flatMap((p) => p.roles), ...t.grants.map((g) => g.grantee)]);
 }
 
 async function compareTables(s: Session, archive: OpenArchive): Promise<DrillTable[]> {
