@@ -9,7 +9,7 @@ import { type Logger, silentLogger } from '../log.js';
 
 /**
  * The only door to PostgreSQL. Everything else in pgsnap talks to a `Session`: queries (logged under --debug),
- * COPY streams, and transaction helpers that always clean up in `finally`.
+ * COPY streams, and `withSession`, which always disconnects in `finally`.
  */
 
 // Return int8, numeric and friends as text: pgsnap never does arithmetic on user data, and must not lose digits.
@@ -149,33 +149,6 @@ export async function withSession<T>(
     return await fn(s);
   } finally {
     await close(s);
-  }
-}
-
-export interface TransactionOptions {
-  isolation?: 'read committed' | 'repeatable read' | 'serializable';
-  readOnly?: boolean;
-  deferrable?: boolean;
-}
-
-/** BEGIN … COMMIT, or ROLLBACK on any error (the error is rethrown). */
-export async function withTransaction<T>(
-  s: Session,
-  fn: (s: Session) => Promise<T>,
-  options: TransactionOptions = {},
-): Promise<T> {
-  const parts = ['BEGIN'];
-  if (options.isolation) parts.push(`ISOLATION LEVEL ${options.isolation.toUpperCase()}`);
-  if (options.readOnly) parts.push('READ ONLY');
-  if (options.deferrable) parts.push('DEFERRABLE');
-  await s.query(parts.join(' '));
-  try {
-    const result = await fn(s);
-    await s.query('COMMIT');
-    return result;
-  } catch (e) {
-    await s.query('ROLLBACK').catch(() => {});
-    throw e;
   }
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introspect, tableKey } from '../../src/catalog/introspect.js';
 import type { CatalogModel, TableDef } from '../../src/catalog/model.js';
-import { withSession, withTransaction } from '../../src/db/client.js';
+import { withSession } from '../../src/db/client.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import { createFixtureDatabase, serverMajor, type TestDatabase } from '../helpers/db.js';
 
@@ -136,7 +136,9 @@ describe('introspect on the fixture application', () => {
 
   it('reads inside the caller\'s read-only snapshot transaction, as backup does', async () => {
     await withSession(resolveTarget(db.url), async (s) => {
-      const inside = await withTransaction(s, (tx) => introspect(tx), { isolation: 'repeatable read', readOnly: true });
+      await s.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const inside = await introspect(s);
+      await s.query('COMMIT');
       expect(inside).toEqual(model);
     });
   });

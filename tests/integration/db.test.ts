@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { close, connect, withTransaction } from '../../src/db/client.js';
+import { close, connect } from '../../src/db/client.js';
 import { resolveTarget } from '../../src/db/connection.js';
-import { PgsnapError } from '../../src/errors.js';
 import { createFixtureDatabase, serverMajor, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
@@ -30,22 +29,6 @@ describe('db module against a real server', () => {
     expect(rls?.relrowsecurity).toBe(true);
     const nopk = await db.query(`SELECT 1 FROM pg_constraint WHERE conrelid = 'public.error_logs'::regclass AND contype = 'p'`);
     expect(nopk).toHaveLength(0);
-  });
-
-  it('rolls a failed transaction back', async () => {
-    const s = await connect(resolveTarget(db.url));
-    try {
-      await expect(
-        withTransaction(s, async (tx) => {
-          await tx.query(`DELETE FROM public.error_logs`);
-          await tx.query(`SELECT 1/0`);
-        }),
-      ).rejects.toBeInstanceOf(PgsnapError);
-      const r = await s.query<{ n: string }>(`SELECT count(*) AS n FROM public.error_logs`);
-      expect(r.rows[0]?.n).toBe('500');
-    } finally {
-      await close(s);
-    }
   });
 
   it('returns int8 and numeric as exact text', async () => {
