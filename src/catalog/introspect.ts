@@ -18,7 +18,7 @@ import type {
 import * as q from './queries.js';
 
 export { PLATFORM_SCHEMAS, type SchemaFilter } from './filter.js';
-export { foreignKeyOrder, storedColumns, tableKey, type ForeignKeyEdge, type TableKey } from './tables.js';
+export { storedColumns, tableKey, type TableKey } from './tables.js';
 
 /**
  * Read a database's schema into the catalog model: one set-based query per object kind (a thousand tables cost

@@ -1,5 +1,4 @@
 import type { ColumnDef, TableDef } from './model.js';
-import { qualifiedName } from './model.js';
 
 /** The columns that identify a row, as backup records them and restore uses for ON CONFLICT. */
 export interface TableKey {
@@ -37,53 +36,4 @@ export function tableKey(t: TableDef): TableKey | null {
 /** Columns that hold data, in table order: generated columns (stored or virtual) are computed, not stored. */
 export function storedColumns(t: TableDef): readonly ColumnDef[] {
   return [...t.columns].filter((c) => c.generated === null).sort((a, b) => a.position - b.position);
-}
-
-/** A foreign key from one table to another ("schema.name" both). */
-export interface ForeignKeyEdge {
-  readonly from: string;
-  readonly to: string;
-  readonly constraint: string;
-}
-
-/**
- * Tables ordered so that every referenced table comes before the tables that reference it (restore inserts in
- * this order), plus the foreign keys that no order can satisfy: self-references, and one edge per cycle, chosen
- * deterministically. Restore must defer or post-fill those. Foreign keys to tables outside `tables` are ignored.
- */
-export function foreignKeyOrder(tables: readonly TableDef[]): {
-  readonly order: readonly TableDef[];
-  readonly cycleEdges: readonly ForeignKeyEdge[];
-} {
-  const byName = new Map(tables.map((t) => [qualifiedName(t), t]));
-  const edges: ForeignKeyEdge[] = [];
-  for (const t of tables) {
-    for (const c of t.constraints) {
-      if (c.kind !== 'foreign' || !c.references) continue;
-      const to = `${c.references.schema}.${c.references.table}`;
-      if (byName.has(to)) edges.push({ from: qualifiedName(t), to, constraint: c.name });
-    }
-  }
-  const cycleEdges: ForeignKeyEdge[] = edges.filter((e) => e.from === e.to);
-  const parents = new Map<string, ForeignKeyEdge[]>();
-  for (const e of edges) {
-    if (e.from === e.to) continue;
-    parents.set(e.from, [...(parents.get(e.from) ?? []), e]);
-  }
-  const remaining = new Set([...byName.keys()].sort());
-  const placed = new Set<string>();
-  const order: TableDef[] = [];
-  const unplacedParents = (name: string) => (parents.get(name) ?? []).filter((e) => !placed.has(e.to));
-  while (remaining.size > 0) {
-    let next = [...remaining].find((n) => unplacedParents(n).length === 0);
-    if (next === undefined) {
-      // A cycle: take the table waiting on the fewest others (then by name) and break its open edges.
-      next = [...remaining].reduce((a, b) => (unplacedParents(b).length < unplacedParents(a).length ? b : a));
-      cycleEdges.push(...unplacedParents(next));
-    }
-    remaining.delete(next);
-    placed.add(next);
-    order.push(byName.get(next) as TableDef);
-  }
-  return { order, cycleEdges };
 }

@@ -151,6 +151,3 @@ export async function withSession<T>(
     await close(s);
   }
 }
-
-// Quoting is pure and lives in src/sql/quote.ts; re-exported here while other branches still import it from db.
-export { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';

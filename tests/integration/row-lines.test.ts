@@ -6,7 +6,8 @@ import { rowSelectSql } from '../../src/archive/row-sql.js';
 import { OUTPUT_SETTINGS } from '../../src/archive/format.js';
 import { storedColumns } from '../../src/catalog/introspect.js';
 import { introspect } from '../../src/catalog/introspect.js';
-import { close, connect, quoteLiteral, type Session } from '../../src/db/client.js';
+import { close, connect, type Session } from '../../src/db/client.js';
+import { quoteLiteral } from '../../src/sql/quote.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import { createFixtureDatabase, repoRoot, type TestDatabase } from '../helpers/db.js';
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { qualifiedName } from '../../src/catalog/model.js';
 import { canonicalViewDefinition, collapseWhitespace } from '../../src/catalog/normalize.js';
-import { foreignKeyOrder, storedColumns, tableKey } from '../../src/catalog/tables.js';
+import { storedColumns, tableKey } from '../../src/catalog/tables.js';
 import { column, constraint, fk, table } from '../fixtures/catalog/builders.js';
 
 const unique = (name: string, columns: string[], over = {}) =>
@@ -55,40 +54,6 @@ describe('storedColumns', () => {
       columns: [column('b', { position: 2 }), column('a', { position: 1 }), column('g', { position: 3, generated: 'a || b' })],
     });
     expect(storedColumns(t).map((c) => c.name)).toEqual(['a', 'b']);
-  });
-});
-
-describe('foreignKeyOrder', () => {
-  const names = (r: ReturnType<typeof foreignKeyOrder>) => r.order.map(qualifiedName);
-
-  it('puts referenced tables first', () => {
-    const r = foreignKeyOrder([
-      table('public.sessions', { constraints: [fk('s_p', ['project_id'], 'public.projects')] }),
-      table('public.projects', { constraints: [fk('p_u', ['owner_id'], 'auth.users')] }),
-      table('auth.users'),
-    ]);
-    expect(names(r)).toEqual(['auth.users', 'public.projects', 'public.sessions']);
-    expect(r.cycleEdges).toEqual([]);
-  });
-
-  it('reports self-references and breaks a cycle at one deterministic edge', () => {
-    const r = foreignKeyOrder([
-      table('public.a', { constraints: [fk('a_b', ['b_id'], 'public.b')] }),
-      table('public.b', { constraints: [fk('b_a', ['a_id'], 'public.a')] }),
-      table('public.s', { constraints: [fk('s_retry', ['retry_of'], 'public.s')] }),
-      table('public.c', { constraints: [fk('c_a', ['a_id'], 'public.a')] }),
-    ]);
-    expect(names(r)).toEqual(['public.s', 'public.a', 'public.b', 'public.c']);
-    expect(r.cycleEdges).toEqual([
-      { from: 'public.s', to: 'public.s', constraint: 's_retry' },
-      { from: 'public.a', to: 'public.b', constraint: 'a_b' },
-    ]);
-  });
-
-  it('ignores references to tables outside the set', () => {
-    const r = foreignKeyOrder([table('public.x', { constraints: [fk('x_y', ['y_id'], 'public.elsewhere')] })]);
-    expect(names(r)).toEqual(['public.x']);
-    expect(r.cycleEdges).toEqual([]);
   });
 });
 
