@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalViewDefinition, collapseWhitespace } from '../../src/catalog/normalize.js';
 import { storedColumns, tableKey } from '../../src/catalog/tables.js';
-import { column, constraint, fk, table } from '../fixtures/catalog/builders.js';
+import { column, constraint, table } from '../fixtures/catalog/builders.js';
 
 const unique = (name: string, columns: string[], over = {}) =>
   constraint(name, 'unique', { definition: `UNIQUE (${columns.join(', ')})`, columns, ...over });
