@@ -85,7 +85,7 @@ function configKeys(): ReadonlyMap<string, ValueType<unknown>> {
 export const CONFIG_KEYS = configKeys();
 
 /** Every problem in the file, each worded as `backup.jobs must be a whole number ≥ 1 (0 is invalid)`. */
-export function configProblems(raw: unknown, at = ''): string[] {
+function configProblems(raw: unknown, at = ''): string[] {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [`${at || 'the config'} must be an object`];
   const problems: string[] = [];
   for (const [k, v] of Object.entries(raw)) {

@@ -24,7 +24,7 @@ export interface DemoOptions {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export async function loadFixtureApp(s: Session): Promise<void> {
+async function loadFixtureApp(s: Session): Promise<void> {
   const dir = path.join(repoRoot, 'schemas');
   for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
     await s.query(fs.readFileSync(path.join(dir, file), 'utf8'));
@@ -32,7 +32,7 @@ export async function loadFixtureApp(s: Session): Promise<void> {
   await s.query(fs.readFileSync(path.join(repoRoot, 'fixtures', 'seed.sql'), 'utf8'));
 }
 
-export async function tableCounts(s: Session): Promise<Array<{ table: string; rows: number }>> {
+async function tableCounts(s: Session): Promise<Array<{ table: string; rows: number }>> {
   const tables = await s.query<{ t: string }>(
     `SELECT format('%I.%I', n.nspname, c.relname) AS t
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

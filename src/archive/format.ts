@@ -1,4 +1,3 @@
-import type { CatalogModel } from '../catalog/model.js';
 
 /**
  * The archive format, version 1. Documented for other programs in docs/archive-format.md; keep both in step.
@@ -32,7 +31,7 @@ export const SCHEMA_JSON_ENTRY = 'schema.json';
 export const SCHEMA_SQL_ENTRY = 'schema.sql';
 /** sha256 (hex) of the manifest.json entry's bytes, written right after it: an edited or damaged manifest shows */
 export const MANIFEST_SHA_ENTRY = 'manifest.sha256';
-export const DATA_DIR = 'data/';
+const DATA_DIR = 'data/';
 
 /**
  * Session settings while rows are read. `lc_monetary = C` because money's text output follows the locale
@@ -137,8 +136,4 @@ export interface ArchivedSequence {
   /** last_value as text (int8 range) */
   readonly value: string;
   readonly isCalled: boolean;
-}
-
-export interface ArchiveSchema {
-  readonly model: CatalogModel;
 }

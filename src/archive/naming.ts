@@ -20,7 +20,7 @@ export interface ArchiveName {
   readonly takenAt: Date;
 }
 
-export function timestampForName(at: Date): string {
+function timestampForName(at: Date): string {
   return at.toISOString().replace(/[:.]/g, '-');
 }
 

@@ -26,7 +26,7 @@ export interface PruneCandidate {
   readonly takenAt: Date;
 }
 
-export interface PruneDecision<A extends PruneCandidate> {
+interface PruneDecision<A extends PruneCandidate> {
   readonly archive: A;
   /** why it is kept: `last`, `daily 2025-07-11`, `weekly 2025-W28`, `monthly 2025-07`, `newest`, `future`; empty when removed */
   readonly reasons: readonly string[];
@@ -88,7 +88,7 @@ export function isoWeek(d: Date): string {
   return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
 
-export interface SummaryDecision {
+interface SummaryDecision {
   readonly archive: ArchiveSummary;
   /** why it is kept (as PruneDecision, plus `last before … shrank`); empty when removed */
   readonly reasons: readonly string[];

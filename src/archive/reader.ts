@@ -34,7 +34,7 @@ export interface OpenArchive {
  * checked against them before it is inflated, and yauzl stops inflating an entry as soon as it yields more bytes
  * than the central directory declares, so a zip bomb is refused after at most the cap.
  */
-export const LIMITS = Object.freeze({
+const LIMITS = Object.freeze({
   /** manifest.json and schema.json are parsed whole: tens of thousands of tables fit in a few MB */
   manifestBytes: 64 * 2 ** 20,
   schemaBytes: 64 * 2 ** 20,

@@ -86,7 +86,7 @@ function noArchives(dir: string): PgsnapError {
 }
 
 /** Up to three days with archives, closest to `day` first (before or after). */
-export function nearestDays(archives: readonly ArchiveFile[], day: string): string[] {
+function nearestDays(archives: readonly ArchiveFile[], day: string): string[] {
   const target = new Date(`${day}T00:00:00Z`).getTime();
   const days = [...new Set(archives.map((a) => utcDay(a.takenAt)))];
   return days

@@ -238,7 +238,7 @@ export class CopyToJsonLines {
 }
 
 /** The archive lines of a COPY text stream. */
-export async function* copyTextToLines(source: AsyncIterable<Buffer>, columns: readonly LineColumn[]): AsyncGenerator<Buffer> {
+async function* copyTextToLines(source: AsyncIterable<Buffer>, columns: readonly LineColumn[]): AsyncGenerator<Buffer> {
   const machine = new CopyToJsonLines(columns);
   for await (const chunk of source) yield* machine.push(chunk);
   yield* machine.end();

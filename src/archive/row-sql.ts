@@ -26,7 +26,7 @@ export function isNativeJsonType(type: string): boolean {
  * The SELECT whose rows, as COPY text, backup turns into archive lines (archive/row-lines.ts). Plain column
  * values: the type's own output text, exactly what the archive stores.
  */
-export function rowValuesSql(t: RowSource): string {
+function rowValuesSql(t: RowSource): string {
   const from = `${t.partitioned ? '' : 'ONLY '}${qualify(t.schema, t.name)}`;
   const where = t.where ? ` WHERE ${t.where}` : '';
   return `SELECT ${t.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${from}${where}`;

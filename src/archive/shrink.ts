@@ -24,7 +24,7 @@ export interface Shrunk {
 /** 0.5 = a table that lost more than half of its rows */
 export const DEFAULT_SHRINK_THRESHOLD = 0.5;
 
-export function isShrink(before: number, after: number, threshold: number): boolean {
+function isShrink(before: number, after: number, threshold: number): boolean {
   return before > 0 && (after === 0 || (before - after) / before > threshold);
 }
 

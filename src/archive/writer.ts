@@ -55,7 +55,7 @@ export interface WriterOptions {
  * Deflate level 1. Measured on the 2M-row benchmark table (docs/archive-format.md): level 1 keeps the archive
  * within ~15% of level 6's size at less than half its CPU time, and deflate runs beside the server's own work.
  */
-export const DEFAULT_LEVEL = 1;
+const DEFAULT_LEVEL = 1;
 
 /**
  * Where the bytes go until `finish`: a temporary file renamed into place (a directory), or a multipart upload

@@ -27,7 +27,7 @@ export interface BackupSelection {
  */
 const PLATFORM_DATA: Readonly<Record<string, readonly string[]>> = { auth: ['schema_migrations'], storage: ['migrations'] };
 
-export function isPlatformData(schema: string, name: string): boolean {
+function isPlatformData(schema: string, name: string): boolean {
   const bookkeeping = PLATFORM_DATA[schema];
   return bookkeeping !== undefined && !bookkeeping.includes(name);
 }

@@ -108,7 +108,7 @@ export const DIFFERENCE_KINDS = [
   'default_privilege',
   'comment',
 ] as const;
-export type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
+type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
 
 /**
  * One difference between the desired model (schema files) and the actual one (live database).

@@ -18,7 +18,7 @@ import type {
 import * as q from './queries.js';
 
 export { PLATFORM_SCHEMAS, type SchemaFilter } from './filter.js';
-export { storedColumns, tableKey, type TableKey } from './tables.js';
+export { storedColumns, tableKey,  } from './tables.js';
 
 /**
  * Read a database's schema into the catalog model: one set-based query per object kind (a thousand tables cost
@@ -426,7 +426,7 @@ function toFunction(r: q.RawFunction): FunctionDef {
 const COLLATION_PROVIDERS = { c: 'libc', i: 'icu', b: 'builtin', d: 'default' } as const;
 const DEFAULT_ACL_TYPES = { r: 'tables', S: 'sequences', f: 'functions', T: 'types', n: 'schemas' } as const;
 
-export function defaultPrivilegeKey(p: DefaultPrivilegeDef): string {
+function defaultPrivilegeKey(p: DefaultPrivilegeDef): string {
   return [p.role ?? '', p.schema ?? '', p.objectType, p.grantee, p.privilege, p.revoked ? 'revoked' : 'granted'].join('\u0000');
 }
 
@@ -462,7 +462,7 @@ function sortedText(items: readonly string[] | null): string[] {
 }
 
 /** Sort by a string or number key in byte order (never locale order, which differs between machines). */
-export function sortBy<T>(items: readonly T[], by: (x: T) => string | number): T[] {
+function sortBy<T>(items: readonly T[], by: (x: T) => string | number): T[] {
   return [...items].sort((a, b) => {
     const x = by(a);
     const y = by(b);

@@ -219,7 +219,7 @@ export interface SequenceDef {
   readonly identity: boolean;
 }
 
-export type TableKind = 'table' | 'partitioned' | 'partition';
+type TableKind = 'table' | 'partitioned' | 'partition';
 
 /** identity: schema.name */
 export interface TableDef {
@@ -278,7 +278,7 @@ export interface ColumnDef {
   readonly comment: string | null;
 }
 
-export type ConstraintKind = 'primary' | 'unique' | 'check' | 'exclusion' | 'foreign';
+type ConstraintKind = 'primary' | 'unique' | 'check' | 'exclusion' | 'foreign';
 
 /** identity: table + name (the name PostgreSQL stores, generated or given; constraints inherited by partitions are left out) */
 export interface ConstraintDef {

@@ -427,7 +427,7 @@ function tableComments(t: TableDef): string[] {
 }
 
 /** COMMENT ON CONSTRAINT / INDEX / TRIGGER / POLICY for the parts of a table or view that carry one. */
-export function partComments(t: {
+function partComments(t: {
   schema: string;
   name: string;
   constraints?: readonly ConstraintDef[];
@@ -470,7 +470,7 @@ function comments(model: CatalogModel): string[] {
  * A dollar-quote tag that does not occur in `sql`, so a body or value that holds the text `$pgsnap$` cannot end
  * the quote early: `$pgsnap$`, else one numbered past every numbered tag the text holds (one linear scan).
  */
-export function dollarTagFor(sql: string): string {
+function dollarTagFor(sql: string): string {
   if (!sql.includes('$pgsnap')) return '$pgsnap$';
   let highest = 0;
   for (const m of sql.matchAll(/\$pgsnap(\d{0,9})\$/g)) highest = Math.max(highest, Number(m[1] || 0) + 1);

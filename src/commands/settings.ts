@@ -56,7 +56,7 @@ export function resolveSettings<S extends OptionSpecs>(
 }
 
 /** '--jobs <n>' → '--jobs' */
-export function flagName(o: OptionSpec<unknown>): string {
+function flagName(o: OptionSpec<unknown>): string {
   return (o.flag ?? '').split(/[ ,]/)[0] ?? '';
 }
 

@@ -14,7 +14,7 @@ export interface ValueType<T> {
 }
 
 /** A value that is not what the setting expects; the resolver words it for the flag or the config key. */
-export class UnexpectedValue extends Error {
+class UnexpectedValue extends Error {
   constructor(
     readonly expected: string,
     readonly got: unknown,

@@ -19,7 +19,7 @@ const types = {
     oid === 16 ? pg.types.getTypeParser(oid, format as 'text') : (v: string) => v,
 };
 
-export interface QueryResult<R> {
+interface QueryResult<R> {
   rows: R[];
   rowCount: number;
 }

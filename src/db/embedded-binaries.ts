@@ -92,7 +92,7 @@ export interface RunAs {
 }
 
 /** Can `who` walk down to `target`? Every directory on the way needs the execute bit for that user. */
-export function reachable(target: string, who: RunAs): boolean {
+function reachable(target: string, who: RunAs): boolean {
   if (who.uid === undefined) return true;
   for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
     if (!fs.existsSync(dir)) continue; // created later, by us, with modes we choose

@@ -18,7 +18,7 @@ import { spawnSupervised } from './watchdog.js';
  * PostgreSQL refuses to run as root, and CI runs as root: then the server runs as the `postgres` user (created if
  * missing), and its data directory is handed to that user.
  */
-export { DEFAULT_EMBEDDED_MAJOR, EMBEDDED_MAJORS, type EmbeddedMajor } from './embedded-binaries.js';
+export { DEFAULT_EMBEDDED_MAJOR, EMBEDDED_MAJORS,  } from './embedded-binaries.js';
 
 export interface EmbeddedServer {
   readonly major: number;

@@ -47,7 +47,7 @@ async function runOne(s: Session, st: SchemaStatement, prefix: string): Promise<
 const ALONE = new Set(['VacuumStmt', 'CreatedbStmt', 'DropdbStmt', 'AlterSystemStmt', 'TransactionStmt', 'CreateTableSpaceStmt', 'DropTableSpaceStmt', 'CreateSubscriptionStmt', 'AlterSubscriptionStmt', 'DropSubscriptionStmt', 'ReindexStmt']);
 
 /** Statements that must not share a transaction with others. */
-export function mustRunAlone(ast: Readonly<Record<string, unknown>>): boolean {
+function mustRunAlone(ast: Readonly<Record<string, unknown>>): boolean {
   const [type, body] = Object.entries(ast)[0] ?? [];
   if (!type) return false;
   if (ALONE.has(type)) return true;

@@ -30,7 +30,7 @@ export interface PlatformBaseline {
 /** The roles a Supabase project starts with; grants to them on `public` come with the project, not the migrations. */
 const PLATFORM_GRANTEE = /^(anon|authenticated|service_role|authenticator|dashboard_user|pgbouncer|supabase_.*)$/;
 
-export interface Publication {
+interface Publication {
   readonly name: string;
   readonly allTables: boolean;
   readonly publish: readonly string[];
@@ -38,7 +38,7 @@ export interface Publication {
   readonly tables: readonly string[];
 }
 
-export interface DefaultGrant {
+interface DefaultGrant {
   /** null: in every schema */
   readonly schema: string | null;
   readonly objects: 'TABLES' | 'SEQUENCES';

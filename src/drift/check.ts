@@ -31,7 +31,7 @@ export interface DriftCheckOptions {
   readonly logger?: Logger;
 }
 
-export interface DriftTimings {
+interface DriftTimings {
   readonly parseMs: number;
   readonly shadowStartMs: number;
   readonly applyMs: number;

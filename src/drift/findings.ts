@@ -11,8 +11,8 @@ import { type DriftDifference, tableOf } from './difference.js';
  */
 const SEVERITY: Record<DriftDifference['change'], Severity> = { missing: 'error', changed: 'error', extra: 'warning' };
 
-export const DIFF_OLD_LABEL = 'schema files';
-export const DIFF_NEW_LABEL = 'live database';
+const DIFF_OLD_LABEL = 'schema files';
+const DIFF_NEW_LABEL = 'live database';
 
 function withNewline(s: string): string {
   return s.endsWith('\n') ? s : `${s}\n`;

@@ -73,7 +73,7 @@ function schemasMentioned(model: CatalogModel): Set<string> {
  * Everything the schema files define that is not platform-owned — a user table in `auth`, a user trigger on
  * `auth.users` — is compared as usual.
  */
-export function isPlatformDifference(
+function isPlatformDifference(
   d: DriftDifference,
   profile: PlatformProfile,
   tables: ReadonlyMap<string, string>,

@@ -35,7 +35,7 @@ export function parseShadowSpec(value: string | undefined): ShadowSpec {
 }
 
 /** The embedded major closest to the live server's (embedded binaries exist for 14–18). */
-export function embeddedMajorFor(liveMajor: number): number {
+function embeddedMajorFor(liveMajor: number): number {
   const majors = [...EMBEDDED_MAJORS] as number[];
   if (majors.includes(liveMajor)) return liveMajor;
   return liveMajor < (majors[0] as number) ? (majors[0] as number) : (majors[majors.length - 1] as number);

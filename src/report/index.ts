@@ -5,7 +5,6 @@ import { renderSarif } from './sarif.js';
 import { renderText } from './text.js';
 
 export type ReportFormat = 'text' | 'json' | 'github' | 'sarif';
-export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'github', 'sarif'];
 
 export interface RenderOptions {
   readonly toolVersion: string;

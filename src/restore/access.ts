@@ -7,7 +7,7 @@ import type { OnConflict, RestorePlan, TablePlan } from './plan.js';
  * instead of failing halfway (or, worse, letting a trigger rewrite restored rows).
  */
 
-export interface TablePrivileges {
+interface TablePrivileges {
   readonly table: string;
   /** the role is the owner or a member of the owning role (may ALTER TABLE) */
   readonly owner: boolean;
@@ -29,7 +29,7 @@ export interface Privileges {
   readonly sequences: readonly { readonly sequence: string; readonly update: boolean }[];
 }
 
-export interface TriggerSwitch {
+interface TriggerSwitch {
   readonly table: string;
   readonly schema: string;
   readonly name: string;

@@ -27,7 +27,7 @@ export interface PlanOptions {
 }
 
 /** Which archived rows of a table restore takes, when not all (--where, --with-dependents). */
-export interface RowSelection {
+interface RowSelection {
   /** --where conditions on this table (any may match) */
   readonly conditions: readonly string[];
   /** foreign keys of this table to tables whose rows are selected: a row pointing at a selected row is taken */
@@ -35,13 +35,13 @@ export interface RowSelection {
 }
 
 /** How a row that may already be there is recognised. */
-export type ConflictRule =
+type ConflictRule =
   /** ON CONFLICT on these key columns (the primary key, else a unique constraint over NOT NULL columns) */
   | { readonly kind: 'key'; readonly constraint: string; readonly columns: readonly string[] }
   /** no key: insert only the copies of a row (compared by its text) that the target does not hold yet */
   | { readonly kind: 'multiset' };
 
-export interface ForeignKeyRef {
+interface ForeignKeyRef {
   readonly name: string;
   /** the table that declares it: the restored table itself, or one of its partitions (FKs declared per partition) */
   readonly on: { readonly schema: string; readonly name: string };

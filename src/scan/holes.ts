@@ -7,7 +7,7 @@ import type { StringLanguage, StringLiteralToken } from './strings.js';
  * IN), or — where a value cannot stand, `FROM {table}` — with stand-in identifiers whose references are dropped, so
  * the rest of the statement is still read by the real parser instead of being lost whole.
  */
-export interface Piece {
+interface Piece {
   readonly text: string;
   /** file offset of text[0] */
   readonly start: number;
@@ -72,7 +72,7 @@ function braceEnd(v: string, from: number): number {
 }
 
 /** One literal's value cut at its holes. */
-export function splitHoles(t: StringLiteralToken, lang: StringLanguage): (Piece & { glue?: true })[] {
+function splitHoles(t: StringLiteralToken, lang: StringLanguage): (Piece & { glue?: true })[] {
   const v = t.value;
   const holes: [number, number][] = [];
   for (let i = 0; i < v.length; i++) {

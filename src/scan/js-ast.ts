@@ -1,4 +1,4 @@
-import type { Argument, CallExpression, Expression, Node, ObjectExpression, TemplateLiteral } from 'oxc-parser';
+import type { Argument, CallExpression, Expression, Node, ObjectExpression } from 'oxc-parser';
 
 /** Small, typed helpers over oxc's ESTree nodes. */
 
@@ -107,8 +107,4 @@ export function objectKeys(node: ObjectExpression): { name: string; offset: numb
     }
   }
   return keys;
-}
-
-export function isTemplate(node: Expr | undefined): node is TemplateLiteral {
-  return node?.type === 'TemplateLiteral';
 }

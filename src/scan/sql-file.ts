@@ -12,7 +12,7 @@ import { analyzeSql, neutralizePlaceholders } from './sql.js';
  * PostgreSQL lexer and every statement that parses still counts. What the file itself creates (read as schema
  * files are read, renames followed) is defined there: using it later in the same script is not a use.
  */
-export function splitStatements(text: string): { text: string; start: number }[] {
+function splitStatements(text: string): { text: string; start: number }[] {
   let tokens: { start: number; end: number; text: string }[];
   try {
     tokens = scanSync(text).tokens;

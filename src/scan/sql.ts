@@ -10,7 +10,7 @@ import { byteToCharOffsets } from '../position.js';
 // caller synchronous (and `scanSource` pure) after the first import.
 await loadModule();
 
-export interface SqlReference {
+interface SqlReference {
   readonly kind: 'table' | 'column' | 'function';
   readonly schema?: string;
   /** table name, or column name for a column */
@@ -68,7 +68,7 @@ function str(v: unknown): string | undefined {
 }
 
 /** Parse and return the tree, or undefined when the text is not SQL PostgreSQL accepts. */
-export function parseSql(sql: string): Json | undefined {
+function parseSql(sql: string): Json | undefined {
   if (sql.trim() === '') return undefined;
   try {
     return parseSync(sql) as Json;

@@ -25,7 +25,7 @@ type Candidate = { node: StringLiteral | TemplateLiteral; via?: string };
 const CLIENT_FACTORIES = new Set(['createClient', 'createBrowserClient', 'createServerClient', 'createServerComponentClient', 'createRouteHandlerClient']);
 
 /** `createClient(url, key, { db: { schema: 's' } })` → s */
-export function clientDefaultSchema(init: CallExpression): string | undefined {
+function clientDefaultSchema(init: CallExpression): string | undefined {
   if (!CLIENT_FACTORIES.has(calleeName(init) ?? methodName(init) ?? '')) return undefined;
   for (const a of init.arguments) {
     const o = unwrap(a);

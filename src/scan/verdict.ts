@@ -16,7 +16,7 @@ import type { TableReference } from './reference.js';
  * (Defined in the schema files but missing live, and unused by code, is plain drift: the catalog diff reports it.)
  */
 
-export type Verdict = 'ok' | 'undefined' | 'missing-live' | 'unused-live-only' | 'external';
+type Verdict = 'ok' | 'undefined' | 'missing-live' | 'unused-live-only' | 'external';
 
 export interface ObjectVerdict {
   readonly kind: 'table' | 'function';
@@ -54,7 +54,7 @@ export interface JudgeOptions {
   readonly external?: readonly string[];
 }
 
-export const DEFAULT_SCHEMA = 'public';
+const DEFAULT_SCHEMA = 'public';
 
 function group(refs: readonly TableReference[], key: (r: TableReference) => string): Map<string, TableReference[]> {
   const m = new Map<string, TableReference[]>();

@@ -7,7 +7,7 @@ import type { ScanOptions, TableReference } from './reference.js';
 import { isScannable, scanSource } from './source.js';
 
 /** Folders that hold no application source of the project's own: dependencies, VCS data, build output. */
-export const SKIPPED_FOLDERS = ['node_modules', '.git', '.yarn', '.next', '.nuxt', '.svelte-kit', '.turbo', 'dist', 'build', 'coverage', 'vendor'] as const;
+const SKIPPED_FOLDERS = ['node_modules', '.git', '.yarn', '.next', '.nuxt', '.svelte-kit', '.turbo', 'dist', 'build', 'coverage', 'vendor'] as const;
 
 export interface ScanPathsOptions extends ScanOptions {
   /** paths in references are relative to this (default: process.cwd()) */
@@ -44,7 +44,7 @@ function gitignoreRules(dir: string, base: string): IgnoreRule[] {
  * paths (the .gitignore files from cwd down to each folder), `exclude` globs, and the schema files. A path given
  * explicitly is read even when a rule would leave it out.
  */
-export function listSourceFiles(paths: readonly string[], options: ScanPathsOptions = {}): string[] {
+function listSourceFiles(paths: readonly string[], options: ScanPathsOptions = {}): string[] {
   const cwd = options.cwd ?? process.cwd();
   const excluded = globMatcher(options.exclude ?? []);
   const included = options.include && options.include.length > 0 ? globMatcher(options.include) : () => true;

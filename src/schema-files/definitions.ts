@@ -10,7 +10,7 @@ import type { SchemaFile, SchemaStatement } from './statements.js';
  * file's search_path says. Drift (to locate findings), the code scan (to judge uses) and types read this.
  */
 
-export type DefinedKind =
+type DefinedKind =
   | 'schema' | 'extension' | 'table' | 'view' | 'materialized view' | 'function' | 'procedure' | 'type' | 'enum'
   | 'domain' | 'sequence' | 'index' | 'trigger' | 'policy' | 'constraint' | 'column';
 

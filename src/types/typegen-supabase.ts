@@ -10,7 +10,7 @@ import { type ConnectionTarget, type Session, withSession } from '../db/index.js
  * Written with `type`, never `interface`: supabase-js checks each schema against `Record<string, …>`, which
  * an interface does not satisfy — and a schema that does not match silently turns every query into `any`.
  */
-export interface ViewColumn {
+interface ViewColumn {
   readonly schema: string;
   readonly view: string;
   readonly name: string;

@@ -22,7 +22,7 @@ import { notValidSql, outsideReferences, standInNote, standInSql, withoutOutside
  * table read back through the very SELECT backup used: row count and fingerprint must equal the manifest's.
  * A backup nobody has restored is a hope; this makes it a fact, every night if cron runs it.
  */
-export interface DrillTable {
+interface DrillTable {
   readonly table: string;
   readonly archivedRows: number;
   readonly restoredRows: number;
@@ -56,7 +56,7 @@ export interface DrillOptions {
  * takes and waits on). The drill gets a time limit that grows with the data: 30 s, plus 1 s per MiB of archive
  * lines (restore loads 20 MiB/s and more on a small machine). Every statement is bound by it too.
  */
-export function drillTimeLimitMs(manifest: Manifest): number {
+function drillTimeLimitMs(manifest: Manifest): number {
   const bytes = manifest.tables.reduce((n, t) => n + t.entries.reduce((m, e) => m + e.bytes, 0), 0);
   return 30_000 + Math.ceil(bytes / 2 ** 20) * 1000;
 }
@@ -168,7 +168,7 @@ async function prepareDrillDatabase(server: EmbeddedServer, model: CatalogModel,
  * programs or untrusted languages (plperlu, plpython3u), or loads code. A table that needs a refused one fails
  * the drill loudly.
  */
-export const DRILL_EXTENSIONS: ReadonlySet<string> = new Set([
+const DRILL_EXTENSIONS: ReadonlySet<string> = new Set([
   'plpgsql',
   'btree_gin',
   'btree_gist',

@@ -14,7 +14,7 @@ import { rowProblem } from './row-check.js';
  * and every line against the manifest's columns. Damage is a finding (exit 1), reported per entry; an archive
  * that is not ours, or from a newer pgsnap, is trouble (exit 2, thrown).
  */
-export interface TableCheck {
+interface TableCheck {
   readonly table: string;
   readonly rows: number;
   readonly expectedRows: number;

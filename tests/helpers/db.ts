@@ -68,7 +68,7 @@ export function fixtureSchemaSql(): string {
     .join('\n');
 }
 
-export function fixtureSeedSql(): string {
+function fixtureSeedSql(): string {
   return readFileSync(path.join(repoRoot, 'fixtures', 'seed.sql'), 'utf8');
 }
 

@@ -18,7 +18,7 @@ export interface RawEntry {
   readonly declaredSize?: number;
 }
 
-export function deflatedEntry(name: string, data: Buffer | string): RawEntry {
+function deflatedEntry(name: string, data: Buffer | string): RawEntry {
   const bytes = Buffer.from(data);
   return { name, deflated: zlib.deflateRawSync(bytes, { level: 1 }), size: bytes.length, crc: zlib.crc32(bytes) };
 }
@@ -37,7 +37,7 @@ export function bombEntry(name: string, mib: number, byte = 0x20, declaredSize?:
 }
 
 /** Write a zip of these entries (sizes in the local headers, no data descriptors). Sizes must fit in 32 bits. */
-export function writeRawZip(file: string, entries: readonly RawEntry[]): void {
+function writeRawZip(file: string, entries: readonly RawEntry[]): void {
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;

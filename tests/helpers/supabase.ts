@@ -5,15 +5,15 @@ import pg from 'pg';
 import { type TestDatabase, adminUrl, createTestDatabase, repoRoot } from './db.js';
 
 /** The Supabase-shaped fixture (tests/fixtures/supabase): platform SQL, a Supabase CLI project, seed data. */
-export const supabaseFixture = path.join(repoRoot, 'tests', 'fixtures', 'supabase');
-export const supabaseProject = path.join(supabaseFixture, 'project');
+const supabaseFixture = path.join(repoRoot, 'tests', 'fixtures', 'supabase');
+const supabaseProject = path.join(supabaseFixture, 'project');
 
 function read(...parts: string[]): string {
   return fs.readFileSync(path.join(supabaseFixture, ...parts), 'utf8');
 }
 
 /** The project's migrations, in the order the Supabase CLI applies them. */
-export function supabaseMigrationsSql(): string {
+function supabaseMigrationsSql(): string {
   const dir = path.join(supabaseProject, 'supabase', 'migrations');
   return fs
     .readdirSync(dir)

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { repoRoot } from '../helpers/db.js';
 
 /** The catalog fixture pairs (tests/fixtures/catalog/<case>/a.sql, b.sql, expected.json), shared by the diff and pull tests. */
-export const fixtureRoot = path.join(repoRoot, 'tests/fixtures/catalog');
+const fixtureRoot = path.join(repoRoot, 'tests/fixtures/catalog');
 
 export function fixtureCases(): string[] {
   return readdirSync(fixtureRoot)

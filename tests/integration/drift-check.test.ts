@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveTarget } from '../../src/db/index.js';
 import { checkDrift } from '../../src/drift/check.js';
 import { type TestDatabase, adminQuery, adminUrl, createFixtureDatabase, repoRoot } from '../helpers/db.js';
+import { e2e } from '../helpers/tier.js';
 
 let live: TestDatabase;
 
@@ -35,7 +36,7 @@ describe('drift check on the fixture app', () => {
 });
 
 describe('an interrupted drift check', () => {
-  it('drops its temporary shadow database on SIGTERM and exits 2', async () => {
+  e2e('drops its temporary shadow database on SIGTERM and exits 2', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-drift-int-'));
     fs.writeFileSync(path.join(dir, '001.sql'), 'CREATE TABLE a (id int);\nSELECT pg_sleep(30);\n');
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'pgsnap.js'), 'drift', 'check', '--debug', '--url', live.url, '--schemas', dir, '--shadow', adminUrl()], {
