@@ -15,7 +15,8 @@ export interface ImportEdge {
   readonly line: number;
 }
 
-const STATEMENT = /(?:^|\n)[ \t]*(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*['"]([^'"]+)['"]|(?:^|\n)[ \t]*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+const STATEMENT =
+  /(?:^|\n)[ \t]*(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*['"]([^'"]+)['"]|(?:^|\n)[ \t]*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 export function sourceFiles(root: string, dir = 'src'): string[] {
   const out: string[] = [];
@@ -31,12 +32,21 @@ export function sourceFiles(root: string, dir = 'src'): string[] {
 function onlyTypes(clause: string): boolean {
   const braces = /^\{([^}]*)\}$/.exec(clause.trim());
   if (!braces) return false;
-  const names = (braces[1] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const names = (braces[1] ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   return names.length > 0 && names.every((n) => n.startsWith('type '));
 }
 
 function resolve(from: string, spec: string): string {
-  if (!spec.startsWith('.')) return spec.startsWith('node:') ? spec : spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+  if (!spec.startsWith('.'))
+    return spec.startsWith('node:')
+      ? spec
+      : spec
+          .split('/')
+          .slice(0, spec.startsWith('@') ? 2 : 1)
+          .join('/');
   return path.posix.join(path.posix.dirname(from), spec).replace(/\.js$/, '.ts');
 }
 

@@ -58,7 +58,9 @@ describe('server errors', () => {
   });
 
   it('mapped codes keep the SQLSTATE too (42501 permission)', async () => {
-    await db.query(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgsnap_dberr_reader') THEN CREATE ROLE pgsnap_dberr_reader; END IF; END $$`);
+    await db.query(
+      `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgsnap_dberr_reader') THEN CREATE ROLE pgsnap_dberr_reader; END IF; END $$`,
+    );
     await s.query(`SET ROLE pgsnap_dberr_reader`);
     try {
       const e = await failure(`SELECT * FROM t`);

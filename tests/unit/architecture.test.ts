@@ -17,20 +17,45 @@ interface Rule {
 
 const DRIVERS = ['pg', 'pg-copy-streams', 'pg-query-stream'];
 const CAPABILITIES = ['src/backup/**', 'src/restore/**', 'src/drift/**', 'src/scan/**', 'src/verify/**', 'src/archive/**', 'src/types/**'];
-const PURE = ['src/catalog/diff.ts', 'src/catalog/model.ts', 'src/catalog/render*.ts', 'src/restore/plan.ts', 'src/restore/order.ts', 'src/scan/**', 'src/report/**', 'src/schema-files/**', 'src/sql/**', 'src/types/kysely-types.ts', 'src/archive/prune-plan.ts', 'src/archive/naming.ts'];
+const PURE = [
+  'src/catalog/diff.ts',
+  'src/catalog/model.ts',
+  'src/catalog/render*.ts',
+  'src/restore/plan.ts',
+  'src/restore/order.ts',
+  'src/scan/**',
+  'src/report/**',
+  'src/schema-files/**',
+  'src/sql/**',
+  'src/types/kysely-types.ts',
+  'src/archive/prune-plan.ts',
+  'src/archive/naming.ts',
+];
 
 const RULES: readonly Rule[] = [
   { rule: 'src/db is the only code that imports the PostgreSQL driver', files: ['src/**', '!src/db/**'], forbid: DRIVERS },
   { rule: 'the types generator is the one user of @databases/* (it brings its own pg)', files: ['src/**', '!src/types/typegen.ts'], forbid: ['@databases/*'] },
   { rule: 'pure cores load neither src/db nor the driver', files: PURE, forbid: ['src/db/**', ...DRIVERS, '@databases/*'], loads: true },
-  { rule: 'src/db depends on nothing of pgsnap but errors, logging, redaction, lifecycle and quoting', files: ['src/db/**'], forbid: ['src/**', '!src/db/**', '!src/errors.ts', '!src/log.ts', '!src/redact.ts', '!src/lifecycle.ts', '!src/sql/**'] },
-  { rule: 'catalog, schema-files, report and quoting sit below the capabilities', files: ['src/catalog/**', 'src/schema-files/**', 'src/report/**', 'src/sql/**'], forbid: CAPABILITIES },
+  {
+    rule: 'src/db depends on nothing of pgsnap but errors, logging, redaction, lifecycle and quoting',
+    files: ['src/db/**'],
+    forbid: ['src/**', '!src/db/**', '!src/errors.ts', '!src/log.ts', '!src/redact.ts', '!src/lifecycle.ts', '!src/sql/**'],
+  },
+  {
+    rule: 'catalog, schema-files, report and quoting sit below the capabilities',
+    files: ['src/catalog/**', 'src/schema-files/**', 'src/report/**', 'src/sql/**'],
+    forbid: CAPABILITIES,
+  },
   { rule: 'capabilities never reach up into the command layer', files: CAPABILITIES, forbid: ['src/commands/**', 'src/cli.ts', 'src/demo.ts'] },
   { rule: 'nothing imports cli.ts, the entry point (commands get it as ctx.cli)', files: ['src/**', '!src/cli.ts'], forbid: ['src/cli.ts'] },
 ];
 
 function glob(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*\*/g, '\u0000')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\u0000/g, '.*');
   return new RegExp(`^${body}$`);
 }
 
@@ -77,7 +102,10 @@ describe('architecture (docs/architecture.md)', () => {
   it('catalog/diff and the other pure cores do not load pg through any chain of imports', () => {
     for (const core of ['src/catalog/diff.ts', 'src/catalog/render.ts', 'src/restore/plan.ts', 'src/sql/quote.ts']) {
       const loaded = [...runtimeClosure(graph, core)];
-      expect(loaded.filter((m) => m === 'pg' || m.startsWith('src/db/')), core).toEqual([]);
+      expect(
+        loaded.filter((m) => m === 'pg' || m.startsWith('src/db/')),
+        core,
+      ).toEqual([]);
     }
   });
 
@@ -112,11 +140,18 @@ describe('the checker itself', () => {
   });
 
   it('flags a direct import, a chain that loads the driver, and a cycle', () => {
-    const edges = [edge('src/catalog/diff.ts', 'src/catalog/helper.ts'), edge('src/catalog/helper.ts', 'src/db/client.ts'), edge('src/db/client.ts', 'pg'), edge('src/report/a.ts', 'pg')];
+    const edges = [
+      edge('src/catalog/diff.ts', 'src/catalog/helper.ts'),
+      edge('src/catalog/helper.ts', 'src/db/client.ts'),
+      edge('src/db/client.ts', 'pg'),
+      edge('src/report/a.ts', 'pg'),
+    ];
     const found = violations(edges);
     expect(found.some((v) => v.startsWith('src/report/a.ts:1 imports pg'))).toBe(true);
     expect(found.some((v) => v.startsWith('src/catalog/diff.ts loads src/db/client.ts, pg:'))).toBe(true);
     expect(violations([edge('src/catalog/diff.ts', 'src/db/client.ts', true)])).toEqual([]);
-    expect(cycles([edge('src/a.ts', 'src/b.ts'), edge('src/b.ts', 'src/c.ts'), edge('src/c.ts', 'src/a.ts'), edge('src/c.ts', 'src/d.ts')])).toEqual([['src/a.ts', 'src/b.ts', 'src/c.ts']]);
+    expect(cycles([edge('src/a.ts', 'src/b.ts'), edge('src/b.ts', 'src/c.ts'), edge('src/c.ts', 'src/a.ts'), edge('src/c.ts', 'src/d.ts')])).toEqual([
+      ['src/a.ts', 'src/b.ts', 'src/c.ts'],
+    ]);
   });
 });
