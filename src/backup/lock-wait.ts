@@ -1,4 +1,5 @@
-import { qualify, type Session } from '../db/client.js';
+import type { Session } from '../db/client.js';
+import { qualify } from '../sql/quote.js';
 import { tableLabel } from '../archive/table-id.js';
 import { PgsnapError } from '../errors.js';
 
@@ -18,7 +19,7 @@ export async function lockForBackup(s: Session, tables: readonly { schema: strin
     try {
       await s.query(`LOCK TABLE ${qualify(t.schema, t.name)} IN ACCESS SHARE MODE`);
     } catch (e) {
-      if (((e as PgsnapError).cause as { code?: string } | undefined)?.code !== '55P03') throw e;
+      if (!(e instanceof PgsnapError) || e.sqlState !== '55P03') throw e;
       throw new PgsnapError('backup_failed', `could not lock ${tableLabel(t)} within ${waitSeconds} s (--lock-wait-timeout): another session holds a conflicting lock`, {
         hint: `nothing was written; see who holds it: SELECT pid, state, query FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE relation = '${qualify(t.schema, t.name).replace(/'/g, "''")}'::regclass`,
         cause: e,

@@ -1,5 +1,5 @@
 import type { ArchivedTable } from '../archive/format.js';
-import { qualify, quoteIdent, quoteLiteral } from '../db/client.js';
+import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
 import { type ArchivedValue, valueText } from './values.js';
 
 /**

@@ -1,9 +1,6 @@
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { addFingerprints, fingerprintStream } from '../archive/fingerprint.js';
-import type { Manifest } from '../archive/format.js';
 import { readRowLines } from '../archive/row-lines.js';
-import type { CatalogModel } from '../catalog/model.js';
 import { type Session, close } from '../db/client.js';
 import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
 import { mapPgError } from '../db/errors.js';
@@ -16,14 +13,9 @@ import type { Conflict, SequenceResult, TableResult } from './report.js';
 import * as sql from './sql.js';
 
 /** The part of an opened archive restore reads (archive/reader.ts provides it). */
-export interface ArchiveSource {
-  readonly manifest: Manifest;
-  /** every entry name in the zip */
-  readonly entries: readonly string[];
-  schema(): Promise<CatalogModel>;
-  /** an entry's bytes, verified against the manifest while they stream (archive/reader.ts) */
-  openEntry(entryName: string): Promise<Readable>;
-}
+// in its own file so that lookahead.ts can name it without importing this one (a cycle)
+import type { ArchiveSource } from './archive-source.js';
+export type { ArchiveSource };
 
 export interface ExecuteOptions {
   readonly onConflict: OnConflict;

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { ArchiveSource } from './execute.js';
+import type { ArchiveSource } from './archive-source.js';
 import type { TablePlan } from './plan.js';
 import { CopyTranscoder } from './transcode.js';
 
