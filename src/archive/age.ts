@@ -20,7 +20,7 @@ import { onInterrupt } from '../lifecycle.js';
  * Key material never reaches a message: errors name the file a key came from, never its content, and the
  * library's own messages about a key are not passed on.
  */
-export const AGE_SUFFIX = '.age';
+const AGE_SUFFIX = '.age';
 const AGE_MAGIC = 'age-encryption.org/v1\n';
 
 type AgeModule = typeof import('age-encryption');
@@ -72,7 +72,7 @@ export async function loadRecipients(values: readonly string[], cwd: string): Pr
 }
 
 /** The secret keys of an identity file (`age-keygen -o key.txt` writes one). Never echoed. */
-export async function loadIdentities(file: string): Promise<string[]> {
+async function loadIdentities(file: string): Promise<string[]> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -32,7 +32,7 @@ export function resolveTarget(flagUrl: string | undefined, env: NodeJS.ProcessEn
  * A postgres:// URL the URL parser refuses would surface as "unexpected error: Invalid URL" from deep inside the
  * driver. Say instead which part is wrong, in one line that never repeats the URL (it holds the password).
  */
-export function checkUrl(url: string, from: string): string {
+function checkUrl(url: string, from: string): string {
   const m = /^(postgres(?:ql)?):\/\/(.*)$/is.exec(url);
   if (!m) return url;
   try {
@@ -63,7 +63,7 @@ export function checkUrl(url: string, from: string): string {
 }
 
 /** The libpq keywords of the target's connection string (empty for "PG* variables"). */
-export function targetParams(target: ConnectionTarget): ConnParams {
+function targetParams(target: ConnectionTarget): ConnParams {
   return target.url ? parseConnectionString(target.url) : {};
 }
 

@@ -6,7 +6,7 @@ import { PgsnapError } from '../errors.js';
  * into the same libpq keywords. Users paste these from psql, pg_dump scripts and provider dashboards and expect
  * them to mean what they mean there, so an unknown keyword or an unparseable string is an error, never ignored.
  */
-export const KEYWORDS = [
+const KEYWORDS = [
   'host',
   'hostaddr',
   'port',
@@ -21,10 +21,10 @@ export const KEYWORDS = [
   'options',
   'connect_timeout',
 ] as const;
-export type Keyword = (typeof KEYWORDS)[number];
+type Keyword = (typeof KEYWORDS)[number];
 export type ConnParams = Partial<Record<Keyword, string>>;
 
-export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
 /** Parameters node-postgres used to need and libpq ignores; accepted so old URLs keep working. */
@@ -89,7 +89,7 @@ export function parseConninfo(text: string): ConnParams {
 }
 
 /** A postgres:// URL. Userinfo, host and database are percent-decoded; query parameters are libpq keywords. */
-export function parseUrl(url: string): ConnParams {
+function parseUrl(url: string): ConnParams {
   let u: URL;
   try {
     u = new URL(url);

@@ -4,7 +4,7 @@ import type { Side, SideTable } from './sides.js';
 import type { ArchivedRow } from './values.js';
 
 /** One table of `pgsnap diff`: present on which sides, how its columns differ, and its rows. */
-export interface TableDiff {
+interface TableDiff {
   readonly table: string;
   readonly status: 'same' | 'different' | 'only in A' | 'only in B' | 'trouble';
   /** what rows were matched by: key columns, or null for whole rows */

@@ -10,7 +10,7 @@ import { type ArchivedRow, valueText } from './values.js';
  * Memory: for a keyed table, one key and a 20-byte digest per row of side A; for a keyless table, side A's rows.
  * Side A is read twice (the second pass fetches the sample rows), side B once.
  */
-export interface RowDifference {
+interface RowDifference {
   readonly key: ArchivedRow;
   /** the compared columns whose values differ */
   readonly columns: readonly string[];

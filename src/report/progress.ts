@@ -60,7 +60,7 @@ export function renderProgress(s: ProgressState, options: { color: boolean }): s
 }
 
 /** Rows against the expected rows when known (never 100% before the end), else finished tables. */
-export function progressFraction(s: ProgressState): number {
+function progressFraction(s: ProgressState): number {
   if (s.expectedRows > 0) return Math.min(s.rows / s.expectedRows, 0.99);
   return s.tables > 0 ? Math.min(s.tablesDone / s.tables, 0.99) : 0;
 }

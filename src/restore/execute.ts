@@ -39,7 +39,7 @@ const LISTED_ROWS = 1000;
  * the archive is read only as fast as the server takes rows (beyond what --jobs decoded ahead, lookahead.ts).
  * Returns the number of rows sent.
  */
-export async function copyRows(s: Session, archive: ArchiveSource, t: TablePlan, relation: string, decode?: (t: TablePlan) => DecodedTable): Promise<number> {
+async function copyRows(s: Session, archive: ArchiveSource, t: TablePlan, relation: string, decode?: (t: TablePlan) => DecodedTable): Promise<number> {
   const decoded = decode ? decode(t) : decodeTable(archive, t);
   // a table decoded ahead may have failed (a corrupt entry) before this COPY began
   if (decoded.stream.errored) throw mapPgError(decoded.stream.errored, s.where);

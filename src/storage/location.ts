@@ -30,7 +30,3 @@ export function parseLocation(dir: string): ArchiveLocation {
   }
   return { kind: 's3', bucket, prefix: path === '' || path.endsWith('/') ? path : `${path}/` };
 }
-
-export function describeLocation(l: ArchiveLocation): string {
-  return l.kind === 'local' ? l.dir : `s3://${l.bucket}/${l.prefix}`;
-}

@@ -227,7 +227,7 @@ async function multipartUpload(
 }
 
 /** One line for what S3 (or the network on the way) said; never the credentials. */
-export function s3Error(e: unknown, doing: string, where: string, bucket: string, endpoint: string | undefined): PgsnapError {
+function s3Error(e: unknown, doing: string, where: string, bucket: string, endpoint: string | undefined): PgsnapError {
   if (e instanceof PgsnapError) return e;
   const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = err.name ?? '';
