@@ -44,7 +44,7 @@ function jsonOf(r: DriftPlanResult, file: string | undefined, applied: number | 
   };
 }
 
-export const driftPlan: Action<typeof DRIFT_PLAN> = async (s, ctx) => {
+const driftPlan: Action<typeof DRIFT_PLAN> = async (s, ctx) => {
   const r = await planDrift({
     live: ctx.target(),
     schemaDir: s.schemas,
@@ -80,7 +80,7 @@ export const driftPlan: Action<typeof DRIFT_PLAN> = async (s, ctx) => {
   return r.proof.proven ? EXIT.OK : EXIT.FINDINGS;
 };
 
-export const driftApply: Action<typeof DRIFT_APPLY> = async (s, ctx, args) => {
+const driftApply: Action<typeof DRIFT_APPLY> = async (s, ctx, args) => {
   const file = path.resolve(ctx.cwd, args[0] as string);
   let text: string;
   try {

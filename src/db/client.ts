@@ -151,3 +151,30 @@ export async function withSession<T>(
     await close(s);
   }
 }
+
+export interface TransactionOptions {
+  isolation?: 'read committed' | 'repeatable read' | 'serializable';
+  readOnly?: boolean;
+  deferrable?: boolean;
+}
+
+/** BEGIN … COMMIT, or ROLLBACK on any error (the error is rethrown). drift plan proves its script inside one. */
+export async function withTransaction<T>(
+  s: Session,
+  fn: (s: Session) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  const parts = ['BEGIN'];
+  if (options.isolation) parts.push(`ISOLATION LEVEL ${options.isolation.toUpperCase()}`);
+  if (options.readOnly) parts.push('READ ONLY');
+  if (options.deferrable) parts.push('DEFERRABLE');
+  await s.query(parts.join(' '));
+  try {
+    const result = await fn(s);
+    await s.query('COMMIT');
+    return result;
+  } catch (e) {
+    await s.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
+}

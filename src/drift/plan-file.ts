@@ -24,7 +24,7 @@ export interface PlanHeader {
 const HEADER = '-- pgsnap-plan: ';
 
 /** Run first, in the same transaction: bodies may name objects created further down (PostgreSQL checks SQL bodies only when this is on). */
-export const PRELUDE = 'SET LOCAL check_function_bodies = off;';
+const PRELUDE = 'SET LOCAL check_function_bodies = off;';
 
 export function modelFingerprint(model: CatalogModel): string {
   return `sha256:${createHash('sha256').update(JSON.stringify(model)).digest('hex')}`;

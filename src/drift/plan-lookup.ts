@@ -38,7 +38,7 @@ export interface ModelIndex {
   readonly grants: ReadonlyMap<string, { on: TableDef | ViewDef; grant: GrantDef }>;
 }
 
-export function functionKey(f: FunctionDef): string {
+function functionKey(f: FunctionDef): string {
   return `${f.schema}.${f.name}(${f.identityArgs})`;
 }
 

@@ -6,7 +6,7 @@ import { type Session, close, connect, withTransaction } from '../db/index.js';
 import { PgsnapError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { codePointToIndex, lineIndex } from '../position.js';
-import { mirrorRoles } from './shadow-apply.js';
+import { mirrorRoles } from '../db/roles.js';
 import type { DriftDifference } from './difference.js';
 import { type ShadowSpec, openShadow } from './shadow.js';
 
@@ -52,7 +52,7 @@ export async function provePlan(desired: CatalogModel, live: CatalogModel, body:
   try {
     const s = await connect(shadow.target, { logger, applicationName: 'pgsnap drift plan proof' });
     try {
-      if (shadow.privateServer) await mirrorRoles(s, options.roles, new Set());
+      if (shadow.privateServer) await mirrorRoles(s, options.roles);
       const filter = options.exclude.length > 0 ? { exclude: options.exclude } : {};
       try {
         await s.query(renderModel(live));
@@ -96,9 +96,9 @@ export async function runPlanBody(s: Session, body: string, before?: (s: Session
 }
 
 function planError(body: string, e: unknown): unknown {
-  if (!(e instanceof PgsnapError) || (e.code !== 'internal' && e.code !== 'permission')) return e;
-  const cause = (e.cause ?? {}) as { message?: string; position?: string };
-  const position = Number(cause.position ?? 0);
+  // the server refused a statement of the plan: say which line (the facts are on the error, never in its cause)
+  if (!(e instanceof PgsnapError) || (e.code !== 'server' && e.code !== 'permission')) return e;
+  const position = e.position ?? 0;
   const where = position > 0 ? ` (plan statements, line ${lineIndex(body).at(codePointToIndex(body, position)).line})` : '';
-  return new PgsnapError(e.code, `${cause.message ?? e.message}${where}`, { cause: e, ...(e.hint ? { hint: e.hint } : {}) });
+  return new PgsnapError(e.code, `${e.server?.message ?? e.message}${where}`, { cause: e, ...(e.hint ? { hint: e.hint } : {}), ...(e.server ? { server: e.server } : {}) });
 }

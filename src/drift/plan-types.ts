@@ -1,5 +1,5 @@
 import type { ColumnDef, CompositeTypeDef, DomainDef, EnumDef, TableDef } from '../catalog/model.js';
-import { qualify, quoteIdent, quoteLiteral } from '../db/client.js';
+import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
 
 /**
  * Column type changes and enum changes: the two repairs whose safety depends on the values already stored.

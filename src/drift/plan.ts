@@ -22,7 +22,7 @@ import {
   renderTrigger,
   renderView,
 } from '../catalog/render.js';
-import { qualify, quoteIdent } from '../db/client.js';
+import { qualify, quoteIdent } from '../sql/quote.js';
 import type { DriftDifference } from './difference.js';
 import { type ModelIndex, indexModel } from './plan-lookup.js';
 import { alterColumnType, compositeRepair, domainRepair, enumRepair, isWidening } from './plan-types.js';
@@ -45,7 +45,7 @@ export interface PlannedStatement {
   readonly dataLoss?: string;
 }
 
-export interface SkippedDifference {
+interface SkippedDifference {
   readonly fixes: DriftDifference;
   readonly reason: string;
   /** the statement withheld because it loses data (emitted with allowDataLoss) */

@@ -205,7 +205,7 @@ export async function restoreArchive(
 }
 
 /** What an interrupted restore did: nothing (rolled back), unless the COMMIT was already on its way. */
-export function interruptedLine(committing: boolean, dryRun: boolean, where: string, tablesLoaded: number): string {
+function interruptedLine(committing: boolean, dryRun: boolean, where: string, tablesLoaded: number): string {
   if (committing && !dryRun) return `while committing: the restore into ${where} may be complete, or only its sequences moved forward; run it again to be sure (it inserts nothing twice)`;
   return `the restore was rolled back; nothing in ${where} was changed (${plural(tablesLoaded, 'table')} had been loaded inside the transaction, none kept)`;
 }
