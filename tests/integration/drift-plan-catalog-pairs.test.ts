@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { diff } from '../../src/catalog/diff.js';
 import { introspect } from '../../src/catalog/introspect.js';
 import type { CatalogModel } from '../../src/catalog/model.js';
@@ -75,6 +75,19 @@ const KNOWN_NOT_CONVERGING: Record<string, RegExp> = {
   'view-security-invoker b→a': /no plan for this kind of difference \(view\.options\)/,
 };
 
+const major = inject('pgMajor');
+/** `-- requires PostgreSQL N` in a.sql: the feature does not exist on older servers (as in catalog-fixtures). */
+const requiredMajor = (name: string) => Number(/-- requires PostgreSQL (\d+)/.exec(readFileSync(path.join(root, name, 'a.sql'), 'utf8'))?.[1] ?? 0);
+// ALTER COLUMN … SET EXPRESSION exists from PostgreSQL 17; before that the planner says it has no plan.
+if (major < 17) {
+  KNOWN_NOT_CONVERGING['column-generated a→b'] = /no plan for this generated-column change/;
+  KNOWN_NOT_CONVERGING['column-generated b→a'] = /no plan for this generated-column change/;
+}
+const runnable = cases.filter((name) => requiredMajor(name) <= major);
+for (const name of cases) {
+  if (requiredMajor(name) > major) for (const d of ['a→b', 'b→a']) delete KNOWN_NOT_CONVERGING[`${name} ${d}`];
+}
+
 const databases: TestDatabase[] = [];
 afterAll(async () => {
   for (const db of databases) await db.drop();
@@ -90,7 +103,7 @@ async function database(sql: string): Promise<{ db: TestDatabase; model: Catalog
 const outcomes = new Map<string, string>();
 
 describe('planner round trip over the catalog fixture pairs', () => {
-  for (const name of cases) {
+  for (const name of runnable) {
     for (const direction of ['a→b', 'b→a'] as const) {
       const pair = `${name} ${direction}`;
       it(pair, async () => {
