@@ -65,19 +65,29 @@ export function enumRepair(desired: EnumDef, actual: EnumDef, tables: readonly T
   const aside = qualify(desired.schema, `${desired.name}__pgsnap_old`);
   const typeName = `${desired.schema}.${desired.name}`;
   const out = [`ALTER TYPE ${name} RENAME TO ${quoteIdent(`${desired.name}__pgsnap_old`)};`, `CREATE TYPE ${name} AS ENUM (${desired.labels.map(quoteLiteral).join(', ')});`];
+  out.push(...moveColumnsToType(tables, typeName, name));
+  out.push(`DROP TYPE ${aside};`);
+  return { sql: out.join('\n'), dropped };
+}
+
+/**
+ * Every column of type `typeName` (its arrays too) moved over to the type of the same name just created beside
+ * the renamed-aside old one, through text (an enum's or range's text form is its value). A default is an
+ * expression of the old type: it is dropped and put back around the conversion.
+ */
+export function moveColumnsToType(tables: readonly TableDef[], typeName: string, name: string): string[] {
+  const out: string[] = [];
   for (const t of tables) {
     for (const c of t.columns.filter((x) => x.typeName === typeName)) {
       const table = qualify(t.schema, t.name);
       const col = quoteIdent(c.name);
       const type = c.isArray ? `${name}[]` : name;
-      // A default is an expression of the old type: it is dropped and put back around the conversion.
       if (c.default !== null) out.push(`ALTER TABLE ${table} ALTER COLUMN ${col} DROP DEFAULT;`);
       out.push(`ALTER TABLE ${table} ALTER COLUMN ${col} TYPE ${type} USING ${col}::text${c.isArray ? '[]' : ''}::${type};`);
       if (c.default !== null) out.push(`ALTER TABLE ${table} ALTER COLUMN ${col} SET DEFAULT ${c.default.replace(/::[^:]*$/, '')}::${type};`);
     }
   }
-  out.push(`DROP TYPE ${aside};`);
-  return { sql: out.join('\n'), dropped };
+  return out;
 }
 
 /** A domain with the same base type and collation is altered in place: default, NOT NULL, checks; else undefined. */

@@ -25,6 +25,7 @@ import {
 import { qualify, quoteIdent } from '../sql/quote.js';
 import type { DriftDifference } from './difference.js';
 import { type ModelIndex, indexModel } from './plan-lookup.js';
+import { planObject } from './plan-objects.js';
 import { alterColumnType, compositeRepair, domainRepair, enumRepair, isWidening } from './plan-types.js';
 
 /**
@@ -71,6 +72,7 @@ const STAGES = [
   'drop_index',
   'schema',
   'extension',
+  'server',
   'type',
   'sequence',
   'function',
@@ -85,6 +87,7 @@ const STAGES = [
   'trigger',
   'rls',
   'policy',
+  'publication',
   'grant',
   'comment',
   'drop_column',
@@ -92,8 +95,11 @@ const STAGES = [
   'drop_function',
   'drop_sequence',
   'drop_type',
+  'drop_server',
   'drop_extension',
   'drop_schema',
+  // last: an event trigger created earlier would fire on the plan's own DDL
+  'event_trigger',
 ] as const;
 type Stage = (typeof STAGES)[number];
 
@@ -203,6 +209,17 @@ function plan(d: DriftDifference, ctx: Ctx): Outcome {
       return grant(d, ctx);
     case 'comment':
       return comment(d, ctx);
+    case 'collation':
+    case 'range_type':
+    case 'rule':
+    case 'event_trigger':
+    case 'publication':
+    case 'publication.table':
+    case 'foreign_server':
+    case 'user_mapping':
+    case 'foreign_table':
+    case 'default_privilege':
+      return planObject(d, ctx.d.model, ctx.a.model);
     default:
       return { skip: `no plan for this kind of difference (${d.kind})` };
   }

@@ -57,9 +57,9 @@ describe('planMigration (pure)', () => {
 
   it('an unknown kind of difference is listed as having no plan, never dropped silently', () => {
     const m = model();
-    const plan = planMigration(m, m, [{ kind: 'publication', change: 'missing', object: 'pub_all' }]);
+    const plan = planMigration(m, m, [{ kind: 'subscription', change: 'missing', object: 'sub_all' }]);
     expect(plan.statements).toEqual([]);
-    expect(plan.skipped).toEqual([{ fixes: { kind: 'publication', change: 'missing', object: 'pub_all' }, reason: 'no plan for this kind of difference (publication)' }]);
+    expect(plan.skipped).toEqual([{ fixes: { kind: 'subscription', change: 'missing', object: 'sub_all' }, reason: 'no plan for this kind of difference (subscription)' }]);
   });
 
   it('a difference whose object is in neither model is listed, not guessed', () => {
