@@ -1,5 +1,5 @@
 import { defaultPrivilegeObject } from '../catalog/diff.js';
-import type { CatalogModel, CollationDef, DefaultPrivilegeDef, EventTriggerDef, RangeTypeDef, RuleDef, TableDef } from '../catalog/model.js';
+import type { CatalogModel, CollationDef, DefaultPrivilegeDef, EventTriggerDef, RangeTypeDef, RuleDef } from '../catalog/model.js';
 import { qualifiedName } from '../catalog/model.js';
 import {
   renderCollation,
@@ -15,7 +15,7 @@ import type { DriftDifference } from './difference.js';
 import { planForeignServer, planForeignTable, planUserMapping } from './plan-foreign.js';
 import { type ObjectOutcome, type ObjectStep, roleSql, wholeObject } from './plan-object-step.js';
 import { planPublication, planPublicationTable } from './plan-publication.js';
-import { alterColumnType, moveColumnsToType } from './plan-types.js';
+import { alterColumnType, moveColumnsToType, ownColumns } from './plan-types.js';
 
 /**
  * Statements for the object kinds outside tables, views, types and functions: collations, range types, rules,
@@ -60,17 +60,6 @@ function withComment(sql: string, target: string, comment: string | null): strin
 function collationMentions(c: CollationDef): string[] {
   const bare = (n: string) => (/^[a-z_][a-z0-9_$]*$/.test(n) ? n : quoteIdent(n));
   return [`${bare(c.schema)}.${bare(c.name)}`, qualify(c.schema, c.name)];
-}
-
-/** A column a partition or INHERITS child takes from its parent is changed through the parent. */
-function ownColumns(tables: readonly TableDef[]): { table: TableDef; column: TableDef['columns'][number] }[] {
-  const byName = new Map(tables.map((t) => [qualifiedName(t), t]));
-  return tables
-    .filter((t) => t.kind !== 'partition')
-    .flatMap((table) => {
-      const inherited = new Set((table.inherits ?? []).flatMap((p) => byName.get(p)?.columns.map((c) => c.name) ?? []));
-      return table.columns.filter((c) => !inherited.has(c.name)).map((column) => ({ table, column }));
-    });
 }
 
 /**

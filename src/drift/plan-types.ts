@@ -77,17 +77,29 @@ export function enumRepair(desired: EnumDef, actual: EnumDef, tables: readonly T
  */
 export function moveColumnsToType(tables: readonly TableDef[], typeName: string, name: string): string[] {
   const out: string[] = [];
-  for (const t of tables) {
-    for (const c of t.columns.filter((x) => x.typeName === typeName)) {
-      const table = qualify(t.schema, t.name);
-      const col = quoteIdent(c.name);
-      const type = c.isArray ? `${name}[]` : name;
-      if (c.default !== null) out.push(`ALTER TABLE ${table} ALTER COLUMN ${col} DROP DEFAULT;`);
-      out.push(`ALTER TABLE ${table} ALTER COLUMN ${col} TYPE ${type} USING ${col}::text${c.isArray ? '[]' : ''}::${type};`);
-      if (c.default !== null) out.push(`ALTER TABLE ${table} ALTER COLUMN ${col} SET DEFAULT ${c.default.replace(/::[^:]*$/, '')}::${type};`);
-    }
+  for (const { table: t, column: c } of ownColumns(tables).filter(({ column }) => column.typeName === typeName)) {
+    const table = qualify(t.schema, t.name);
+    const col = quoteIdent(c.name);
+    const type = c.isArray ? `${name}[]` : name;
+    if (c.default !== null) out.push(`ALTER TABLE ${table} ALTER COLUMN ${col} DROP DEFAULT;`);
+    out.push(`ALTER TABLE ${table} ALTER COLUMN ${col} TYPE ${type} USING ${col}::text${c.isArray ? '[]' : ''}::${type};`);
+    if (c.default !== null) out.push(`ALTER TABLE ${table} ALTER COLUMN ${col} SET DEFAULT ${c.default.replace(/::[^:]*$/, '')}::${type};`);
   }
   return out;
+}
+
+/**
+ * The columns a table has of its own. A partition's columns, and those an INHERITS child takes from a parent,
+ * change with the parent (ALTER COLUMN … TYPE recurses; on the child itself PostgreSQL refuses it).
+ */
+export function ownColumns(tables: readonly TableDef[]): { table: TableDef; column: ColumnDef }[] {
+  const byName = new Map(tables.map((t) => [`${t.schema}.${t.name}`, t]));
+  return tables
+    .filter((t) => t.kind !== 'partition')
+    .flatMap((table) => {
+      const inherited = new Set((table.inherits ?? []).flatMap((p) => byName.get(p)?.columns.map((c) => c.name) ?? []));
+      return table.columns.filter((c) => !inherited.has(c.name)).map((column) => ({ table, column }));
+    });
 }
 
 /** A domain with the same base type and collation is altered in place: default, NOT NULL, checks; else undefined. */

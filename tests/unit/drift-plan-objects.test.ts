@@ -104,6 +104,25 @@ describe('range types', () => {
     ]);
   });
 
+  it("a partition's or INHERITS child's column is moved over through its parent (PostgreSQL refuses it on the child)", () => {
+    const during = booking.columns[0] as ReturnType<typeof column>;
+    const parent = { ...booking, kind: 'partitioned' as const, partitionKey: 'RANGE (during)' };
+    const part = table('public.booking_1', { kind: 'partition', partitionOf: 'public.booking', partitionBound: 'DEFAULT', columns: [during] });
+    const child = table('public.booking_old', {
+      inherits: ['public.booking'],
+      columns: [during, column('note', { position: 2, type: 'public.floatrange', typeName: 'public.floatrange' })],
+    });
+    const tables = [parent, part, child];
+    const moved = planned(model({ rangeTypes: [rangeType({ subtypeDiff: 'float8mi' })], tables }), model({ rangeTypes: [rangeType()], tables }))
+      .sql.join('\n')
+      .split('\n')
+      .filter((l) => l.startsWith('ALTER TABLE') && l.includes('" TYPE '));
+    expect(moved).toEqual([
+      'ALTER TABLE "public"."booking" ALTER COLUMN "during" TYPE "public"."floatrange" USING "during"::text::"public"."floatrange";',
+      'ALTER TABLE "public"."booking_old" ALTER COLUMN "note" TYPE "public"."floatrange" USING "note"::text::"public"."floatrange";',
+    ]);
+  });
+
   it('a new subtype is data loss: withheld unless allowed', () => {
     const desired = model({ rangeTypes: [rangeType({ subtype: 'integer' })] });
     const actual = model({ rangeTypes: [rangeType()] });
