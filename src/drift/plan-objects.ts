@@ -145,7 +145,8 @@ function rule(d: DriftDifference, desired: CatalogModel, actual: CatalogModel): 
     d,
     rules(desired),
     rules(actual),
-    (w) => [{ stage: 'trigger', sql: renderRule(w.on, w.rule) }],
+    // OR REPLACE: a view rebuilt by the plan brings its rules along already.
+    (w) => [{ stage: 'trigger', sql: renderRule(w.on, w.rule).replace(/^CREATE RULE /, 'CREATE OR REPLACE RULE ') }],
     (h) => [{ stage: 'drop_trigger', sql: `DROP RULE ${quoteIdent(h.rule.name)} ON ${on(h)};` }],
     (w, h) => {
       const sql: string[] = [];

@@ -16,6 +16,7 @@ import {
   renderIndex,
   renderPolicy,
   renderRowSecurity,
+  renderRule,
   renderSchema,
   renderSequence,
   renderSequenceOwner,
@@ -344,6 +345,7 @@ function createTable(t: TableDef, ctx: Ctx): Step[] {
     ...t.indexes.filter((i) => !i.constraint).map((i): Step => ({ stage: 'index', sql: renderIndex(i) })),
     ...t.triggers.map((tr): Step => ({ stage: 'trigger', sql: renderTrigger(t, tr) })),
     ...t.policies.map((p): Step => ({ stage: 'policy', sql: renderPolicy(t, p) })),
+    ...(t.rules ?? []).map((r): Step => ({ stage: 'trigger', sql: renderRule(t, r) })),
     ...t.grants.map((g): Step => ({ stage: 'grant', sql: renderGrant(t, g) })),
   ];
   const rowSecurity = renderRowSecurity(t);
@@ -500,7 +502,7 @@ function viewName(v: ViewDef): string {
 }
 
 /**
- * A view with what hangs on it: its indexes (materialized), grants and comment. A changed view is dropped and
+ * A view with what hangs on it: its indexes (materialized), grants, rules and comment. A changed view is dropped and
  * built again with all of it ('rebuild'), except a plain view other views read, which is replaced in place
  * ('replace': what hangs on it stays; CREATE OR REPLACE cannot drop or rename columns, which the proof shows).
  */
@@ -511,6 +513,7 @@ function createView(v: ViewDef, rank: number, how: 'create' | 'replace' | 'rebui
     renderView(v),
     ...v.indexes.filter((i) => !i.constraint).map(renderIndex),
     ...(v.grants ?? []).map((g) => renderGrant(v, g)),
+    ...(v.rules ?? []).map((r) => renderRule(v, r)),
     ...(v.comment !== null ? [renderComment(viewName(v), v.comment)] : []),
   ];
   return [{ stage: 'view', rank, sql: parts.join('\n') }];

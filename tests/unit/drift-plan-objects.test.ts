@@ -134,25 +134,35 @@ describe('range types', () => {
 });
 
 describe('rules', () => {
-  const rule = (over: Partial<RuleDef> = {}): RuleDef => ({
-    name: 't_log',
-    definition: 'CREATE RULE t_log AS\n    ON INSERT TO public.t DO  INSERT INTO public.log (id)\n  VALUES (new.id)',
+  const rule = (name: string, over: Partial<RuleDef> = {}): RuleDef => ({
+    name,
+    definition: `CREATE RULE ${name} AS\n    ON INSERT TO public.t DO  INSERT INTO public.log (id)\n  VALUES (new.id)`,
     enabled: 'O',
     ...over,
   });
 
   it('a changed rule is replaced in place and its enabled state set on its own; a missing one created, an extra one dropped first', () => {
-    const desired = model({
-      tables: [table('public.t', { rules: [rule({ definition: rule().definition.replace('new.id', 'new.id + 1'), enabled: 'D' }), rule({ name: 'r_new' })] })],
-    });
-    const actual = model({ tables: [table('public.t', { rules: [rule(), rule({ name: 'r_gone' })] })] });
+    const changed = rule('t_log', { definition: rule('t_log').definition.replace('new.id', 'new.id + 1'), enabled: 'D' });
+    const desired = model({ tables: [table('public.t', { rules: [changed, rule('r_new')] })] });
+    const actual = model({ tables: [table('public.t', { rules: [rule('t_log'), rule('r_gone')] })] });
     expect(planned(desired, actual).sql).toEqual([
       'DROP RULE "r_gone" ON "public"."t";',
-      'CREATE RULE t_log AS\n    ON INSERT TO public.t DO  INSERT INTO public.log (id)\n  VALUES (new.id);',
+      'CREATE OR REPLACE RULE r_new AS\n    ON INSERT TO public.t DO  INSERT INTO public.log (id)\n  VALUES (new.id);',
       [
         'CREATE OR REPLACE RULE t_log AS\n    ON INSERT TO public.t DO  INSERT INTO public.log (id)\n  VALUES (new.id + 1);',
         'ALTER TABLE "public"."t" DISABLE RULE "t_log";',
       ].join('\n'),
+    ]);
+  });
+
+  it('a missing table or view brings its rules, and a view rebuilt by the plan gets them back', () => {
+    const view = { schema: 'public', name: 'v', materialized: false, indexes: [], comment: null, rules: [rule('v_insert')] };
+    const desired = model({ tables: [table('public.t', { rules: [rule('t_log', { enabled: 'D' })] })], views: [{ ...view, definition: ' SELECT 2 AS id' }] });
+    const actual = model({ views: [{ ...view, definition: ' SELECT 1 AS id' }] });
+    const sql = planned(desired, actual).sql;
+    expect(sql.filter((s) => s.includes('RULE'))).toEqual([
+      'DROP VIEW "public"."v";\nCREATE VIEW "public"."v" AS\n SELECT 2 AS id;\nCREATE RULE v_insert AS\n    ON INSERT TO public.t DO  INSERT INTO public.log (id)\n  VALUES (new.id);',
+      'CREATE RULE t_log AS\n    ON INSERT TO public.t DO  INSERT INTO public.log (id)\n  VALUES (new.id);\nALTER TABLE "public"."t" DISABLE RULE "t_log";',
     ]);
   });
 });
