@@ -6,7 +6,7 @@ import type { DriftDifference } from './difference.js';
  * plan.ts: statements by stage, or the reason there is none. The stages are plan.ts's own, by name; its switch
  * returns these steps as its own, so the compiler checks that every stage named here exists there.
  */
-export type ObjectStage =
+type ObjectStage =
   | 'drop_trigger'
   | 'server'
   | 'type'
