@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: pgsnap side by side with pg_dump / pg_restore, on the same data, in one run.
  *
- *   npm run bench -- [--rows 2000000] [--runs 3] [--pg 15] [--skip-build]
+ *   npm run bench -- [--rows 2000000] [--runs 3] [--pg 15] [--only mixed,northwind,many,linearity,catalog,drift,scan]
  *   BENCH_DATABASE_URL=postgres://…  use that server instead of an embedded one
  *
  * pg_dump/pg_restore come from PGSNAP_PG_BIN or /usr/lib/postgresql/<major>/bin; the embedded server defaults to
@@ -16,10 +16,15 @@ import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.js';
 import { largeValuesSql, manyTablesDataSql, manyTablesSql, mixedTableSql, northwindSql, wideTableSql } from './dataset.js';
 import { type Measured, measure, median } from './measure.js';
 
+/** The benchmark's groups of steps; `--only a,b` runs those (linearity needs mixed, whose 1× backup it compares with). */
+const GROUPS = ['mixed', 'northwind', 'many', 'linearity', 'catalog', 'drift', 'scan'] as const;
+type Group = (typeof GROUPS)[number];
+
 interface Args {
   rows: number;
   runs: number;
   pg: number | undefined;
+  only: ReadonlySet<Group>;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -27,7 +32,16 @@ function parseArgs(argv: string[]): Args {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  return { rows: Number(get('rows') ?? 2_000_000), runs: Number(get('runs') ?? 3), pg: get('pg') ? Number(get('pg')) : undefined };
+  const only = (get('only') ?? GROUPS.join(',')).split(',').map((g) => g.trim());
+  const unknown = only.filter((g) => !(GROUPS as readonly string[]).includes(g));
+  if (unknown.length > 0) throw new Error(`--only: unknown group ${unknown.join(', ')} (groups: ${GROUPS.join(', ')})`);
+  if (only.includes('linearity') && !only.includes('mixed')) only.push('mixed');
+  return {
+    rows: Number(get('rows') ?? 2_000_000),
+    runs: Number(get('runs') ?? 3),
+    pg: get('pg') ? Number(get('pg')) : undefined,
+    only: new Set(only as Group[]),
+  };
 }
 
 export interface Row {
@@ -122,95 +136,104 @@ async function main(): Promise<void> {
     }
     const src = withDb(admin, 'bench_src');
     const dst = withDb(admin, 'bench_dst');
-    const t0 = Date.now();
-    await sql(src, mixedTableSql(args.rows));
-    await sql(src, wideTableSql(Math.max(1000, Math.floor(args.rows / 20))));
-    await sql(src, largeValuesSql(4, 20));
-    await sql(dst, mixedTableSql(0));
-    log(`bench: dataset built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const size = Number((await sql(src, `SELECT pg_table_size('bench.mixed') AS b`)).rows[0].b);
+    let backups: Measured[] = [];
+    if (args.only.has('mixed')) {
+      const t0 = Date.now();
+      await sql(src, mixedTableSql(args.rows));
+      await sql(src, wideTableSql(Math.max(1000, Math.floor(args.rows / 20))));
+      await sql(src, largeValuesSql(4, 20));
+      await sql(dst, mixedTableSql(0));
+      log(`bench: dataset built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      const size = Number((await sql(src, `SELECT pg_table_size('bench.mixed') AS b`)).rows[0].b);
 
-    // --- backup vs pg_dump ---------------------------------------------------------------------------------
-    const dumpFile = path.join(work, 'mixed.dump');
-    let dumpSeconds: number | null = null;
-    if (tools) {
-      const dumps = await repeat(args.runs, null, () =>
-        measure(path.join(tools, 'pg_dump'), ['-Fc', '--data-only', '-t', 'bench.mixed', '-f', dumpFile, src]),
+      // --- backup vs pg_dump ---------------------------------------------------------------------------------
+      const dumpFile = path.join(work, 'mixed.dump');
+      let dumpSeconds: number | null = null;
+      if (tools) {
+        const dumps = await repeat(args.runs, null, () =>
+          measure(path.join(tools, 'pg_dump'), ['-Fc', '--data-only', '-t', 'bench.mixed', '-f', dumpFile, src]),
+        );
+        const s = summarize(dumps);
+        dumpSeconds = s.ok ? s.seconds : null;
+        rows.push(row('pg_dump -Fc --data-only (mixed)', s, args.rows, size, null, null, '', s.ok ? undefined : s.error));
+      }
+      const archiveDir = path.join(work, 'archives');
+      backups = await repeat(args.runs, async () => fs.rmSync(archiveDir, { recursive: true, force: true }), () =>
+        pgsnap(['backup', '--url', src, '--dir', archiveDir, '--table', 'bench.mixed', '--json']),
       );
-      const s = summarize(dumps);
-      dumpSeconds = s.ok ? s.seconds : null;
-      rows.push(row('pg_dump -Fc --data-only (mixed)', s, args.rows, size, null, null, '', s.ok ? undefined : s.error));
-    }
-    const archiveDir = path.join(work, 'archives');
-    const backups = await repeat(args.runs, async () => fs.rmSync(archiveDir, { recursive: true, force: true }), () =>
-      pgsnap(['backup', '--url', src, '--dir', archiveDir, '--table', 'bench.mixed', '--json']),
-    );
-    const b = summarize(backups);
-    rows.push(row('pgsnap backup (mixed)', b, args.rows, size, 'pg_dump', dumpSeconds, '≤ 0.8× pg_dump, RSS < 200 MB', b.ok ? undefined : b.error));
-    const archive = b.ok ? (JSON.parse(backups[backups.length - 1]?.stdout ?? '{}') as { archive?: string }).archive : undefined;
+      const b = summarize(backups);
+      rows.push(row('pgsnap backup (mixed)', b, args.rows, size, 'pg_dump', dumpSeconds, '≤ 0.8× pg_dump, RSS < 200 MB', b.ok ? undefined : b.error));
+      const archive = b.ok ? (JSON.parse(backups[backups.length - 1]?.stdout ?? '{}') as { archive?: string }).archive : undefined;
 
-    const wide = summarize(
-      await repeat(1, async () => fs.rmSync(path.join(work, 'wide'), { recursive: true, force: true }), () =>
-        pgsnap(['backup', '--url', src, '--dir', path.join(work, 'wide'), '--table', 'bench.wide', '--json']),
-      ),
-    );
-    rows.push(row('pgsnap backup (wide, 100 columns)', wide, Math.max(1000, Math.floor(args.rows / 20)), null, null, null, '', wide.ok ? undefined : wide.error));
-    const large = summarize(
-      await repeat(1, async () => fs.rmSync(path.join(work, 'large'), { recursive: true, force: true }), () =>
-        pgsnap(['backup', '--url', src, '--dir', path.join(work, 'large'), '--table', 'bench.large_values', '--json']),
-      ),
-    );
-    rows.push(row('pgsnap backup (4 rows × 20 MB text + bytea)', large, 4, null, null, null, 'RSS < 200 MB', large.ok ? undefined : large.error));
-
-    // --- restore vs pg_restore ------------------------------------------------------------------------------
-    const truncate = async () => {
-      await sql(dst, 'TRUNCATE bench.mixed');
-    };
-    let restoreSeconds: number | null = null;
-    if (tools && dumpSeconds !== null) {
-      const s = summarize(
-        await repeat(args.runs, truncate, () => measure(path.join(tools, 'pg_restore'), ['--data-only', '-d', dst, dumpFile])),
+      const wide = summarize(
+        await repeat(1, async () => fs.rmSync(path.join(work, 'wide'), { recursive: true, force: true }), () =>
+          pgsnap(['backup', '--url', src, '--dir', path.join(work, 'wide'), '--table', 'bench.wide', '--json']),
+        ),
       );
-      restoreSeconds = s.ok ? s.seconds : null;
-      rows.push(row('pg_restore --data-only (empty table)', s, args.rows, size, null, null, '', s.ok ? undefined : s.error));
-    }
-    if (archive) {
-      const empty = summarize(await repeat(args.runs, truncate, () => pgsnap(['restore', archive, '--url', dst, '--json'])));
-      rows.push(row('pgsnap restore (empty table)', empty, args.rows, size, 'pg_restore', restoreSeconds, '≤ 1.0× pg_restore, RSS < 200 MB', empty.ok ? undefined : empty.error));
-      const full = summarize(await repeat(args.runs, null, () => pgsnap(['restore', archive, '--url', dst, '--json'])));
-      rows.push(row('pgsnap restore again (table full)', full, args.rows, size, 'pg_restore', restoreSeconds, '≤ 0.5× pg_restore', full.ok ? undefined : full.error));
+      rows.push(row('pgsnap backup (wide, 100 columns)', wide, Math.max(1000, Math.floor(args.rows / 20)), null, null, null, '', wide.ok ? undefined : wide.error));
+      const large = summarize(
+        await repeat(1, async () => fs.rmSync(path.join(work, 'large'), { recursive: true, force: true }), () =>
+          pgsnap(['backup', '--url', src, '--dir', path.join(work, 'large'), '--table', 'bench.large_values', '--json']),
+        ),
+      );
+      rows.push(row('pgsnap backup (4 rows × 20 MB text + bytea)', large, 4, null, null, null, 'RSS < 200 MB', large.ok ? undefined : large.error));
+
+      // --- restore vs pg_restore ------------------------------------------------------------------------------
+      const truncate = async () => {
+        await sql(dst, 'TRUNCATE bench.mixed');
+      };
+      let restoreSeconds: number | null = null;
+      if (tools && dumpSeconds !== null) {
+        const s = summarize(
+          await repeat(args.runs, truncate, () => measure(path.join(tools, 'pg_restore'), ['--data-only', '-d', dst, dumpFile])),
+        );
+        restoreSeconds = s.ok ? s.seconds : null;
+        rows.push(row('pg_restore --data-only (empty table)', s, args.rows, size, null, null, '', s.ok ? undefined : s.error));
+      }
+      if (archive) {
+        const empty = summarize(await repeat(args.runs, truncate, () => pgsnap(['restore', archive, '--url', dst, '--json'])));
+        rows.push(row('pgsnap restore (empty table)', empty, args.rows, size, 'pg_restore', restoreSeconds, '≤ 1.0× pg_restore, RSS < 200 MB', empty.ok ? undefined : empty.error));
+        const full = summarize(await repeat(args.runs, null, () => pgsnap(['restore', archive, '--url', dst, '--json'])));
+        rows.push(row('pgsnap restore again (table full)', full, args.rows, size, 'pg_restore', restoreSeconds, '≤ 0.5× pg_restore', full.ok ? undefined : full.error));
+      }
     }
 
     // --- a Northwind-sized database: start-up and per-table costs ------------------------------------------
-    rows.push(...(await northwindRows(withDb(admin, 'bench_nw_src'), withDb(admin, 'bench_nw_dst'), work, tools, args.runs)));
+    if (args.only.has('northwind')) rows.push(...(await northwindRows(withDb(admin, 'bench_nw_src'), withDb(admin, 'bench_nw_dst'), work, tools, args.runs)));
 
     // --- many tables, two jobs ------------------------------------------------------------------------------
-    rows.push(...(await manyTablesRows(withDb(admin, 'bench_many_src'), withDb(admin, 'bench_many_dst'), work, tools, args, log)));
+    if (args.only.has('many')) rows.push(...(await manyTablesRows(withDb(admin, 'bench_many_src'), withDb(admin, 'bench_many_dst'), work, tools, args, log)));
 
     // --- linearity: the same backup at 1× and 5× the rows -------------------------------------------------------
-    rows.push(...(await linearityRows(src, work, args, backups, log)));
+    if (args.only.has('linearity')) rows.push(...(await linearityRows(src, work, args, backups, log)));
 
     // --- catalog: introspect 1,000 tables --------------------------------------------------------------------
-    const cat = withDb(admin, 'bench_catalog');
-    await sql(cat, manyTablesSql(1000));
-    rows.push(await introspectRow(cat, args.runs));
+    if (args.only.has('catalog')) {
+      const cat = withDb(admin, 'bench_catalog');
+      await sql(cat, manyTablesSql(1000));
+      rows.push(await introspectRow(cat, args.runs));
+    }
 
     // --- drift check of 300 tables, shadow start included -----------------------------------------------------
-    const driftDb = withDb(admin, 'bench_drift');
     const schemasDir = path.join(work, 'schemas');
     fs.mkdirSync(schemasDir);
     fs.writeFileSync(path.join(schemasDir, '001_tables.sql'), manyTablesSql(300, 'public'));
-    await sql(driftDb, manyTablesSql(300, 'public'));
-    const drift = summarize(await repeat(args.runs, null, () => pgsnap(['drift', 'check', '--url', driftDb, '--schemas', schemasDir, '--format', 'json'])));
-    rows.push(row('pgsnap drift check (300 tables, shadow start)', drift, null, null, null, null, '< 10 s', drift.ok ? undefined : drift.error));
+    if (args.only.has('drift')) {
+      const driftDb = withDb(admin, 'bench_drift');
+      await sql(driftDb, manyTablesSql(300, 'public'));
+      const drift = summarize(await repeat(args.runs, null, () => pgsnap(['drift', 'check', '--url', driftDb, '--schemas', schemasDir, '--format', 'json'])));
+      rows.push(row('pgsnap drift check (300 tables, shadow start)', drift, null, null, null, null, '< 10 s', drift.ok ? undefined : drift.error));
+    }
 
     // --- code scan of 1,500 TypeScript files ----------------------------------------------------------------
-    const codeDir = path.join(work, 'code');
-    writeCodeTree(codeDir, 1500);
-    const scanRuns = await repeat(args.runs, null, () => pgsnap(['scan', codeDir, '--schemas', schemasDir, '--json']));
-    // exit 1 means "found something", which the generated tree does on purpose
-    const scan = summarize(scanRuns.map((m) => ({ ...m, code: m.code === 1 ? 0 : m.code })));
-    rows.push(row('pgsnap scan (1,500 TypeScript files)', scan, null, null, null, null, '< 5 s', scan.ok ? undefined : scan.error));
+    if (args.only.has('scan')) {
+      const codeDir = path.join(work, 'code');
+      writeCodeTree(codeDir, 1500);
+      const scanRuns = await repeat(args.runs, null, () => pgsnap(['scan', codeDir, '--schemas', schemasDir, '--json']));
+      // exit 1 means "found something", which the generated tree does on purpose
+      const scan = summarize(scanRuns.map((m) => ({ ...m, code: m.code === 1 ? 0 : m.code })));
+      rows.push(row('pgsnap scan (1,500 TypeScript files)', scan, null, null, null, null, '< 5 s', scan.ok ? undefined : scan.error));
+    }
   } finally {
     await server?.stop();
     fs.rmSync(work, { recursive: true, force: true });
