@@ -7,6 +7,7 @@ import { runBackup } from '../../src/backup/backup.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import type { PgsnapError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
+import { parsePattern } from '../../src/patterns.js';
 import { readZip, rewriteZip, writeZip } from '../helpers/archives.js';
 import { createFixtureDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -135,5 +136,46 @@ describe('openArchive', () => {
     const a = await openArchive(variant('schema.zip'));
     expect((await failure(a.schema())).code).toBe('archive_corrupt');
     await a.close();
+  });
+
+  describe('a large data entry', () => {
+    let big: string;
+    const bigDir = () => path.join(dir, 'big');
+    beforeAll(async () => {
+      await db.query(`CREATE TABLE public.reader_big AS SELECT i AS id, md5(i::text) || repeat(' ', i % 7) AS label FROM generate_series(1, 40000) i`);
+      const selection = { schemas: [], tables: [parsePattern('public.reader_big')], exclude: [] };
+      big = (await runBackup({ target: resolveTarget(db.url), dir: bigDir(), selection, logger: silentLogger })).archive;
+    });
+
+    it('comes out in large verified pieces, not 16 KiB ones (each piece costs CPU in every stream it crosses)', async () => {
+      const a = await openArchive(big);
+      try {
+        const entry = a.manifest.tables[0]?.entries[0];
+        expect(entry?.bytes).toBeGreaterThan(1_000_000);
+        const sizes: number[] = [];
+        let newlines = 0;
+        for await (const chunk of (await a.openEntry(entry?.name as string)) as AsyncIterable<Buffer>) {
+          sizes.push(chunk.length);
+          for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) newlines++;
+        }
+        expect(sizes.reduce((x, y) => x + y, 0)).toBe(entry?.bytes);
+        expect(newlines).toBe(40000);
+        expect(Math.max(...sizes)).toBeGreaterThan(64 * 1024);
+      } finally {
+        await a.close();
+      }
+    });
+
+    it('[bad-input] fails on damaged deflate data inside the entry with archive_corrupt', async () => {
+      const bytes = fs.readFileSync(big);
+      const name = Buffer.from('data/public.reader_big.0001.ndjson');
+      const header = bytes.indexOf(name);
+      expect(header).toBeGreaterThan(0);
+      // well inside the compressed data of the entry (its local header comes first in the file)
+      for (let i = header + name.length + 5000; i < header + name.length + 5064; i++) bytes[i] = (bytes[i] as number) ^ 0x5a;
+      fs.writeFileSync(variant('damaged-deflate.zip'), bytes);
+      const e = await failure(readAllLines(variant('damaged-deflate.zip')));
+      expect([e.code, e.exitCode]).toEqual(['archive_corrupt', 2]);
+    });
   });
 });
