@@ -32,6 +32,12 @@ enum Field {
 
 const HEX = '0123456789abcdef';
 
+/** Where `CopyToJsonLines` can send lines instead of returning them (archive/fingerprint.ts Fingerprint is one). */
+export interface LineSink {
+  update(bytes: Uint8Array, start: number, end: number): void;
+  endLine(): void;
+}
+
 export class CopyToJsonLines {
   /** rows completed so far */
   rows = 0;
@@ -49,9 +55,15 @@ export class CopyToJsonLines {
   /** room kept free in the output buffer before each input byte: a key plus the longest escape and punctuation */
   private readonly slack: number;
 
+  /**
+   * With `sink`, the lines are not handed out at all but fed to it as they are made (its `update` gets the bytes of
+   * the current line, without the newline, in one or more pieces; `endLine` ends it), and `push` returns nothing:
+   * a fingerprint of a table then never copies a line.
+   */
   constructor(
     columns: readonly LineColumn[],
     private readonly chunkSize = 1 << 20,
+    private readonly sink?: LineSink,
   ) {
     // keys as PostgreSQL writes them: escape_json of the name, which JSON.stringify matches for valid text
     this.keys = columns.map((c, i) => Buffer.from(`${i === 0 ? '' : ','}${JSON.stringify(c.name)}:`));
@@ -106,7 +118,12 @@ export class CopyToJsonLines {
         } else {
           if (n > 0 && this.col !== n - 1) throw internalError(`COPY row has ${this.col + 1} fields, expected ${n}`);
           out[this.o++] = 125; // }
-          out[this.o++] = 10;
+          if (this.sink) {
+            // the line is complete: hand it over and start the next at the front of the (cache-warm) buffer
+            this.sink.update(out, 0, this.o);
+            this.sink.endLine();
+            this.o = 0;
+          } else out[this.o++] = 10;
           this.inRow = false;
           this.field = Field.Start;
           this.rows++;
@@ -152,7 +169,8 @@ export class CopyToJsonLines {
 
   private flush(done: Buffer[]): void {
     if (this.o === 0) return;
-    done.push(Buffer.from(this.out.subarray(0, this.o)));
+    if (this.sink) this.sink.update(this.out, 0, this.o);
+    else done.push(Buffer.from(this.out.subarray(0, this.o)));
     this.o = 0;
   }
 
@@ -242,6 +260,18 @@ async function* copyTextToLines(source: AsyncIterable<Buffer>, columns: readonly
   const machine = new CopyToJsonLines(columns);
   for await (const chunk of source) yield* machine.push(chunk);
   yield* machine.end();
+}
+
+/**
+ * A table's rows, read from `s` with plain COPY, turned into archive lines and fed straight to `sink` (the table's
+ * fingerprint, without a line ever being copied out). Returns the number of rows.
+ */
+export async function feedRowLines(s: Session, t: RowSource, sink: LineSink): Promise<number> {
+  // a small buffer: in this mode it holds one line at a time (more only for a line longer than it)
+  const machine = new CopyToJsonLines(t.columns, 64 * 1024, sink);
+  for await (const chunk of s.copyOut(copyRowsSql(t)) as AsyncIterable<Buffer>) machine.push(chunk);
+  machine.end();
+  return machine.rows;
 }
 
 /** A table's rows as archive lines, read from `s` with plain COPY and converted here. */

@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
-import { addFingerprints, fingerprintStream } from '../archive/fingerprint.js';
-import { readRowLines } from '../archive/row-lines.js';
+import { Fingerprint, addFingerprints } from '../archive/fingerprint.js';
+import { feedRowLines } from '../archive/row-lines.js';
 import { type Session, close } from '../db/client.js';
 import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
 import { mapPgError } from '../db/errors.js';
@@ -267,7 +267,8 @@ async function tableFingerprint(s: Session, t: TablePlan, options: ExecuteOption
   const source = { schema: t.archived.schema, name: t.archived.name, partitioned: t.archived.partitioned ?? false, columns: t.archived.columns };
   const read = async (session: Session, where?: string) => {
     try {
-      const fp = await fingerprintStream(readRowLines(session, where ? { ...source, where } : source));
+      const fp = new Fingerprint();
+      await feedRowLines(session, where ? { ...source, where } : source, fp);
       return { lines: fp.lines, digest: fp.digest() };
     } catch (e) {
       throw mapPgError(e, session.where);

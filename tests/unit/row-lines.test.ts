@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Fingerprint, fingerprintLines } from '../../src/archive/fingerprint.js';
 import { CopyToJsonLines } from '../../src/archive/row-lines.js';
 
 const columns = [
@@ -25,7 +26,9 @@ const copy = [
   '3\t\\N\t\t-9223372036854775808',
   '4\tt\tünïcödé 🎉\t0',
   '5\tf\t\\\\N is not null\t1',
-].map((l) => `${l}\n`).join('');
+]
+  .map((l) => `${l}\n`)
+  .join('');
 
 // what escape_json (row_to_json) writes for the same values
 const expected = [
@@ -34,7 +37,9 @@ const expected = [
   '{"id":3,"ok":null,"label":"","n":"-9223372036854775808"}',
   '{"id":4,"ok":true,"label":"ünïcödé 🎉","n":"0"}',
   '{"id":5,"ok":false,"label":"\\\\N is not null","n":"1"}',
-].map((l) => `${l}\n`).join('');
+]
+  .map((l) => `${l}\n`)
+  .join('');
 
 describe('COPY text to archive lines', () => {
   it('writes what row_to_json writes, whatever the chunk boundaries', () => {
@@ -64,5 +69,22 @@ describe('COPY text to archive lines', () => {
     expect(() => convert('1\tt\tx\t1', 1, columns)).toThrow(/middle of a row/);
     expect(() => convert('1\tyes\tx\t1\n', 1, columns)).toThrow(/boolean/);
     expect(() => convert('1\tt\t\\q\t1\n', 1, columns)).toThrow(/unexpected escape/);
+  });
+
+  it('feeds a fingerprint the very lines it would hand out, without handing any out', () => {
+    const lines = expected.trimEnd().split('\n');
+    const big = `9\tt\t${'y"'.repeat(40_000)}\t1\n`;
+    const bigLine = `{"id":9,"ok":true,"label":"${'y\\"'.repeat(40_000)}","n":"1"}`;
+    for (const step of [1, 2, 3, 5, 17, 4096, 1 << 20]) {
+      const fp = new Fingerprint();
+      const m = new CopyToJsonLines(columns, 64 * 1024, fp);
+      const input = Buffer.from(copy + big);
+      const handedOut: Buffer[] = [];
+      for (let i = 0; i < input.length; i += step) handedOut.push(...m.push(input.subarray(i, i + step)));
+      handedOut.push(...m.end());
+      expect(handedOut).toEqual([]);
+      expect([fp.lines, fp.digest()], `step ${step}`).toEqual([lines.length + 1, fingerprintLines([...lines, bigLine])]);
+      expect(m.rows).toBe(lines.length + 1);
+    }
   });
 });
