@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveTarget } from '../../src/db/index.js';
 import { checkDrift } from '../../src/drift/check.js';
-import { runCli } from '../helpers/cli.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { type TestDatabase, adminUrl } from '../helpers/db.js';
 import { copySupabaseProject, createSupabaseDatabase } from '../helpers/supabase.js';
 
@@ -114,7 +114,7 @@ describe('drift check --profile supabase on a Supabase CLI project', () => {
 
 describe('pgsnap drift check in a Supabase CLI project (black box)', () => {
   it('finds supabase/config.toml, reads supabase/migrations with the supabase profile, exits 0', async () => {
-    const r = await runCli(['drift', 'check', '--url', live.url, '--shadow', adminUrl()], { cwd: project.dir });
+    const r = await cliInProcess(['drift', 'check', '--url', live.url, '--shadow', adminUrl()], { cwd: project.dir });
     expect(r.stderr).toContain('Supabase project (supabase/config.toml): --profile supabase, schema files from supabase/migrations');
     expect(r.stderr).toContain('no drift: the live database matches 1 schema file(s) in supabase/migrations');
     expect(r.code).toBe(0);
