@@ -29,6 +29,10 @@ const E2E = [
   'tests/integration/drift-plan-roundtrip.test.ts',
   'tests/integration/drift-plan-catalog-pairs.test.ts',
   'tests/integration/catalog-fixtures.test.ts',
+  // private embedded servers beside the test server: a second major, a realistic schema checked twice on the
+  // default embedded shadow (drift-check and tests/cli/drift keep that path in the fast tier)
+  'tests/integration/catalog-cross-version.test.ts',
+  'tests/integration/drift-realistic.test.ts',
   // the TypeScript compiler type-checking generated types (seconds of CPU each); tsc in child processes
   'tests/integration/types-generate.test.ts',
   'tests/integration/scan-types-kysely.test.ts',

@@ -6,6 +6,7 @@ import { checkDrift } from '../../src/drift/check.js';
 import { cliInProcess } from '../helpers/cli.js';
 import { type TestDatabase, adminUrl } from '../helpers/db.js';
 import { copySupabaseProject, createSupabaseDatabase } from '../helpers/supabase.js';
+import { e2e } from '../helpers/tier.js';
 
 /**
  * Drift on a Supabase CLI project: the migrations reference auth.users, auth.uid(), extensions.citext,
@@ -85,7 +86,8 @@ describe('drift check --profile supabase on a Supabase CLI project', () => {
     }
   });
 
-  it('takes the baseline from a file with --baseline instead of the live database', async () => {
+  // starts a private server: e2e tier (the first case here keeps the embedded path in the fast one)
+  e2e('takes the baseline from a file with --baseline instead of the live database', async () => {
     const baseline = path.join(project.dir, 'platform.sql');
     // As a pg_dump of the platform schemas would be: no SET ROLE (the shadow's supabase_admin is a plain role).
     const platform = fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'supabase', 'platform.sql'), 'utf8');
