@@ -39,6 +39,10 @@ const E2E = [
   'tests/integration/supabase-types.test.ts',
 ];
 const tier = process.env.PGSNAP_TEST_TIER;
+// The fast tier loads pgsnap's modules once per worker, not once per file (module loading was a large share of its
+// CPU time); CI (`npm test`) keeps every file in a fresh module registry, so a test that leans on another file's
+// module state still fails there.
+const isolate = tier !== 'fast';
 
 export default defineConfig({
   test: {
@@ -48,11 +52,13 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
+          isolate,
         },
       },
       {
         test: {
           name: 'integration',
+          isolate,
           include: tier === 'e2e' ? E2E : ['tests/integration/**/*.test.ts', 'tests/cli/**/*.test.ts', 'tests/fixtures/**/*.test.ts'],
           exclude: tier === 'fast' ? [...configDefaults.exclude, ...E2E] : configDefaults.exclude,
           globalSetup: ['tests/setup/build.ts', 'tests/setup/server.ts'],
