@@ -19,39 +19,17 @@ import { qualifiedName } from './model.js';
 import { canonicalViewDefinition, collapseWhitespace, normalizeBody } from './normalize.js';
 import {
   functionCommentTarget,
-  renderColumn,
-  renderComment,
-  renderCompositeType,
-  renderConstraint,
-  renderCreateTable,
-  renderDomain,
-  renderEnum,
-  renderExtension,
-  renderFunction,
-  renderGrant,
-  renderIndex,
   functionTarget,
   renderCollation,
-  renderColumnGrant,
+  renderDomain,
   renderEventTrigger,
   renderForeignServer,
   renderForeignTable,
   renderPublication,
-  renderPublicationTable,
-  renderRule,
-  renderUserMapping,
-  renderColumnStorage,
-  renderDefaultPrivilege,
-  renderObjectGrant,
   renderRangeType,
-  renderPolicy,
-  renderReplicaIdentity,
-  renderSchema,
-  renderSequence,
-  renderTrigger,
-  renderView,
+  renderRule,
 } from './render-object.js';
-import { partitionParentGuess, renderTable } from './render.js';
+import type { Fact } from './render-difference.js';
 import { serialDifferences, serialSequenceNames } from './serial.js';
 
 /**
@@ -113,7 +91,9 @@ type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
 /**
  * One difference between the desired model (schema files) and the actual one (live database).
  * `missing`: only in desired; `extra`: only in actual; `changed`: in both, different. `desired` / `actual` are
- * the rendered definitions of the object on each side (absent on the side that lacks it).
+ * the facts of each side (absent on the side that lacks it): the model objects that define what differs, with
+ * the form they are shown in. The diff renders nothing; whoever makes findings of it renders the facts
+ * (render-difference.ts), so the core stays a comparison of models.
  *
  * `object` is fully qualified: `schema` for schemas, `name` for extensions, `schema.name` for types, sequences,
  * tables, views and indexes (index names are schema-wide), `schema.name(identity args)` for functions,
@@ -124,8 +104,8 @@ export interface Difference {
   readonly kind: DifferenceKind;
   readonly change: 'missing' | 'extra' | 'changed';
   readonly object: string;
-  readonly desired?: string;
-  readonly actual?: string;
+  readonly desired?: Fact;
+  readonly actual?: Fact;
 }
 
 /**
@@ -141,7 +121,7 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
   cmp(desired.schemas, actual.schemas, {
     kind: () => 'schema',
     key: (s) => s.name,
-    render: renderSchema,
+    fact: (s) => ({ form: 'schema', of: [s] }),
     same: () => true,
     inBoth: (d, a) => {
       comment(out, d.name, `SCHEMA ${quoteIdent(d.name)}`, d.comment, a.comment);
@@ -151,23 +131,23 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
   cmp(desired.collations ?? [], actual.collations ?? [], {
     kind: () => 'collation',
     key: qualifiedName,
-    render: renderCollation,
+    fact: (c) => ({ form: 'collation', of: [c] }),
     same: (d, a) => renderCollation(d) === renderCollation(a),
     inBoth: (d, a) => comment(out, qualifiedName(d), `COLLATION ${qualify(d.schema, d.name)}`, d.comment, a.comment),
   });
   cmp(desired.rangeTypes ?? [], actual.rangeTypes ?? [], {
     kind: () => 'range_type',
     key: qualifiedName,
-    render: renderRangeType,
+    fact: (r) => ({ form: 'range_type', of: [r] }),
     same: (d, a) => renderRangeType(d) === renderRangeType(a),
     inBoth: (d, a) => typeParts(out, d, a, 'TYPE'),
   });
   cmp(desired.publications ?? [], actual.publications ?? [], {
     kind: () => 'publication',
     key: (p) => p.name,
-    render: (p) => [renderPublication(p), ...p.tables.map((t) => renderPublicationTable(p, t))].join('\n'),
+    fact: (p) => ({ form: 'publication', of: [p] }),
     same: (d, a) => renderPublication(d) === renderPublication(a),
-    changedText: renderPublication,
+    changedFact: (p) => ({ form: 'publication_header', of: [p] }),
     inBoth: (d, a) =>
       comparer(out)(
         d.tables,
@@ -175,7 +155,7 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
         {
           kind: () => 'publication.table',
           key: qualifiedName,
-          render: (t) => renderPublicationTable(d, t),
+          fact: (t) => ({ form: 'publication_table', of: [d, t] }),
           same: (x, y) => sameJson(x, y),
         },
         `${d.name}.`,
@@ -184,62 +164,62 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
   cmp(desired.eventTriggers ?? [], actual.eventTriggers ?? [], {
     kind: () => 'event_trigger',
     key: (e) => e.name,
-    render: renderEventTrigger,
+    fact: (e) => ({ form: 'event_trigger', of: [e] }),
     same: (d, a) => renderEventTrigger(d) === renderEventTrigger(a),
     inBoth: (d, a) => comment(out, d.name, `EVENT TRIGGER ${quoteIdent(d.name)}`, d.comment, a.comment),
   });
   cmp(desired.foreignServers ?? [], actual.foreignServers ?? [], {
     kind: () => 'foreign_server',
     key: (s) => s.name,
-    render: renderForeignServer,
+    fact: (f) => ({ form: 'foreign_server', of: [f] }),
     same: (d, a) => renderForeignServer(d) === renderForeignServer(a),
     inBoth: (d, a) =>
       // Only whether a mapping exists: its options hold passwords, which are never read.
       comparer(out)(
         d.userMappings,
         a.userMappings,
-        { kind: () => 'user_mapping', key: (r) => r, render: (r) => renderUserMapping(d.name, r), same: () => true },
+        { kind: () => 'user_mapping', key: (r) => r, fact: (r) => ({ form: 'user_mapping', of: [d.name, r] }), same: () => true },
         `${d.name}.`,
       ),
   });
   cmp(desired.foreignTables ?? [], actual.foreignTables ?? [], {
     kind: () => 'foreign_table',
     key: qualifiedName,
-    render: renderForeignTable,
+    fact: (f) => ({ form: 'foreign_table', of: [f] }),
     same: (d, a) => renderForeignTable(d) === renderForeignTable(a),
     inBoth: (d, a) => comment(out, qualifiedName(d), `FOREIGN TABLE ${qualify(d.schema, d.name)}`, d.comment, a.comment),
   });
   cmp(desired.defaultPrivileges ?? [], actual.defaultPrivileges ?? [], {
     kind: () => 'default_privilege',
     key: defaultPrivilegeObject,
-    render: renderDefaultPrivilege,
+    fact: (p) => ({ form: 'default_privilege', of: [p] }),
     same: (d, a) => d.grantable === a.grantable,
   });
   // Versions are not compared: the shadow server's bundled extension versions need not match the live one's.
   cmp(desired.extensions, actual.extensions, {
     kind: () => 'extension',
     key: (e) => e.name,
-    render: renderExtension,
+    fact: (e) => ({ form: 'extension', of: [e] }),
     same: (d, a) => d.schema === a.schema,
   });
   cmp(desired.enums, actual.enums, {
     kind: () => 'enum',
     key: qualifiedName,
-    render: renderEnum,
+    fact: (e) => ({ form: 'enum', of: [e] }),
     same: (d, a) => sameJson(d.labels, a.labels),
     inBoth: (d, a) => typeParts(out, d, a, 'TYPE'),
   });
   cmp(desired.domains, actual.domains, {
     kind: () => 'domain',
     key: qualifiedName,
-    render: renderDomain,
+    fact: (x) => ({ form: 'domain', of: [x] }),
     same: (d, a) => renderDomain(d) === renderDomain(a),
     inBoth: (d, a) => typeParts(out, d, a, 'DOMAIN'),
   });
   cmp(desired.compositeTypes, actual.compositeTypes, {
     kind: () => 'composite_type',
     key: qualifiedName,
-    render: renderCompositeType,
+    fact: (c) => ({ form: 'composite_type', of: [c] }),
     same: (d, a) => sameJson(d.attributes, a.attributes),
     inBoth: (d, a) => typeParts(out, d, a, 'TYPE'),
   });
@@ -247,20 +227,25 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
   // column (serial.ts): neither is a finding of its own.
   const serial = serialSequenceNames(desired, actual);
   const ownSequence = (s: SequenceDef) => !s.identity && !serial.has(qualifiedName(s));
-  const sequenceText = (s: SequenceDef) => renderSequence(s) + (s.ownedBy ? `\n-- OWNED BY ${s.ownedBy}` : '');
   cmp(desired.sequences.filter(ownSequence), actual.sequences.filter(ownSequence), {
     kind: () => 'sequence',
     key: qualifiedName,
-    render: sequenceText,
+    fact: (s) => ({ form: 'sequence', of: [s] }),
     same: (d, a) => sameJson(d, a),
   });
   for (const x of serialDifferences(desired, actual, serial)) {
-    out.push({ kind: 'column', change: 'changed', object: x.column, desired: sequenceText(x.desired), actual: sequenceText(x.actual) });
+    out.push({
+      kind: 'column',
+      change: 'changed',
+      object: x.column,
+      desired: { form: 'sequence', of: [x.desired] },
+      actual: { form: 'sequence', of: [x.actual] },
+    });
   }
   cmp(desired.functions, actual.functions, {
-    kind: (f) => f.kind === 'window' ? 'function' : f.kind,
+    kind: (f) => (f.kind === 'window' ? 'function' : f.kind),
     key: functionKey,
-    render: renderFunction,
+    fact: (f) => ({ form: 'function', of: [f] }),
     same: sameFunction,
     inBoth: (d, a) => {
       comment(out, functionKey(d), functionCommentTarget(d), d.comment, a.comment);
@@ -270,7 +255,7 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
   cmp(desired.tables, actual.tables, {
     kind: () => 'table',
     key: qualifiedName,
-    render: (t) => renderTable(t).trimEnd(),
+    fact: (t) => ({ form: 'table', of: [t] }),
     same: (d, a) =>
       d.kind === a.kind &&
       d.unlogged === a.unlogged &&
@@ -278,13 +263,13 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
       d.partitionBound === a.partitionBound &&
       d.partitionKey === a.partitionKey &&
       sameJson(d.inherits ?? [], a.inherits ?? []),
-    changedText: (t) => renderCreateTable(t, partitionParentGuess(t), undefined, (t.inherits ?? []).map((p) => p)),
+    changedFact: (t) => ({ form: 'table_header', of: [t] }),
     inBoth: (d, a) => tableParts(out, d, a, sides),
   });
   cmp(desired.views, actual.views, {
     kind: (v) => (v.materialized ? 'materialized_view' : 'view'),
     key: qualifiedName,
-    render: renderView,
+    fact: (v) => ({ form: 'view', of: [v] }),
     same: (d, a) => d.materialized === a.materialized && canonicalViewDefinition(d.definition) === canonicalViewDefinition(a.definition),
     inBoth: (d, a) => viewParts(out, d, a),
   });
@@ -344,9 +329,7 @@ function inheritedDifference(
  */
 function schemaGrants(s: SchemaDef, acrossPg15: boolean): readonly GrantDef[] {
   const grants = s.grants ?? [];
-  return s.name === 'public' && acrossPg15
-    ? grants.filter((g) => !(g.grantee === 'public' && g.privilege === 'CREATE'))
-    : grants;
+  return s.name === 'public' && acrossPg15 ? grants.filter((g) => !(g.grantee === 'public' && g.privilege === 'CREATE')) : grants;
 }
 
 /** `role.schema.objects.grantee.PRIVILEGE` with `owner` for the database owner's defaults and `*` for database-wide */
@@ -365,7 +348,13 @@ type TypeLike = { schema: string; name: string; comment: string | null; grants?:
  * Grants on a schema, type or function, keyed `object.grantee.PRIVILEGE`. A side read before privileges were
  * (undefined) is not compared.
  */
-function objectGrants(out: Difference[], object: string, target: string, desired: readonly GrantDef[] | undefined, actual: readonly GrantDef[] | undefined): void {
+function objectGrants(
+  out: Difference[],
+  object: string,
+  target: string,
+  desired: readonly GrantDef[] | undefined,
+  actual: readonly GrantDef[] | undefined,
+): void {
   if (desired === undefined || actual === undefined) return;
   comparer(out)(
     desired,
@@ -373,7 +362,7 @@ function objectGrants(out: Difference[], object: string, target: string, desired
     {
       kind: () => 'grant',
       key: (g) => `${g.grantee}.${g.privilege}`,
-      render: (g) => renderObjectGrant(target, g),
+      fact: (g) => ({ form: 'object_grant', of: [target, g] }),
       same: (x, y) => x.grantable === y.grantable,
     },
     `${object}.`,
@@ -383,10 +372,11 @@ function objectGrants(out: Difference[], object: string, target: string, desired
 interface Spec<T> {
   kind(x: T): DifferenceKind;
   key(x: T): string;
-  render(x: T): string;
+  /** what a side of a difference shows of the object */
+  fact(x: T): Fact;
   same(d: T, a: T): boolean;
-  /** a shorter rendering for `changed` (defaults to render) */
-  changedText?(x: T): string;
+  /** a shorter fact for `changed` (defaults to fact) */
+  changedFact?(x: T): Fact;
   /** compare what lives inside an object present on both sides */
   inBoth?(d: T, a: T): void;
 }
@@ -400,17 +390,17 @@ function comparer(out: Difference[]) {
       const object = prefix + spec.key(d);
       const a = actualByKey.get(spec.key(d));
       if (a === undefined) {
-        out.push({ kind: spec.kind(d), change: 'missing', object, desired: spec.render(d) });
+        out.push({ kind: spec.kind(d), change: 'missing', object, desired: spec.fact(d) });
         continue;
       }
       if (!spec.same(d, a)) {
-        const text = spec.changedText ?? spec.render;
-        out.push({ kind: spec.kind(d), change: 'changed', object, desired: text(d), actual: text(a) });
+        const fact = spec.changedFact ?? spec.fact;
+        out.push({ kind: spec.kind(d), change: 'changed', object, desired: fact(d), actual: fact(a) });
       }
       spec.inBoth?.(d, a);
     }
     for (const a of actual) {
-      if (!desiredKeys.has(spec.key(a))) out.push({ kind: spec.kind(a), change: 'extra', object: prefix + spec.key(a), actual: spec.render(a) });
+      if (!desiredKeys.has(spec.key(a))) out.push({ kind: spec.kind(a), change: 'extra', object: prefix + spec.key(a), actual: spec.fact(a) });
     }
   };
 }
@@ -421,8 +411,8 @@ function comment(out: Difference[], object: string, target: string, desired: str
     kind: 'comment',
     change: desired === null ? 'extra' : actual === null ? 'missing' : 'changed',
     object,
-    ...(desired === null ? {} : { desired: renderComment(target, desired) }),
-    ...(actual === null ? {} : { actual: renderComment(target, actual) }),
+    ...(desired === null ? {} : { desired: { form: 'comment', of: [target, desired] } }),
+    ...(actual === null ? {} : { actual: { form: 'comment', of: [target, actual] } }),
   });
 }
 
@@ -438,8 +428,7 @@ function functionKey(f: FunctionDef): string {
 function functionHeader(f: FunctionDef): string {
   const at = f.body === '' ? -1 : f.definition.indexOf(f.body);
   // The whitespace around the body belongs to the body: `$function$ x $function$` and `$function$x$function$` match.
-  const header =
-    at === -1 ? f.definition : `${f.definition.slice(0, at).trimEnd()} ${f.definition.slice(at + f.body.length).trimStart()}`;
+  const header = at === -1 ? f.definition : `${f.definition.slice(0, at).trimEnd()} ${f.definition.slice(at + f.body.length).trimStart()}`;
   return collapseWhitespace(header);
 }
 
@@ -501,7 +490,7 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef, sides: Sides): 
     for (const [kind, aspect] of aspects) {
       if (sameJson(aspect(dc), aspect(ac)) || inheritedDifference(dc.name, aspect, dParents, aParents, aspect(dc), aspect(ac))) continue;
       if (out.some((x) => x.kind === kind && x.object === table + dc.name)) continue;
-      out.push({ kind, change: 'changed', object: table + dc.name, desired: columnText(d, dc, ds, kind), actual: columnText(a, ac, as, kind) });
+      out.push({ kind, change: 'changed', object: table + dc.name, desired: columnFact(d, dc, ds, kind), actual: columnFact(a, ac, as, kind) });
     }
     comment(out, table + dc.name, `COLUMN ${name}.${quoteIdent(dc.name)}`, dc.comment, ac.comment);
     comparer(out)(
@@ -510,7 +499,7 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef, sides: Sides): 
       {
         kind: () => 'column.grant',
         key: (g) => `${g.grantee}.${g.privilege}`,
-        render: (g) => renderColumnGrant(d, dc.name, g),
+        fact: (g) => ({ form: 'column_grant', of: [d, dc.name, g] }),
         same: (x, y) => x.grantable === y.grantable,
       },
       `${table}${dc.name}.`,
@@ -527,7 +516,7 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef, sides: Sides): 
     {
       kind: () => 'column',
       key: (c) => c.name,
-      render: (c) => `ALTER TABLE ${name} ADD COLUMN ${renderColumn(c)};`,
+      fact: (c) => ({ form: 'add_column', of: [d, c] }),
       // aspects are reported above, one difference each
       same: () => true,
     },
@@ -539,12 +528,18 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef, sides: Sides): 
     {
       kind: (c) => CONSTRAINT_KINDS[c.kind],
       key: (c) => c.name,
-      render: (c) => renderConstraint(d, c),
+      fact: (c) => ({ form: 'constraint', of: [d, c] }),
       same: (x, y) => x.kind === y.kind && constraintRule(x) === constraintRule(y),
       inBoth: (x, y) => {
         // Validated or not is its own difference: NOT VALID means rows from before it may break the rule.
         if (x.kind === y.kind && constraintRule(x) === constraintRule(y) && x.notValid !== y.notValid) {
-          out.push({ kind: 'constraint.validated', change: 'changed', object: table + x.name, desired: renderConstraint(d, x), actual: renderConstraint(a, y) });
+          out.push({
+            kind: 'constraint.validated',
+            change: 'changed',
+            object: table + x.name,
+            desired: { form: 'constraint', of: [d, x] },
+            actual: { form: 'constraint', of: [a, y] },
+          });
         }
         partComment(out, table + x.name, `CONSTRAINT ${quoteIdent(x.name)} ON ${name}`, x, y);
       },
@@ -558,20 +553,26 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef, sides: Sides): 
     {
       kind: () => 'trigger',
       key: (t) => t.name,
-      render: (t) => renderTrigger(d, t),
+      fact: (t) => ({ form: 'trigger', of: [d, t] }),
       same: (x, y) => x.definition === y.definition,
       inBoth: (x, y) => {
         if (x.enabled !== y.enabled) {
-          out.push({ kind: 'trigger.enabled', change: 'changed', object: table + x.name, desired: renderTrigger(d, x), actual: renderTrigger(a, y) });
+          out.push({
+            kind: 'trigger.enabled',
+            change: 'changed',
+            object: table + x.name,
+            desired: { form: 'trigger', of: [d, x] },
+            actual: { form: 'trigger', of: [a, y] },
+          });
         }
         partComment(out, table + x.name, `TRIGGER ${quoteIdent(x.name)} ON ${name}`, x, y);
       },
     },
     table,
   );
-  if (d.rowSecurity !== a.rowSecurity) out.push(rls('rls', name, qualifiedName(d), d.rowSecurity, a.rowSecurity, 'ROW LEVEL SECURITY'));
+  if (d.rowSecurity !== a.rowSecurity) out.push(rls('rls', d, d.rowSecurity, a.rowSecurity));
   if (d.forceRowSecurity !== a.forceRowSecurity) {
-    out.push(rls('rls.forced', name, qualifiedName(d), d.forceRowSecurity, a.forceRowSecurity, 'FORCE ROW LEVEL SECURITY'));
+    out.push(rls('rls.forced', d, d.forceRowSecurity, a.forceRowSecurity));
   }
   cmp<PolicyDef>(
     d.policies,
@@ -579,7 +580,7 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef, sides: Sides): 
     {
       kind: () => 'policy',
       key: (p) => p.name,
-      render: (p) => renderPolicy(d, p),
+      fact: (p) => ({ form: 'policy', of: [d, p] }),
       same: (x, y) => sameJson({ ...x, comment: null }, { ...y, comment: null }),
       inBoth: (x, y) => partComment(out, table + x.name, `POLICY ${quoteIdent(x.name)} ON ${name}`, x, y),
     },
@@ -588,8 +589,13 @@ function tableParts(out: Difference[], d: TableDef, a: TableDef, sides: Sides): 
   rules(out, d, d.rules, a.rules);
   grants(out, d, d.grants, a.grants);
   if ((d.replicaIdentity ?? 'default') !== (a.replicaIdentity ?? 'default')) {
-    const text = (t: TableDef) => renderReplicaIdentity(t) || `ALTER TABLE ${name} REPLICA IDENTITY DEFAULT;`;
-    out.push({ kind: 'replica_identity', change: 'changed', object: qualifiedName(d), desired: text(d), actual: text(a) });
+    out.push({
+      kind: 'replica_identity',
+      change: 'changed',
+      object: qualifiedName(d),
+      desired: { form: 'replica_identity', of: [d] },
+      actual: { form: 'replica_identity', of: [a] },
+    });
   }
 }
 
@@ -598,17 +604,13 @@ function partComment(out: Difference[], object: string, target: string, d: { com
 }
 
 /** A column's side of an aspect difference: its definition, with the sequence options or storage when they differ. */
-function columnText(t: TableDef, c: ColumnDef, identitySequence: SequenceDef | undefined, kind: DifferenceKind): string {
-  if (kind === 'column.storage') return renderColumnStorage(t, c);
-  return renderColumn(c, kind === 'column.identity' ? identitySequence : undefined);
+function columnFact(t: TableDef, c: ColumnDef, identitySequence: SequenceDef | undefined, kind: DifferenceKind): Fact {
+  if (kind === 'column.storage') return { form: 'column_storage', of: [t, c] };
+  return { form: 'column', of: [c, kind === 'column.identity' ? identitySequence : undefined] };
 }
 
-function rls(kind: 'rls' | 'rls.forced', name: string, object: string, desired: boolean, actual: boolean, what: string): Difference {
-  const text = (on: boolean) =>
-    what.startsWith('FORCE')
-      ? `ALTER TABLE ${name} ${on ? '' : 'NO '}${what};`
-      : `ALTER TABLE ${name} ${on ? 'ENABLE' : 'DISABLE'} ${what};`;
-  return { kind, change: 'changed', object, desired: text(desired), actual: text(actual) };
+function rls(kind: 'rls' | 'rls.forced', t: TableDef, desired: boolean, actual: boolean): Difference {
+  return { kind, change: 'changed', object: qualifiedName(t), desired: { form: kind, of: [t, desired] }, actual: { form: kind, of: [t, actual] } };
 }
 
 /** Indexes are keyed schema + name; the ones behind constraints are compared as the constraint. */
@@ -619,7 +621,7 @@ function indexes(out: Difference[], schema: string, desired: readonly IndexDef[]
     {
       kind: () => 'index',
       key: (i) => i.name,
-      render: renderIndex,
+      fact: (i) => ({ form: 'index', of: [i] }),
       same: (x, y) => x.definition === y.definition,
       inBoth: (x, y) => partComment(out, `${schema}.${x.name}`, `INDEX ${qualify(schema, x.name)}`, x, y),
     },
@@ -634,7 +636,7 @@ function grants(out: Difference[], on: { schema: string; name: string }, desired
     {
       kind: () => 'grant',
       key: (g) => `${g.grantee}.${g.privilege}`,
-      render: (g) => renderGrant(on, g),
+      fact: (g) => ({ form: 'grant', of: [on, g] }),
       same: (x, y) => x.grantable === y.grantable,
     },
     `${qualifiedName(on)}.`,
@@ -646,7 +648,13 @@ function viewParts(out: Difference[], d: ViewDef, a: ViewDef): void {
   comment(out, qualifiedName(d), `${d.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${name}`, d.comment, a.comment);
   // security_invoker decides whose RLS applies; check_option, security_barrier and storage parameters change behaviour too.
   if (d.materialized === a.materialized && !sameJson(d.options ?? [], a.options ?? [])) {
-    out.push({ kind: d.materialized ? 'materialized_view.options' : 'view.options', change: 'changed', object: qualifiedName(d), desired: renderView(d), actual: renderView(a) });
+    out.push({
+      kind: d.materialized ? 'materialized_view.options' : 'view.options',
+      change: 'changed',
+      object: qualifiedName(d),
+      desired: { form: 'view', of: [d] },
+      actual: { form: 'view', of: [a] },
+    });
   }
   indexes(out, d.schema, d.indexes, a.indexes);
   const view = `${qualifiedName(d)}.`;
@@ -656,7 +664,7 @@ function viewParts(out: Difference[], d: ViewDef, a: ViewDef): void {
     {
       kind: () => 'trigger',
       key: (t) => t.name,
-      render: (t) => renderTrigger(d, t),
+      fact: (t) => ({ form: 'trigger', of: [d, t] }),
       same: (x, y) => x.definition === y.definition && x.enabled === y.enabled,
       inBoth: (x, y) => partComment(out, view + x.name, `TRIGGER ${quoteIdent(x.name)} ON ${name}`, x, y),
     },
@@ -670,7 +678,7 @@ function rules(out: Difference[], on: { schema: string; name: string }, desired:
   comparer(out)(
     desired ?? [],
     actual ?? [],
-    { kind: () => 'rule', key: (r) => r.name, render: (r) => renderRule(on, r), same: (x, y) => renderRule(on, x) === renderRule(on, y) },
+    { kind: () => 'rule', key: (r) => r.name, fact: (r) => ({ form: 'rule', of: [on, r] }), same: (x, y) => renderRule(on, x) === renderRule(on, y) },
     `${qualifiedName(on)}.`,
   );
 }

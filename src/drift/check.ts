@@ -1,4 +1,5 @@
 import { DIFFERENCE_KINDS, diff } from '../catalog/diff.js';
+import { renderDifference } from '../catalog/render-difference.js';
 import { introspect } from '../catalog/introspect.js';
 import type { CatalogModel } from '../catalog/model.js';
 import { type ConnectionTarget, type Session, close, connect } from '../db/index.js';
@@ -112,7 +113,8 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
     const { desired } = desiredRead;
 
     const tDiff = performance.now();
-    const all = diff(desired, actual) as readonly DriftDifference[];
+    // findings are made here, so this is where the diff's facts become DDL text
+    const all: readonly DriftDifference[] = diff(desired, actual).map(renderDifference);
     const { kept, ignored } = applyIgnoreRules(all, { rules: options.ignore ?? {}, ...(profile ? { profile } : {}), desired, actual });
     const findings = differencesToFindings(kept, { definitions: source.definitions, tables: tableIndex(desired, actual) });
     const diffMs = since(tDiff);

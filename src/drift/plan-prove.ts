@@ -1,4 +1,5 @@
 import { diff } from '../catalog/diff.js';
+import { renderDifference } from '../catalog/render-difference.js';
 import { introspect } from '../catalog/introspect.js';
 import type { CatalogModel } from '../catalog/model.js';
 import { renderModel } from '../catalog/render.js';
@@ -8,6 +9,9 @@ import { type Logger, silentLogger } from '../log.js';
 import { codePointToIndex, lineIndex } from '../position.js';
 import { mirrorRoles } from '../db/roles.js';
 import type { DriftDifference } from './difference.js';
+
+/** What names a difference: which object, what kind, which way (its sides do not). */
+type DifferenceIdentity = Pick<DriftDifference, 'kind' | 'change' | 'object'>;
 import { type ShadowSpec, openShadow } from './shadow.js';
 
 /**
@@ -36,9 +40,9 @@ export interface ProveOptions {
   readonly logger?: Logger;
 }
 
-const key = (d: DriftDifference) => `${d.kind}\u0000${d.change}\u0000${d.object}`;
+const key = (d: DifferenceIdentity) => `${d.kind}\u0000${d.change}\u0000${d.object}`;
 
-export function differenceKey(d: DriftDifference): string {
+export function differenceKey(d: DifferenceIdentity): string {
   return key(d);
 }
 
@@ -61,7 +65,9 @@ export async function provePlan(desired: CatalogModel, live: CatalogModel, body:
         const error = `the live schema could not be copied into the shadow: ${(e as Error).message}`;
         return { proven: false, remaining: [], error, copyDifferences: [], shadow: shadow.description };
       }
-      const copyDifferences = diff(live, await introspect(s)).filter((d) => !options.ignored(d));
+      const copyDifferences = diff(live, await introspect(s))
+        .map(renderDifference)
+        .filter((d) => !options.ignored(d));
       let error: string | undefined;
       try {
         await runPlanBody(s, body);
@@ -69,7 +75,9 @@ export async function provePlan(desired: CatalogModel, live: CatalogModel, body:
         error = (e as Error).message;
       }
       const after = await introspect(s, filter);
-      const remaining = diff(desired, after).filter((d) => !options.ignored(d));
+      const remaining = diff(desired, after)
+        .map(renderDifference)
+        .filter((d) => !options.ignored(d));
       const proven = error === undefined && remaining.length === 0 && copyDifferences.length === 0;
       return { proven, remaining, ...(error === undefined ? {} : { error }), copyDifferences, shadow: shadow.description };
     } finally {
@@ -100,5 +108,9 @@ function planError(body: string, e: unknown): unknown {
   if (!(e instanceof PgsnapError) || (e.code !== 'server' && e.code !== 'permission')) return e;
   const position = e.position ?? 0;
   const where = position > 0 ? ` (plan statements, line ${lineIndex(body).at(codePointToIndex(body, position)).line})` : '';
-  return new PgsnapError(e.code, `${e.server?.message ?? e.message}${where}`, { cause: e, ...(e.hint ? { hint: e.hint } : {}), ...(e.server ? { server: e.server } : {}) });
+  return new PgsnapError(e.code, `${e.server?.message ?? e.message}${where}`, {
+    cause: e,
+    ...(e.hint ? { hint: e.hint } : {}),
+    ...(e.server ? { server: e.server } : {}),
+  });
 }

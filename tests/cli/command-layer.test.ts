@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { cliInProcess } from '../helpers/cli.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-cmdlayer-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -13,7 +13,7 @@ function lines(s: string): string[] {
 
 describe('the command layer', () => {
   it('[bad-input] pgsnap with no command prints help on stderr and exits 2', async () => {
-    const r = await runCli([]);
+    const r = await cliInProcess([]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^Usage: pgsnap/);
@@ -21,10 +21,10 @@ describe('the command layer', () => {
   });
 
   it('[bad-input] a usage error points at the command own help, in one line', async () => {
-    const r = await runCli(['list', '--no-such-flag']);
+    const r = await cliInProcess(['list', '--no-such-flag']);
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toEqual(["pgsnap: unknown option '--no-such-flag' (see pgsnap list --help)"]);
-    const j = await runCli(['backup', '--jobs', '0', '--exclude', 'a.b.c']);
+    const j = await cliInProcess(['backup', '--jobs', '0', '--exclude', 'a.b.c']);
     expect(j.code).toBe(2);
     expect(lines(j.stderr)).toHaveLength(1);
     expect(j.stderr).toMatch(/--exclude: malformed table pattern "a\.b\.c"; --jobs must be a whole number ≥ 1 \("0" is invalid\) — see pgsnap backup --help/);
@@ -34,7 +34,7 @@ describe('the command layer', () => {
     const cwd = path.join(root, 'jobs0');
     fs.mkdirSync(cwd);
     fs.writeFileSync(path.join(cwd, 'pgsnap.config.json'), JSON.stringify({ backup: { jobs: 0 } }));
-    const r = await runCli(['list'], { cwd });
+    const r = await cliInProcess(['list'], { cwd });
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(/backup\.jobs must be a whole number ≥ 1 \(0 is invalid\)/);
@@ -43,36 +43,36 @@ describe('the command layer', () => {
   it('[bad-input] under --json a failure prints one error document on stdout and one line on stderr', async () => {
     const empty = path.join(root, 'empty');
     fs.mkdirSync(empty);
-    const r = await runCli(['verify', 'latest', '--dir', empty, '--json']);
+    const r = await cliInProcess(['verify', 'latest', '--dir', empty, '--json']);
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toHaveLength(1);
     const doc = JSON.parse(r.stdout) as { error: { code: string; message: string } };
     expect(doc.error.code).toBe('archive_not_found');
     expect(r.stderr).toContain(doc.error.message);
 
-    const usage = await runCli(['backup', '--jobs', 'x', '--json']);
+    const usage = await cliInProcess(['backup', '--jobs', 'x', '--json']);
     expect(usage.code).toBe(2);
     expect((JSON.parse(usage.stdout) as { error: { code: string } }).error.code).toBe('usage');
-    const unknown = await runCli(['list', '--json', '--bogus']);
+    const unknown = await cliInProcess(['list', '--json', '--bogus']);
     expect(unknown.code).toBe(2);
     expect((JSON.parse(unknown.stdout) as { error: { message: string } }).error.message).toMatch(/unknown option '--bogus'/);
   });
 
   it('[bad-input] offers --json only where there is JSON output', async () => {
     for (const cmd of [['types'], ['demo']]) {
-      const r = await runCli([...cmd, '--json']);
+      const r = await cliInProcess([...cmd, '--json']);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(new RegExp(`unknown option '--json' \\(see pgsnap ${cmd[0]} --help\\)`));
     }
-    const help = await runCli(['prune', '--help']);
+    const help = await cliInProcess(['prune', '--help']);
     expect(help.stdout).toMatch(/--json/);
   });
 
   it('shows defaults from the spec in help, and gives drift pull the flags its config keys have', async () => {
-    const b = await runCli(['backup', '--help']);
+    const b = await cliInProcess(['backup', '--help']);
     expect(b.code).toBe(0);
     expect(b.stdout.replace(/\s+/g, ' ')).toContain('(default: 1; config: backup.jobs)');
-    const p = await runCli(['drift', 'pull', '--help']);
+    const p = await cliInProcess(['drift', 'pull', '--help']);
     for (const flag of ['--url', '--schemas', '--shadow', '--profile', '--ignore-schema', '--ignore-object', '--ignore-kind', '--json']) {
       expect(p.stdout).toContain(flag);
     }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
@@ -23,12 +23,12 @@ describe('where the connection comes from', () => {
     const elsewhere = new URL(db.url);
     elsewhere.pathname = '/no_such_database_here';
     fs.writeFileSync(path.join(cwd, 'pgsnap.config.json'), JSON.stringify({ url: elsewhere.toString() }));
-    const r = await runCli(['--debug', 'backup', '--json'], { cwd, env: { DATABASE_URL: db.url } });
+    const r = await cliInProcess(['--debug', 'backup', '--json'], { cwd, env: { DATABASE_URL: db.url } });
     expect(r.stderr).toMatch(/connection from DATABASE_URL/);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).database).toBe(db.name);
     // and without DATABASE_URL the config file's url is used (and here fails, naming that database)
-    const r2 = await runCli(['backup'], { cwd });
+    const r2 = await cliInProcess(['backup'], { cwd });
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/no_such_database_here/);
   });
@@ -37,11 +37,11 @@ describe('where the connection comes from', () => {
     const u = new URL(db.url);
     const password = decodeURIComponent(u.password);
     const conninfo = `host=${u.hostname} port=${u.port} dbname=${db.name} user=${decodeURIComponent(u.username)} password='${password}'`;
-    const r = await runCli(['--debug', 'backup', '--url', conninfo, '--dir', work, '--json'], { cwd: work });
+    const r = await cliInProcess(['--debug', 'backup', '--url', conninfo, '--dir', work, '--json'], { cwd: work });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ database: db.name, rows: 2 });
     if (password.length >= 3) expect(r.stdout + r.stderr).not.toContain(password);
-    const bad = await runCli(['backup', '--url', `${conninfo} colour=blue`, '--dir', work], { cwd: work });
+    const bad = await cliInProcess(['backup', '--url', `${conninfo} colour=blue`, '--dir', work], { cwd: work });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown connection option "colour"/);
     if (password.length >= 3) expect(bad.stderr).not.toContain(password);

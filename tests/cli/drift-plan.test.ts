@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { type TestDatabase, adminUrl, createFixtureDatabase } from '../helpers/db.js';
 
 let drifted: TestDatabase;
@@ -24,7 +24,7 @@ describe('pgsnap drift plan / drift apply (black box)', () => {
   const lossy = path.join(tmp, 'lossy.sql');
 
   it('withholds the DROP TABLE, says why, writes an unproven plan and exits 1 (default embedded shadow)', async () => {
-    const r = await runCli(['drift', 'plan', '--url', drifted.url, '--out', safe]);
+    const r = await cliInProcess(['drift', 'plan', '--url', drifted.url, '--out', safe]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('plan: 1 statement(s) for 2 finding(s)');
@@ -39,7 +39,7 @@ describe('pgsnap drift plan / drift apply (black box)', () => {
   });
 
   it('drift apply refuses an unproven plan with one line and exit 2, changing nothing', async () => {
-    const r = await runCli(['drift', 'apply', safe, '--url', drifted.url]);
+    const r = await cliInProcess(['drift', 'apply', safe, '--url', drifted.url]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/was not proven in the shadow database/);
@@ -47,7 +47,7 @@ describe('pgsnap drift plan / drift apply (black box)', () => {
   });
 
   it('--allow-data-loss --json: one JSON document with the statements and the proof, exit 0', async () => {
-    const r = await runCli(['drift', 'plan', '--json', '--allow-data-loss', '--url', drifted.url, '--shadow', adminUrl(), '--out', lossy]);
+    const r = await cliInProcess(['drift', 'plan', '--json', '--allow-data-loss', '--url', drifted.url, '--shadow', adminUrl(), '--out', lossy]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { proven: boolean; statements: { sql: string; fixes: { object: string }; dataLoss?: string }[]; proof: { proven: boolean; remaining: unknown[] } };
     expect(doc.proven).toBe(true);
@@ -59,12 +59,12 @@ describe('pgsnap drift plan / drift apply (black box)', () => {
   });
 
   it('drift apply runs the proven plan; drift check is clean after; a second apply is refused', async () => {
-    const r = await runCli(['drift', 'apply', lossy, '--url', drifted.url, '--lock-timeout', '3']);
+    const r = await cliInProcess(['drift', 'apply', lossy, '--url', drifted.url, '--lock-timeout', '3']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('applied 2 statement(s)');
-    const check = await runCli(['drift', 'check', '--url', drifted.url, '--shadow', adminUrl()]);
+    const check = await cliInProcess(['drift', 'check', '--url', drifted.url, '--shadow', adminUrl()]);
     expect(check.code).toBe(0);
-    const again = await runCli(['drift', 'apply', lossy, '--url', drifted.url]);
+    const again = await cliInProcess(['drift', 'apply', lossy, '--url', drifted.url]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/the live schema changed since .*lossy\.sql was made/);
   });
@@ -73,7 +73,7 @@ describe('pgsnap drift plan / drift apply (black box)', () => {
     const db = await createFixtureDatabase('plan_cli_apply');
     try {
       await db.query('DROP INDEX public.idx_projects_status');
-      const r = await runCli(['drift', 'plan', '--apply', '--url', db.url, '--shadow', adminUrl()]);
+      const r = await cliInProcess(['drift', 'plan', '--apply', '--url', db.url, '--shadow', adminUrl()]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^-- pgsnap-plan: /);
       expect(r.stderr).toContain('applied 1 statement(s) to the live database in one transaction');

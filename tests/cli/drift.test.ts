@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { cliInProcess, runCli } from '../helpers/cli.js';
 import { type TestDatabase, adminUrl, createFixtureDatabase, repoRoot } from '../helpers/db.js';
+import { e2e } from '../helpers/tier.js';
 
 let inSync: TestDatabase;
 let drifted: TestDatabase;
@@ -27,14 +28,14 @@ afterAll(async () => {
 
 describe('pgsnap drift check (black box)', () => {
   it('exits 0 and says so when the live database matches the schema files (default embedded shadow)', async () => {
-    const r = await runCli(['drift', 'check', '--url', inSync.url]);
+    const r = await cliInProcess(['drift', 'check', '--url', inSync.url]);
     expect(r.stdout).toBe(''); // the text report is for humans: stderr
     expect(r.code).toBe(0);
     expect(r.stderr.trim()).toBe('no drift: the live database matches 5 schema file(s) in schemas');
   });
 
   it('exits 1 with a text report grouped by table, with file:line, when there is drift', async () => {
-    const r = await runCli(['drift', 'check', '--url', drifted.url, '--shadow', adminUrl()]);
+    const r = await cliInProcess(['drift', 'check', '--url', drifted.url, '--shadow', adminUrl()]);
     expect(r.code).toBe(1);
     const line = lineOf('schemas/020_profiles.sql', 'CREATE TRIGGER on_auth_user_created');
     expect(r.stderr).toContain('auth.users\n  error   trigger auth.users.on_auth_user_created: defined in the schema files but missing from the live database');
@@ -47,7 +48,7 @@ describe('pgsnap drift check (black box)', () => {
   });
 
   it('--json prints exactly one JSON document with findings and a summary', async () => {
-    const r = await runCli(['drift', 'check', '--json', '--url', drifted.url, '--shadow', adminUrl()]);
+    const r = await cliInProcess(['drift', 'check', '--json', '--url', drifted.url, '--shadow', adminUrl()]);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc.findings.map((f: { kind: string; object: string; severity: string }) => [f.kind, f.object, f.severity])).toEqual([
@@ -59,7 +60,7 @@ describe('pgsnap drift check (black box)', () => {
   });
 
   it('--format github annotates the defining line, and the schema directory for live-only objects', async () => {
-    const r = await runCli(['drift', 'check', '--url', drifted.url, '--shadow', adminUrl(), '--format', 'github']);
+    const r = await cliInProcess(['drift', 'check', '--url', drifted.url, '--shadow', adminUrl(), '--format', 'github']);
     expect(r.code).toBe(1);
     const line = lineOf('schemas/020_profiles.sql', 'CREATE TRIGGER on_auth_user_created');
     const lines = r.stdout.trimEnd().split('\n');
@@ -69,7 +70,7 @@ describe('pgsnap drift check (black box)', () => {
   });
 
   it('--format sarif prints a SARIF 2.1.0 log', async () => {
-    const r = await runCli(['drift', 'check', '--url', drifted.url, '--shadow', adminUrl(), '--format', 'sarif']);
+    const r = await cliInProcess(['drift', 'check', '--url', drifted.url, '--shadow', adminUrl(), '--format', 'sarif']);
     expect(r.code).toBe(1);
     const log = JSON.parse(r.stdout);
     expect(log.version).toBe('2.1.0');
@@ -77,7 +78,7 @@ describe('pgsnap drift check (black box)', () => {
   });
 
   it('--code reports auth_configs (used by code, defined in no schema file) with every file:line, even when the schema is in sync', async () => {
-    const r = await runCli(['drift', 'check', '--url', inSync.url, '--shadow', adminUrl(), '--code', 'fixtures/app-code', '--json']);
+    const r = await cliInProcess(['drift', 'check', '--url', inSync.url, '--shadow', adminUrl(), '--code', 'fixtures/app-code', '--json']);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
     const f = doc.findings.find((x: { object: string }) => x.object === 'public.auth_configs');
@@ -96,7 +97,7 @@ describe('pgsnap drift check (black box)', () => {
     fs.mkdirSync(path.join(dir, 'schemas'));
     fs.writeFileSync(path.join(dir, 'schemas', '010_ok.sql'), 'CREATE TABLE a (id int PRIMARY KEY);\n');
     fs.writeFileSync(path.join(dir, 'schemas', '020_bad.sql'), '-- refers to a table no file creates\nCREATE VIEW b AS\n  SELECT id\n  FROM nope;\n');
-    const r = await runCli(['drift', 'check', '--url', inSync.url, '--shadow', adminUrl()], { cwd: dir });
+    const r = await cliInProcess(['drift', 'check', '--url', inSync.url, '--shadow', adminUrl()], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -107,26 +108,27 @@ describe('pgsnap drift check (black box)', () => {
   it('[bad-input] exits 2 for a syntax error, before starting any shadow', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-drift-cli-'));
     fs.writeFileSync(path.join(dir, '001.sql'), 'CREATE TABLE a (id int);\n\nCREATE TABEL b (id int);\n');
-    const r = await runCli(['drift', 'check', '--url', inSync.url, '--schemas', dir]);
+    const r = await cliInProcess(['drift', 'check', '--url', inSync.url, '--schemas', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/001\.sql:3:8: syntax error at or near "TABEL"/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('exits 2 for an unknown --profile, before connecting anywhere', async () => {
-    const r = await runCli(['drift', 'check', '--url', 'postgres://u@127.0.0.1:1/x', '--profile', 'heroku']);
+    const r = await cliInProcess(['drift', 'check', '--url', 'postgres://u@127.0.0.1:1/x', '--profile', 'heroku']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^pgsnap: unknown --profile "heroku" — known profiles: supabase/);
   });
 
   it('[bad-input] exits 2 when the live database is unreachable, without the password', async () => {
-    const r = await runCli(['drift', 'check', '--url', 'postgres://u:hunter2@127.0.0.1:1/x']);
+    const r = await cliInProcess(['drift', 'check', '--url', 'postgres://u:hunter2@127.0.0.1:1/x']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/connection refused/);
     expect(r.stderr + r.stdout).not.toContain('hunter2');
   });
 
-  it('[bad-input] exits 2 with a clear message when --shadow docker finds no Docker engine', async () => {
+  // DOCKER_HOST is read by testcontainers from the process environment: a child process
+  e2e('[bad-input] exits 2 with a clear message when --shadow docker finds no Docker engine', async () => {
     const r = await runCli(['drift', 'check', '--url', inSync.url, '--shadow', 'docker'], {
       env: { DOCKER_HOST: 'tcp://127.0.0.1:1' },
     });
@@ -138,15 +140,15 @@ describe('pgsnap drift check (black box)', () => {
   it('--fail-on error lets warnings pass; --ignore-kind on the command line leaves a kind out', async () => {
     // drifted: a missing trigger (error) and a hand-made table (warning); leave the trigger out
     const base = ['drift', 'check', '--url', drifted.url, '--shadow', adminUrl(), '--ignore-kind', 'trigger', '--json'];
-    const warnings = await runCli(base);
+    const warnings = await cliInProcess(base);
     expect(warnings.code).toBe(1);
     const findings = JSON.parse(warnings.stdout).findings as { severity: string; kind: string }[];
     expect(findings.length).toBeGreaterThan(0);
     expect(findings.every((f) => f.severity === 'warning' && f.kind !== 'trigger')).toBe(true);
-    const passing = await runCli([...base, '--fail-on', 'error']);
+    const passing = await cliInProcess([...base, '--fail-on', 'error']);
     expect(passing.code).toBe(0);
     expect(JSON.parse(passing.stdout).findings).toEqual(JSON.parse(warnings.stdout).findings);
-    const bad = await runCli([...base, '--fail-on', 'note']);
+    const bad = await cliInProcess([...base, '--fail-on', 'note']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--fail-on must be one of error, warning/);
   });

@@ -5,7 +5,8 @@ import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArchiveWriter } from '../../src/archive/writer.js';
 import { createFixtureDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliInProcess, expectNoSecret, expectOneLine, filesBelow, scratchDir } from '../helpers/faults.js';
+import { cliInProcess } from '../helpers/cli.js';
+import { expectNoSecret, expectOneLine, filesBelow, scratchDir } from '../helpers/faults.js';
 
 /**
  * Archives encrypted with age (issue 21): backup --encrypt-to writes only ciphertext, and list / verify /

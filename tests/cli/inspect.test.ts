@@ -5,7 +5,7 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTPUT_SETTINGS } from '../../src/archive/format.js';
-import { runCli } from '../helpers/cli.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 /**
@@ -57,7 +57,7 @@ beforeAll(async () => {
   copy = await createTestDatabase('inspectcopy');
   await db.query(TRICKY);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-inspect-'));
-  const r = await runCli(['backup', '--url', db.url, '--dir', dir, '--quiet']);
+  const r = await cliInProcess(['backup', '--url', db.url, '--dir', dir, '--quiet']);
   expect(r.code, r.stderr).toBe(0);
 });
 afterAll(async () => {
@@ -68,7 +68,7 @@ afterAll(async () => {
 
 describe('pgsnap show', () => {
   it('lists tables, rows, key, sequences and server without reading the data', async () => {
-    const r = await runCli(['show', 'latest', '--dir', dir, '--json']);
+    const r = await cliInProcess(['show', 'latest', '--dir', dir, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.database).toBe(db.name);
@@ -79,7 +79,7 @@ describe('pgsnap show', () => {
     ]);
     expect(doc.tables.find((t: { table: string }) => t.table === 'public.tricky').key).toBe('primary key (id)');
     expect(doc.rows).toBe(13);
-    const text = await runCli(['show', 'latest', '--dir', dir]);
+    const text = await cliInProcess(['show', 'latest', '--dir', dir]);
     expect(text.stdout).toMatch(/3 tables, 13 rows/);
     expect(text.stdout).toMatch(/public\.logs\s+3 rows .* no key/);
   });
@@ -88,20 +88,20 @@ describe('pgsnap show', () => {
 describe('pgsnap extract', () => {
   it('writes CSV byte for byte as COPY … WITH CSV HEADER does', async () => {
     for (const table of ['public.tricky', 'public.single', 'public.logs']) {
-      const r = await runCli(['extract', 'latest', table, '--dir', dir]);
+      const r = await cliInProcess(['extract', 'latest', table, '--dir', dir]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe((await copyCsv(db.url, table)).toString('utf8'));
     }
   });
 
   it('ndjson is the archive lines; sql loads back to the same rows', async () => {
-    const nd = await runCli(['extract', 'latest', 'tricky', '--dir', dir, '--format', 'ndjson']);
+    const nd = await cliInProcess(['extract', 'latest', 'tricky', '--dir', dir, '--format', 'ndjson']);
     expect(nd.code).toBe(0);
     const rows = nd.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(rows).toHaveLength(6);
     expect(rows.find((r) => r.id === 2).j).toBe('null');
     expect(rows.find((r) => r.id === 1).j).toBeNull();
-    const sql = await runCli(['extract', 'latest', 'public.tricky', '--dir', dir, '--format', 'sql']);
+    const sql = await cliInProcess(['extract', 'latest', 'public.tricky', '--dir', dir, '--format', 'sql']);
     expect(sql.code).toBe(0);
     await copy.query(TRICKY.slice(0, TRICKY.indexOf('INSERT INTO public.tricky')));
     await copy.query(sql.stdout);
@@ -109,7 +109,7 @@ describe('pgsnap extract', () => {
   });
 
   it('refuses a table the archive does not hold, naming what it holds', async () => {
-    const r = await runCli(['extract', 'latest', 'public.nope', '--dir', dir]);
+    const r = await cliInProcess(['extract', 'latest', 'public.nope', '--dir', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no table public\.nope .*public\.logs/);
     expect(r.stdout).toBe('');
@@ -118,7 +118,7 @@ describe('pgsnap extract', () => {
 
 describe('pgsnap diff', () => {
   it('finds nothing right after the backup (exit 0), then exactly what changed (exit 1)', async () => {
-    const same = await runCli(['diff', 'latest', '--dir', dir, '--url', db.url, '--json']);
+    const same = await cliInProcess(['diff', 'latest', '--dir', dir, '--url', db.url, '--json']);
     expect(same.stderr).toBe('');
     expect(same.code).toBe(0);
     expect(JSON.parse(same.stdout).tables.map((t: { status: string }) => t.status)).toEqual(['same', 'same', 'same']);
@@ -126,7 +126,7 @@ describe('pgsnap diff', () => {
     await db.query(`DELETE FROM public.tricky WHERE id = 3; UPDATE public.tricky SET t = 'changed' WHERE id = 2;
       INSERT INTO public.tricky (id, t) VALUES (99, 'new'); DELETE FROM public.logs WHERE ctid = (SELECT min(ctid) FROM public.logs WHERE msg = 'boot');
       ALTER TABLE public.single ADD COLUMN extra int`);
-    const r = await runCli(['diff', 'latest', '--dir', dir, '--url', db.url, '--json']);
+    const r = await cliInProcess(['diff', 'latest', '--dir', dir, '--url', db.url, '--json']);
     expect(r.code, r.stderr).toBe(1);
     const byTable = Object.fromEntries(JSON.parse(r.stdout).tables.map((t: { table: string }) => [t.table, t]));
     const tricky = byTable['public.tricky'];
@@ -138,7 +138,7 @@ describe('pgsnap diff', () => {
     expect(byTable['public.logs'].rows).toMatchObject({ onlyInA: 1, onlyInB: 0, samples: { onlyInA: [{ msg: 'boot', at: '1' }] } });
     expect(byTable['public.single']).toMatchObject({ status: 'different', columns: { onlyInB: ['extra'] }, rows: { onlyInA: 0, onlyInB: 0 } });
 
-    const text = await runCli(['diff', 'latest', '--dir', dir, '--url', db.url]);
+    const text = await cliInProcess(['diff', 'latest', '--dir', dir, '--url', db.url]);
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/public\.tricky: 6 rows in A, 6 in B; 1 only in A, 1 only in B, 1 differ \(by id\)/);
     expect(text.stderr).toMatch(/~ \{"id":2\}: t "" → "changed"/);
@@ -147,16 +147,16 @@ describe('pgsnap diff', () => {
 
   it('compares two archives the same way', async () => {
     const first = fs.readdirSync(dir).filter((f) => f.endsWith('.zip'))[0] as string;
-    const b = await runCli(['backup', '--url', db.url, '--dir', dir, '--quiet']);
+    const b = await cliInProcess(['backup', '--url', db.url, '--dir', dir, '--quiet']);
     expect(b.code).toBe(0);
-    const r = await runCli(['diff', path.join(dir, first), 'latest', '--dir', dir, '--json']);
+    const r = await cliInProcess(['diff', path.join(dir, first), 'latest', '--dir', dir, '--json']);
     expect(r.code, r.stderr).toBe(1);
     const tricky = JSON.parse(r.stdout).tables.find((t: { table: string }) => t.table === 'public.tricky');
     expect(tricky.rows).toMatchObject({ onlyInA: 1, onlyInB: 1, differ: 1 });
-    const none = await runCli(['diff', 'latest', 'latest', '--dir', dir]);
+    const none = await cliInProcess(['diff', 'latest', 'latest', '--dir', dir]);
     expect(none.code).toBe(0);
     expect(none.stderr).toMatch(/no differences in 3 tables/);
-    const usage = await runCli(['diff', 'latest', '--dir', dir]);
+    const usage = await cliInProcess(['diff', 'latest', '--dir', dir]);
     expect(usage.code).toBe(2);
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 /** Off a terminal (cron mail, CI logs) a command prints its final summary and nothing else, unless --progress. */
@@ -27,11 +27,11 @@ const lines = (s: string) => s.split('\n').filter((l) => l !== '');
 
 describe('progress off a terminal', () => {
   it('backup: the summary line only; --progress adds one line per table; no escape codes either way', async () => {
-    const quiet = await runCli(['backup', '--url', db.url, '--dir', dir]);
+    const quiet = await cliInProcess(['backup', '--url', db.url, '--dir', dir]);
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(lines(quiet.stderr)).toHaveLength(1);
     expect(quiet.stderr).toMatch(/3 tables, 101 rows/);
-    const asked = await runCli(['backup', '--url', db.url, '--dir', dir, '--progress']);
+    const asked = await cliInProcess(['backup', '--url', db.url, '--dir', dir, '--progress']);
     expect(asked.code).toBe(0);
     expect(lines(asked.stderr)).toHaveLength(4);
     expect(asked.stderr).toMatch(/^public\.a: 100 rows, /m);
@@ -39,14 +39,14 @@ describe('progress off a terminal', () => {
   });
 
   it('verify and restore: their report only', async () => {
-    const v = await runCli(['verify', 'latest', '--dir', dir]);
+    const v = await cliInProcess(['verify', 'latest', '--dir', dir]);
     expect(v.code).toBe(0);
     expect(v.stderr).not.toContain('\u001b');
     expect(lines(v.stderr)[0]).toMatch(/^verified: /);
-    const r = await runCli(['restore', 'latest', '--dir', dir, '--url', target.url, '--from-database', db.name]);
+    const r = await cliInProcess(['restore', 'latest', '--dir', dir, '--url', target.url, '--from-database', db.name]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('\u001b');
-    const withProgress = await runCli(['restore', 'latest', '--dir', dir, '--url', target.url, '--from-database', db.name, '--progress']);
+    const withProgress = await cliInProcess(['restore', 'latest', '--dir', dir, '--url', target.url, '--from-database', db.name, '--progress']);
     expect(lines(withProgress.stderr).length - lines(r.stderr).length).toBe(3);
   });
 });

@@ -2,19 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rewriteZip, writeZip } from '../helpers/archives.js';
-import { type CliResult, runCli } from '../helpers/cli.js';
+import { cliInProcess, type CliResult } from '../helpers/cli.js';
 import { createFixtureDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import {
-  cliInProcess,
-  expectOneLine,
-  filesBelow,
-  flipByteInEntry,
-  scratchDir,
-  tableState as state,
-  withClimbingEntry,
-  withEntryLines,
-  withManifest,
-} from '../helpers/faults.js';
+import { expectOneLine, filesBelow, flipByteInEntry, scratchDir, tableState as state, withClimbingEntry, withEntryLines, withManifest } from '../helpers/faults.js';
 
 /**
  * Bad archives through the real CLI, for `pgsnap restore` and `pgsnap verify` alike: every kind of damage or
@@ -155,11 +145,11 @@ describe('bad archives through pgsnap restore and pgsnap verify', () => {
       const before = await state(app);
       const files = filesBelow(root);
 
-      const restored = await runCli(['restore', file, '--url', app.url], { cwd });
+      const restored = await cliInProcess(['restore', file, '--url', app.url], { cwd });
       expectOneLine(restored, 2, c.says);
       expect(await state(app)).toEqual(before);
 
-      const verified = await runCli(['verify', file], { cwd });
+      const verified = await cliInProcess(['verify', file], { cwd });
       expectVerifyFailure(verified, c.verify, c.says);
       expect(filesBelow(root)).toEqual(files);
     });
@@ -173,15 +163,15 @@ describe('bad archives through pgsnap restore and pgsnap verify', () => {
       t.name = INJECTION;
     });
     const before = await state(app);
-    const plain = await runCli(['restore', file, '--url', app.url], { cwd });
+    const plain = await cliInProcess(['restore', file, '--url', app.url], { cwd });
     expectOneLine(plain, 2, /no table public\.x""?; drop table users; --|x"; drop table users/);
     // the forged name is in no schema.json: --create-missing must refuse it, not report it created and skip it
-    const create = await runCli(['restore', file, '--url', app.url, '--create-missing'], { cwd });
+    const create = await cliInProcess(['restore', file, '--url', app.url, '--create-missing'], { cwd });
     expectOneLine(create, 2, /schema\.json does not describe public\.x"; drop table users; --.* — nothing was changed/);
     expect(await state(app)).toEqual(before);
     const users = await app.query<{ n: string }>(`SELECT count(*) AS n FROM public.users`);
     expect(Number(users[0]?.n)).toBe(20);
-    const verified = await runCli(['verify', file], { cwd });
+    const verified = await cliInProcess(['verify', file], { cwd });
     // verify names the table as SQL would spell it (archive/table-id.ts tableLabel)
     expectVerifyFailure(verified, 1, /schema\.json does not describe table public\."x""; drop table users; --"/);
   });
@@ -208,7 +198,7 @@ describe('names that carry SQL are data end to end', () => {
           $$ BEGIN EXECUTE 'DROP TABLE IF EXISTS public.users'; RETURN $1 OPERATOR(pg_catalog.=) $2; END $$;
         CREATE OPERATOR hijack.= (leftarg = int, rightarg = int, function = hijack.eq);`);
       // settings pgsnap does not print values under are refused before anything runs (archive/manifest.ts)
-      const r = await runCli(['restore', forged, '--url', db.url, '--json']);
+      const r = await cliInProcess(['restore', forged, '--url', db.url, '--json']);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/settings\.search_path is "hijack, pg_catalog"/);
       const users = await db.query<{ n: string }>(`SELECT count(*) AS n FROM public.users`);
@@ -233,9 +223,9 @@ describe('names that carry SQL are data end to end', () => {
       const b = await cliInProcess(['backup', '--url', src.url, '--dir', dir, '--json']);
       expect(b.code, b.stderr).toBe(0);
       const archive = (JSON.parse(b.stdout) as { archive: string }).archive;
-      const v = await runCli(['verify', archive]);
+      const v = await cliInProcess(['verify', archive]);
       expect(v.code, v.stderr).toBe(0);
-      const r = await runCli(['restore', archive, '--url', dst.url, '--create-missing', '--json']);
+      const r = await cliInProcess(['restore', archive, '--url', dst.url, '--create-missing', '--json']);
       expect(r.code, r.stderr).toBe(0);
       const rows = await dst.query<{ v: string }>(`SELECT "${INJECTION.replace(/"/g, '""')}" AS v FROM public."${INJECTION.replace(/"/g, '""')}" ORDER BY id`);
       expect(rows.map((x) => x.v)).toEqual(["'); drop table users; --", '\\x00']);

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { cliInProcess, runCli } from '../helpers/cli.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { canMountTmpfs, cliInProcess, expectOneLine, mountTmpfs, scratchDir, spawnCli, waitFor, zipsIn } from '../helpers/faults.js';
+import { canMountTmpfs, expectOneLine, mountTmpfs, scratchDir, spawnCli, waitFor, zipsIn } from '../helpers/faults.js';
 
 /**
  * Faults during a backup, made for real against the real CLI: SIGKILL at three points (before the archive file

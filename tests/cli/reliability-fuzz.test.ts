@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readZip, sealManifest, writeZip } from '../helpers/archives.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliInProcess, scratchDir, tableState } from '../helpers/faults.js';
+import { cliInProcess } from '../helpers/cli.js';
+import { scratchDir, tableState } from '../helpers/faults.js';
 
 /**
  * Seeded mutation fuzzing of a real archive, through the real CLI (in this process, to fit a few hundred runs in

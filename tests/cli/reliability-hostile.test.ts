@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readZip, sealManifest, writeZip } from '../helpers/archives.js';
 import type { CliResult } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliInProcess, expectOneLine, scratchDir, spawnCli, tableState, withManifest } from '../helpers/faults.js';
+import { cliInProcess } from '../helpers/cli.js';
+import { expectOneLine, scratchDir, spawnCli, tableState, withManifest } from '../helpers/faults.js';
 import { bombEntry, samplePeakRss, withRawEntries } from '../helpers/hostile-zip.js';
 
 /**

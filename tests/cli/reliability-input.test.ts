@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminQuery, adminUrl, createFixtureDatabase, repoRoot, type TestDatabase, urlFor } from '../helpers/db.js';
-import { cliInProcess, createLoginRole, expectOneLine, filesBelow, scratchDir, tableState, withCredentials, zipsIn } from '../helpers/faults.js';
+import { cliInProcess } from '../helpers/cli.js';
+import { createLoginRole, expectOneLine, filesBelow, scratchDir, tableState, withCredentials, zipsIn } from '../helpers/faults.js';
 
 /**
  * Bad input through the CLI: every case ends with exit 2, exactly one line on stderr that says what to do, nothing

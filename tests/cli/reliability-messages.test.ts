@@ -4,7 +4,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { canMountTmpfs, cliInProcess, expectOneLine, mountTmpfs, scratchDir } from '../helpers/faults.js';
+import { cliInProcess } from '../helpers/cli.js';
+import { canMountTmpfs, expectOneLine, mountTmpfs, scratchDir } from '../helpers/faults.js';
 
 /** Failures that used to say the wrong thing: each gets one line naming what actually went wrong. */
 let db: TestDatabase;

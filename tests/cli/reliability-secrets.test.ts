@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliResult } from '../helpers/cli.js';
 import { adminUrl, createFixtureDatabase, repoRoot, type TestDatabase } from '../helpers/db.js';
-import { cliInProcess, createLoginRole, expectNoSecret, filesBelow, scratchDir, withCredentials, zipText } from '../helpers/faults.js';
+import { cliInProcess } from '../helpers/cli.js';
+import { createLoginRole, expectNoSecret, filesBelow, scratchDir, withCredentials, zipText } from '../helpers/faults.js';
 
 /**
  * A password given in the URL (flag or DATABASE_URL) or in PGPASSWORD never appears in stdout, stderr, a

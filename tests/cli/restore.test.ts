@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { createFixtureDatabase, type TestDatabase } from '../helpers/db.js';
 
 /** `pgsnap restore` as a user runs it: exit codes, one JSON document on stdout, the summary on stderr. */
@@ -12,7 +12,7 @@ let dir: string;
 beforeAll(async () => {
   db = await createFixtureDatabase('rs_cli');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-restore-cli-'));
-  const b = await runCli(['backup', '--url', db.url, '--dir', dir, '--schema', 'auth', '--schema', 'public', '--quiet']);
+  const b = await cliInProcess(['backup', '--url', db.url, '--dir', dir, '--schema', 'auth', '--schema', 'public', '--quiet']);
   if (b.code !== 0) throw new Error(`backup failed: ${b.stderr}`);
 });
 afterAll(async () => {
@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('pgsnap restore (CLI)', () => {
   it('prints one JSON document on stdout with --json, and restores what was lost', async () => {
     await db.query(`DELETE FROM public.error_logs WHERE level = 'fatal'`);
-    const r = await runCli(['restore', 'latest', '--dir', dir, '--url', db.url, '--json']);
+    const r = await cliInProcess(['restore', 'latest', '--dir', dir, '--url', db.url, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as { committed: boolean; tables: { table: string; inserted: number; skipped: number }[] };
     expect(report.committed).toBe(true);
@@ -31,7 +31,7 @@ describe('pgsnap restore (CLI)', () => {
   });
 
   it('prints the per-table summary and the time on stderr, nothing on stdout', async () => {
-    const r = await runCli(['restore', 'latest', '--dir', dir, '--url', db.url, '--dry-run']);
+    const r = await cliInProcess(['restore', 'latest', '--dir', dir, '--url', db.url, '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^table\s+in archive\s+would insert\s+present\s+conflicting\s+would update$/m);
@@ -42,7 +42,7 @@ describe('pgsnap restore (CLI)', () => {
   it('[bad-input] exits 2 with one line when a table is missing and --create-missing is not given', async () => {
     await db.query(`ALTER TABLE public.error_logs RENAME TO error_logs_old`);
     try {
-      const r = await runCli(['restore', 'latest', '--dir', dir, '--url', db.url]);
+      const r = await cliInProcess(['restore', 'latest', '--dir', dir, '--url', db.url]);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/no table public\.error_logs .*--create-missing.* — nothing was changed/);
@@ -52,13 +52,13 @@ describe('pgsnap restore (CLI)', () => {
   });
 
   it('[bad-input] exits 2 with one line for a date without an archive and for a file that is not an archive', async () => {
-    const noDate = await runCli(['restore', '1999-01-01', '--dir', dir, '--url', db.url]);
+    const noDate = await cliInProcess(['restore', '1999-01-01', '--dir', dir, '--url', db.url]);
     expect(noDate.code).toBe(2);
     expect(noDate.stderr.trim().split('\n')).toHaveLength(1);
     expect(noDate.stderr).toMatch(/no archive from 1999-01-01/);
     const bogus = path.join(dir, 'not-an-archive.zip');
     fs.writeFileSync(bogus, 'hello');
-    const foreign = await runCli(['restore', bogus, '--url', db.url]);
+    const foreign = await cliInProcess(['restore', bogus, '--url', db.url]);
     expect(foreign.code).toBe(2);
     expect(foreign.stderr.trim().split('\n')).toHaveLength(1);
   });

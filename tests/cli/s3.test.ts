@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliInProcess, expectOneLine, scratchDir, spawnCli, waitFor } from '../helpers/faults.js';
+import { cliInProcess } from '../helpers/cli.js';
+import { expectOneLine, scratchDir, spawnCli, waitFor } from '../helpers/faults.js';
 import { startS3, type TestS3, useS3Env } from '../helpers/s3.js';
 
 /**

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import { inject } from 'vitest';
 import pg from 'pg';
 
@@ -19,11 +17,7 @@ export function urlFor(database: string, base = adminUrl()): string {
   return u.toString();
 }
 
-export async function adminQuery<R extends pg.QueryResultRow = Record<string, unknown>>(
-  sql: string,
-  params: unknown[] = [],
-  url = adminUrl(),
-): Promise<R[]> {
+export async function adminQuery<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = [], url = adminUrl()): Promise<R[]> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -41,10 +35,10 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database for one test file (or one test). */
-export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
+/** A fresh, empty database for one test file (or one test); a copy of `template` when given. */
+export async function createTestDatabase(prefix = 't', template?: string): Promise<TestDatabase> {
   const name = `${prefix.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE "${name}"`);
+  await adminQuery(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
   const url = urlFor(name);
   return {
     name,
@@ -56,26 +50,13 @@ export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
   };
 }
 
-export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+export { fixtureSchemaSql, repoRoot } from './fixture-sql.js';
 
-/** The fixture application's schema files, in the order pgsnap applies them. */
-export function fixtureSchemaSql(): string {
-  const dir = path.join(repoRoot, 'schemas');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
-    .sort()
-    .map((f) => readFileSync(path.join(dir, f), 'utf8'))
-    .join('\n');
-}
-
-function fixtureSeedSql(): string {
-  return readFileSync(path.join(repoRoot, 'fixtures', 'seed.sql'), 'utf8');
-}
-
-/** A database holding the fixture application, schema and seed data. */
+/**
+ * A database holding the fixture application, schema and seed data: a copy of the template database
+ * tests/setup/server.ts loaded once per run (CREATE DATABASE … TEMPLATE copies files; loading the schema and seed
+ * again would run a few hundred statements per test file).
+ */
 export async function createFixtureDatabase(prefix = 'app'): Promise<TestDatabase> {
-  const db = await createTestDatabase(prefix);
-  await db.query(fixtureSchemaSql());
-  await db.query(fixtureSeedSql());
-  return db;
+  return createTestDatabase(prefix, inject('pgFixtureTemplate'));
 }

@@ -3,9 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { expect } from 'vitest';
-import { run } from '../../src/cli.js';
 import { readZip, sealManifest, writeZip } from './archives.js';
 import type { CliResult } from './cli.js';
 import { adminQuery, repoRoot, type TestDatabase } from './db.js';
@@ -35,32 +33,6 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: 
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
   return { child, done };
-}
-
-/**
- * The real CLI in this process (argument parsing, error reporting, redaction: everything but `process.exit`).
- * A child process costs about two seconds on the shared machine; use this where no signal or process boundary
- * is under test.
- */
-export async function cliInProcess(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const env = { ...process.env, ...options.env };
-  if (!options.env?.DATABASE_URL) delete env.DATABASE_URL;
-  const code = await run(['node', 'pgsnap', ...args], {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env,
-    cwd: options.cwd ?? repoRoot,
-  });
-  return { code, stdout, stderr };
 }
 
 /** Poll until `check` holds; throws after `ms` (every loop in these tests is bounded). */

@@ -11,6 +11,7 @@ import { PgsnapError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { parsePattern } from '../../src/patterns.js';
 import { createFixtureDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { e2e } from '../helpers/tier.js';
 
 let app: TestDatabase;
 let work: string;
@@ -203,7 +204,7 @@ describe('runBackup', () => {
 });
 
 describe('one snapshot across tables', () => {
-  it('[load] never archives a child row whose parent row is missing, while a writer keeps inserting both', async () => {
+  e2e('[load] never archives a child row whose parent row is missing, while a writer keeps inserting both', async () => {
     const db = await createTestDatabase('bksnap');
     try {
       await db.query(`

@@ -6,6 +6,7 @@ import { withSession } from '../../src/db/client.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import { createTestDatabase, serverMajor, type TestDatabase } from '../helpers/db.js';
 import { fixtureCases, readFixture, requiredMajor } from './catalog-fixture-cases.js';
+import { type Rendered, renderDifference } from '../../src/catalog/render-difference.js';
 
 /**
  * Fixture pairs: tests/fixtures/catalog/<case>/a.sql is the desired schema, b.sql the actual one; each is applied
@@ -30,10 +31,10 @@ async function modelOf(sql: string): Promise<CatalogModel> {
 
 type Row = Pick<Difference, 'kind' | 'change' | 'object'>;
 const order = (rows: Row[]) => [...rows].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
-const brief = (found: Difference[]) => order(found.map(({ kind, change, object }) => ({ kind, change, object })));
+const brief = (found: readonly Row[]) => order(found.map(({ kind, change, object }) => ({ kind, change, object })));
 const SWAP = { missing: 'extra', extra: 'missing', changed: 'changed' } as const;
 
-function checkSides(found: Difference[]): void {
+function checkSides(found: readonly Rendered<Difference>[]): void {
   for (const d of found) {
     // each side's rendered definition is there exactly when that side has the object
     expect(d.desired !== undefined).toBe(d.change !== 'extra');
@@ -53,10 +54,10 @@ describe('catalog diff fixture pairs', () => {
     if (serverMajor() < needs) ctx.skip(`needs PostgreSQL ${needs}+ (server is ${serverMajor()})`);
     const expected = JSON.parse(readFixture(name, 'expected.json')) as Row[];
     const [a, b] = await Promise.all([modelOf(readFixture(name, 'a.sql')), modelOf(readFixture(name, 'b.sql'))]);
-    const found = diff(a, b);
+    const found = diff(a, b).map(renderDifference);
     expect(brief(found)).toEqual(order(expected));
     checkSides(found);
-    const back = diff(b, a);
+    const back = diff(b, a).map(renderDifference);
     expect(brief(back)).toEqual(order(expected.map((r) => ({ ...r, change: SWAP[r.change] }))));
     checkSides(back);
     // and nothing differs from itself

@@ -7,6 +7,7 @@ import { close, connect, type Session } from '../../src/db/client.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import type { PgsnapError } from '../../src/errors.js';
 import { runCli } from '../helpers/cli.js';
+import { e2e } from '../helpers/tier.js';
 import { adminQuery, adminUrl, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 /**
@@ -59,7 +60,8 @@ describe('on a server without TLS', () => {
     expect(e.message).not.toContain(decodeURIComponent(u.password));
   });
 
-  it('PGSSLMODE=require is honoured by the CLI when the URL names no sslmode', async () => {
+  // PGSSLMODE reaches the driver through the process environment: a child process
+  e2e('PGSSLMODE=require is honoured by the CLI when the URL names no sslmode', async () => {
     const r = await runCli(['backup', '--url', db.url, '--dir', fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-ssl-'))], { env: { PGSSLMODE: 'require' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/does not support SSL/);

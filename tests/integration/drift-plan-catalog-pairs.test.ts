@@ -10,6 +10,7 @@ import { planMigration } from '../../src/drift/plan.js';
 import { renderStatements } from '../../src/drift/plan-file.js';
 import { runPlanBody } from '../../src/drift/plan-prove.js';
 import { type TestDatabase, createTestDatabase, repoRoot } from '../helpers/db.js';
+import { renderDifference } from '../../src/catalog/render-difference.js';
 
 /**
  * The planner's round trip over the catalog fixture pairs (tests/fixtures/catalog/<case>/a.sql, b.sql), both
@@ -98,7 +99,7 @@ describe('planner round trip over the catalog fixture pairs', () => {
         const [wantFile, haveFile] = direction === 'a→b' ? ['a.sql', 'b.sql'] : ['b.sql', 'a.sql'];
         const desired = (await database(read(wantFile))).model;
         const actual = await database(read(haveFile));
-        const plan = planMigration(desired, actual.model, diff(desired, actual.model), { allowDataLoss: true });
+        const plan = planMigration(desired, actual.model, diff(desired, actual.model).map(renderDifference), { allowDataLoss: true });
         let why: string | undefined;
         if (plan.skipped.length > 0) why = plan.skipped.map((s) => `${s.fixes.kind} ${s.fixes.object}: ${s.reason}`).join('; ');
         else {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveTarget } from '../../src/db/index.js';
 import { checkDrift } from '../../src/drift/check.js';
 import { pullDrift } from '../../src/drift/pull.js';
-import { runCli } from '../helpers/cli.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { type TestDatabase, adminQuery, adminUrl, createFixtureDatabase, repoRoot } from '../helpers/db.js';
 
 /** Round trip: check finds live-only objects → pull writes them to a new schema file → check finds nothing. */
@@ -80,7 +80,7 @@ describe('drift pull', () => {
   });
 
   it('pgsnap drift pull says there is nothing more to pull', async () => {
-    const r = await runCli(['drift', 'pull', '--url', live.url], { cwd: work });
+    const r = await cliInProcess(['drift', 'pull', '--url', live.url], { cwd: work });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/nothing to pull/);
     expect(fs.readdirSync(path.join(work, 'schemas')).filter((f) => f.includes('pulled'))).toHaveLength(1);

@@ -7,6 +7,7 @@ import { resolveTarget } from '../../src/db/index.js';
 import { checkDrift } from '../../src/drift/check.js';
 import type { ShadowSpec } from '../../src/drift/shadow.js';
 import { adminQuery, adminUrl, createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { e2e } from '../helpers/tier.js';
 
 /**
  * Schema files as people write them: they create their roles, and some create a subscription. The shadow must
@@ -61,7 +62,8 @@ describe('schema files that create roles and subscriptions', () => {
     expect(await adminQuery(`SELECT 1 FROM pg_database WHERE datname = $1`, [name])).toEqual([]);
   });
 
-  it('apply on a private embedded shadow, where the live roles are mirrored except those the files create', async () => {
+  // starts a private server: e2e tier (drift-check and tests/cli/drift keep the embedded path in the fast one)
+  e2e('apply on a private embedded shadow, where the live roles are mirrored except those the files create', async () => {
     const r = await check({ kind: 'embedded' });
     expect(missingGrants(r)).toEqual(expected);
   });

@@ -4,7 +4,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openArchive } from '../../src/archive/reader.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliInProcess, scratchDir } from '../helpers/faults.js';
+import { cliInProcess } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/faults.js';
 
 /**
  * Load: a backup while writers commit hundreds of transactions per second, and a restore while the application

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/log.js';
 import type { RestoreReport } from '../../src/restore/report.js';
 import { type RestoreOptions, restoreArchive } from '../../src/restore/restore.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { cliInProcess } from '../helpers/faults.js';
+import { cliInProcess } from '../helpers/cli.js';
 
 /** Shared by the restore integration tests (not a test file itself). */
 

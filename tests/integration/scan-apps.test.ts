@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliInProcess } from '../helpers/faults.js';
+import { cliInProcess } from '../helpers/cli.js';
 
 /**
  * One small application per trap of issue 17, under tests/fixtures/scan/<case>/, run through the real CLI. Each

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveTarget } from '../../src/db/index.js';
 import { checkDrift } from '../../src/drift/check.js';
-import { cliInProcess } from '../helpers/faults.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { type TestDatabase, adminUrl, createTestDatabase } from '../helpers/db.js';
 
 /**

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliInProcess } from '../helpers/faults.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { type TestDatabase, createTestDatabase, repoRoot } from '../helpers/db.js';
 
 /**

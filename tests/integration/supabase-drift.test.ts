@@ -3,9 +3,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveTarget } from '../../src/db/index.js';
 import { checkDrift } from '../../src/drift/check.js';
-import { runCli } from '../helpers/cli.js';
+import { cliInProcess } from '../helpers/cli.js';
 import { type TestDatabase, adminUrl } from '../helpers/db.js';
 import { copySupabaseProject, createSupabaseDatabase } from '../helpers/supabase.js';
+import { e2e } from '../helpers/tier.js';
 
 /**
  * Drift on a Supabase CLI project: the migrations reference auth.users, auth.uid(), extensions.citext,
@@ -85,7 +86,8 @@ describe('drift check --profile supabase on a Supabase CLI project', () => {
     }
   });
 
-  it('takes the baseline from a file with --baseline instead of the live database', async () => {
+  // starts a private server: e2e tier (the first case here keeps the embedded path in the fast one)
+  e2e('takes the baseline from a file with --baseline instead of the live database', async () => {
     const baseline = path.join(project.dir, 'platform.sql');
     // As a pg_dump of the platform schemas would be: no SET ROLE (the shadow's supabase_admin is a plain role).
     const platform = fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'supabase', 'platform.sql'), 'utf8');
@@ -114,7 +116,7 @@ describe('drift check --profile supabase on a Supabase CLI project', () => {
 
 describe('pgsnap drift check in a Supabase CLI project (black box)', () => {
   it('finds supabase/config.toml, reads supabase/migrations with the supabase profile, exits 0', async () => {
-    const r = await runCli(['drift', 'check', '--url', live.url, '--shadow', adminUrl()], { cwd: project.dir });
+    const r = await cliInProcess(['drift', 'check', '--url', live.url, '--shadow', adminUrl()], { cwd: project.dir });
     expect(r.stderr).toContain('Supabase project (supabase/config.toml): --profile supabase, schema files from supabase/migrations');
     expect(r.stderr).toContain('no drift: the live database matches 1 schema file(s) in supabase/migrations');
     expect(r.code).toBe(0);

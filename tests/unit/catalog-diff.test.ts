@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { DIFFERENCE_KINDS, diff } from '../../src/catalog/diff.js';
 import type { FunctionDef, SequenceDef } from '../../src/catalog/model.js';
 import { column, constraint, fk, model, table } from '../fixtures/catalog/builders.js';
+import { renderDifference } from '../../src/catalog/render-difference.js';
 
-const brief = (ds: ReturnType<typeof diff>) => ds.map((d) => `${d.change} ${d.kind} ${d.object}`);
+/** diff, with its facts rendered as drift shows them */
+const rendered = (...models: Parameters<typeof diff>) => diff(...models).map(renderDifference);
+
+const brief = (ds: readonly { change: string; kind: string; object: string }[]) => ds.map((d) => `${d.change} ${d.kind} ${d.object}`);
 
 function fn(body: string, over: Partial<FunctionDef> = {}): FunctionDef {
   return {
@@ -24,7 +28,20 @@ function fn(body: string, over: Partial<FunctionDef> = {}): FunctionDef {
 
 function seq(name: string, over: Partial<SequenceDef> = {}): SequenceDef {
   const [schema, n] = name.split('.') as [string, string];
-  return { schema, name: n, dataType: 'integer', start: '1', increment: '1', min: '1', max: '2147483647', cache: '1', cycle: false, ownedBy: null, identity: false, ...over };
+  return {
+    schema,
+    name: n,
+    dataType: 'integer',
+    start: '1',
+    increment: '1',
+    min: '1',
+    max: '2147483647',
+    cache: '1',
+    cycle: false,
+    ownedBy: null,
+    identity: false,
+    ...over,
+  };
 }
 
 describe('serial sequences belong to their column', () => {
@@ -40,7 +57,7 @@ describe('serial sequences belong to their column', () => {
   it('changed options of a serial sequence are reported on its column, with the sequence text as the diff', () => {
     const desired = model({ tables: [t("nextval('t_id_seq'::regclass)")], sequences: [serial] });
     const actual = model({ tables: [t("nextval('t_id_seq'::regclass)")], sequences: [{ ...serial, increment: '10' }] });
-    const ds = diff(desired, actual);
+    const ds = rendered(desired, actual);
     expect(brief(ds)).toEqual(['changed column public.t.id']);
     expect(ds[0]?.actual).toMatch(/INCREMENT BY 10/);
   });
@@ -59,7 +76,7 @@ describe('diff on inline models', () => {
   });
 
   it('reports a missing table once, not once per column, with its DDL as the desired side', () => {
-    const d = diff(model({ tables: [table('public.gone', { constraints: [constraint('gone_pkey', 'primary')] })] }), model());
+    const d = rendered(model({ tables: [table('public.gone', { constraints: [constraint('gone_pkey', 'primary')] })] }), model());
     expect(brief(d)).toEqual(['missing table public.gone']);
     expect(d[0]?.desired).toContain('CREATE TABLE "public"."gone"');
     expect(d[0]?.desired).toContain('CONSTRAINT "gone_pkey" PRIMARY KEY (id)');
@@ -67,7 +84,7 @@ describe('diff on inline models', () => {
   });
 
   it('reports an extra table (the auth_configs case, seen from the other side)', () => {
-    const d = diff(model(), model({ tables: [table('public.auth_configs')] }));
+    const d = rendered(model(), model({ tables: [table('public.auth_configs')] }));
     expect(brief(d)).toEqual(['extra table public.auth_configs']);
     expect(d[0]?.actual).toContain('"auth_configs"');
   });
@@ -80,20 +97,22 @@ describe('diff on inline models', () => {
       'changed column.nullability public.s.status',
       'changed column.default public.s.status',
     ]);
-    expect(diff(a, b)[0]?.desired).toBe(`"status" text DEFAULT 'queued'::text NOT NULL`);
-    expect(diff(a, b)[0]?.actual).toBe(`"status" character varying(20)`);
+    expect(rendered(a, b)[0]?.desired).toBe(`"status" text DEFAULT 'queued'::text NOT NULL`);
+    expect(rendered(a, b)[0]?.actual).toBe(`"status" character varying(20)`);
   });
 
   it('compares foreign keys by definition, including actions', () => {
     const cascade = fk('c_p_fkey', ['p_id'], 'public.p', { definition: 'FOREIGN KEY (p_id) REFERENCES public.p(id) ON DELETE CASCADE' });
     const setNull = fk('c_p_fkey', ['p_id'], 'public.p', { definition: 'FOREIGN KEY (p_id) REFERENCES public.p(id) ON DELETE SET NULL' });
-    const d = diff(model({ tables: [table('public.c', { constraints: [cascade] })] }), model({ tables: [table('public.c', { constraints: [setNull] })] }));
+    const d = rendered(model({ tables: [table('public.c', { constraints: [cascade] })] }), model({ tables: [table('public.c', { constraints: [setNull] })] }));
     expect(brief(d)).toEqual(['changed foreign_key public.c.c_p_fkey']);
     expect(d[0]?.desired).toBe('ALTER TABLE "public"."c" ADD CONSTRAINT "c_p_fkey" FOREIGN KEY (p_id) REFERENCES public.p(id) ON DELETE CASCADE;');
   });
 
   it('reports NOT VALID vs validated as its own difference, not as a changed rule', () => {
-    const a = model({ tables: [table('public.t', { constraints: [constraint('t_check', 'check', { definition: 'CHECK (id > 0) NOT VALID', notValid: true })] })] });
+    const a = model({
+      tables: [table('public.t', { constraints: [constraint('t_check', 'check', { definition: 'CHECK (id > 0) NOT VALID', notValid: true })] })],
+    });
     const b = model({ tables: [table('public.t', { constraints: [constraint('t_check', 'check', { definition: 'CHECK (id > 0)' })] })] });
     expect(brief(diff(a, b))).toEqual(['changed constraint.validated public.t.t_check']);
   });
@@ -117,7 +136,7 @@ describe('diff on inline models', () => {
   });
 
   it('compares function bodies ignoring whitespace, but not string contents', () => {
-    const a = model({ functions: [fn("\nBEGIN\n  RETURN x + 1;\nEND\n")] });
+    const a = model({ functions: [fn('\nBEGIN\n  RETURN x + 1;\nEND\n')] });
     const reflowed = model({ functions: [fn(' BEGIN RETURN x + 1; END ')] });
     const other = model({ functions: [fn('\nBEGIN\n  RETURN x + 2;\nEND\n')] });
     expect(diff(a, reflowed)).toEqual([]);
@@ -133,13 +152,25 @@ describe('diff on inline models', () => {
   });
 
   it('notices a changed function attribute outside the body', () => {
-    const a = model({ functions: [fn('BEGIN RETURN x; END', { securityDefiner: true, definition: fn('BEGIN RETURN x; END').definition.replace('plpgsql', 'plpgsql\n SECURITY DEFINER') })] });
+    const a = model({
+      functions: [
+        fn('BEGIN RETURN x; END', { securityDefiner: true, definition: fn('BEGIN RETURN x; END').definition.replace('plpgsql', 'plpgsql\n SECURITY DEFINER') }),
+      ],
+    });
     const b = model({ functions: [fn('BEGIN RETURN x; END')] });
     expect(brief(diff(a, b))).toEqual(['changed function public.f(x integer)']);
   });
 
   it('reports triggers, their enabled state, RLS, policies, grants and comments by name', () => {
-    const trigger = { name: 'tr', timing: 'before', events: ['update'], level: 'row', function: 'public.touch', definition: 'CREATE TRIGGER tr BEFORE UPDATE ON public.t FOR EACH ROW EXECUTE FUNCTION public.touch()', enabled: 'O' } as const;
+    const trigger = {
+      name: 'tr',
+      timing: 'before',
+      events: ['update'],
+      level: 'row',
+      function: 'public.touch',
+      definition: 'CREATE TRIGGER tr BEFORE UPDATE ON public.t FOR EACH ROW EXECUTE FUNCTION public.touch()',
+      enabled: 'O',
+    } as const;
     const a = model({
       tables: [
         table('public.t', {
@@ -159,11 +190,18 @@ describe('diff on inline models', () => {
       'missing policy public.t.own',
       'missing grant public.t.reader.SELECT',
     ]);
-    expect(diff(a, b).find((d) => d.kind === 'trigger.enabled')?.actual).toContain('DISABLE TRIGGER "tr"');
+    expect(rendered(a, b).find((d) => d.kind === 'trigger.enabled')?.actual).toContain('DISABLE TRIGGER "tr"');
   });
 
   it('keys indexes by schema and name, and leaves constraint indexes to their constraint', () => {
-    const idx = (definition: string, constraintBacked = false) => ({ name: 'i', definition, unique: false, method: 'btree', predicate: null, constraint: constraintBacked });
+    const idx = (definition: string, constraintBacked = false) => ({
+      name: 'i',
+      definition,
+      unique: false,
+      method: 'btree',
+      predicate: null,
+      constraint: constraintBacked,
+    });
     const a = model({ tables: [table('public.t', { indexes: [idx('CREATE INDEX i ON public.t USING btree (id)')] })] });
     const b = model({ tables: [table('public.t', { indexes: [idx('CREATE INDEX i ON public.t USING hash (id)')] })] });
     expect(brief(diff(a, b))).toEqual(['changed index public.i']);

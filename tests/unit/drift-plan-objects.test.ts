@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diff } from '../../src/catalog/diff.js';
+import { renderDifference } from '../../src/catalog/render-difference.js';
 import type {
   CatalogModel,
   CollationDef,
@@ -16,7 +17,7 @@ import { column, model, table } from '../fixtures/catalog/builders.js';
 
 /** The planner's statements for the whole-object kinds (src/drift/plan-objects.ts and its neighbours), as text. */
 function planned(desired: CatalogModel, actual: CatalogModel, options: PlanOptions = {}) {
-  const plan = planMigration(desired, actual, diff(desired, actual), options);
+  const plan = planMigration(desired, actual, diff(desired, actual).map(renderDifference), options);
   return { sql: plan.statements.map((s) => s.sql), skipped: plan.skipped.map((s) => [`${s.fixes.change} ${s.fixes.kind} ${s.fixes.object}`, s.reason]) };
 }
 

@@ -4,6 +4,7 @@ import { planMigration } from '../../src/drift/plan.js';
 import { renderStatements } from '../../src/drift/plan-file.js';
 import { enumRepair, isWidening } from '../../src/drift/plan-types.js';
 import { column, fk, model, table } from '../fixtures/catalog/builders.js';
+import { renderDifference } from '../../src/catalog/render-difference.js';
 
 const id = table('public.x').columns[0] as ReturnType<typeof column>;
 const status = (labels: string[]) => ({ schema: 'public', name: 'status', labels, comment: null });
@@ -20,7 +21,7 @@ describe('planMigration (pure)', () => {
         table('public.parent'),
       ],
     });
-    const differences = diff(desired, actual);
+    const differences = diff(desired, actual).map(renderDifference);
     const plan = planMigration(desired, actual, differences, { allowDataLoss: true });
     expect(plan.skipped).toEqual([]);
     expect(plan.statements.map((s) => s.sql)).toEqual([
@@ -36,7 +37,7 @@ describe('planMigration (pure)', () => {
   it('withholds data-losing statements unless allowed, each with its reason and SQL', () => {
     const desired = model({ tables: [table('public.t')] });
     const actual = model({ tables: [table('public.t', { columns: [id, column('bio', { position: 2 })] }), table('public.gone')] });
-    const plan = planMigration(desired, actual, diff(desired, actual));
+    const plan = planMigration(desired, actual, diff(desired, actual).map(renderDifference));
     expect(plan.statements).toEqual([]);
     expect(plan.skipped.map((s) => [s.fixes.object, s.dataLoss])).toEqual([
       ['public.t.bio', 'drops a column and its values'],
@@ -48,9 +49,9 @@ describe('planMigration (pure)', () => {
 
   it('a narrowing type change is data loss, a widening one is not', () => {
     const t = (type: string) => model({ tables: [table('public.t', { columns: [column('name', { type })] })] });
-    const widen = planMigration(t('text'), t('character varying(20)'), diff(t('text'), t('character varying(20)')));
+    const widen = planMigration(t('text'), t('character varying(20)'), diff(t('text'), t('character varying(20)')).map(renderDifference));
     expect(widen.statements.map((s) => s.sql)).toEqual(['ALTER TABLE "public"."t" ALTER COLUMN "name" TYPE text USING "name"::text;']);
-    const narrow = planMigration(t('character varying(20)'), t('text'), diff(t('character varying(20)'), t('text')));
+    const narrow = planMigration(t('character varying(20)'), t('text'), diff(t('character varying(20)'), t('text')).map(renderDifference));
     expect(narrow.statements).toEqual([]);
     expect(narrow.skipped[0]?.dataLoss).toMatch(/changes the type from text to character varying\(20\)/);
   });
@@ -73,10 +74,7 @@ describe('enum repairs', () => {
   it('adds values in place, in position, when the live labels are a prefix-preserving subset', () => {
     const r = enumRepair(status(['a', 'b', 'c', 'd']), status(['b', 'd']), []);
     expect(r.dropped).toEqual([]);
-    expect(r.sql.split('\n')).toEqual([
-      `ALTER TYPE "public"."status" ADD VALUE 'a' BEFORE 'b';`,
-      `ALTER TYPE "public"."status" ADD VALUE 'c' AFTER 'b';`,
-    ]);
+    expect(r.sql.split('\n')).toEqual([`ALTER TYPE "public"."status" ADD VALUE 'a' BEFORE 'b';`, `ALTER TYPE "public"."status" ADD VALUE 'c' AFTER 'b';`]);
   });
 
   it('rebuilds the type, moving columns over through text, when a value goes away', () => {
@@ -117,14 +115,23 @@ describe('views', () => {
     name: 'totals',
     materialized: true,
     definition,
-    indexes: [{ name: 'totals_n', definition: 'CREATE INDEX totals_n ON public.totals USING btree (n)', unique: false, method: 'btree', predicate: null, constraint: false }],
+    indexes: [
+      {
+        name: 'totals_n',
+        definition: 'CREATE INDEX totals_n ON public.totals USING btree (n)',
+        unique: false,
+        method: 'btree',
+        predicate: null,
+        constraint: false,
+      },
+    ],
     comment: 'nightly totals',
     grants: [{ grantee: 'reader', privilege: 'SELECT', grantable: false }],
   });
   it('a changed view is rebuilt with its indexes, grants and comment; a plain one other views read is replaced in place', () => {
     const desired = model({ views: [mv(' SELECT 2 AS n')] });
     const actual = model({ views: [mv(' SELECT 1 AS n')] });
-    expect(planMigration(desired, actual, diff(desired, actual)).statements.map((s) => s.sql)).toEqual([
+    expect(planMigration(desired, actual, diff(desired, actual).map(renderDifference)).statements.map((s) => s.sql)).toEqual([
       [
         'DROP MATERIALIZED VIEW "public"."totals";',
         'CREATE MATERIALIZED VIEW "public"."totals" AS\n SELECT 2 AS n;',
@@ -138,6 +145,8 @@ describe('views', () => {
     const reader = { ...plain(' SELECT n FROM public.totals'), name: 'reader', grants: [], comment: null, dependsOn: ['public.totals'] };
     const d2 = model({ views: [plain(' SELECT 2 AS n'), reader] });
     const a2 = model({ views: [plain(' SELECT 1 AS n'), reader] });
-    expect(planMigration(d2, a2, diff(d2, a2)).statements.map((s) => s.sql)).toEqual(['CREATE OR REPLACE VIEW "public"."totals" AS\n SELECT 2 AS n;']);
+    expect(planMigration(d2, a2, diff(d2, a2).map(renderDifference)).statements.map((s) => s.sql)).toEqual([
+      'CREATE OR REPLACE VIEW "public"."totals" AS\n SELECT 2 AS n;',
+    ]);
   });
 });
