@@ -1,9 +1,11 @@
-import type { CatalogModel, SequenceDef, TableDef, ViewDef } from '../catalog/model.js';
+import type { CatalogModel, ColumnDef, ConstraintDef, SequenceDef, TableDef, ViewDef } from '../catalog/model.js';
 import { qualifiedName } from '../catalog/model.js';
 import {
   functionCommentTarget,
   isInlineConstraint,
   renderColumn,
+  renderColumnGrant,
+  renderColumnStorage,
   renderComment,
   renderCompositeType,
   renderConstraint,
@@ -14,7 +16,9 @@ import {
   renderFunction,
   renderGrant,
   renderIndex,
+  renderObjectGrant,
   renderPolicy,
+  renderReplicaIdentity,
   renderRowSecurity,
   renderRule,
   renderSchema,
@@ -23,7 +27,7 @@ import {
   renderTrigger,
   renderView,
 } from '../catalog/render.js';
-import { qualify, quoteIdent } from '../sql/quote.js';
+import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
 import type { DriftDifference } from './difference.js';
 import { type ModelIndex, indexModel } from './plan-lookup.js';
 import { planObject } from './plan-objects.js';
@@ -186,7 +190,14 @@ function plan(d: DriftDifference, ctx: Ctx): Outcome {
     case 'column.identity':
     case 'column.generated':
     case 'column.collation':
+    case 'column.storage':
       return column(d, ctx);
+    case 'column.grant':
+      return columnGrant(d, ctx);
+    case 'constraint.validated':
+      return validated(d, ctx);
+    case 'replica_identity':
+      return replicaIdentity(d, ctx);
     case 'primary_key':
     case 'unique':
     case 'check':
@@ -198,6 +209,9 @@ function plan(d: DriftDifference, ctx: Ctx): Outcome {
     case 'view':
     case 'materialized_view':
       return view(d, ctx);
+    case 'view.options':
+    case 'materialized_view.options':
+      return viewOptions(d, ctx);
     case 'trigger':
     case 'trigger.enabled':
       return trigger(d, ctx);
@@ -371,8 +385,9 @@ function table(d: DriftDifference, ctx: Ctx): Outcome {
     () => createTable(want as TableDef, ctx),
     () => [
       {
-        stage: 'drop_table',
-        rank: ctx.dropRank.get(d.object) ?? 0,
+        // A view of the same name in the files is created in the view stage: the table must be gone by then, so
+        // it is dropped with the other dropped dependents, not last.
+        ...(ctx.d.views.has(d.object) ? { stage: 'drop_index' as const, rank: 1 + (ctx.dropRank.get(d.object) ?? 0) } : { stage: 'drop_table' as const, rank: ctx.dropRank.get(d.object) ?? 0 }),
         sql: `DROP TABLE ${qualify((have as TableDef).schema, (have as TableDef).name)};`,
         dataLoss: 'drops a table and every row in it',
       },
@@ -386,9 +401,35 @@ function table(d: DriftDifference, ctx: Ctx): Outcome {
         const [p, t] = [qualify(parent.schema, parent.name), qualify(w.schema, w.name)];
         return [{ stage: 'table', rank: partitionDepth(w, ctx.d), sql: `ALTER TABLE ${p} DETACH PARTITION ${t};\nALTER TABLE ${p} ATTACH PARTITION ${t} ${w.partitionBound};` }];
       }
+      if (sameShape && w.partitionBound === h.partitionBound) return inheritance(w, h, ctx);
       return { skip: 'no plan for a table whose kind or partitioning changed: it must be rebuilt by hand (its rows moved over)' };
     },
   );
+}
+
+/**
+ * Only the INHERITS list differs: NO INHERIT from the parents the files do not name (the columns stay, now the
+ * child's own), INHERIT the ones they add. PostgreSQL accepts INHERIT only when the child already has every
+ * column of the parent with the same type; where the live child lacks one, there is no plan.
+ */
+function inheritance(want: TableDef, have: TableDef, ctx: Ctx): Outcome {
+  const name = qualify(want.schema, want.name);
+  const [wanted, had] = [want.inherits ?? [], have.inherits ?? []];
+  const steps: Step[] = [];
+  for (const p of had.filter((x) => !wanted.includes(x))) {
+    const parent = ctx.a.tables.get(p);
+    if (!parent) return NOT_FOUND;
+    steps.push({ stage: 'table', sql: `ALTER TABLE ${name} NO INHERIT ${qualify(parent.schema, parent.name)};` });
+  }
+  for (const p of wanted.filter((x) => !had.includes(x))) {
+    const parent = ctx.d.tables.get(p);
+    if (!parent) return NOT_FOUND;
+    const lacking = parent.columns.filter((pc) => !have.columns.some((c) => c.name === pc.name && c.type === pc.type)).map((c) => c.name);
+    if (lacking.length > 0) return { skip: `no plan for INHERIT ${p}: the live table lacks its column(s) ${lacking.join(', ')} (or has another type); it must be rebuilt by hand` };
+    // after the parent's own new columns and constraints
+    steps.push({ stage: 'constraint', rank: -1, sql: `ALTER TABLE ${name} INHERIT ${qualify(parent.schema, parent.name)};` });
+  }
+  return steps.length > 0 ? steps : { skip: 'no plan for this change of a table: it must be rebuilt by hand' };
 }
 
 function column(d: DriftDifference, ctx: Ctx): Outcome {
@@ -431,8 +472,14 @@ function column(d: DriftDifference, ctx: Ctx): Outcome {
     case 'column.identity': {
       if (c.identity === null) return [{ stage: 'column', sql: `${alter} DROP IDENTITY;` }];
       const how = c.identity === 'always' ? 'ALWAYS' : 'BY DEFAULT';
-      return [{ stage: 'column', sql: have.column.identity === null ? `${alter} ADD GENERATED ${how} AS IDENTITY;` : `${alter} SET GENERATED ${how};` }];
+      const seq = identitySequence(ctx.d.model, t, c.name);
+      if (have.column.identity === null) return [{ stage: 'column', sql: `${alter} ADD GENERATED ${how} AS IDENTITY${seq ? ` (${identityOptions(seq).join(' ')})` : ''};` }];
+      // the kind (ALWAYS / BY DEFAULT) and the sequence's options in one ALTER COLUMN; its name is not compared
+      const set = [...(c.identity !== have.column.identity ? [`GENERATED ${how}`] : []), ...(seq ? identityOptions(seq) : [])];
+      return [{ stage: 'column', sql: `${alter} ${set.map((x) => `SET ${x}`).join(' ')};` }];
     }
+    case 'column.storage':
+      return [{ stage: 'column', sql: c.storage ? renderColumnStorage(t, c) : defaultStorage(t, c, ctx.a.model.serverMajor) }];
     case 'column.generated':
       if (c.generated === null && have.column.generated !== null && !have.column.virtual) return [{ stage: 'column', sql: `${alter} DROP EXPRESSION;` }];
       if (c.generated !== null && have.column.generated !== null && !c.virtual && !have.column.virtual && ctx.a.model.serverMajor >= 17) {
@@ -442,6 +489,22 @@ function column(d: DriftDifference, ctx: Ctx): Outcome {
     default:
       return { skip: `no plan for this kind of difference (${d.kind})` };
   }
+}
+
+/** An identity sequence's options as ALTER COLUMN … SET / ADD GENERATED … AS IDENTITY (…) take them. */
+function identityOptions(s: SequenceDef): string[] {
+  return [`START WITH ${s.start}`, `INCREMENT BY ${s.increment}`, `MINVALUE ${s.min}`, `MAXVALUE ${s.max}`, `CACHE ${s.cache}`, s.cycle ? 'CYCLE' : 'NO CYCLE'];
+}
+
+/**
+ * Back to the type's default storage: SET STORAGE DEFAULT exists from PostgreSQL 16; before, the default is read
+ * from pg_type where the plan runs (the model does not hold it, and it is not the same for every type: numeric's is MAIN).
+ */
+export function defaultStorage(t: TableDef, c: ColumnDef, serverMajor: number): string {
+  const alter = `ALTER TABLE ${qualify(t.schema, t.name)} ALTER COLUMN ${quoteIdent(c.name)}`;
+  if (serverMajor >= 16) return `${alter} SET STORAGE DEFAULT;`;
+  const storage = `(SELECT CASE typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END FROM pg_type WHERE oid = ${quoteLiteral(c.type)}::regtype)`;
+  return `DO $pgsnap$ BEGIN EXECUTE ${quoteLiteral(`${alter} SET STORAGE `)} || ${storage}; END $pgsnap$;`;
 }
 
 /** A changed column on its own is a serial column whose sequence differs: set the sequence's options and owner. */
@@ -476,11 +539,63 @@ function constraint(d: DriftDifference, ctx: Ctx): Outcome {
     },
     () => {
       const { table: t, constraint: c } = want as NonNullable<typeof want>;
-      // one ALTER TABLE: the rule is never absent in between
-      const sql = `ALTER TABLE ${qualify(t.schema, t.name)} DROP CONSTRAINT ${quoteIdent(c.name)}, ADD CONSTRAINT ${quoteIdent(c.name)} ${c.definition};`;
-      return [{ stage: isFk ? 'foreign' : 'constraint', sql }];
+      return [{ stage: isFk ? 'foreign' : 'constraint', sql: readdConstraint(t, c) }];
     },
   );
+}
+
+/**
+ * NOT VALID only in the live database: VALIDATE CONSTRAINT checks the old rows (and fails, changing nothing, when
+ * one breaks the rule). NOT VALID only in the files: a validated constraint cannot be un-validated, so it is
+ * dropped and added again NOT VALID in one ALTER TABLE; no row is touched and the rule never lapses.
+ */
+function validated(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.constraints.get(d.object);
+  const have = ctx.a.constraints.get(d.object);
+  if (!want || !have) return NOT_FOUND;
+  const { table: t, constraint: c } = want;
+  const stage: Stage = c.kind === 'foreign' ? 'foreign' : 'constraint';
+  const name = qualify(t.schema, t.name);
+  if (!c.notValid) return [{ stage, sql: `ALTER TABLE ${name} VALIDATE CONSTRAINT ${quoteIdent(c.name)};` }];
+  return [{ stage, sql: readdConstraint(t, c) }];
+}
+
+/** one ALTER TABLE: the rule is never absent in between */
+function readdConstraint(t: TableDef, c: ConstraintDef): string {
+  return `ALTER TABLE ${qualify(t.schema, t.name)} DROP CONSTRAINT ${quoteIdent(c.name)}, ADD CONSTRAINT ${quoteIdent(c.name)} ${c.definition};`;
+}
+
+function replicaIdentity(d: DriftDifference, ctx: Ctx): Outcome {
+  const t = ctx.d.tables.get(d.object);
+  if (!t || !ctx.a.tables.has(d.object)) return NOT_FOUND;
+  // after the indexes: USING INDEX may name one this plan creates
+  return [{ stage: 'index', rank: 1, sql: renderReplicaIdentity(t) || `ALTER TABLE ${qualify(t.schema, t.name)} REPLICA IDENTITY DEFAULT;` }];
+}
+
+/** `name=value` reloptions as ALTER … SET (…) / RESET (…) take them: names as identifiers, values as literals. */
+function reloption(o: string, withValue: boolean): string {
+  const eq = o.indexOf('=');
+  const name = (eq < 0 ? o : o.slice(0, eq)).split('.').map(quoteIdent).join('.');
+  return withValue ? `${name} = ${eq < 0 ? "'true'" : quoteLiteral(o.slice(eq + 1))}` : name;
+}
+
+/** security_invoker, security_barrier, check_option of a view; storage parameters of a materialized view. */
+function viewOptions(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.views.get(d.object);
+  const have = ctx.a.views.get(d.object);
+  if (!want || !have) return NOT_FOUND;
+  return [{ stage: 'view', rank: ctx.viewRank.get(d.object) ?? 0, sql: viewOptionsRepair(want, have) }];
+}
+
+export function viewOptionsRepair(want: ViewDef, have: ViewDef): string {
+  const key = (o: string) => o.split('=')[0] as string;
+  const wanted = new Set((want.options ?? []).map(key));
+  const reset = (have.options ?? []).filter((o) => !wanted.has(key(o)));
+  const set = (want.options ?? []).filter((o) => !(have.options ?? []).includes(o));
+  const out: string[] = [];
+  if (reset.length > 0) out.push(`ALTER ${viewName(want)} RESET (${reset.map((o) => reloption(o, false)).join(', ')});`);
+  if (set.length > 0) out.push(`ALTER ${viewName(want)} SET (${set.map((o) => reloption(o, true)).join(', ')});`);
+  return out.join('\n');
 }
 
 function index(d: DriftDifference, ctx: Ctx): Outcome {
@@ -515,6 +630,7 @@ function createView(v: ViewDef, rank: number, how: 'create' | 'replace' | 'rebui
     ...(v.grants ?? []).map((g) => renderGrant(v, g)),
     ...(v.rules ?? []).map((r) => renderRule(v, r)),
     ...(v.comment !== null ? [renderComment(viewName(v), v.comment)] : []),
+    ...(v.triggers ?? []).map((tr) => renderTrigger(v, tr)),
   ];
   return [{ stage: 'view', rank, sql: parts.join('\n') }];
 }
@@ -527,7 +643,11 @@ function view(d: DriftDifference, ctx: Ctx): Outcome {
     d,
     want !== undefined,
     have !== undefined,
-    () => createView(want as ViewDef, rank, 'create'),
+    () => {
+      const steps = createView(want as ViewDef, rank, 'create');
+      // a live table of the same name is dropped first (table()): without that drop this would fail, so it is withheld with it
+      return ctx.a.tables.has(d.object) ? steps.map((s) => ({ ...s, dataLoss: 'replaces the live table of the same name, which is dropped with every row in it' })) : steps;
+    },
     () => [{ stage: 'drop_view', rank: ctx.dropRank.get(d.object) ?? 0, sql: `DROP ${viewName(have as ViewDef)};` }],
     () => {
       const w = want as ViewDef;
@@ -585,9 +705,8 @@ function policy(d: DriftDifference, ctx: Ctx): Outcome {
 function grant(d: DriftDifference, ctx: Ctx): Outcome {
   const want = ctx.d.grants.get(d.object);
   const have = ctx.a.grants.get(d.object);
-  const revoke = (x: NonNullable<typeof have>) =>
-    `REVOKE ${x.grant.privilege} ON TABLE ${qualify(x.on.schema, x.on.name)} FROM ${x.grant.grantee === 'public' ? 'PUBLIC' : quoteIdent(x.grant.grantee)};`;
-  const give = () => renderGrant((want as NonNullable<typeof want>).on, (want as NonNullable<typeof want>).grant);
+  const revoke = (x: NonNullable<typeof have>) => `REVOKE ${x.grant.privilege} ON ${x.target} FROM ${grantee(x.grant.grantee)};`;
+  const give = () => renderObjectGrant((want as NonNullable<typeof want>).target, (want as NonNullable<typeof want>).grant);
   return whole(
     d,
     want !== undefined,
@@ -598,11 +717,40 @@ function grant(d: DriftDifference, ctx: Ctx): Outcome {
   );
 }
 
-/** COMMENT ON the object a comment difference names, with the desired text (or NULL to remove it). */
+function grantee(role: string): string {
+  return role === 'public' ? 'PUBLIC' : quoteIdent(role);
+}
+
+/** GRANT / REVOKE privilege (column) ON TABLE … */
+function columnGrant(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.columnGrants.get(d.object);
+  const have = ctx.a.columnGrants.get(d.object);
+  const revoke = ({ table: t, column: c, grant: g }: NonNullable<typeof have>) =>
+    `REVOKE ${g.privilege} (${quoteIdent(c.name)}) ON TABLE ${qualify(t.schema, t.name)} FROM ${grantee(g.grantee)};`;
+  const give = () => {
+    const { table: t, column: c, grant: g } = want as NonNullable<typeof want>;
+    return renderColumnGrant(t, c.name, g);
+  };
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    () => [{ stage: 'grant', sql: give() }],
+    () => [{ stage: 'grant', sql: revoke(have as NonNullable<typeof have>) }],
+    () => [{ stage: 'grant', sql: `${revoke(have as NonNullable<typeof have>)}\n${give()}` }],
+  );
+}
+
+/**
+ * COMMENT ON the object a comment difference names, with the desired text (or NULL to remove it). The name alone
+ * can be ambiguous (`schema.table.x` may be a column, a constraint, a trigger or a policy): the candidate whose
+ * COMMENT statement is the one the difference shows is taken.
+ */
 function comment(d: DriftDifference, ctx: Ctx): Outcome {
   const o = d.object;
   const i = ctx.d;
   const q = (x: { schema: string; name: string }) => qualify(x.schema, x.name);
+  const on = (x: { schema: string; name: string }) => ` ON ${q(x)}`;
   const schema = i.model.schemas.find((s) => s.name === o);
   const e = i.enums.get(o) ?? i.composites.get(o);
   const dom = i.domains.get(o);
@@ -610,21 +758,25 @@ function comment(d: DriftDifference, ctx: Ctx): Outcome {
   const v = i.views.get(o);
   const f = i.functions.get(o);
   const c = i.columns.get(o);
-  const found = schema
-    ? { target: `SCHEMA ${quoteIdent(o)}`, text: schema.comment }
-    : e
-      ? { target: `TYPE ${q(e)}`, text: e.comment }
-      : dom
-        ? { target: `DOMAIN ${q(dom)}`, text: dom.comment }
-        : t
-          ? { target: `TABLE ${q(t)}`, text: t.comment }
-          : v
-            ? { target: viewName(v), text: v.comment }
-            : f
-              ? { target: functionCommentTarget(f), text: f.comment }
-              : c
-                ? { target: `COLUMN ${q(c.table)}.${quoteIdent(c.column.name)}`, text: c.column.comment }
-                : undefined;
+  const con = i.constraints.get(o);
+  const ix = i.indexes.get(o);
+  const tr = i.triggers.get(o);
+  const po = i.policies.get(o);
+  const candidates: { target: string; text: string | null }[] = [
+    ...(schema ? [{ target: `SCHEMA ${quoteIdent(o)}`, text: schema.comment }] : []),
+    ...(e ? [{ target: `TYPE ${q(e)}`, text: e.comment }] : []),
+    ...(dom ? [{ target: `DOMAIN ${q(dom)}`, text: dom.comment }] : []),
+    ...(t ? [{ target: `TABLE ${q(t)}`, text: t.comment }] : []),
+    ...(v ? [{ target: viewName(v), text: v.comment }] : []),
+    ...(f ? [{ target: functionCommentTarget(f), text: f.comment }] : []),
+    ...(c ? [{ target: `COLUMN ${q(c.table)}.${quoteIdent(c.column.name)}`, text: c.column.comment }] : []),
+    ...(con ? [{ target: `CONSTRAINT ${quoteIdent(con.constraint.name)}${on(con.table)}`, text: con.constraint.comment ?? null }] : []),
+    ...(ix ? [{ target: `INDEX ${qualify(ix.on.schema, ix.index.name)}`, text: ix.index.comment ?? null }] : []),
+    ...(tr ? [{ target: `TRIGGER ${quoteIdent(tr.trigger.name)}${on(tr.table)}`, text: tr.trigger.comment ?? null }] : []),
+    ...(po ? [{ target: `POLICY ${quoteIdent(po.policy.name)}${on(po.table)}`, text: po.policy.comment ?? null }] : []),
+  ];
+  const shown = d.desired ?? d.actual;
+  const found = candidates.length > 1 && shown ? candidates.find((x) => shown.startsWith(`COMMENT ON ${x.target} IS `)) : candidates[0];
   return found ? [{ stage: 'comment', sql: renderComment(found.target, found.text) }] : NOT_FOUND;
 }
 
