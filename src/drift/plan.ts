@@ -119,7 +119,13 @@ interface Step {
 type Outcome = Step[] | { readonly skip: string };
 
 export function planMigration(desired: CatalogModel, actual: CatalogModel, differences: readonly DriftDifference[], options: PlanOptions = {}): MigrationPlan {
-  const ctx: Ctx = { d: indexModel(desired), a: indexModel(actual), viewRank: viewRanks(desired), dropRank: dropRanks(actual) };
+  const ctx: Ctx = {
+    d: indexModel(desired),
+    a: indexModel(actual),
+    viewRank: viewRanks(desired),
+    liveViewRank: viewRanks(actual),
+    dropRank: dropRanks(actual),
+  };
   const staged: (PlannedStatement & { stage: Stage; rank: number })[] = [];
   const skipped: SkippedDifference[] = [];
   for (const fixes of differences) {
@@ -146,6 +152,7 @@ interface Ctx {
   readonly d: ModelIndex;
   readonly a: ModelIndex;
   readonly viewRank: ReadonlyMap<string, number>;
+  readonly liveViewRank: ReadonlyMap<string, number>;
   readonly dropRank: ReadonlyMap<string, number>;
 }
 
@@ -273,9 +280,79 @@ function enumPlan(d: DriftDifference, ctx: Ctx): Outcome {
     () => {
       const r = enumRepair(want as NonNullable<typeof want>, have as NonNullable<typeof have>, ctx.a.model.tables);
       const loss = r.dropped.length > 0 ? `drops enum value(s) ${r.dropped.map((l) => JSON.stringify(l)).join(', ')}: rows holding them cannot be converted` : undefined;
-      return [{ stage: 'type', sql: r.sql, ...(loss ? { dataLoss: loss } : {}) }];
+      const views = r.rebuilt ? viewsOverEnum(have as NonNullable<typeof have>, ctx) : [];
+      const parts = r.rebuilt ? partsOverEnum(have as NonNullable<typeof have>, ctx) : { drop: [], create: [] };
+      // PostgreSQL refuses to retype a column a view reads, and cannot re-parse a predicate, check or policy that
+      // compares it with a value of the old type: those are dropped around the rebuild and created again exactly
+      // as they are live (the other differences of the plan then apply to them as usual)
+      const sql = [
+        ...views.sort((x, y) => (ctx.dropRank.get(qualifiedName(x)) ?? 0) - (ctx.dropRank.get(qualifiedName(y)) ?? 0)).map((v) => `DROP ${viewName(v)};`),
+        ...parts.drop,
+        r.sql,
+        ...parts.create,
+        ...views.sort((x, y) => (ctx.liveViewRank.get(qualifiedName(x)) ?? 0) - (ctx.liveViewRank.get(qualifiedName(y)) ?? 0)).flatMap((v) => createView(v, 0, 'create').map((s) => s.sql)),
+      ].join('\n');
+      return [{ stage: 'type', sql, ...(loss ? { dataLoss: loss } : {}) }];
     },
   );
+}
+
+/** `(^|non-word)"?name"?(non-word|$)` for any of the names: a word of a definition, quoted or not */
+function mentions(names: readonly string[]): RegExp {
+  const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`(^|[^\\w$])"?(${escaped.join('|')})"?($|[^\\w$])`);
+}
+
+/**
+ * Partial and expression indexes, checks and policies on the live tables whose text names a column of the enum:
+ * their DROP before the rebuild and their CREATE (with their comments) after it.
+ */
+function partsOverEnum(e: { schema: string; name: string }, ctx: Ctx): { drop: string[]; create: string[] } {
+  const typeName = qualifiedName(e);
+  const drop: string[] = [];
+  const create: string[] = [];
+  for (const t of ctx.a.model.tables) {
+    const cols = t.columns.filter((c) => c.typeName === typeName).map((c) => c.name);
+    if (cols.length === 0) continue;
+    const word = mentions(cols);
+    const name = qualify(t.schema, t.name);
+    const note = (target: string, text: string | undefined) => (text !== undefined ? [renderComment(target, text)] : []);
+    for (const i of t.indexes.filter((x) => !x.constraint && (x.predicate !== null || !x.columns) && word.test(x.definition))) {
+      drop.push(`DROP INDEX ${qualify(t.schema, i.name)};`);
+      create.push(renderIndex(i), ...note(`INDEX ${qualify(t.schema, i.name)}`, i.comment));
+    }
+    for (const c of t.constraints.filter((x) => x.kind === 'check' && word.test(x.definition))) {
+      drop.push(`ALTER TABLE ${name} DROP CONSTRAINT ${quoteIdent(c.name)};`);
+      create.push(renderConstraint(t, c), ...note(`CONSTRAINT ${quoteIdent(c.name)} ON ${name}`, c.comment));
+    }
+    for (const p of t.policies.filter((x) => word.test(`${x.using ?? ''} ${x.withCheck ?? ''}`))) {
+      drop.push(`DROP POLICY ${quoteIdent(p.name)} ON ${name};`);
+      create.push(renderPolicy(t, p), ...note(`POLICY ${quoteIdent(p.name)} ON ${name}`, p.comment));
+    }
+  }
+  return { drop, create };
+}
+
+/**
+ * The live views that may read a column of the enum (or the type itself): those whose definition names a table
+ * with such a column, or the type; and then every view that reads one of them. The model does not record which
+ * tables a view reads, so the definition's words decide: a view too many is dropped and created again unchanged.
+ */
+function viewsOverEnum(e: { schema: string; name: string }, ctx: Ctx): ViewDef[] {
+  const typeName = qualifiedName(e);
+  const names = [e.name, ...ctx.a.model.tables.filter((t) => t.columns.some((c) => c.typeName === typeName)).map((t) => t.name)];
+  const word = mentions(names);
+  const picked = new Set(ctx.a.model.views.filter((v) => word.test(v.definition)).map(qualifiedName));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const v of ctx.a.model.views) {
+      if (!picked.has(qualifiedName(v)) && (v.dependsOn ?? []).some((x) => picked.has(x))) {
+        picked.add(qualifiedName(v));
+        grew = true;
+      }
+    }
+  }
+  return ctx.a.model.views.filter((v) => picked.has(qualifiedName(v)));
 }
 
 function typeLike<T extends { schema: string; name: string }>(
@@ -631,6 +708,7 @@ function createView(v: ViewDef, rank: number, how: 'create' | 'replace' | 'rebui
     ...(v.rules ?? []).map((r) => renderRule(v, r)),
     ...(v.comment !== null ? [renderComment(viewName(v), v.comment)] : []),
     ...(v.triggers ?? []).map((tr) => renderTrigger(v, tr)),
+    ...(v.rules ?? []).map((r) => renderRule(v, r)),
   ];
   return [{ stage: 'view', rank, sql: parts.join('\n') }];
 }
