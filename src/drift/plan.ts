@@ -1,7 +1,8 @@
-import type { CatalogModel, ColumnDef, ConstraintDef, SequenceDef, TableDef, ViewDef } from '../catalog/model.js';
+import type { CatalogModel, ColumnDef, ConstraintDef, GrantDef, SequenceDef, TableDef, ViewDef } from '../catalog/model.js';
 import { qualifiedName } from '../catalog/model.js';
 import {
   functionCommentTarget,
+  functionTarget,
   isInlineConstraint,
   renderColumn,
   renderColumnGrant,
@@ -17,6 +18,7 @@ import {
   renderGrant,
   renderIndex,
   renderObjectGrant,
+  renderObjectGrants,
   renderPolicy,
   renderReplicaIdentity,
   renderRowSecurity,
@@ -125,6 +127,7 @@ export function planMigration(desired: CatalogModel, actual: CatalogModel, diffe
     viewRank: viewRanks(desired),
     liveViewRank: viewRanks(actual),
     dropRank: dropRanks(actual),
+    changedViews: new Set(differences.filter((x) => x.change === 'changed' && (x.kind === 'view' || x.kind === 'materialized_view')).map((x) => x.object)),
   };
   const staged: (PlannedStatement & { stage: Stage; rank: number })[] = [];
   const skipped: SkippedDifference[] = [];
@@ -153,6 +156,8 @@ interface Ctx {
   readonly a: ModelIndex;
   readonly viewRank: ReadonlyMap<string, number>;
   readonly liveViewRank: ReadonlyMap<string, number>;
+  /** views whose definition changed (view(): rebuilt or replaced) */
+  readonly changedViews: ReadonlySet<string>;
   readonly dropRank: ReadonlyMap<string, number>;
 }
 
@@ -160,10 +165,13 @@ const NOT_FOUND: Outcome = { skip: 'the object was not found in the catalog mode
 
 function plan(d: DriftDifference, ctx: Ctx): Outcome {
   switch (d.kind) {
-    case 'schema':
+    case 'schema': {
+      const want = ctx.d.model.schemas.find((x) => x.name === d.object);
       return whole(d, ctx.d.schemas.has(d.object), ctx.a.schemas.has(d.object), () => [
         { stage: 'schema', sql: renderSchema({ name: d.object, comment: null }) },
+        ...(want ? objectExtras(`SCHEMA ${quoteIdent(want.name)}`, want.grants ?? [], null, want.comment) : []),
       ], () => [{ stage: 'drop_schema', sql: `DROP SCHEMA ${quoteIdent(d.object)};` }]);
+    }
     case 'extension':
       return extension(d, ctx);
     case 'enum':
@@ -275,7 +283,7 @@ function enumPlan(d: DriftDifference, ctx: Ctx): Outcome {
     d,
     want !== undefined,
     have !== undefined,
-    () => [{ stage: 'type', sql: renderEnum(want as NonNullable<typeof want>) }],
+    () => [{ stage: 'type', sql: renderEnum(want as NonNullable<typeof want>) }, ...typeExtras('TYPE', want as NonNullable<typeof want>)],
     () => [{ stage: 'drop_type', sql: `DROP TYPE ${qualify((have as NonNullable<typeof have>).schema, (have as NonNullable<typeof have>).name)};` }],
     () => {
       const r = enumRepair(want as NonNullable<typeof want>, have as NonNullable<typeof have>, ctx.a.model.tables);
@@ -292,7 +300,8 @@ function enumPlan(d: DriftDifference, ctx: Ctx): Outcome {
         ...parts.create,
         ...views.sort((x, y) => (ctx.liveViewRank.get(qualifiedName(x)) ?? 0) - (ctx.liveViewRank.get(qualifiedName(y)) ?? 0)).flatMap((v) => createView(v, 0, 'create').map((s) => s.sql)),
       ].join('\n');
-      return [{ stage: 'type', sql, ...(loss ? { dataLoss: loss } : {}) }];
+      // a rebuilt type is a new object: its grants and comment are given again
+      return [{ stage: 'type', sql, ...(loss ? { dataLoss: loss } : {}) }, ...(r.rebuilt ? typeExtras('TYPE', want as NonNullable<typeof want>) : [])];
     },
   );
 }
@@ -355,7 +364,7 @@ function viewsOverEnum(e: { schema: string; name: string }, ctx: Ctx): ViewDef[]
   return ctx.a.model.views.filter((v) => picked.has(qualifiedName(v)));
 }
 
-function typeLike<T extends { schema: string; name: string }>(
+function typeLike<T extends TypeWithExtras>(
   d: DriftDifference,
   want: T | undefined,
   have: T | undefined,
@@ -367,10 +376,27 @@ function typeLike<T extends { schema: string; name: string }>(
     d,
     want !== undefined,
     have !== undefined,
-    () => [{ stage: 'type', sql: render(want as T) }],
+    () => [{ stage: 'type', sql: render(want as T) }, ...typeExtras(word, want as T)],
     () => [{ stage: 'drop_type', sql: `DROP ${word} ${qualify((have as T).schema, (have as T).name)};` }],
     change,
   );
+}
+
+type TypeWithExtras = { schema: string; name: string; comment: string | null; grants?: readonly GrantDef[] };
+
+/**
+ * What a created schema, type or function brings besides itself: its grants (a REVOKE where the files took a
+ * built-in PUBLIC privilege away) and its comment, as the full render writes them.
+ */
+function objectExtras(target: string, grants: readonly GrantDef[] | undefined, publicDefault: string | null, text: string | null): Step[] {
+  return [
+    ...renderObjectGrants(target, grants, publicDefault).map((sql): Step => ({ stage: 'grant', sql })),
+    ...(text !== null ? [{ stage: 'comment' as const, sql: renderComment(target, text) }] : []),
+  ];
+}
+
+function typeExtras(word: string, t: TypeWithExtras): Step[] {
+  return objectExtras(`${word} ${qualify(t.schema, t.name)}`, t.grants, 'USAGE', t.comment);
 }
 
 function sequence(d: DriftDifference, ctx: Ctx): Outcome {
@@ -407,11 +433,16 @@ function functionPlan(d: DriftDifference, ctx: Ctx): Outcome {
     // A SQL-standard body is parsed at creation and may read tables: it waits for them.
     return [{ stage: f.sqlStandardBody ? 'late_function' : 'function', sql: renderFunction(f) }];
   };
+  const createWithExtras = (): Outcome => {
+    const steps = create();
+    const f = want as NonNullable<typeof want>;
+    return 'skip' in steps ? steps : [...steps, ...objectExtras(functionTarget(f), f.grants, 'EXECUTE', null), ...objectExtras(functionCommentTarget(f), [], null, f.comment)];
+  };
   return whole(
     d,
     want !== undefined,
     have !== undefined,
-    create as () => Step[],
+    createWithExtras as () => Step[],
     () => [{ stage: 'drop_function', sql: `DROP ${functionCommentTarget(have as NonNullable<typeof have>)};` }],
     create,
   );
@@ -732,10 +763,17 @@ function view(d: DriftDifference, ctx: Ctx): Outcome {
       if (w.materialized !== (have as ViewDef).materialized) {
         return [{ stage: 'drop_view', sql: `DROP ${viewName(have as ViewDef)};` }, ...createView(w, rank, 'create')];
       }
-      const read = ctx.a.model.views.some((x) => qualifiedName(x) !== d.object && (x.dependsOn ?? []).includes(d.object));
-      return createView(w, rank, read && !w.materialized ? 'replace' : 'rebuild');
+      return createView(w, rank, rebuilt(d.object, ctx) ? 'rebuild' : 'replace');
     },
   );
+}
+
+/** A changed view is dropped and built again with all that hangs on it, but a plain one other views read is replaced in place. */
+function rebuilt(view: string, ctx: Ctx): boolean {
+  const [w, h] = [ctx.d.views.get(view), ctx.a.views.get(view)];
+  if (!w || !h || !ctx.changedViews.has(view)) return false;
+  if (w.materialized !== h.materialized) return true;
+  return w.materialized || !ctx.a.model.views.some((x) => qualifiedName(x) !== view && (x.dependsOn ?? []).includes(view));
 }
 
 const TRIGGER_STATE = { O: 'ENABLE', D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' } as const;
@@ -748,11 +786,16 @@ function trigger(d: DriftDifference, ctx: Ctx): Outcome {
     if (!want) return NOT_FOUND;
     return [{ stage: 'trigger', sql: `ALTER TABLE ${qualify(want.table.schema, want.table.name)} ${TRIGGER_STATE[want.trigger.enabled]} TRIGGER ${quoteIdent(want.trigger.name)};` }];
   }
+  const onRebuiltView = want !== undefined && rebuilt(qualifiedName(want.table), ctx);
   return whole(
     d,
     want !== undefined,
     have !== undefined,
-    () => [{ stage: 'trigger', sql: renderTrigger((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).trigger) }],
+    () => [
+      onRebuiltView
+        ? { stage: 'trigger', sql: `-- created with ${viewName(want?.table as ViewDef)}, which this plan builds again` }
+        : { stage: 'trigger', sql: renderTrigger((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).trigger) },
+    ],
     () => [{ stage: 'drop_trigger', sql: drop(have as NonNullable<typeof have>) }],
     () => [{ stage: 'trigger', sql: `${drop(have as NonNullable<typeof have>)}\n${renderTrigger((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).trigger)}` }],
   );

@@ -114,6 +114,11 @@ describe('views: options, INSTEAD OF triggers, a table replaced by a view', () =
     expect(sqlOf(model({ views: [v({ definition: ' SELECT 2 AS id', triggers: [trigger] })] }), model({ views: [v({ triggers: [trigger] })] }))).toEqual([
       `DROP VIEW "public"."v";\nCREATE VIEW "public"."v" AS\n SELECT 2 AS id;\n${trigger.definition};`,
     ]);
+    // missing live on a view the plan rebuilds: the rebuild creates it, once
+    expect(sqlOf(model({ views: [v({ definition: ' SELECT 2 AS id', triggers: [trigger] })] }), model({ views: [v()] }))).toEqual([
+      `DROP VIEW "public"."v";\nCREATE VIEW "public"."v" AS\n SELECT 2 AS id;\n${trigger.definition};`,
+      '-- created with VIEW "public"."v", which this plan builds again',
+    ]);
   });
 
   it('a live table where the files have a view: dropped before the CREATE VIEW, and both withheld without --allow-data-loss', () => {
@@ -208,6 +213,34 @@ describe('an enum losing a value under a view', () => {
       ' SELECT s FROM t;',
       'CREATE VIEW "public"."above" AS',
       ' SELECT s FROM summary;',
+    ]);
+  });
+});
+
+describe('a created schema, type or function brings its grants and comment', () => {
+  it('a missing function with EXECUTE revoked from PUBLIC, a missing type with a comment', () => {
+    const f = {
+      schema: 'public',
+      name: 'locked',
+      identityArgs: '',
+      kind: 'function' as const,
+      returns: 'integer',
+      language: 'sql',
+      body: 'SELECT 1',
+      securityDefiner: false,
+      volatility: 'volatile' as const,
+      definition: 'CREATE OR REPLACE FUNCTION public.locked() RETURNS integer LANGUAGE sql AS $function$SELECT 1$function$',
+      comment: 'admins only',
+      grants: [{ grantee: 'admin', privilege: 'EXECUTE', grantable: false }],
+    };
+    const mood = { schema: 'public', name: 'mood', labels: ['ok'], comment: 'how it feels', grants: [{ grantee: 'public', privilege: 'USAGE', grantable: false }] };
+    expect(sqlOf(model({ functions: [f], enums: [mood] }), model())).toEqual([
+      `CREATE TYPE "public"."mood" AS ENUM ('ok');`,
+      `${f.definition};`,
+      'REVOKE EXECUTE ON FUNCTION "public"."locked"() FROM PUBLIC;',
+      'GRANT EXECUTE ON FUNCTION "public"."locked"() TO "admin";',
+      `COMMENT ON FUNCTION "public"."locked"() IS 'admins only';`,
+      `COMMENT ON TYPE "public"."mood" IS 'how it feels';`,
     ]);
   });
 });
