@@ -1,4 +1,4 @@
-import type { CatalogModel, ColumnDef, ConstraintDef, GrantDef, SequenceDef, TableDef, ViewDef } from '../catalog/model.js';
+import type { CatalogModel, GrantDef, SequenceDef, TableDef, ViewDef } from '../catalog/model.js';
 import { qualifiedName } from '../catalog/model.js';
 import {
   functionCommentTarget,
@@ -29,9 +29,10 @@ import {
   renderTrigger,
   renderView,
 } from '../catalog/render.js';
-import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
+import { qualify, quoteIdent } from '../sql/quote.js';
 import type { DriftDifference } from './difference.js';
 import { type ModelIndex, indexModel } from './plan-lookup.js';
+import { defaultStorage, enumDependents, identityOptions, inheritanceRepair, readdConstraint, viewName, viewOptionsRepair } from './plan-alter.js';
 import { planObject } from './plan-objects.js';
 import { alterColumnType, compositeRepair, domainRepair, enumRepair, isWidening } from './plan-types.js';
 
@@ -288,80 +289,21 @@ function enumPlan(d: DriftDifference, ctx: Ctx): Outcome {
     () => {
       const r = enumRepair(want as NonNullable<typeof want>, have as NonNullable<typeof have>, ctx.a.model.tables);
       const loss = r.dropped.length > 0 ? `drops enum value(s) ${r.dropped.map((l) => JSON.stringify(l)).join(', ')}: rows holding them cannot be converted` : undefined;
-      const views = r.rebuilt ? viewsOverEnum(have as NonNullable<typeof have>, ctx) : [];
-      const parts = r.rebuilt ? partsOverEnum(have as NonNullable<typeof have>, ctx) : { drop: [], create: [] };
+      const { views, drop, create } = r.rebuilt ? enumDependents(have as NonNullable<typeof have>, ctx.a.model) : { views: [], drop: [], create: [] };
       // PostgreSQL refuses to retype a column a view reads, and cannot re-parse a predicate, check or policy that
       // compares it with a value of the old type: those are dropped around the rebuild and created again exactly
       // as they are live (the other differences of the plan then apply to them as usual)
       const sql = [
         ...views.sort((x, y) => (ctx.dropRank.get(qualifiedName(x)) ?? 0) - (ctx.dropRank.get(qualifiedName(y)) ?? 0)).map((v) => `DROP ${viewName(v)};`),
-        ...parts.drop,
+        ...drop,
         r.sql,
-        ...parts.create,
+        ...create,
         ...views.sort((x, y) => (ctx.liveViewRank.get(qualifiedName(x)) ?? 0) - (ctx.liveViewRank.get(qualifiedName(y)) ?? 0)).flatMap((v) => createView(v, 0, 'create').map((s) => s.sql)),
       ].join('\n');
       // a rebuilt type is a new object: its grants and comment are given again
       return [{ stage: 'type', sql, ...(loss ? { dataLoss: loss } : {}) }, ...(r.rebuilt ? typeExtras('TYPE', want as NonNullable<typeof want>) : [])];
     },
   );
-}
-
-/** `(^|non-word)"?name"?(non-word|$)` for any of the names: a word of a definition, quoted or not */
-function mentions(names: readonly string[]): RegExp {
-  const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`(^|[^\\w$])"?(${escaped.join('|')})"?($|[^\\w$])`);
-}
-
-/**
- * Partial and expression indexes, checks and policies on the live tables whose text names a column of the enum:
- * their DROP before the rebuild and their CREATE (with their comments) after it.
- */
-function partsOverEnum(e: { schema: string; name: string }, ctx: Ctx): { drop: string[]; create: string[] } {
-  const typeName = qualifiedName(e);
-  const drop: string[] = [];
-  const create: string[] = [];
-  for (const t of ctx.a.model.tables) {
-    const cols = t.columns.filter((c) => c.typeName === typeName).map((c) => c.name);
-    if (cols.length === 0) continue;
-    const word = mentions(cols);
-    const name = qualify(t.schema, t.name);
-    const note = (target: string, text: string | undefined) => (text !== undefined ? [renderComment(target, text)] : []);
-    for (const i of t.indexes.filter((x) => !x.constraint && (x.predicate !== null || !x.columns) && word.test(x.definition))) {
-      drop.push(`DROP INDEX ${qualify(t.schema, i.name)};`);
-      create.push(renderIndex(i), ...note(`INDEX ${qualify(t.schema, i.name)}`, i.comment));
-    }
-    for (const c of t.constraints.filter((x) => x.kind === 'check' && word.test(x.definition))) {
-      drop.push(`ALTER TABLE ${name} DROP CONSTRAINT ${quoteIdent(c.name)};`);
-      create.push(renderConstraint(t, c), ...note(`CONSTRAINT ${quoteIdent(c.name)} ON ${name}`, c.comment));
-    }
-    for (const p of t.policies.filter((x) => word.test(`${x.using ?? ''} ${x.withCheck ?? ''}`))) {
-      drop.push(`DROP POLICY ${quoteIdent(p.name)} ON ${name};`);
-      create.push(renderPolicy(t, p), ...note(`POLICY ${quoteIdent(p.name)} ON ${name}`, p.comment));
-    }
-  }
-  return { drop, create };
-}
-
-/**
- * The live views that may read a column of the enum (or the type itself): those whose definition names a table
- * with such a column, or the type; and then every view that reads one of them. The model does not record which
- * tables a view reads, so the definition's words decide: a view too many is dropped and created again unchanged.
- */
-function viewsOverEnum(e: { schema: string; name: string }, ctx: Ctx): ViewDef[] {
-  const typeName = qualifiedName(e);
-  const names = [e.name, ...ctx.a.model.tables.filter((t) => t.columns.some((c) => c.typeName === typeName)).map((t) => t.name)];
-  const word = mentions(names);
-  const picked = new Set(ctx.a.model.views.filter((v) => word.test(v.definition)).map(qualifiedName));
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const v of ctx.a.model.views) {
-      if (!picked.has(qualifiedName(v)) && (v.dependsOn ?? []).some((x) => picked.has(x))) {
-        picked.add(qualifiedName(v));
-        grew = true;
-      }
-    }
-  }
-  return ctx.a.model.views.filter((v) => picked.has(qualifiedName(v)));
 }
 
 function typeLike<T extends TypeWithExtras>(
@@ -515,28 +457,12 @@ function table(d: DriftDifference, ctx: Ctx): Outcome {
   );
 }
 
-/**
- * Only the INHERITS list differs: NO INHERIT from the parents the files do not name (the columns stay, now the
- * child's own), INHERIT the ones they add. PostgreSQL accepts INHERIT only when the child already has every
- * column of the parent with the same type; where the live child lacks one, there is no plan.
- */
+/** Only the INHERITS list differs: NO INHERIT / INHERIT (plan-alter.ts), or no plan where the columns do not allow it. */
 function inheritance(want: TableDef, have: TableDef, ctx: Ctx): Outcome {
-  const name = qualify(want.schema, want.name);
-  const [wanted, had] = [want.inherits ?? [], have.inherits ?? []];
-  const steps: Step[] = [];
-  for (const p of had.filter((x) => !wanted.includes(x))) {
-    const parent = ctx.a.tables.get(p);
-    if (!parent) return NOT_FOUND;
-    steps.push({ stage: 'table', sql: `ALTER TABLE ${name} NO INHERIT ${qualify(parent.schema, parent.name)};` });
-  }
-  for (const p of wanted.filter((x) => !had.includes(x))) {
-    const parent = ctx.d.tables.get(p);
-    if (!parent) return NOT_FOUND;
-    const lacking = parent.columns.filter((pc) => !have.columns.some((c) => c.name === pc.name && c.type === pc.type)).map((c) => c.name);
-    if (lacking.length > 0) return { skip: `no plan for INHERIT ${p}: the live table lacks its column(s) ${lacking.join(', ')} (or has another type); it must be rebuilt by hand` };
-    // after the parent's own new columns and constraints
-    steps.push({ stage: 'constraint', rank: -1, sql: `ALTER TABLE ${name} INHERIT ${qualify(parent.schema, parent.name)};` });
-  }
+  const r = inheritanceRepair(want, have, ctx.d.tables, ctx.a.tables);
+  if ('skip' in r) return r;
+  // INHERIT after the parent's own new columns and constraints
+  const steps = [...r.noInherit.map((sql): Step => ({ stage: 'table', sql })), ...r.inherit.map((sql): Step => ({ stage: 'constraint', rank: -1, sql }))];
   return steps.length > 0 ? steps : { skip: 'no plan for this change of a table: it must be rebuilt by hand' };
 }
 
@@ -599,22 +525,6 @@ function column(d: DriftDifference, ctx: Ctx): Outcome {
   }
 }
 
-/** An identity sequence's options as ALTER COLUMN … SET / ADD GENERATED … AS IDENTITY (…) take them. */
-function identityOptions(s: SequenceDef): string[] {
-  return [`START WITH ${s.start}`, `INCREMENT BY ${s.increment}`, `MINVALUE ${s.min}`, `MAXVALUE ${s.max}`, `CACHE ${s.cache}`, s.cycle ? 'CYCLE' : 'NO CYCLE'];
-}
-
-/**
- * Back to the type's default storage: SET STORAGE DEFAULT exists from PostgreSQL 16; before, the default is read
- * from pg_type where the plan runs (the model does not hold it, and it is not the same for every type: numeric's is MAIN).
- */
-export function defaultStorage(t: TableDef, c: ColumnDef, serverMajor: number): string {
-  const alter = `ALTER TABLE ${qualify(t.schema, t.name)} ALTER COLUMN ${quoteIdent(c.name)}`;
-  if (serverMajor >= 16) return `${alter} SET STORAGE DEFAULT;`;
-  const storage = `(SELECT CASE typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END FROM pg_type WHERE oid = ${quoteLiteral(c.type)}::regtype)`;
-  return `DO $pgsnap$ BEGIN EXECUTE ${quoteLiteral(`${alter} SET STORAGE `)} || ${storage}; END $pgsnap$;`;
-}
-
 /** A changed column on its own is a serial column whose sequence differs: set the sequence's options and owner. */
 function serialRepair(column: string, ctx: Ctx): Outcome {
   const serialOf = (m: CatalogModel) => m.sequences.find((s) => !s.identity && s.ownedBy === column);
@@ -668,23 +578,11 @@ function validated(d: DriftDifference, ctx: Ctx): Outcome {
   return [{ stage, sql: readdConstraint(t, c) }];
 }
 
-/** one ALTER TABLE: the rule is never absent in between */
-function readdConstraint(t: TableDef, c: ConstraintDef): string {
-  return `ALTER TABLE ${qualify(t.schema, t.name)} DROP CONSTRAINT ${quoteIdent(c.name)}, ADD CONSTRAINT ${quoteIdent(c.name)} ${c.definition};`;
-}
-
 function replicaIdentity(d: DriftDifference, ctx: Ctx): Outcome {
   const t = ctx.d.tables.get(d.object);
   if (!t || !ctx.a.tables.has(d.object)) return NOT_FOUND;
   // after the indexes: USING INDEX may name one this plan creates
   return [{ stage: 'index', rank: 1, sql: renderReplicaIdentity(t) || `ALTER TABLE ${qualify(t.schema, t.name)} REPLICA IDENTITY DEFAULT;` }];
-}
-
-/** `name=value` reloptions as ALTER … SET (…) / RESET (…) take them: names as identifiers, values as literals. */
-function reloption(o: string, withValue: boolean): string {
-  const eq = o.indexOf('=');
-  const name = (eq < 0 ? o : o.slice(0, eq)).split('.').map(quoteIdent).join('.');
-  return withValue ? `${name} = ${eq < 0 ? "'true'" : quoteLiteral(o.slice(eq + 1))}` : name;
 }
 
 /** security_invoker, security_barrier, check_option of a view; storage parameters of a materialized view. */
@@ -693,17 +591,6 @@ function viewOptions(d: DriftDifference, ctx: Ctx): Outcome {
   const have = ctx.a.views.get(d.object);
   if (!want || !have) return NOT_FOUND;
   return [{ stage: 'view', rank: ctx.viewRank.get(d.object) ?? 0, sql: viewOptionsRepair(want, have) }];
-}
-
-export function viewOptionsRepair(want: ViewDef, have: ViewDef): string {
-  const key = (o: string) => o.split('=')[0] as string;
-  const wanted = new Set((want.options ?? []).map(key));
-  const reset = (have.options ?? []).filter((o) => !wanted.has(key(o)));
-  const set = (want.options ?? []).filter((o) => !(have.options ?? []).includes(o));
-  const out: string[] = [];
-  if (reset.length > 0) out.push(`ALTER ${viewName(want)} RESET (${reset.map((o) => reloption(o, false)).join(', ')});`);
-  if (set.length > 0) out.push(`ALTER ${viewName(want)} SET (${set.map((o) => reloption(o, true)).join(', ')});`);
-  return out.join('\n');
 }
 
 function index(d: DriftDifference, ctx: Ctx): Outcome {
@@ -720,12 +607,8 @@ function index(d: DriftDifference, ctx: Ctx): Outcome {
   );
 }
 
-function viewName(v: ViewDef): string {
-  return `${v.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${qualify(v.schema, v.name)}`;
-}
-
 /**
- * A view with what hangs on it: its indexes (materialized), grants, rules and comment. A changed view is dropped and
+ * A view with what hangs on it: its indexes (materialized), grants, rules, comment and triggers. A changed view is dropped and
  * built again with all of it ('rebuild'), except a plain view other views read, which is replaced in place
  * ('replace': what hangs on it stays; CREATE OR REPLACE cannot drop or rename columns, which the proof shows).
  */
@@ -739,7 +622,6 @@ function createView(v: ViewDef, rank: number, how: 'create' | 'replace' | 'rebui
     ...(v.rules ?? []).map((r) => renderRule(v, r)),
     ...(v.comment !== null ? [renderComment(viewName(v), v.comment)] : []),
     ...(v.triggers ?? []).map((tr) => renderTrigger(v, tr)),
-    ...(v.rules ?? []).map((r) => renderRule(v, r)),
   ];
   return [{ stage: 'view', rank, sql: parts.join('\n') }];
 }

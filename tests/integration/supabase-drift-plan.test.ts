@@ -68,7 +68,9 @@ describe('drift plan --profile supabase', () => {
     const after = await checkDrift(options());
     expect(after.findings).toEqual([]);
     // the platform's own change is still there: the plan did not undo it
-    const columns = await live.query("SELECT 1 FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = 'users' AND column_name = 'email_change_confirm_status'");
+    const columns = await live.query(
+      "SELECT 1 FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = 'users' AND column_name = 'email_change_confirm_status'",
+    );
     expect(columns).toHaveLength(1);
   });
 });

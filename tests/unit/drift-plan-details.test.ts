@@ -14,7 +14,9 @@ const withColumn = (c: ReturnType<typeof column>, serverMajor = 17) => model({ s
 describe('column details', () => {
   it('SET STORAGE, and back to the type default (SET STORAGE DEFAULT from 16, read from pg_type before)', () => {
     const body = column('body', { position: 2 });
-    expect(sqlOf(withColumn({ ...body, storage: 'external' }), withColumn(body))).toEqual(['ALTER TABLE "public"."t" ALTER COLUMN "body" SET STORAGE EXTERNAL;']);
+    expect(sqlOf(withColumn({ ...body, storage: 'external' }), withColumn(body))).toEqual([
+      'ALTER TABLE "public"."t" ALTER COLUMN "body" SET STORAGE EXTERNAL;',
+    ]);
     expect(sqlOf(withColumn(body), withColumn({ ...body, storage: 'main' }))).toEqual(['ALTER TABLE "public"."t" ALTER COLUMN "body" SET STORAGE DEFAULT;']);
     expect(sqlOf(withColumn(body, 14), withColumn({ ...body, storage: 'main' }, 14))).toEqual([
       `DO $pgsnap$ BEGIN EXECUTE 'ALTER TABLE "public"."t" ALTER COLUMN "body" SET STORAGE ' || (SELECT CASE typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END FROM pg_type WHERE oid = 'text'::regtype); END $pgsnap$;`,
@@ -62,7 +64,14 @@ describe('constraints, replica identity, inheritance', () => {
   });
 
   it('REPLICA IDENTITY, after the index it may name', () => {
-    const index = { name: 't_code', definition: 'CREATE UNIQUE INDEX t_code ON public.t USING btree (id)', unique: true, method: 'btree', predicate: null, constraint: false };
+    const index = {
+      name: 't_code',
+      definition: 'CREATE UNIQUE INDEX t_code ON public.t USING btree (id)',
+      unique: true,
+      method: 'btree',
+      predicate: null,
+      constraint: false,
+    };
     const desired = model({ tables: [table('public.t', { indexes: [index], replicaIdentity: 'index t_code' })] });
     expect(sqlOf(desired, model({ tables: [table('public.t', { replicaIdentity: 'full' })] }))).toEqual([
       'CREATE UNIQUE INDEX t_code ON public.t USING btree (id);',
@@ -90,13 +99,28 @@ describe('constraints, replica identity, inheritance', () => {
 });
 
 describe('views: options, INSTEAD OF triggers, a table replaced by a view', () => {
-  const v = (over: Partial<ViewDef> = {}): ViewDef => ({ schema: 'public', name: 'v', materialized: false, definition: ' SELECT 1 AS id', indexes: [], comment: null, ...over });
+  const v = (over: Partial<ViewDef> = {}): ViewDef => ({
+    schema: 'public',
+    name: 'v',
+    materialized: false,
+    definition: ' SELECT 1 AS id',
+    indexes: [],
+    comment: null,
+    ...over,
+  });
   it('options are SET and RESET in place', () => {
-    expect(sqlOf(model({ views: [v({ options: ['check_option=local', 'security_barrier=true'] })] }), model({ views: [v({ options: ['check_option=cascaded', 'security_invoker=true'] })] }))).toEqual([
+    expect(
+      sqlOf(
+        model({ views: [v({ options: ['check_option=local', 'security_barrier=true'] })] }),
+        model({ views: [v({ options: ['check_option=cascaded', 'security_invoker=true'] })] }),
+      ),
+    ).toEqual([
       'ALTER VIEW "public"."v" RESET ("security_invoker");\nALTER VIEW "public"."v" SET ("check_option" = \'local\', "security_barrier" = \'true\');',
     ]);
     const mv = (options: string[]) => model({ views: [v({ materialized: true, options })] });
-    expect(sqlOf(mv(['autovacuum_enabled=false', 'fillfactor=70']), mv(['fillfactor=70']))).toEqual([`ALTER MATERIALIZED VIEW "public"."v" SET ("autovacuum_enabled" = 'false');`]);
+    expect(sqlOf(mv(['autovacuum_enabled=false', 'fillfactor=70']), mv(['fillfactor=70']))).toEqual([
+      `ALTER MATERIALIZED VIEW "public"."v" SET ("autovacuum_enabled" = 'false');`,
+    ]);
   });
 
   it('a trigger on a view is created and dropped like one on a table, and comes back when the view is rebuilt', () => {
@@ -191,9 +215,28 @@ describe('an enum losing a value under a view', () => {
   it('drops the views, partial indexes, checks and policies over its columns around the rebuild and creates them again as they are live', () => {
     const status = (labels: string[]) => ({ schema: 'public', name: 'status', labels, comment: null });
     const col = column('s', { position: 2, type: 'public.status', typeName: 'public.status' });
-    const partial = { name: 't_live', definition: "CREATE INDEX t_live ON public.t USING btree (id) WHERE (s <> 'b'::status)", unique: false, method: 'btree', predicate: "(s <> 'b'::status)", constraint: false };
-    const plain = { name: 't_id', definition: 'CREATE INDEX t_id ON public.t USING btree (id)', unique: false, method: 'btree', predicate: null, constraint: false, columns: ['id'] };
-    const t = table('public.t', { columns: [id, col], indexes: [partial, plain], policies: [{ name: 'p', command: 'select', permissive: true, roles: [], using: "(s = 'a'::status)", withCheck: null }] });
+    const partial = {
+      name: 't_live',
+      definition: "CREATE INDEX t_live ON public.t USING btree (id) WHERE (s <> 'b'::status)",
+      unique: false,
+      method: 'btree',
+      predicate: "(s <> 'b'::status)",
+      constraint: false,
+    };
+    const plain = {
+      name: 't_id',
+      definition: 'CREATE INDEX t_id ON public.t USING btree (id)',
+      unique: false,
+      method: 'btree',
+      predicate: null,
+      constraint: false,
+      columns: ['id'],
+    };
+    const t = table('public.t', {
+      columns: [id, col],
+      indexes: [partial, plain],
+      policies: [{ name: 'p', command: 'select', permissive: true, roles: [], using: "(s = 'a'::status)", withCheck: null }],
+    });
     const reads = { schema: 'public', name: 'summary', materialized: false, definition: ' SELECT s FROM t', indexes: [], comment: null };
     const above = { ...reads, name: 'above', definition: ' SELECT s FROM summary', dependsOn: ['public.summary'] };
     const other = { ...reads, name: 'other', definition: ' SELECT 1 AS one' };
@@ -233,7 +276,13 @@ describe('a created schema, type or function brings its grants and comment', () 
       comment: 'admins only',
       grants: [{ grantee: 'admin', privilege: 'EXECUTE', grantable: false }],
     };
-    const mood = { schema: 'public', name: 'mood', labels: ['ok'], comment: 'how it feels', grants: [{ grantee: 'public', privilege: 'USAGE', grantable: false }] };
+    const mood = {
+      schema: 'public',
+      name: 'mood',
+      labels: ['ok'],
+      comment: 'how it feels',
+      grants: [{ grantee: 'public', privilege: 'USAGE', grantable: false }],
+    };
     expect(sqlOf(model({ functions: [f], enums: [mood] }), model())).toEqual([
       `CREATE TYPE "public"."mood" AS ENUM ('ok');`,
       `${f.definition};`,
