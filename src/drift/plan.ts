@@ -1,4 +1,4 @@
-import type { CatalogModel, GrantDef, SequenceDef, TableDef, ViewDef } from '../catalog/model.js';
+import type { CatalogModel, ColumnDef, GrantDef, SequenceDef, TableDef, ViewDef } from '../catalog/model.js';
 import { qualifiedName } from '../catalog/model.js';
 import {
   functionCommentTarget,
@@ -416,7 +416,18 @@ function createTable(t: TableDef, ctx: Ctx): Step[] {
   if (rowSecurity) steps.push({ stage: 'rls', sql: rowSecurity });
   if (t.comment !== null) steps.push({ stage: 'comment', sql: renderComment(`TABLE ${name}`, t.comment) });
   for (const c of t.columns) if (c.comment !== null) steps.push({ stage: 'comment', sql: renderComment(`COLUMN ${name}.${quoteIdent(c.name)}`, c.comment) });
+  const replicaIdentity = renderReplicaIdentity(t);
+  if (replicaIdentity) steps.push({ stage: 'index', rank: 1, sql: replicaIdentity });
+  for (const c of t.columns) steps.push(...columnDetails(t, c));
   return steps;
+}
+
+/** What CREATE TABLE / ADD COLUMN do not say about a column: its SET STORAGE and its column privileges. */
+function columnDetails(t: TableDef, c: ColumnDef): Step[] {
+  return [
+    ...(c.storage ? [{ stage: 'column' as const, sql: renderColumnStorage(t, c) }] : []),
+    ...(c.grants ?? []).map((g): Step => ({ stage: 'grant', sql: renderColumnGrant(t, c.name, g) })),
+  ];
 }
 
 function partitionDepth(t: TableDef, index: ModelIndex): number {
@@ -479,6 +490,7 @@ function column(d: DriftDifference, ctx: Ctx): Outcome {
         const sql = `ALTER TABLE ${qualify(t.schema, t.name)} ADD COLUMN ${renderColumn(c, c.identity ? identitySequence(ctx.d.model, t, c.name) : undefined)};`;
         const steps: Step[] = [{ stage: 'column', sql }];
         if (c.comment !== null) steps.push({ stage: 'comment', sql: renderComment(`COLUMN ${qualify(t.schema, t.name)}.${quoteIdent(c.name)}`, c.comment) });
+        steps.push(...columnDetails(t, c));
         return steps;
       },
       () => {
@@ -510,6 +522,7 @@ function column(d: DriftDifference, ctx: Ctx): Outcome {
       if (have.column.identity === null) return [{ stage: 'column', sql: `${alter} ADD GENERATED ${how} AS IDENTITY${seq ? ` (${identityOptions(seq).join(' ')})` : ''};` }];
       // the kind (ALWAYS / BY DEFAULT) and the sequence's options in one ALTER COLUMN; its name is not compared
       const set = [...(c.identity !== have.column.identity ? [`GENERATED ${how}`] : []), ...(seq ? identityOptions(seq) : [])];
+      if (set.length === 0) return { skip: 'no plan for this identity change: the identity sequence of the schema files was not found in the catalog model' };
       return [{ stage: 'column', sql: `${alter} ${set.map((x) => `SET ${x}`).join(' ')};` }];
     }
     case 'column.storage':

@@ -293,3 +293,21 @@ describe('a created schema, type or function brings its grants and comment', () 
     ]);
   });
 });
+
+describe('a created table or column brings its storage, column privileges and replica identity', () => {
+  it('CREATE TABLE, then SET STORAGE, REPLICA IDENTITY and the column grant', () => {
+    const body = column('body', { position: 2, storage: 'external', grants: [{ grantee: 'reader', privilege: 'SELECT', grantable: false }] });
+    const t = table('public.t', { columns: [id, body], replicaIdentity: 'full' });
+    expect(sqlOf(model({ tables: [t] }), model())).toEqual([
+      'CREATE TABLE "public"."t" (\n  "id" integer NOT NULL,\n  "body" text\n);',
+      'ALTER TABLE "public"."t" ALTER COLUMN "body" SET STORAGE EXTERNAL;',
+      'ALTER TABLE "public"."t" REPLICA IDENTITY FULL;',
+      'GRANT SELECT ("body") ON TABLE "public"."t" TO "reader";',
+    ]);
+    expect(sqlOf(model({ tables: [t] }), model({ tables: [table('public.t', { replicaIdentity: 'full' })] }))).toEqual([
+      'ALTER TABLE "public"."t" ADD COLUMN "body" text;',
+      'ALTER TABLE "public"."t" ALTER COLUMN "body" SET STORAGE EXTERNAL;',
+      'GRANT SELECT ("body") ON TABLE "public"."t" TO "reader";',
+    ]);
+  });
+});
