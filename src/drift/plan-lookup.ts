@@ -13,6 +13,8 @@ import type {
   ViewDef,
 } from '../catalog/model.js';
 import { qualifiedName } from '../catalog/model.js';
+import { functionTarget } from '../catalog/render.js';
+import { qualify, quoteIdent } from '../sql/quote.js';
 
 /**
  * The objects of one catalog model under the `object` names the catalog diff gives them (src/catalog/diff.ts),
@@ -33,9 +35,13 @@ export interface ModelIndex {
   readonly constraints: ReadonlyMap<string, { table: TableDef; constraint: ConstraintDef }>;
   /** `schema.index` → the table or view it is on */
   readonly indexes: ReadonlyMap<string, { on: TableDef | ViewDef; index: IndexDef }>;
-  readonly triggers: ReadonlyMap<string, { table: TableDef; trigger: TriggerDef }>;
+  /** triggers on tables and (INSTEAD OF) on views */
+  readonly triggers: ReadonlyMap<string, { table: TableDef | ViewDef; trigger: TriggerDef }>;
   readonly policies: ReadonlyMap<string, { table: TableDef; policy: PolicyDef }>;
-  readonly grants: ReadonlyMap<string, { on: TableDef | ViewDef; grant: GrantDef }>;
+  /** grants on tables, views, schemas, types and functions; `target` is the GRANT's object (`FUNCTION "s"."f"(int)`) */
+  readonly grants: ReadonlyMap<string, { target: string; grant: GrantDef }>;
+  /** column privileges, `schema.table.column.grantee.PRIVILEGE` */
+  readonly columnGrants: ReadonlyMap<string, { table: TableDef; column: ColumnDef; grant: GrantDef }>;
 }
 
 function functionKey(f: FunctionDef): string {
@@ -47,20 +53,33 @@ export function indexModel(model: CatalogModel): ModelIndex {
   const columns = new Map<string, { table: TableDef; column: ColumnDef }>();
   const constraints = new Map<string, { table: TableDef; constraint: ConstraintDef }>();
   const indexes = new Map<string, { on: TableDef | ViewDef; index: IndexDef }>();
-  const triggers = new Map<string, { table: TableDef; trigger: TriggerDef }>();
+  const triggers = new Map<string, { table: TableDef | ViewDef; trigger: TriggerDef }>();
   const policies = new Map<string, { table: TableDef; policy: PolicyDef }>();
-  const grants = new Map<string, { on: TableDef | ViewDef; grant: GrantDef }>();
+  const grants = new Map<string, { target: string; grant: GrantDef }>();
+  const columnGrants = new Map<string, { table: TableDef; column: ColumnDef; grant: GrantDef }>();
+  const addGrants = (object: string, target: string, list: readonly GrantDef[] | undefined) => {
+    for (const g of list ?? []) grants.set(`${object}.${g.grantee}.${g.privilege}`, { target, grant: g });
+  };
   for (const t of model.tables) {
     const p = `${qualifiedName(t)}.`;
-    for (const c of t.columns) columns.set(p + c.name, { table: t, column: c });
+    for (const c of t.columns) {
+      columns.set(p + c.name, { table: t, column: c });
+      for (const g of c.grants ?? []) columnGrants.set(`${p}${c.name}.${g.grantee}.${g.privilege}`, { table: t, column: c, grant: g });
+    }
     for (const c of t.constraints) constraints.set(p + c.name, { table: t, constraint: c });
     for (const tr of t.triggers) triggers.set(p + tr.name, { table: t, trigger: tr });
     for (const po of t.policies) policies.set(p + po.name, { table: t, policy: po });
   }
+  for (const v of model.views) for (const tr of v.triggers ?? []) triggers.set(`${qualifiedName(v)}.${tr.name}`, { table: v, trigger: tr });
   for (const on of [...model.tables, ...model.views]) {
     for (const i of on.indexes) indexes.set(`${on.schema}.${i.name}`, { on, index: i });
-    for (const g of on.grants ?? []) grants.set(`${qualifiedName(on)}.${g.grantee}.${g.privilege}`, { on, grant: g });
+    addGrants(qualifiedName(on), `TABLE ${qualify(on.schema, on.name)}`, on.grants);
   }
+  // keyed as catalog/diff.ts objectGrants keys them: `object.grantee.PRIVILEGE`
+  for (const s of model.schemas) addGrants(s.name, `SCHEMA ${quoteIdent(s.name)}`, s.grants);
+  for (const t of [...model.enums, ...model.compositeTypes, ...(model.rangeTypes ?? [])]) addGrants(qualifiedName(t), `TYPE ${qualify(t.schema, t.name)}`, t.grants);
+  for (const t of model.domains) addGrants(qualifiedName(t), `DOMAIN ${qualify(t.schema, t.name)}`, t.grants);
+  for (const f of model.functions) if (f.kind !== 'aggregate') addGrants(functionKey(f), functionTarget(f), f.grants);
   return {
     model,
     schemas: new Set(model.schemas.map((s) => s.name)),
@@ -81,5 +100,6 @@ export function indexModel(model: CatalogModel): ModelIndex {
     triggers,
     policies,
     grants,
+    columnGrants,
   };
 }

@@ -48,7 +48,7 @@ export function alterColumnType(t: TableDef, c: ColumnDef): string {
  * ADD VALUE … BEFORE/AFTER. Anything else (a label to remove, a new order) needs the type rebuilt: renamed
  * aside, created anew, every column moved over through text, the old type dropped.
  */
-export function enumRepair(desired: EnumDef, actual: EnumDef, tables: readonly TableDef[]): { sql: string; dropped: string[] } {
+export function enumRepair(desired: EnumDef, actual: EnumDef, tables: readonly TableDef[]): { sql: string; dropped: string[]; rebuilt: boolean } {
   const have = new Set(actual.labels);
   const kept = desired.labels.filter((l) => have.has(l));
   const dropped = actual.labels.filter((l) => !desired.labels.includes(l));
@@ -60,14 +60,14 @@ export function enumRepair(desired: EnumDef, actual: EnumDef, tables: readonly T
       const where = i > 0 ? `AFTER ${quoteLiteral(desired.labels[i - 1] as string)}` : `BEFORE ${quoteLiteral(kept[0] as string)}`;
       out.push(`ALTER TYPE ${name} ADD VALUE ${quoteLiteral(label)}${kept.length > 0 || i > 0 ? ` ${where}` : ''};`);
     });
-    return { sql: out.join('\n'), dropped };
+    return { sql: out.join('\n'), dropped, rebuilt: false };
   }
   const aside = qualify(desired.schema, `${desired.name}__pgsnap_old`);
   const typeName = `${desired.schema}.${desired.name}`;
   const out = [`ALTER TYPE ${name} RENAME TO ${quoteIdent(`${desired.name}__pgsnap_old`)};`, `CREATE TYPE ${name} AS ENUM (${desired.labels.map(quoteLiteral).join(', ')});`];
   out.push(...moveColumnsToType(tables, typeName, name));
   out.push(`DROP TYPE ${aside};`);
-  return { sql: out.join('\n'), dropped };
+  return { sql: out.join('\n'), dropped, rebuilt: true };
 }
 
 /**

@@ -1,9 +1,12 @@
-import type { CatalogModel, SequenceDef, TableDef, ViewDef } from '../catalog/model.js';
+import type { CatalogModel, ColumnDef, GrantDef, SequenceDef, TableDef, ViewDef } from '../catalog/model.js';
 import { qualifiedName } from '../catalog/model.js';
 import {
   functionCommentTarget,
+  functionTarget,
   isInlineConstraint,
   renderColumn,
+  renderColumnGrant,
+  renderColumnStorage,
   renderComment,
   renderCompositeType,
   renderConstraint,
@@ -14,7 +17,10 @@ import {
   renderFunction,
   renderGrant,
   renderIndex,
+  renderObjectGrant,
+  renderObjectGrants,
   renderPolicy,
+  renderReplicaIdentity,
   renderRowSecurity,
   renderRule,
   renderSchema,
@@ -26,6 +32,7 @@ import {
 import { qualify, quoteIdent } from '../sql/quote.js';
 import type { DriftDifference } from './difference.js';
 import { type ModelIndex, indexModel } from './plan-lookup.js';
+import { defaultStorage, enumDependents, identityOptions, inheritanceRepair, readdConstraint, viewName, viewOptionsRepair } from './plan-alter.js';
 import { planObject } from './plan-objects.js';
 import { alterColumnType, compositeRepair, domainRepair, enumRepair, isWidening } from './plan-types.js';
 
@@ -115,7 +122,14 @@ interface Step {
 type Outcome = Step[] | { readonly skip: string };
 
 export function planMigration(desired: CatalogModel, actual: CatalogModel, differences: readonly DriftDifference[], options: PlanOptions = {}): MigrationPlan {
-  const ctx: Ctx = { d: indexModel(desired), a: indexModel(actual), viewRank: viewRanks(desired), dropRank: dropRanks(actual) };
+  const ctx: Ctx = {
+    d: indexModel(desired),
+    a: indexModel(actual),
+    viewRank: viewRanks(desired),
+    liveViewRank: viewRanks(actual),
+    dropRank: dropRanks(actual),
+    changedViews: new Set(differences.filter((x) => x.change === 'changed' && (x.kind === 'view' || x.kind === 'materialized_view')).map((x) => x.object)),
+  };
   const staged: (PlannedStatement & { stage: Stage; rank: number })[] = [];
   const skipped: SkippedDifference[] = [];
   for (const fixes of differences) {
@@ -142,6 +156,9 @@ interface Ctx {
   readonly d: ModelIndex;
   readonly a: ModelIndex;
   readonly viewRank: ReadonlyMap<string, number>;
+  readonly liveViewRank: ReadonlyMap<string, number>;
+  /** views whose definition changed (view(): rebuilt or replaced) */
+  readonly changedViews: ReadonlySet<string>;
   readonly dropRank: ReadonlyMap<string, number>;
 }
 
@@ -149,10 +166,13 @@ const NOT_FOUND: Outcome = { skip: 'the object was not found in the catalog mode
 
 function plan(d: DriftDifference, ctx: Ctx): Outcome {
   switch (d.kind) {
-    case 'schema':
+    case 'schema': {
+      const want = ctx.d.model.schemas.find((x) => x.name === d.object);
       return whole(d, ctx.d.schemas.has(d.object), ctx.a.schemas.has(d.object), () => [
         { stage: 'schema', sql: renderSchema({ name: d.object, comment: null }) },
+        ...(want ? objectExtras(`SCHEMA ${quoteIdent(want.name)}`, want.grants ?? [], null, want.comment) : []),
       ], () => [{ stage: 'drop_schema', sql: `DROP SCHEMA ${quoteIdent(d.object)};` }]);
+    }
     case 'extension':
       return extension(d, ctx);
     case 'enum':
@@ -186,7 +206,14 @@ function plan(d: DriftDifference, ctx: Ctx): Outcome {
     case 'column.identity':
     case 'column.generated':
     case 'column.collation':
+    case 'column.storage':
       return column(d, ctx);
+    case 'column.grant':
+      return columnGrant(d, ctx);
+    case 'constraint.validated':
+      return validated(d, ctx);
+    case 'replica_identity':
+      return replicaIdentity(d, ctx);
     case 'primary_key':
     case 'unique':
     case 'check':
@@ -198,6 +225,9 @@ function plan(d: DriftDifference, ctx: Ctx): Outcome {
     case 'view':
     case 'materialized_view':
       return view(d, ctx);
+    case 'view.options':
+    case 'materialized_view.options':
+      return viewOptions(d, ctx);
     case 'trigger':
     case 'trigger.enabled':
       return trigger(d, ctx);
@@ -254,17 +284,29 @@ function enumPlan(d: DriftDifference, ctx: Ctx): Outcome {
     d,
     want !== undefined,
     have !== undefined,
-    () => [{ stage: 'type', sql: renderEnum(want as NonNullable<typeof want>) }],
+    () => [{ stage: 'type', sql: renderEnum(want as NonNullable<typeof want>) }, ...typeExtras('TYPE', want as NonNullable<typeof want>)],
     () => [{ stage: 'drop_type', sql: `DROP TYPE ${qualify((have as NonNullable<typeof have>).schema, (have as NonNullable<typeof have>).name)};` }],
     () => {
       const r = enumRepair(want as NonNullable<typeof want>, have as NonNullable<typeof have>, ctx.a.model.tables);
       const loss = r.dropped.length > 0 ? `drops enum value(s) ${r.dropped.map((l) => JSON.stringify(l)).join(', ')}: rows holding them cannot be converted` : undefined;
-      return [{ stage: 'type', sql: r.sql, ...(loss ? { dataLoss: loss } : {}) }];
+      const { views, drop, create } = r.rebuilt ? enumDependents(have as NonNullable<typeof have>, ctx.a.model) : { views: [], drop: [], create: [] };
+      // PostgreSQL refuses to retype a column a view reads, and cannot re-parse a predicate, check or policy that
+      // compares it with a value of the old type: those are dropped around the rebuild and created again exactly
+      // as they are live (the other differences of the plan then apply to them as usual)
+      const sql = [
+        ...views.sort((x, y) => (ctx.dropRank.get(qualifiedName(x)) ?? 0) - (ctx.dropRank.get(qualifiedName(y)) ?? 0)).map((v) => `DROP ${viewName(v)};`),
+        ...drop,
+        r.sql,
+        ...create,
+        ...views.sort((x, y) => (ctx.liveViewRank.get(qualifiedName(x)) ?? 0) - (ctx.liveViewRank.get(qualifiedName(y)) ?? 0)).flatMap((v) => createView(v, 0, 'create').map((s) => s.sql)),
+      ].join('\n');
+      // a rebuilt type is a new object: its grants and comment are given again
+      return [{ stage: 'type', sql, ...(loss ? { dataLoss: loss } : {}) }, ...(r.rebuilt ? typeExtras('TYPE', want as NonNullable<typeof want>) : [])];
     },
   );
 }
 
-function typeLike<T extends { schema: string; name: string }>(
+function typeLike<T extends TypeWithExtras>(
   d: DriftDifference,
   want: T | undefined,
   have: T | undefined,
@@ -276,10 +318,27 @@ function typeLike<T extends { schema: string; name: string }>(
     d,
     want !== undefined,
     have !== undefined,
-    () => [{ stage: 'type', sql: render(want as T) }],
+    () => [{ stage: 'type', sql: render(want as T) }, ...typeExtras(word, want as T)],
     () => [{ stage: 'drop_type', sql: `DROP ${word} ${qualify((have as T).schema, (have as T).name)};` }],
     change,
   );
+}
+
+type TypeWithExtras = { schema: string; name: string; comment: string | null; grants?: readonly GrantDef[] };
+
+/**
+ * What a created schema, type or function brings besides itself: its grants (a REVOKE where the files took a
+ * built-in PUBLIC privilege away) and its comment, as the full render writes them.
+ */
+function objectExtras(target: string, grants: readonly GrantDef[] | undefined, publicDefault: string | null, text: string | null): Step[] {
+  return [
+    ...renderObjectGrants(target, grants, publicDefault).map((sql): Step => ({ stage: 'grant', sql })),
+    ...(text !== null ? [{ stage: 'comment' as const, sql: renderComment(target, text) }] : []),
+  ];
+}
+
+function typeExtras(word: string, t: TypeWithExtras): Step[] {
+  return objectExtras(`${word} ${qualify(t.schema, t.name)}`, t.grants, 'USAGE', t.comment);
 }
 
 function sequence(d: DriftDifference, ctx: Ctx): Outcome {
@@ -316,11 +375,16 @@ function functionPlan(d: DriftDifference, ctx: Ctx): Outcome {
     // A SQL-standard body is parsed at creation and may read tables: it waits for them.
     return [{ stage: f.sqlStandardBody ? 'late_function' : 'function', sql: renderFunction(f) }];
   };
+  const createWithExtras = (): Outcome => {
+    const steps = create();
+    const f = want as NonNullable<typeof want>;
+    return 'skip' in steps ? steps : [...steps, ...objectExtras(functionTarget(f), f.grants, 'EXECUTE', null), ...objectExtras(functionCommentTarget(f), [], null, f.comment)];
+  };
   return whole(
     d,
     want !== undefined,
     have !== undefined,
-    create as () => Step[],
+    createWithExtras as () => Step[],
     () => [{ stage: 'drop_function', sql: `DROP ${functionCommentTarget(have as NonNullable<typeof have>)};` }],
     create,
   );
@@ -352,7 +416,18 @@ function createTable(t: TableDef, ctx: Ctx): Step[] {
   if (rowSecurity) steps.push({ stage: 'rls', sql: rowSecurity });
   if (t.comment !== null) steps.push({ stage: 'comment', sql: renderComment(`TABLE ${name}`, t.comment) });
   for (const c of t.columns) if (c.comment !== null) steps.push({ stage: 'comment', sql: renderComment(`COLUMN ${name}.${quoteIdent(c.name)}`, c.comment) });
+  const replicaIdentity = renderReplicaIdentity(t);
+  if (replicaIdentity) steps.push({ stage: 'index', rank: 1, sql: replicaIdentity });
+  for (const c of t.columns) steps.push(...columnDetails(t, c));
   return steps;
+}
+
+/** What CREATE TABLE / ADD COLUMN do not say about a column: its SET STORAGE and its column privileges. */
+function columnDetails(t: TableDef, c: ColumnDef): Step[] {
+  return [
+    ...(c.storage ? [{ stage: 'column' as const, sql: renderColumnStorage(t, c) }] : []),
+    ...(c.grants ?? []).map((g): Step => ({ stage: 'grant', sql: renderColumnGrant(t, c.name, g) })),
+  ];
 }
 
 function partitionDepth(t: TableDef, index: ModelIndex): number {
@@ -371,8 +446,9 @@ function table(d: DriftDifference, ctx: Ctx): Outcome {
     () => createTable(want as TableDef, ctx),
     () => [
       {
-        stage: 'drop_table',
-        rank: ctx.dropRank.get(d.object) ?? 0,
+        // A view of the same name in the files is created in the view stage: the table must be gone by then, so
+        // it is dropped with the other dropped dependents, not last.
+        ...(ctx.d.views.has(d.object) ? { stage: 'drop_index' as const, rank: 1 + (ctx.dropRank.get(d.object) ?? 0) } : { stage: 'drop_table' as const, rank: ctx.dropRank.get(d.object) ?? 0 }),
         sql: `DROP TABLE ${qualify((have as TableDef).schema, (have as TableDef).name)};`,
         dataLoss: 'drops a table and every row in it',
       },
@@ -386,9 +462,19 @@ function table(d: DriftDifference, ctx: Ctx): Outcome {
         const [p, t] = [qualify(parent.schema, parent.name), qualify(w.schema, w.name)];
         return [{ stage: 'table', rank: partitionDepth(w, ctx.d), sql: `ALTER TABLE ${p} DETACH PARTITION ${t};\nALTER TABLE ${p} ATTACH PARTITION ${t} ${w.partitionBound};` }];
       }
+      if (sameShape && w.partitionBound === h.partitionBound) return inheritance(w, h, ctx);
       return { skip: 'no plan for a table whose kind or partitioning changed: it must be rebuilt by hand (its rows moved over)' };
     },
   );
+}
+
+/** Only the INHERITS list differs: NO INHERIT / INHERIT (plan-alter.ts), or no plan where the columns do not allow it. */
+function inheritance(want: TableDef, have: TableDef, ctx: Ctx): Outcome {
+  const r = inheritanceRepair(want, have, ctx.d.tables, ctx.a.tables);
+  if ('skip' in r) return r;
+  // INHERIT after the parent's own new columns and constraints
+  const steps = [...r.noInherit.map((sql): Step => ({ stage: 'table', sql })), ...r.inherit.map((sql): Step => ({ stage: 'constraint', rank: -1, sql }))];
+  return steps.length > 0 ? steps : { skip: 'no plan for this change of a table: it must be rebuilt by hand' };
 }
 
 function column(d: DriftDifference, ctx: Ctx): Outcome {
@@ -404,6 +490,7 @@ function column(d: DriftDifference, ctx: Ctx): Outcome {
         const sql = `ALTER TABLE ${qualify(t.schema, t.name)} ADD COLUMN ${renderColumn(c, c.identity ? identitySequence(ctx.d.model, t, c.name) : undefined)};`;
         const steps: Step[] = [{ stage: 'column', sql }];
         if (c.comment !== null) steps.push({ stage: 'comment', sql: renderComment(`COLUMN ${qualify(t.schema, t.name)}.${quoteIdent(c.name)}`, c.comment) });
+        steps.push(...columnDetails(t, c));
         return steps;
       },
       () => {
@@ -431,8 +518,15 @@ function column(d: DriftDifference, ctx: Ctx): Outcome {
     case 'column.identity': {
       if (c.identity === null) return [{ stage: 'column', sql: `${alter} DROP IDENTITY;` }];
       const how = c.identity === 'always' ? 'ALWAYS' : 'BY DEFAULT';
-      return [{ stage: 'column', sql: have.column.identity === null ? `${alter} ADD GENERATED ${how} AS IDENTITY;` : `${alter} SET GENERATED ${how};` }];
+      const seq = identitySequence(ctx.d.model, t, c.name);
+      if (have.column.identity === null) return [{ stage: 'column', sql: `${alter} ADD GENERATED ${how} AS IDENTITY${seq ? ` (${identityOptions(seq).join(' ')})` : ''};` }];
+      // the kind (ALWAYS / BY DEFAULT) and the sequence's options in one ALTER COLUMN; its name is not compared
+      const set = [...(c.identity !== have.column.identity ? [`GENERATED ${how}`] : []), ...(seq ? identityOptions(seq) : [])];
+      if (set.length === 0) return { skip: 'no plan for this identity change: the identity sequence of the schema files was not found in the catalog model' };
+      return [{ stage: 'column', sql: `${alter} ${set.map((x) => `SET ${x}`).join(' ')};` }];
     }
+    case 'column.storage':
+      return [{ stage: 'column', sql: c.storage ? renderColumnStorage(t, c) : defaultStorage(t, c, ctx.a.model.serverMajor) }];
     case 'column.generated':
       if (c.generated === null && have.column.generated !== null && !have.column.virtual) return [{ stage: 'column', sql: `${alter} DROP EXPRESSION;` }];
       if (c.generated !== null && have.column.generated !== null && !c.virtual && !have.column.virtual && ctx.a.model.serverMajor >= 17) {
@@ -476,11 +570,40 @@ function constraint(d: DriftDifference, ctx: Ctx): Outcome {
     },
     () => {
       const { table: t, constraint: c } = want as NonNullable<typeof want>;
-      // one ALTER TABLE: the rule is never absent in between
-      const sql = `ALTER TABLE ${qualify(t.schema, t.name)} DROP CONSTRAINT ${quoteIdent(c.name)}, ADD CONSTRAINT ${quoteIdent(c.name)} ${c.definition};`;
-      return [{ stage: isFk ? 'foreign' : 'constraint', sql }];
+      return [{ stage: isFk ? 'foreign' : 'constraint', sql: readdConstraint(t, c) }];
     },
   );
+}
+
+/**
+ * NOT VALID only in the live database: VALIDATE CONSTRAINT checks the old rows (and fails, changing nothing, when
+ * one breaks the rule). NOT VALID only in the files: a validated constraint cannot be un-validated, so it is
+ * dropped and added again NOT VALID in one ALTER TABLE; no row is touched and the rule never lapses.
+ */
+function validated(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.constraints.get(d.object);
+  const have = ctx.a.constraints.get(d.object);
+  if (!want || !have) return NOT_FOUND;
+  const { table: t, constraint: c } = want;
+  const stage: Stage = c.kind === 'foreign' ? 'foreign' : 'constraint';
+  const name = qualify(t.schema, t.name);
+  if (!c.notValid) return [{ stage, sql: `ALTER TABLE ${name} VALIDATE CONSTRAINT ${quoteIdent(c.name)};` }];
+  return [{ stage, sql: readdConstraint(t, c) }];
+}
+
+function replicaIdentity(d: DriftDifference, ctx: Ctx): Outcome {
+  const t = ctx.d.tables.get(d.object);
+  if (!t || !ctx.a.tables.has(d.object)) return NOT_FOUND;
+  // after the indexes: USING INDEX may name one this plan creates
+  return [{ stage: 'index', rank: 1, sql: renderReplicaIdentity(t) || `ALTER TABLE ${qualify(t.schema, t.name)} REPLICA IDENTITY DEFAULT;` }];
+}
+
+/** security_invoker, security_barrier, check_option of a view; storage parameters of a materialized view. */
+function viewOptions(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.views.get(d.object);
+  const have = ctx.a.views.get(d.object);
+  if (!want || !have) return NOT_FOUND;
+  return [{ stage: 'view', rank: ctx.viewRank.get(d.object) ?? 0, sql: viewOptionsRepair(want, have) }];
 }
 
 function index(d: DriftDifference, ctx: Ctx): Outcome {
@@ -497,12 +620,8 @@ function index(d: DriftDifference, ctx: Ctx): Outcome {
   );
 }
 
-function viewName(v: ViewDef): string {
-  return `${v.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${qualify(v.schema, v.name)}`;
-}
-
 /**
- * A view with what hangs on it: its indexes (materialized), grants, rules and comment. A changed view is dropped and
+ * A view with what hangs on it: its indexes (materialized), grants, rules, comment and triggers. A changed view is dropped and
  * built again with all of it ('rebuild'), except a plain view other views read, which is replaced in place
  * ('replace': what hangs on it stays; CREATE OR REPLACE cannot drop or rename columns, which the proof shows).
  */
@@ -515,6 +634,7 @@ function createView(v: ViewDef, rank: number, how: 'create' | 'replace' | 'rebui
     ...(v.grants ?? []).map((g) => renderGrant(v, g)),
     ...(v.rules ?? []).map((r) => renderRule(v, r)),
     ...(v.comment !== null ? [renderComment(viewName(v), v.comment)] : []),
+    ...(v.triggers ?? []).map((tr) => renderTrigger(v, tr)),
   ];
   return [{ stage: 'view', rank, sql: parts.join('\n') }];
 }
@@ -527,17 +647,28 @@ function view(d: DriftDifference, ctx: Ctx): Outcome {
     d,
     want !== undefined,
     have !== undefined,
-    () => createView(want as ViewDef, rank, 'create'),
+    () => {
+      const steps = createView(want as ViewDef, rank, 'create');
+      // a live table of the same name is dropped first (table()): without that drop this would fail, so it is withheld with it
+      return ctx.a.tables.has(d.object) ? steps.map((s) => ({ ...s, dataLoss: 'replaces the live table of the same name, which is dropped with every row in it' })) : steps;
+    },
     () => [{ stage: 'drop_view', rank: ctx.dropRank.get(d.object) ?? 0, sql: `DROP ${viewName(have as ViewDef)};` }],
     () => {
       const w = want as ViewDef;
       if (w.materialized !== (have as ViewDef).materialized) {
         return [{ stage: 'drop_view', sql: `DROP ${viewName(have as ViewDef)};` }, ...createView(w, rank, 'create')];
       }
-      const read = ctx.a.model.views.some((x) => qualifiedName(x) !== d.object && (x.dependsOn ?? []).includes(d.object));
-      return createView(w, rank, read && !w.materialized ? 'replace' : 'rebuild');
+      return createView(w, rank, rebuilt(d.object, ctx) ? 'rebuild' : 'replace');
     },
   );
+}
+
+/** A changed view is dropped and built again with all that hangs on it, but a plain one other views read is replaced in place. */
+function rebuilt(view: string, ctx: Ctx): boolean {
+  const [w, h] = [ctx.d.views.get(view), ctx.a.views.get(view)];
+  if (!w || !h || !ctx.changedViews.has(view)) return false;
+  if (w.materialized !== h.materialized) return true;
+  return w.materialized || !ctx.a.model.views.some((x) => qualifiedName(x) !== view && (x.dependsOn ?? []).includes(view));
 }
 
 const TRIGGER_STATE = { O: 'ENABLE', D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' } as const;
@@ -550,11 +681,16 @@ function trigger(d: DriftDifference, ctx: Ctx): Outcome {
     if (!want) return NOT_FOUND;
     return [{ stage: 'trigger', sql: `ALTER TABLE ${qualify(want.table.schema, want.table.name)} ${TRIGGER_STATE[want.trigger.enabled]} TRIGGER ${quoteIdent(want.trigger.name)};` }];
   }
+  const onRebuiltView = want !== undefined && rebuilt(qualifiedName(want.table), ctx);
   return whole(
     d,
     want !== undefined,
     have !== undefined,
-    () => [{ stage: 'trigger', sql: renderTrigger((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).trigger) }],
+    () => [
+      onRebuiltView
+        ? { stage: 'trigger', sql: `-- created with ${viewName(want?.table as ViewDef)}, which this plan builds again` }
+        : { stage: 'trigger', sql: renderTrigger((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).trigger) },
+    ],
     () => [{ stage: 'drop_trigger', sql: drop(have as NonNullable<typeof have>) }],
     () => [{ stage: 'trigger', sql: `${drop(have as NonNullable<typeof have>)}\n${renderTrigger((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).trigger)}` }],
   );
@@ -585,9 +721,8 @@ function policy(d: DriftDifference, ctx: Ctx): Outcome {
 function grant(d: DriftDifference, ctx: Ctx): Outcome {
   const want = ctx.d.grants.get(d.object);
   const have = ctx.a.grants.get(d.object);
-  const revoke = (x: NonNullable<typeof have>) =>
-    `REVOKE ${x.grant.privilege} ON TABLE ${qualify(x.on.schema, x.on.name)} FROM ${x.grant.grantee === 'public' ? 'PUBLIC' : quoteIdent(x.grant.grantee)};`;
-  const give = () => renderGrant((want as NonNullable<typeof want>).on, (want as NonNullable<typeof want>).grant);
+  const revoke = (x: NonNullable<typeof have>) => `REVOKE ${x.grant.privilege} ON ${x.target} FROM ${grantee(x.grant.grantee)};`;
+  const give = () => renderObjectGrant((want as NonNullable<typeof want>).target, (want as NonNullable<typeof want>).grant);
   return whole(
     d,
     want !== undefined,
@@ -598,11 +733,40 @@ function grant(d: DriftDifference, ctx: Ctx): Outcome {
   );
 }
 
-/** COMMENT ON the object a comment difference names, with the desired text (or NULL to remove it). */
+function grantee(role: string): string {
+  return role === 'public' ? 'PUBLIC' : quoteIdent(role);
+}
+
+/** GRANT / REVOKE privilege (column) ON TABLE … */
+function columnGrant(d: DriftDifference, ctx: Ctx): Outcome {
+  const want = ctx.d.columnGrants.get(d.object);
+  const have = ctx.a.columnGrants.get(d.object);
+  const revoke = ({ table: t, column: c, grant: g }: NonNullable<typeof have>) =>
+    `REVOKE ${g.privilege} (${quoteIdent(c.name)}) ON TABLE ${qualify(t.schema, t.name)} FROM ${grantee(g.grantee)};`;
+  const give = () => {
+    const { table: t, column: c, grant: g } = want as NonNullable<typeof want>;
+    return renderColumnGrant(t, c.name, g);
+  };
+  return whole(
+    d,
+    want !== undefined,
+    have !== undefined,
+    () => [{ stage: 'grant', sql: give() }],
+    () => [{ stage: 'grant', sql: revoke(have as NonNullable<typeof have>) }],
+    () => [{ stage: 'grant', sql: `${revoke(have as NonNullable<typeof have>)}\n${give()}` }],
+  );
+}
+
+/**
+ * COMMENT ON the object a comment difference names, with the desired text (or NULL to remove it). The name alone
+ * can be ambiguous (`schema.table.x` may be a column, a constraint, a trigger or a policy): the candidate whose
+ * COMMENT statement is the one the difference shows is taken.
+ */
 function comment(d: DriftDifference, ctx: Ctx): Outcome {
   const o = d.object;
   const i = ctx.d;
   const q = (x: { schema: string; name: string }) => qualify(x.schema, x.name);
+  const on = (x: { schema: string; name: string }) => ` ON ${q(x)}`;
   const schema = i.model.schemas.find((s) => s.name === o);
   const e = i.enums.get(o) ?? i.composites.get(o);
   const dom = i.domains.get(o);
@@ -610,21 +774,25 @@ function comment(d: DriftDifference, ctx: Ctx): Outcome {
   const v = i.views.get(o);
   const f = i.functions.get(o);
   const c = i.columns.get(o);
-  const found = schema
-    ? { target: `SCHEMA ${quoteIdent(o)}`, text: schema.comment }
-    : e
-      ? { target: `TYPE ${q(e)}`, text: e.comment }
-      : dom
-        ? { target: `DOMAIN ${q(dom)}`, text: dom.comment }
-        : t
-          ? { target: `TABLE ${q(t)}`, text: t.comment }
-          : v
-            ? { target: viewName(v), text: v.comment }
-            : f
-              ? { target: functionCommentTarget(f), text: f.comment }
-              : c
-                ? { target: `COLUMN ${q(c.table)}.${quoteIdent(c.column.name)}`, text: c.column.comment }
-                : undefined;
+  const con = i.constraints.get(o);
+  const ix = i.indexes.get(o);
+  const tr = i.triggers.get(o);
+  const po = i.policies.get(o);
+  const candidates: { target: string; text: string | null }[] = [
+    ...(schema ? [{ target: `SCHEMA ${quoteIdent(o)}`, text: schema.comment }] : []),
+    ...(e ? [{ target: `TYPE ${q(e)}`, text: e.comment }] : []),
+    ...(dom ? [{ target: `DOMAIN ${q(dom)}`, text: dom.comment }] : []),
+    ...(t ? [{ target: `TABLE ${q(t)}`, text: t.comment }] : []),
+    ...(v ? [{ target: viewName(v), text: v.comment }] : []),
+    ...(f ? [{ target: functionCommentTarget(f), text: f.comment }] : []),
+    ...(c ? [{ target: `COLUMN ${q(c.table)}.${quoteIdent(c.column.name)}`, text: c.column.comment }] : []),
+    ...(con ? [{ target: `CONSTRAINT ${quoteIdent(con.constraint.name)}${on(con.table)}`, text: con.constraint.comment ?? null }] : []),
+    ...(ix ? [{ target: `INDEX ${qualify(ix.on.schema, ix.index.name)}`, text: ix.index.comment ?? null }] : []),
+    ...(tr ? [{ target: `TRIGGER ${quoteIdent(tr.trigger.name)}${on(tr.table)}`, text: tr.trigger.comment ?? null }] : []),
+    ...(po ? [{ target: `POLICY ${quoteIdent(po.policy.name)}${on(po.table)}`, text: po.policy.comment ?? null }] : []),
+  ];
+  const shown = d.desired ?? d.actual;
+  const found = candidates.length > 1 && shown ? candidates.find((x) => shown.startsWith(`COMMENT ON ${x.target} IS `)) : candidates[0];
   return found ? [{ stage: 'comment', sql: renderComment(found.target, found.text) }] : NOT_FOUND;
 }
 
