@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { diff } from '../../src/catalog/diff.js';
 import type { SequenceDef, ViewDef } from '../../src/catalog/model.js';
+import { renderDifference } from '../../src/catalog/render-difference.js';
 import { planMigration } from '../../src/drift/plan.js';
 import { column, constraint, fk, model, table } from '../fixtures/catalog/builders.js';
 
 /** The statements the planner writes for the details of objects it knows (options, privileges, states). */
 const sqlOf = (desired: ReturnType<typeof model>, actual: ReturnType<typeof model>, allowDataLoss = false) =>
-  planMigration(desired, actual, diff(desired, actual), { allowDataLoss }).statements.map((s) => s.sql);
+  planMigration(desired, actual, diff(desired, actual).map(renderDifference), { allowDataLoss }).statements.map((s) => s.sql);
 
 const id = table('public.t').columns[0] as ReturnType<typeof column>;
 const withColumn = (c: ReturnType<typeof column>, serverMajor = 17) => model({ serverMajor, tables: [table('public.t', { columns: [id, c] })] });
@@ -148,7 +149,7 @@ describe('views: options, INSTEAD OF triggers, a table replaced by a view', () =
   it('a live table where the files have a view: dropped before the CREATE VIEW, and both withheld without --allow-data-loss', () => {
     const desired = model({ views: [v()] });
     const actual = model({ tables: [table('public.v', { constraints: [fk('v_t_fkey', ['id'], 'public.t')] }), table('public.t')] });
-    const withheld = planMigration(desired, actual, diff(desired, actual));
+    const withheld = planMigration(desired, actual, diff(desired, actual).map(renderDifference));
     expect(withheld.statements.map((s) => s.sql)).toEqual([]);
     expect(withheld.skipped.map((s) => [s.fixes.change, s.fixes.kind, s.fixes.object])).toEqual(
       expect.arrayContaining([
