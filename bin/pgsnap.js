@@ -9,15 +9,29 @@ if (process.argv.some((a) => /:\/\/[^/?#@\s]*:[^@\s]*@|password=/i.test(a))) {
     .map((a) => a.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@\s]*@/gi, '$1***@').replace(/(password=)[^&\s]*/gi, '$1***'))
     .join(' ');
 }
-// Runs the compiled CLI in dist/ (scripts/build.mjs; `npm pack` and `npm publish` build it), so no TypeScript
-// compiler is loaded at run time. In a clone of the repository (scripts/ is not published) it first rebuilds
-// dist/ when the sources are newer, so `npm install && npm run demo` and `npx pgsnap` never run a stale build.
 import fs from 'node:fs';
 
-const builder = new URL('../scripts/build.mjs', import.meta.url);
-if (fs.existsSync(builder)) {
-  const { buildDist, distIsStale } = await import(builder.href);
-  if (distIsStale()) await buildDist();
+// `pgsnap --version` is answered here, from package.json, without loading the CLI (the cost is Node's own start).
+// A reader that already went away (`pgsnap --version | true`) gets nothing, not a stack trace: writeSync throws
+// EPIPE at once instead of emitting an unhandled 'error' event later.
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  const { version } = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  try {
+    fs.writeSync(1, `${version}\n`);
+  } catch (e) {
+    if (e.code !== 'EPIPE') throw e;
+  }
+} else {
+  // Runs the compiled CLI in dist/ (scripts/build.mjs; `npm pack` and `npm publish` build it), so no TypeScript
+  // compiler is loaded at run time. In a clone of the repository (scripts/ is not published) it first rebuilds
+  // dist/ when the sources are newer (scripts/dist-stale.mjs, a few ms), so `npm install && npm run demo` and
+  // `npx pgsnap` never run a stale build.
+  const stale = new URL('../scripts/dist-stale.mjs', import.meta.url);
+  if (fs.existsSync(stale)) {
+    const { distIsStale } = await import(stale.href);
+    if (distIsStale()) await (await import('../scripts/build.mjs')).buildDist();
+  }
+  const { main } = await import('../dist/cli.js');
+  process.exitCode = await main(process.argv);
 }
-const { main } = await import('../dist/cli.js');
-process.exitCode = await main(process.argv);

@@ -4,7 +4,7 @@
 // through node_modules) and makes the install smaller. Packages with native or WebAssembly parts, the optional
 // peers, and pgpass (loaded on demand through require) stay external: they are the `dependencies`. Types are checked separately (`npm run typecheck`); this only strips
 // them, in well under a second. It runs before `npm pack` / `npm publish` (prepack), before the tests, and from
-// bin/pgsnap.js in a clone whose sources are newer than dist/. Not as `prepare`: npm lists a `prepare` script
+// bin/pgsnap.js in a clone whose sources are newer than dist/ (scripts/dist-stale.mjs). Not as `prepare`: npm lists a `prepare` script
 // among the install scripts to approve when pgsnap is installed from a tarball or git.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,6 +36,8 @@ export async function buildDist() {
   const outdir = path.join(root, 'dist');
   // Build beside dist/ and swap it in, so a process starting meanwhile sees the old build or the new, never half.
   const next = `${outdir}.${process.pid}.tmp`;
+  // dist/cli.js is stamped with the time the build started: a source saved while esbuild ran is newer than it
+  const started = new Date();
   fs.rmSync(next, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
@@ -55,6 +57,7 @@ export async function buildDist() {
     logLevel: 'warning',
   });
   fs.writeFileSync(path.join(next, 'THIRD-PARTY-LICENSES.txt'), licensesOf(Object.keys(result.metafile.inputs)));
+  fs.utimesSync(path.join(next, 'cli.js'), started, started);
   const old = `${outdir}.${process.pid}.old`;
   try {
     if (fs.existsSync(outdir)) fs.renameSync(outdir, old);
@@ -68,17 +71,6 @@ export async function buildDist() {
   }
 }
 
-/** In a clone: is dist/ missing or older than any source file? */
-export function distIsStale() {
-  const built = path.join(root, 'dist', 'cli.js');
-  if (!fs.existsSync(built)) return true;
-  const since = fs.statSync(built).mtimeMs;
-  const newer = (dir) =>
-    fs.readdirSync(dir, { withFileTypes: true }).some((e) => {
-      const p = path.join(dir, e.name);
-      return e.isDirectory() ? newer(p) : fs.statSync(p).mtimeMs > since;
-    });
-  return newer(path.join(root, 'src')) || fs.statSync(path.join(root, 'package.json')).mtimeMs > since;
-}
+export { distIsStale } from './dist-stale.mjs';
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await buildDist();

@@ -50,7 +50,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       outputError: (s, write) => write(`pgsnap: ${s.replace(/^error: /, '').trim()} (see pgsnap --help)\n`),
     });
 
-  const mount: Mount = (parent, spec, action) =>
+  const mount: Mount = (parent, spec, loadAction) =>
     mountCommand(parent, spec).action(async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const globals = cmd.optsWithGlobals() as GlobalOptions;
@@ -76,6 +76,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         cli: run,
       };
       const positional = args.slice(0, -2).flatMap((a) => (Array.isArray(a) ? (a as string[]) : typeof a === 'string' ? [a] : []));
+      const action = await loadAction();
       exitCode = await action(settings, ctx, positional);
     });
 
@@ -140,17 +141,12 @@ function watchWrites(target: NodeJS.WritableStream): { stream: NodeJS.WritableSt
 }
 
 /**
- * The process entry point (bin/pgsnap.js). Beyond `run`: a reader that goes away (`pgsnap list | head -1`) does
- * not crash the process with EPIPE, and `--version` answers without loading any command.
+ * The process entry point (bin/pgsnap.js, which answers a lone `--version` itself without loading this module).
+ * Beyond `run`: a reader that goes away (`pgsnap list | head -1`) does not crash the process with EPIPE.
  */
 export async function main(argv: string[]): Promise<number> {
   endQuietlyOnClosedPipe(process.stdout);
   endQuietlyOnClosedPipe(process.stderr);
-  const args = argv.slice(2);
-  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-    process.stdout.write(`${pkg.version}\n`);
-    return EXIT.OK;
-  }
   const code = await run(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
   // Let stdout drain before the process ends (pipes to jq, CI logs).
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));

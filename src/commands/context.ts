@@ -35,8 +35,12 @@ export type RunCli = (
 /** A command's action: frozen, resolved settings in, exit code out. */
 export type Action<S extends OptionSpecs> = (settings: Settings<S>, ctx: CommandContext, args: string[]) => Promise<number>;
 
-/** Add a command from its spec under `parent` and run `action` with its resolved settings (see cli.ts). */
-export type Mount = <S extends OptionSpecs>(parent: Command, spec: CommandSpec<S>, action: Action<S>) => Command;
+/**
+ * Add a command from its spec under `parent`; when it runs, load its action and call it with the resolved settings
+ * (see cli.ts). The action is loaded only then, never at registration: `pgsnap backup --help` builds its help from
+ * the spec alone and must not pay for the driver, the archive writer or the SQL parser that the action imports.
+ */
+export type Mount = <S extends OptionSpecs>(parent: Command, spec: CommandSpec<S>, loadAction: () => Promise<Action<S>>) => Command;
 
 /**
  * Where a report goes: machine formats (json, github workflow commands, sarif) to stdout, where CI and `>` expect

@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
-import type { Action, Mount } from './context.js';
+import type { Mount } from './context.js';
 import { DEMO } from './options.js';
 import { defineCommand } from './spec.js';
-
-export const demo: Action<typeof DEMO> = async (settings, ctx) => {
-  const { runDemo } = await import('../demo.js');
-  return runDemo({ major: settings.pg, logger: ctx.logger, out: ctx.stdout, cli: ctx.cli });
-};
 
 const spec = defineCommand({
   name: 'demo',
@@ -16,5 +11,5 @@ const spec = defineCommand({
 });
 
 export function register(program: Command, mount: Mount): void {
-  mount(program, spec, demo);
+  mount(program, spec, async () => (await import('./actions/demo.js')).demo);
 }

@@ -1,23 +1,7 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { openArchive } from '../archive/reader.js';
-import { resolveArchive } from '../archive/resolve.js';
-import { extractTable } from '../inspect/extract.js';
-import type { Action, Mount } from './context.js';
+import type { Mount } from './context.js';
 import { EXTRACT } from './options.js';
 import { defineCommand } from './spec.js';
-
-export const extract: Action<typeof EXTRACT> = async (settings, ctx, args) => {
-  const file = resolveArchive(args[0] ?? 'latest', path.resolve(ctx.cwd, settings.dir), settings.fromDatabase);
-  const archive = await openArchive(file);
-  try {
-    const rows = await extractTable(archive, args[1] ?? '', settings.format, ctx.stdout);
-    ctx.logger.debug(`extracted ${rows} rows`);
-  } finally {
-    await archive.close();
-  }
-  return 0;
-};
 
 const spec = defineCommand({
   name: 'extract',
@@ -40,5 +24,5 @@ Examples:
 });
 
 export function register(program: Command, mount: Mount): void {
-  mount(program, spec, extract);
+  mount(program, spec, async () => (await import('./actions/extract.js')).extract);
 }

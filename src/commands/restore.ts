@@ -1,46 +1,7 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { identityOption } from '../archive/age.js';
-import { openArchive } from '../archive/reader.js';
-import { archivePlace, s3Options } from '../storage/place.js';
-import { renderForTables } from '../catalog/render.js';
-import { targetDatabase } from '../db/connection.js';
-import { printJson } from '../log.js';
-import { restoreArchive } from '../restore/restore.js';
-import { renderReport } from '../restore/report.js';
-import { type Action, type Mount, progressFor } from './context.js';
+import type { Mount } from './context.js';
 import { RESTORE } from './options.js';
 import { defineCommand } from './spec.js';
-
-export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
-  const place = await archivePlace(settings.dir, ctx.cwd, s3Options(settings));
-  // latest / a date: among the target database's archives (a shared directory holds others' too)
-  const file = await place.resolve(args[0] ?? 'latest', settings.fromDatabase ?? targetDatabase(ctx.target(), ctx.env));
-  const archive = await openArchive(file, { ...(await identityOption(settings.identity, ctx.cwd)), ...(place.store ? { store: place.store } : {}) });
-  try {
-    const { report, failure } = await restoreArchive(archive, place.store ? file : path.relative(ctx.cwd, file) || file, ctx.target(), {
-      onConflict: settings.onConflict,
-      tables: settings.table,
-      schemas: settings.schema,
-      exclude: settings.exclude,
-      createMissing: settings.createMissing,
-      where: settings.where,
-      withDependents: settings.withDependents,
-      jobs: settings.jobs,
-      dryRun: settings.dryRun,
-      logger: ctx.logger,
-      renderTables: renderForTables,
-      progress: progressFor(settings.dryRun ? 'restore (dry run)' : 'restore', ctx, settings.progress),
-    });
-    // A failure rolled everything back: in text mode its one line says it all; --json still gets the document.
-    if (settings.json) printJson({ ...report, ...(failure ? { error: { code: failure.code, message: failure.message } } : {}) }, ctx.stdout);
-    else if (!failure) ctx.logger.info(renderReport(report));
-    if (failure) throw failure;
-    return 0;
-  } finally {
-    await archive.close();
-  }
-};
 
 const spec = defineCommand({
   name: 'restore',
@@ -62,5 +23,5 @@ Examples:
 });
 
 export function register(program: Command, mount: Mount): void {
-  mount(program, spec, restore);
+  mount(program, spec, async () => (await import('./actions/restore.js')).restore);
 }

@@ -1,27 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { openArchive } from '../archive/reader.js';
-import { resolveArchive } from '../archive/resolve.js';
-import { archiveContents, renderContents } from '../inspect/contents.js';
-import { printJson } from '../log.js';
-import type { Action, Mount } from './context.js';
+import type { Mount } from './context.js';
 import { SHOW } from './options.js';
 import { defineCommand } from './spec.js';
-
-export const show: Action<typeof SHOW> = async (settings, ctx, args) => {
-  const file = resolveArchive(args[0] ?? 'latest', path.resolve(ctx.cwd, settings.dir), settings.fromDatabase);
-  const shown = path.relative(ctx.cwd, file) || file;
-  const archive = await openArchive(file);
-  try {
-    const contents = archiveContents(shown, fs.statSync(file).size, archive.manifest);
-    if (settings.json) printJson(contents, ctx.stdout);
-    else ctx.stdout.write(`${renderContents(contents)}\n`);
-  } finally {
-    await archive.close();
-  }
-  return 0;
-};
 
 const spec = defineCommand({
   name: 'show',
@@ -38,5 +18,5 @@ Examples:
 });
 
 export function register(program: Command, mount: Mount): void {
-  mount(program, spec, show);
+  mount(program, spec, async () => (await import('./actions/show.js')).show);
 }

@@ -46,6 +46,12 @@ const RULES: readonly Rule[] = [
     files: ['src/catalog/**', 'src/schema-files/**', 'src/report/**', 'src/sql/**'],
     forbid: CAPABILITIES,
   },
+  {
+    rule: 'command specs import no capability, src/db or storage: their actions (src/commands/actions/*) do, loaded when the command runs',
+    // context.ts names the connection target's type (a type import, which loads nothing)
+    files: ['src/commands/*.ts', '!src/commands/context.ts'],
+    forbid: [...CAPABILITIES, 'src/db/**', ...DRIVERS, 'src/storage/**', 'src/inspect/**', 'src/demo.ts'],
+  },
   { rule: 'capabilities never reach up into the command layer', files: CAPABILITIES, forbid: ['src/commands/**', 'src/cli.ts', 'src/demo.ts'] },
   { rule: 'nothing imports cli.ts, the entry point (commands get it as ctx.cli)', files: ['src/**', '!src/cli.ts'], forbid: ['src/cli.ts'] },
 ];
