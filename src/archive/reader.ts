@@ -7,6 +7,7 @@ import { PgsnapError } from '../errors.js';
 import { type DecryptedCopy, decryptToTemp, isEncryptedArchive } from './age.js';
 import { type ArchivedEntry, MANIFEST_ENTRY, type Manifest, SCHEMA_JSON_ENTRY, isSafeEntryName } from './format.js';
 import { parseManifest } from './manifest.js';
+import { columnDisagreements } from './manifest-schema.js';
 import { pairKey, tableLabel } from './table-id.js';
 import type { ArchiveStore } from '../storage/store.js';
 
@@ -176,6 +177,8 @@ async function readArchive(zip: yauzl.ZipFile, file: string, copy: DecryptedCopy
         }
         const problem = tableGraphProblem((model as CatalogModel).tables);
         if (problem) throw corrupt(file, `${SCHEMA_JSON_ENTRY}: ${problem}`);
+        const disagreements = columnDisagreements(manifest.tables, (model as CatalogModel).tables);
+        if (disagreements.length > 0) throw corrupt(file, disagreements.join('; '));
         return model as CatalogModel;
       },
       openEntry: open,

@@ -1,14 +1,17 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Fingerprint } from '../../src/archive/fingerprint.js';
 import { runBackup } from '../../src/backup/backup.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import { silentLogger } from '../../src/log.js';
 import { restoreDrill } from '../../src/verify/drill.js';
 import { verifyArchive } from '../../src/verify/offline.js';
-import { readZip, rewriteZip } from '../helpers/archives.js';
+import { readZip, rewriteZip, sealManifest, writeZip } from '../helpers/archives.js';
 import { createFixtureDatabase, createTestDatabase, repoRoot, type TestDatabase } from '../helpers/db.js';
+import { restore } from './restore-helpers.js';
 
 let app: TestDatabase;
 let types: TestDatabase;
@@ -24,8 +27,7 @@ beforeAll(async () => {
   await types.query(fs.readFileSync(path.join(repoRoot, 'tests', 'fixtures', 'all-types.sql'), 'utf8'));
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-verify-'));
   good = (await runBackup({ target: resolveTarget(app.url), dir: path.join(dir, 'app'), selection: everything, logger: silentLogger })).archive;
-  goodTypes = (await runBackup({ target: resolveTarget(types.url), dir: path.join(dir, 'types'), selection: everything, logger: silentLogger }))
-    .archive;
+  goodTypes = (await runBackup({ target: resolveTarget(types.url), dir: path.join(dir, 'types'), selection: everything, logger: silentLogger })).archive;
 });
 
 afterAll(async () => {
@@ -35,6 +37,39 @@ afterAll(async () => {
 });
 
 const variant = (name: string) => path.join(dir, name);
+
+/**
+ * What a careful forger does to lose a column: drop it from the table's manifest columns and from every row, then
+ * compute each entry's sha256, bytes and the table's fingerprint anew, and seal the manifest.
+ */
+async function forgeWithoutColumn(src: string, dst: string, table: string, column: string): Promise<void> {
+  const entries = await readZip(src);
+  const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8'));
+  const t = manifest.tables.find((x: { name: string }) => x.name === table);
+  t.columns = t.columns.filter((c: { name: string }) => c.name !== column);
+  const fp = new Fingerprint();
+  for (const e of t.entries) {
+    const lines = (entries.get(e.name) as Buffer)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '');
+    const rewritten = lines.map((l) => {
+      const row = JSON.parse(l);
+      delete row[column];
+      const line = JSON.stringify(row);
+      fp.update(Buffer.from(line));
+      fp.endLine();
+      return line;
+    });
+    const data = Buffer.from(rewritten.map((l) => `${l}\n`).join(''));
+    entries.set(e.name, data);
+    e.bytes = data.length;
+    e.sha256 = createHash('sha256').update(data).digest('hex');
+  }
+  t.fingerprint = fp.digest();
+  entries.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
+  await writeZip(dst, sealManifest(entries));
+}
 const problemsOf = (r: Awaited<ReturnType<typeof verifyArchive>>) => [...r.problems, ...r.tables.flatMap((t) => t.problems)].join('\n');
 
 describe('verify (offline)', () => {
@@ -194,6 +229,8 @@ describe('verify --restore-test (the restore drill)', () => {
     column.type = `text); COPY (SELECT 1) TO PROGRAM 'touch ${marker}'; CREATE TABLE pwned (id int`;
     const forged = Buffer.from(JSON.stringify(schema));
     const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8'));
+    // the manifest says the same (else the reader refuses the disagreement before restore's checks are reached)
+    manifest.tables.find((t: { name: string }) => t.name === 'projects').columns.find((c: { name: string }) => c.name === 'name').type = column.type;
     const { createHash } = await import('node:crypto');
     manifest.schemaSha256 = createHash('sha256').update(forged).digest('hex');
     entries.set('schema.json', forged);
@@ -207,14 +244,43 @@ describe('verify --restore-test (the restore drill)', () => {
     expect(fs.existsSync(marker)).toBe(false);
   });
 
+  it('[bad-input] catches a column dropped consistently from the manifest and every row (checksums and fingerprint made anew)', async () => {
+    const out = variant('dropped-column.zip');
+    await forgeWithoutColumn(good, out, 'projects', 'metadata');
+    const r = await verifyArchive(out);
+    expect(r.ok).toBe(false);
+    expect(problemsOf(r)).toMatch(
+      /the columns of public\.projects differ between manifest\.json and schema\.json: schema\.json has "metadata" jsonb, the manifest does not/,
+    );
+    // the rows themselves are consistent with the forged manifest: only the comparison with schema.json shows it
+    expect(r.tables.find((t) => t.table === 'public.projects')?.ok).toBe(true);
+
+    const target = await createFixtureDatabase('verify_forged');
+    try {
+      const before = await target.query<{ n: string }>('SELECT count(*) AS n FROM public.projects WHERE metadata IS NOT NULL');
+      const restored = await restore(target, out, { onConflict: 'update' });
+      expect(restored.code).toBe(2);
+      expect(restored.error?.code).toBe('archive_corrupt');
+      expect(restored.error?.message).toMatch(/columns of public\.projects differ/);
+      expect(await target.query('SELECT count(*) AS n FROM public.projects WHERE metadata IS NOT NULL')).toEqual(before);
+    } finally {
+      await target.drop();
+    }
+  });
+
   it('fails when the manifest promises rows the data does not hold', async () => {
     const out = variant('fingerprint.zip');
-    await rewriteZip(good, out, (name, data) => {
-      if (name !== 'manifest.json') return data;
-      const m = JSON.parse(data.toString('utf8'));
-      m.tables.find((x: { name: string }) => x.name === 'projects').fingerprint = '0000000000000000';
-      return JSON.stringify(m);
-    }, { seal: true });
+    await rewriteZip(
+      good,
+      out,
+      (name, data) => {
+        if (name !== 'manifest.json') return data;
+        const m = JSON.parse(data.toString('utf8'));
+        m.tables.find((x: { name: string }) => x.name === 'projects').fingerprint = '0000000000000000';
+        return JSON.stringify(m);
+      },
+      { seal: true },
+    );
     const d = await restoreDrill(out);
     expect(d.ok).toBe(false);
     expect(d.tables.find((t) => t.table === 'public.projects')?.fingerprintMatches).toBe(false);
