@@ -211,10 +211,18 @@ async function loadDesired(
 }
 
 /**
- * A schema file that uses an object of a platform extension the shadow could not install (a vector column, a
- * graphql function) fails with "type … does not exist": say which extension is missing and the way out.
+ * The server's SQLSTATEs for an object that is not there: undefined type or object (42704: `vector`), function
+ * or operator (42883), table or view (42P01), schema (3F000: `graphql`). Decided by code, not by the message's
+ * words, which a RAISE in the user's own file can also say (and a server with another lc_messages says otherwise).
  */
-function explainSkippedExtensions(e: unknown, skipped: readonly string[], shadow: string): unknown {
-  if (skipped.length === 0 || !(e instanceof PgsnapError) || e.code !== 'schema_file' || !/does not exist/.test(e.message)) return e;
+const MISSING_OBJECT = new Set(['42704', '42883', '42P01', '3F000']);
+
+/**
+ * A schema file that uses an object of a platform extension the shadow could not install (a vector column, a
+ * graphql function) fails because that object does not exist: say which extension is missing and the way out.
+ * Any other failure of the file is the file's own and is reported as it is.
+ */
+export function explainSkippedExtensions(e: unknown, skipped: readonly string[], shadow: string): unknown {
+  if (skipped.length === 0 || !(e instanceof PgsnapError) || e.code !== 'schema_file' || !MISSING_OBJECT.has(e.sqlState ?? '')) return e;
   return missingExtensionError(skipped, shadow, { where: `${e.message} — `, live: true, cause: e });
 }
