@@ -9,27 +9,38 @@ if (process.argv.some((a) => /:\/\/[^/?#@\s]*:[^@\s]*@|password=/i.test(a))) {
     .map((a) => a.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@\s]*@/gi, '$1***@').replace(/(password=)[^&\s]*/gi, '$1***'))
     .join(' ');
 }
-import fs from 'node:fs';
+// This file is CommonJS (bin/package.json says so): Node starts a CommonJS entry about 5 ms sooner than an ES
+// module one, which is most of what `pgsnap --version` costs beyond Node itself. dist/ stays ES modules.
+const fs = require('node:fs');
+const path = require('node:path');
 
-// `pgsnap --version` is answered here, from package.json, without loading the CLI (the cost is Node's own start).
-// A reader that already went away (`pgsnap --version | true`) gets nothing, not a stack trace: writeSync throws
-// EPIPE at once instead of emitting an unhandled 'error' event later.
+// `pgsnap --version` is answered here, from package.json, without loading the CLI. A reader that already went
+// away (`pgsnap --version | true`) gets nothing, not a stack trace: writeSync throws EPIPE at once instead of
+// emitting an unhandled 'error' event later.
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  const { version } = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
   try {
     fs.writeSync(1, `${version}\n`);
   } catch (e) {
     if (e.code !== 'EPIPE') throw e;
   }
 } else {
-  // Runs the compiled CLI in dist/ (scripts/build.mjs; `npm pack` and `npm publish` build it), so no TypeScript
-  // compiler is loaded at run time. In a clone of the repository (scripts/ is not published) it first rebuilds
-  // dist/ when the sources are newer (scripts/dist-stale.mjs, a few ms), so `npm install && npm run demo` and
-  // `npx pgsnap` never run a stale build.
-  const stale = new URL('../scripts/dist-stale.mjs', import.meta.url);
+  // a build that fails or a dist/ that is missing is trouble (exit 2), said in one line
+  runCli().catch((e) => {
+    process.stderr.write(`pgsnap: could not start: ${e?.message ?? e}\n`);
+    process.exitCode = 2;
+  });
+}
+
+// Runs the compiled CLI in dist/ (scripts/build.mjs; `npm pack` and `npm publish` build it), so no TypeScript
+// compiler is loaded at run time. In a clone of the repository (scripts/ is not published) it first rebuilds
+// dist/ when the sources are newer (scripts/dist-stale.mjs, 2–3 ms), so `npm install && npm run demo` and
+// `npx pgsnap` never run a stale build. main() never throws: it returns the exit code.
+async function runCli() {
+  const stale = path.join(__dirname, '..', 'scripts', 'dist-stale.mjs');
   if (fs.existsSync(stale)) {
-    const { distIsStale } = await import(stale.href);
+    const { distIsStale } = await import('../scripts/dist-stale.mjs');
     if (distIsStale()) await (await import('../scripts/build.mjs')).buildDist();
   }
   const { main } = await import('../dist/cli.js');

@@ -52,7 +52,7 @@ const heavy = (sources: Set<string>) =>
   [...sources].filter((s) => s.startsWith('src/commands/actions/') || (s.startsWith('node_modules/') && s !== 'node_modules/commander'));
 
 describe('start-up: what a command loads before it runs', () => {
-  it('pgsnap --version loads nothing of dist/ (bin answers from package.json)', async () => {
+  it('pgsnap --version loads nothing of dist/ and skips the staleness check (bin answers from package.json)', async () => {
     const r = await loadsOf(['--version']);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version);
