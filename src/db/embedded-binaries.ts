@@ -164,6 +164,15 @@ function symlinksOf(native: string): Array<{ source: string; target: string }> {
   }));
 }
 
+function hardLinked(src: string, dst: string): boolean {
+  try {
+    fs.linkSync(src, dst);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function linkTree(from: string, to: string): void {
   fs.mkdirSync(to, { mode: 0o755 });
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
@@ -173,12 +182,10 @@ function linkTree(from: string, to: string): void {
     else if (entry.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(src), dst);
     else {
       const mode = fs.statSync(src).mode & 0o777;
-      // a file others cannot read (installed under umask 077) is copied and opened up; it holds no secret
+      // a file others cannot read (installed under umask 077) is copied and opened up; it holds no secret. A file
+      // that cannot be hard-linked (another file system) is copied too.
       const open = mode | 0o444 | (mode & 0o100 ? 0o111 : 0);
-      try {
-        if (open !== mode) throw new Error('needs its own mode');
-        fs.linkSync(src, dst);
-      } catch {
+      if (open !== mode || !hardLinked(src, dst)) {
         fs.copyFileSync(src, dst);
         fs.chmodSync(dst, open);
       }

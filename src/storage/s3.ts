@@ -140,14 +140,19 @@ async function multipartUpload(
   name: string,
   fail: (e: unknown, doing: string) => PgsnapError,
 ): Promise<StoreUpload> {
-  let uploadId: string;
+  let created: import('@aws-sdk/client-s3').CreateMultipartUploadCommandOutput;
   try {
-    const r = await client.send(new sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
-    if (!r.UploadId) throw new Error('the server returned no upload id');
-    uploadId = r.UploadId;
+    created = await client.send(new sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
   } catch (e) {
     throw fail(e, `writing ${name}`);
   }
+  // the service's answer, not pgsnap's bug: a service that is not S3-compatible enough for multipart uploads
+  if (!created.UploadId) {
+    throw new PgsnapError('io', `s3://${bucket}/${key}: writing ${name} failed: the storage service started a multipart upload without an upload id`, {
+      hint: 'use an S3-compatible service that supports multipart uploads (s3.endpoint / AWS_ENDPOINT_URL)',
+    });
+  }
+  const uploadId: string = created.UploadId;
   const parts: { PartNumber: number; ETag: string }[] = [];
   let pending: Buffer[] = [];
   let pendingBytes = 0;
