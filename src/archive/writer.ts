@@ -119,7 +119,18 @@ function openFileTarget(dir: string, finalName: string, publishAs: (at: Date) =>
   };
 }
 
-async function openStoreTarget(store: ArchiveStore, finalName: string): Promise<Target> {
+/**
+ * An object store has no link(): the name is chosen before the upload starts, the first millisecond from the
+ * start whose name is free (as publish() does for a directory), and the store refuses to complete over an object
+ * that took the name meanwhile (storage/s3.ts).
+ */
+async function openStoreTarget(store: ArchiveStore, nameAt: (at: Date) => string, startedAt: Date): Promise<Target> {
+  let finalName = '';
+  for (let ms = 0; finalName === ''; ms++) {
+    if (ms === 1000) throw new PgsnapError('io', `no free archive name in ${store.description} for ${nameAt(startedAt)} within a second`);
+    const candidate = nameAt(new Date(startedAt.getTime() + ms));
+    if (!(await store.exists(candidate))) finalName = candidate;
+  }
   const upload = await store.create(finalName);
   // --jobs spools need a disk: a private directory of our own, removed with the spools
   const spoolDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-spool-'));
@@ -144,7 +155,7 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
   const encrypted = (options.recipients?.length ?? 0) > 0;
   const finalName = archiveFileName(options.database, options.startedAt, encrypted);
   const target = options.store
-    ? await openStoreTarget(options.store, finalName)
+    ? await openStoreTarget(options.store, (at) => archiveFileName(options.database, at, encrypted), options.startedAt)
     : openFileTarget(path.resolve(options.dir), finalName, (at) => archiveFileName(options.database, at, encrypted), options.startedAt);
   const { tempPath, out } = target;
   let finalPath = target.finalPath;

@@ -119,8 +119,12 @@ export async function openS3Store(location: S3Location, options: S3Options = {})
       }
       return { size, reader: new RangedReader() };
     },
+    async exists(name) {
+      return objectExists(sdk, client, bucket, key(name), (e) => fail(e, `looking for ${name}`));
+    },
     async create(name) {
-      return multipartUpload(sdk, client, bucket, key(name), name, fail);
+      const taken = () => objectExists(sdk, client, bucket, key(name), (e) => fail(e, `writing ${name}`));
+      return multipartUpload(sdk, client, bucket, key(name), name, fail, taken);
     },
     async remove(name) {
       try {
@@ -139,6 +143,7 @@ async function multipartUpload(
   key: string,
   name: string,
   fail: (e: unknown, doing: string) => PgsnapError,
+  taken: () => Promise<boolean>,
 ): Promise<StoreUpload> {
   let created: import('@aws-sdk/client-s3').CreateMultipartUploadCommandOutput;
   try {
@@ -211,12 +216,19 @@ async function multipartUpload(
             stream.end(() => resolve());
           });
         }
+        // Completing an upload replaces an object of the same key without a word. Two backups of one database
+        // that started in the same millisecond chose the same name (archive/writer.ts takes the first free one
+        // at the start): the later one must not overwrite the earlier. IfNoneMatch makes the service refuse it
+        // atomically where it supports conditional writes (AWS S3, MinIO, R2); the HEAD before it covers
+        // services that ignore the header, all but a moment's window.
+        if (await taken()) throw appeared(bucket, key);
         await client.send(
-          new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+          new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts }, IfNoneMatch: '*' }),
         );
       } catch (e) {
         state = 'aborted';
         await abortUpload();
+        if (isPreconditionFailed(e)) throw appeared(bucket, key);
         throw e instanceof PgsnapError ? e : fail(e, `writing ${name}`);
       }
       state = 'completed';
@@ -229,6 +241,38 @@ async function multipartUpload(
       await abortUpload();
     },
   };
+}
+
+async function objectExists(
+  sdk: Sdk,
+  client: import('@aws-sdk/client-s3').S3Client,
+  bucket: string,
+  key: string,
+  fail: (e: unknown) => PgsnapError,
+): Promise<boolean> {
+  try {
+    await client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (e) {
+    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (err.name === 'NotFound' || err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404) return false;
+    throw fail(e);
+  }
+}
+
+function isPreconditionFailed(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return err?.name === 'PreconditionFailed' || err?.$metadata?.httpStatusCode === 412;
+}
+
+function appeared(bucket: string, key: string): PgsnapError {
+  return new PgsnapError(
+    'io',
+    `s3://${bucket}/${key} appeared while this backup was written (another backup of the database started in the same millisecond): it was left as it is, and this backup was not kept`,
+    {
+      hint: 'run the backup again; keep two backups of one database from running at once (flock in the cron line)',
+    },
+  );
 }
 
 /** One line for what S3 (or the network on the way) said; never the credentials. */

@@ -30,6 +30,9 @@ export interface ArchiveStore {
   read(name: string): Promise<Readable>;
   /** random access for the zip reader (one ranged read per request) */
   randomAccess(name: string): Promise<{ size: number; reader: yauzl.RandomAccessReader }>;
+  /** is there an object of this name (a finished archive)? */
+  exists(name: string): Promise<boolean>;
+  /** a new object; its completion refuses to replace an object of the same name that appeared meanwhile */
   create(name: string): Promise<StoreUpload>;
   remove(name: string): Promise<void>;
 }

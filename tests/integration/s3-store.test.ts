@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openArchive, openArchiveFrom } from '../../src/archive/reader.js';
+import { createArchiveWriter } from '../../src/archive/writer.js';
 import { runBackup } from '../../src/backup/backup.js';
 import { resolveTarget } from '../../src/db/connection.js';
 import { isPgsnapError } from '../../src/errors.js';
@@ -10,6 +11,7 @@ import { silentLogger } from '../../src/log.js';
 import { parseLocation, type S3Location } from '../../src/storage/location.js';
 import { PART_BYTES, openS3Store } from '../../src/storage/s3.js';
 import { createFixtureDatabase, type TestDatabase } from '../helpers/db.js';
+import { readZip } from '../helpers/archives.js';
 import { scratchDir } from '../helpers/faults.js';
 import { startS3, type TestS3, useS3Env } from '../helpers/s3.js';
 
@@ -58,6 +60,15 @@ async function upload(store: Awaited<ReturnType<typeof openS3Store>>, name: stri
   return u;
 }
 
+/** An object downloaded into the scratch directory (the zip helpers read files). */
+async function download(store: Awaited<ReturnType<typeof openS3Store>>, name: string): Promise<string> {
+  const file = path.join(work, `download-${name}`);
+  const chunks: Buffer[] = [];
+  for await (const c of await store.read(name)) chunks.push(c as Buffer);
+  fs.writeFileSync(file, Buffer.concat(chunks));
+  return file;
+}
+
 describe('s3 archive store', () => {
   it('parses s3://bucket/prefix and refuses what is not one', () => {
     expect(parseLocation('s3://my-bucket/nightly/app')).toEqual({ kind: 's3', bucket: 'my-bucket', prefix: 'nightly/app/' });
@@ -79,6 +90,37 @@ describe('s3 archive store', () => {
     expect(createHash('sha256').update(Buffer.concat(chunks)).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
     await store.remove('big.bin');
     expect(await store.list()).toEqual([]);
+  });
+
+  it("two archives of one database started in the same millisecond: the second takes the next name, never the first one's", async () => {
+    const store = await openS3Store(at('same-ms'));
+    const startedAt = new Date('2026-03-01T03:00:00.123Z');
+    const write = async (body: string) => {
+      const w = await createArchiveWriter({ dir: '', database: 'app', startedAt, store });
+      await w.addEntry('note.txt', Buffer.from(body));
+      return (await w.finish()).path;
+    };
+    const first = await write('first');
+    const second = await write('second');
+    expect(first).toMatch(/app-2026-03-01T03-00-00-123Z\.zip$/);
+    expect(second).toMatch(/app-2026-03-01T03-00-00-124Z\.zip$/);
+    expect((await store.list()).map((o) => o.name).sort()).toEqual(['app-2026-03-01T03-00-00-123Z.zip', 'app-2026-03-01T03-00-00-124Z.zip']);
+    const read = async (name: string) => (await readZip(await download(store, name))).get('note.txt')?.toString();
+    expect(await read('app-2026-03-01T03-00-00-123Z.zip')).toBe('first');
+    expect(await read('app-2026-03-01T03-00-00-124Z.zip')).toBe('second');
+  });
+
+  it('[fault] an object that takes the name while an upload runs is not overwritten: the upload fails in one line', async () => {
+    const store = await openS3Store(at('race'));
+    const late = await upload(store, 'app.zip', Buffer.from('the later upload'));
+    const early = await upload(store, 'app.zip', Buffer.from('the earlier, completed first'));
+    await early.complete();
+    const e = await failure(late.complete());
+    expect(e.code).toBe('io');
+    expect(e.message).toMatch(/race\/app\.zip appeared while this backup was written .* it was left as it is, and this backup was not kept$/);
+    const chunks: Buffer[] = [];
+    for await (const c of await store.read('app.zip')) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('the earlier, completed first');
   });
 
   it('an aborted upload never appears', async () => {
