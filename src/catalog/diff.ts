@@ -39,6 +39,8 @@ import { serialDifferences, serialSequenceNames } from './serial.js';
 export const DIFFERENCE_KINDS = [
   'schema',
   'extension',
+  // only where the schema files pin a version (drift/extension-versions.ts), never here
+  'extension.version',
   'collation',
   'enum',
   'range_type',
@@ -195,7 +197,7 @@ export function diff(desired: CatalogModel, actual: CatalogModel): Difference[] 
     fact: (p) => ({ form: 'default_privilege', of: [p] }),
     same: (d, a) => d.grantable === a.grantable,
   });
-  // Versions are not compared: the shadow server's bundled extension versions need not match the live one's.
+  // Versions are not compared here: the shadow's bundled versions need not match the live one's (drift/extension-versions.ts compares pinned ones).
   cmp(desired.extensions, actual.extensions, {
     kind: () => 'extension',
     key: (e) => e.name,

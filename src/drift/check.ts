@@ -7,6 +7,7 @@ import { type Logger, silentLogger } from '../log.js';
 import type { Finding } from '../report/finding.js';
 import { applyStatements } from './apply.js';
 import { type DriftDifference, tableIndex } from './difference.js';
+import { extensionVersionDifferences, pinnedExtensionVersions } from './extension-versions.js';
 import { differencesToFindings } from './findings.js';
 import { type IgnoreRules, type PlatformProfile, applyIgnoreRules } from './ignore.js';
 import { PROFILES, loadProfile } from './profile.js';
@@ -114,7 +115,10 @@ export async function checkDrift(options: DriftCheckOptions): Promise<DriftCheck
 
     const tDiff = performance.now();
     // findings are made here, so this is where the diff's facts become DDL text
-    const all: readonly DriftDifference[] = diff(desired, actual).map(renderDifference);
+    const all: readonly DriftDifference[] = [
+      ...diff(desired, actual).map(renderDifference),
+      ...extensionVersionDifferences(pinnedExtensionVersions(statements), desired, actual),
+    ];
     const { kept, ignored } = applyIgnoreRules(all, { rules: options.ignore ?? {}, ...(profile ? { profile } : {}), desired, actual });
     const findings = differencesToFindings(kept, { definitions: source.definitions, tables: tableIndex(desired, actual) });
     const diffMs = since(tDiff);

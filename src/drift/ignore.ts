@@ -40,7 +40,7 @@ export interface IgnoreResult {
 
 
 /** Kinds whose `object` is not schema-qualified (database-wide objects; a publication's tables come after its name). */
-const UNQUALIFIED_KINDS = new Set(['schema', 'extension', 'publication', 'publication.table', 'event_trigger', 'foreign_server', 'user_mapping', 'default_privilege']);
+const UNQUALIFIED_KINDS = new Set(['schema', 'extension', 'extension.version', 'publication', 'publication.table', 'event_trigger', 'foreign_server', 'user_mapping', 'default_privilege']);
 
 function schemaOf(d: DriftDifference): string {
   if (d.kind === 'schema') return d.object;

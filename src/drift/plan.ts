@@ -29,7 +29,7 @@ import {
   renderTrigger,
   renderView,
 } from '../catalog/render.js';
-import { qualify, quoteIdent } from '../sql/quote.js';
+import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
 import type { DriftDifference } from './difference.js';
 import { type ModelIndex, indexModel } from './plan-lookup.js';
 import { defaultStorage, enumDependents, identityOptions, inheritanceRepair, readdConstraint, viewName, viewOptionsRepair } from './plan-alter.js';
@@ -175,6 +175,12 @@ function plan(d: DriftDifference, ctx: Ctx): Outcome {
     }
     case 'extension':
       return extension(d, ctx);
+    case 'extension.version': {
+      // reported only for a version the schema files pin, which is then the shadow's
+      const want = ctx.d.extensions.get(d.object);
+      if (!want || !ctx.a.extensions.has(d.object)) return NOT_FOUND;
+      return [{ stage: 'extension', sql: `ALTER EXTENSION ${quoteIdent(d.object)} UPDATE TO ${quoteLiteral(want.version)};` }];
+    }
     case 'enum':
       return enumPlan(d, ctx);
     case 'domain': {
