@@ -26,11 +26,25 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     if (e.code !== 'EPIPE') throw e;
   }
 } else {
-  // a build that fails or a dist/ that is missing is trouble (exit 2), said in one line
-  runCli().catch((e) => {
-    process.stderr.write(`pgsnap: could not start: ${e?.message ?? e}\n`);
+  // A command whose work stopped without an answer (nothing left to wait for while main() still awaited) must
+  // not look like success: as an ES module with top-level await this was Node's exit 13, here it is said.
+  let answered = false;
+  process.on('exit', (code) => {
+    if (answered || code !== 0) return;
+    process.stderr.write('pgsnap: the command stopped before it finished (a bug in pgsnap; run it again with --debug)\n');
     process.exitCode = 2;
   });
+  // a build that fails or a dist/ that is missing is trouble (exit 2), said in one line
+  runCli().then(
+    () => {
+      answered = true;
+    },
+    (e) => {
+      answered = true;
+      process.stderr.write(`pgsnap: could not start: ${e?.message ?? e}\n`);
+      process.exitCode = 2;
+    },
+  );
 }
 
 // Runs the compiled CLI in dist/ (scripts/build.mjs; `npm pack` and `npm publish` build it), so no TypeScript
