@@ -254,15 +254,21 @@ async function objectExists(
     await client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
     return true;
   } catch (e) {
-    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (err.name === 'NotFound' || err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404) return false;
+    const { name, status } = serviceAnswer(e);
+    if (name === 'NotFound' || name === 'NoSuchKey' || status === 404) return false;
     throw fail(e);
   }
 }
 
 function isPreconditionFailed(e: unknown): boolean {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return err?.name === 'PreconditionFailed' || err?.$metadata?.httpStatusCode === 412;
+  const { name, status } = serviceAnswer(e);
+  return name === 'PreconditionFailed' || status === 412;
+}
+
+/** The SDK error's name and HTTP status, for deciding by what the service answered. */
+function serviceAnswer(e: unknown): { name: string; status: number | undefined } {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } } | null | undefined;
+  return { name: err?.name ?? '', status: err?.$metadata?.httpStatusCode };
 }
 
 function appeared(bucket: string, key: string): PgsnapError {
@@ -278,9 +284,8 @@ function appeared(bucket: string, key: string): PgsnapError {
 /** One line for what S3 (or the network on the way) said; never the credentials. */
 function s3Error(e: unknown, doing: string, where: string, bucket: string, endpoint: string | undefined): PgsnapError {
   if (e instanceof PgsnapError) return e;
-  const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const name = err.name ?? '';
-  const status = err.$metadata?.httpStatusCode;
+  const err = e as { code?: string; message?: string };
+  const { name, status } = serviceAnswer(e);
   const at = `${where}: ${doing} failed`;
   if (name === 'NoSuchBucket') {
     return new PgsnapError('archive_not_found', `${at}: bucket ${bucket} does not exist`, { hint: 'create the bucket, or fix --dir s3://bucket/prefix' });
