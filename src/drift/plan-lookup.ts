@@ -1,4 +1,5 @@
 import type {
+  SchemaDef,
   CatalogModel,
   ColumnDef,
   ConstraintDef,
@@ -22,7 +23,7 @@ import { qualify, quoteIdent } from '../sql/quote.js';
  */
 export interface ModelIndex {
   readonly model: CatalogModel;
-  readonly schemas: ReadonlySet<string>;
+  readonly schemas: ReadonlyMap<string, SchemaDef>;
   readonly extensions: ReadonlyMap<string, CatalogModel['extensions'][number]>;
   readonly enums: ReadonlyMap<string, EnumDef>;
   readonly domains: ReadonlyMap<string, CatalogModel['domains'][number]>;
@@ -77,12 +78,13 @@ export function indexModel(model: CatalogModel): ModelIndex {
   }
   // keyed as catalog/diff.ts objectGrants keys them: `object.grantee.PRIVILEGE`
   for (const s of model.schemas) addGrants(s.name, `SCHEMA ${quoteIdent(s.name)}`, s.grants);
-  for (const t of [...model.enums, ...model.compositeTypes, ...(model.rangeTypes ?? [])]) addGrants(qualifiedName(t), `TYPE ${qualify(t.schema, t.name)}`, t.grants);
+  for (const t of [...model.enums, ...model.compositeTypes, ...(model.rangeTypes ?? [])])
+    addGrants(qualifiedName(t), `TYPE ${qualify(t.schema, t.name)}`, t.grants);
   for (const t of model.domains) addGrants(qualifiedName(t), `DOMAIN ${qualify(t.schema, t.name)}`, t.grants);
   for (const f of model.functions) if (f.kind !== 'aggregate') addGrants(functionKey(f), functionTarget(f), f.grants);
   return {
     model,
-    schemas: new Set(model.schemas.map((s) => s.name)),
+    schemas: new Map(model.schemas.map((s) => [s.name, s])),
     extensions: by(model.extensions, (e) => e.name),
     enums: by(model.enums, qualifiedName),
     domains: by(model.domains, qualifiedName),

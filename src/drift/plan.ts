@@ -147,7 +147,8 @@ export function planMigration(desired: CatalogModel, actual: CatalogModel, diffe
     }
   }
   staged.sort(
-    (x, y) => STAGES.indexOf(x.stage) - STAGES.indexOf(y.stage) || x.rank - y.rank || (x.fixes.object < y.fixes.object ? -1 : x.fixes.object > y.fixes.object ? 1 : 0),
+    (x, y) =>
+      STAGES.indexOf(x.stage) - STAGES.indexOf(y.stage) || x.rank - y.rank || (x.fixes.object < y.fixes.object ? -1 : x.fixes.object > y.fixes.object ? 1 : 0),
   );
   return { statements: staged.map(({ stage: _s, rank: _r, ...s }) => s), skipped };
 }
@@ -167,11 +168,16 @@ const NOT_FOUND: Outcome = { skip: 'the object was not found in the catalog mode
 function plan(d: DriftDifference, ctx: Ctx): Outcome {
   switch (d.kind) {
     case 'schema': {
-      const want = ctx.d.model.schemas.find((x) => x.name === d.object);
-      return whole(d, ctx.d.schemas.has(d.object), ctx.a.schemas.has(d.object), () => [
-        { stage: 'schema', sql: renderSchema({ name: d.object, comment: null }) },
-        ...(want ? objectExtras(`SCHEMA ${quoteIdent(want.name)}`, want.grants ?? [], null, want.comment) : []),
-      ], () => [{ stage: 'drop_schema', sql: `DROP SCHEMA ${quoteIdent(d.object)};` }]);
+      return whole(
+        d,
+        ctx.d.schemas.get(d.object),
+        ctx.a.schemas.get(d.object),
+        (w) => [
+          { stage: 'schema', sql: renderSchema({ name: d.object, comment: null }) },
+          ...objectExtras(`SCHEMA ${quoteIdent(w.name)}`, w.grants ?? [], null, w.comment),
+        ],
+        () => [{ stage: 'drop_schema', sql: `DROP SCHEMA ${quoteIdent(d.object)};` }],
+      );
     }
     case 'extension':
       return extension(d, ctx);
@@ -185,15 +191,15 @@ function plan(d: DriftDifference, ctx: Ctx): Outcome {
       return enumPlan(d, ctx);
     case 'domain': {
       const [want, have] = [ctx.d.domains.get(d.object), ctx.a.domains.get(d.object)];
-      return typeLike(d, want, have, renderDomain, 'DOMAIN', () => {
-        const sql = want && have ? domainRepair(want, have) : undefined;
+      return typeLike(d, want, have, renderDomain, 'DOMAIN', (w, h) => {
+        const sql = domainRepair(w, h);
         return sql ? [{ stage: 'type', sql }] : { skip: 'no plan for a domain whose base type or collation changed: it must be rebuilt by hand' };
       });
     }
     case 'composite_type': {
       const [want, have] = [ctx.d.composites.get(d.object), ctx.a.composites.get(d.object)];
-      return typeLike(d, want, have, renderCompositeType, 'TYPE', () => {
-        const r = compositeRepair(want as NonNullable<typeof want>, have as NonNullable<typeof have>);
+      return typeLike(d, want, have, renderCompositeType, 'TYPE', (w, h) => {
+        const r = compositeRepair(w, h);
         return [{ stage: 'type', sql: r.sql, ...(r.loss ? { dataLoss: r.loss } : {}) }];
       });
     }
@@ -263,11 +269,19 @@ function plan(d: DriftDifference, ctx: Ctx): Outcome {
 }
 
 /** missing → create, extra → drop, changed → the given repair (or none). */
-function whole(d: DriftDifference, inDesired: boolean, inActual: boolean, create: () => Step[], drop: () => Step[], change?: () => Outcome): Outcome {
-  if (d.change === 'missing') return inDesired ? create() : NOT_FOUND;
-  if (d.change === 'extra') return inActual ? drop() : NOT_FOUND;
-  if (!inDesired || !inActual) return NOT_FOUND;
-  return change ? change() : { skip: `no plan for a changed ${d.kind}: it must be rebuilt by hand` };
+/** missing → create, extra → drop, changed → change, each given the object as the side(s) it stands on have it */
+function whole<W, H>(
+  d: DriftDifference,
+  want: W | undefined,
+  have: H | undefined,
+  create: (w: W) => Outcome,
+  drop: (h: H) => Outcome,
+  change?: (w: W, h: H) => Outcome,
+): Outcome {
+  if (d.change === 'missing') return want !== undefined ? create(want) : NOT_FOUND;
+  if (d.change === 'extra') return have !== undefined ? drop(have) : NOT_FOUND;
+  if (want === undefined || have === undefined) return NOT_FOUND;
+  return change ? change(want, have) : { skip: `no plan for a changed ${d.kind}: it must be rebuilt by hand` };
 }
 
 function extension(d: DriftDifference, ctx: Ctx): Outcome {
@@ -275,11 +289,11 @@ function extension(d: DriftDifference, ctx: Ctx): Outcome {
   const have = ctx.a.extensions.get(d.object);
   return whole(
     d,
-    want !== undefined,
-    have !== undefined,
-    () => [{ stage: 'extension', sql: renderExtension(want as NonNullable<typeof want>) }],
+    want,
+    have,
+    (w) => [{ stage: 'extension', sql: renderExtension(w) }],
     () => [{ stage: 'drop_extension', sql: `DROP EXTENSION ${quoteIdent(d.object)};` }],
-    () => [{ stage: 'extension', sql: `ALTER EXTENSION ${quoteIdent(d.object)} SET SCHEMA ${quoteIdent((want as NonNullable<typeof want>).schema)};` }],
+    (w) => [{ stage: 'extension', sql: `ALTER EXTENSION ${quoteIdent(d.object)} SET SCHEMA ${quoteIdent(w.schema)};` }],
   );
 }
 
@@ -288,14 +302,15 @@ function enumPlan(d: DriftDifference, ctx: Ctx): Outcome {
   const have = ctx.a.enums.get(d.object);
   return whole(
     d,
-    want !== undefined,
-    have !== undefined,
-    () => [{ stage: 'type', sql: renderEnum(want as NonNullable<typeof want>) }, ...typeExtras('TYPE', want as NonNullable<typeof want>)],
-    () => [{ stage: 'drop_type', sql: `DROP TYPE ${qualify((have as NonNullable<typeof have>).schema, (have as NonNullable<typeof have>).name)};` }],
-    () => {
-      const r = enumRepair(want as NonNullable<typeof want>, have as NonNullable<typeof have>, ctx.a.model.tables);
-      const loss = r.dropped.length > 0 ? `drops enum value(s) ${r.dropped.map((l) => JSON.stringify(l)).join(', ')}: rows holding them cannot be converted` : undefined;
-      const { views, drop, create } = r.rebuilt ? enumDependents(have as NonNullable<typeof have>, ctx.a.model) : { views: [], drop: [], create: [] };
+    want,
+    have,
+    (w) => [{ stage: 'type', sql: renderEnum(w) }, ...typeExtras('TYPE', w)],
+    (h) => [{ stage: 'drop_type', sql: `DROP TYPE ${qualify(h.schema, h.name)};` }],
+    (w, h) => {
+      const r = enumRepair(w, h, ctx.a.model.tables);
+      const loss =
+        r.dropped.length > 0 ? `drops enum value(s) ${r.dropped.map((l) => JSON.stringify(l)).join(', ')}: rows holding them cannot be converted` : undefined;
+      const { views, drop, create } = r.rebuilt ? enumDependents(h, ctx.a.model) : { views: [], drop: [], create: [] };
       // PostgreSQL refuses to retype a column a view reads, and cannot re-parse a predicate, check or policy that
       // compares it with a value of the old type: those are dropped around the rebuild and created again exactly
       // as they are live (the other differences of the plan then apply to them as usual)
@@ -304,10 +319,12 @@ function enumPlan(d: DriftDifference, ctx: Ctx): Outcome {
         ...drop,
         r.sql,
         ...create,
-        ...views.sort((x, y) => (ctx.liveViewRank.get(qualifiedName(x)) ?? 0) - (ctx.liveViewRank.get(qualifiedName(y)) ?? 0)).flatMap((v) => createView(v, 0, 'create').map((s) => s.sql)),
+        ...views
+          .sort((x, y) => (ctx.liveViewRank.get(qualifiedName(x)) ?? 0) - (ctx.liveViewRank.get(qualifiedName(y)) ?? 0))
+          .flatMap((v) => createView(v, 0, 'create').map((s) => s.sql)),
       ].join('\n');
       // a rebuilt type is a new object: its grants and comment are given again
-      return [{ stage: 'type', sql, ...(loss ? { dataLoss: loss } : {}) }, ...(r.rebuilt ? typeExtras('TYPE', want as NonNullable<typeof want>) : [])];
+      return [{ stage: 'type', sql, ...(loss ? { dataLoss: loss } : {}) }, ...(r.rebuilt ? typeExtras('TYPE', w) : [])];
     },
   );
 }
@@ -318,14 +335,14 @@ function typeLike<T extends TypeWithExtras>(
   have: T | undefined,
   render: (x: T) => string,
   word: string,
-  change: () => Outcome,
+  change: (want: T, have: T) => Outcome,
 ): Outcome {
   return whole(
     d,
-    want !== undefined,
-    have !== undefined,
-    () => [{ stage: 'type', sql: render(want as T) }, ...typeExtras(word, want as T)],
-    () => [{ stage: 'drop_type', sql: `DROP ${word} ${qualify((have as T).schema, (have as T).name)};` }],
+    want,
+    have,
+    (w) => [{ stage: 'type', sql: render(w) }, ...typeExtras(word, w)],
+    (h) => [{ stage: 'drop_type', sql: `DROP ${word} ${qualify(h.schema, h.name)};` }],
     change,
   );
 }
@@ -357,16 +374,15 @@ function sequence(d: DriftDifference, ctx: Ctx): Outcome {
   };
   return whole(
     d,
-    want !== undefined,
-    have !== undefined,
-    () => [{ stage: 'sequence', sql: renderSequence(want as SequenceDef) }, ...owner(want as SequenceDef)],
+    want,
+    have,
+    (w) => [{ stage: 'sequence', sql: renderSequence(w) }, ...owner(w)],
     // IF EXISTS: a sequence owned by a dropped column or table goes with it.
-    () => [{ stage: 'drop_sequence', sql: `DROP SEQUENCE IF EXISTS ${qualify((have as SequenceDef).schema, (have as SequenceDef).name)};` }],
-    () => {
-      const s = want as SequenceDef;
+    (h) => [{ stage: 'drop_sequence', sql: `DROP SEQUENCE IF EXISTS ${qualify(h.schema, h.name)};` }],
+    (s, h) => {
       const alter = renderSequence(s).replace(/^CREATE SEQUENCE IF NOT EXISTS /, 'ALTER SEQUENCE ');
       const steps: Step[] = [{ stage: 'sequence', sql: alter }];
-      if (s.ownedBy === null && (have as SequenceDef).ownedBy !== null) steps.push({ stage: 'ownership', sql: `ALTER SEQUENCE ${qualify(s.schema, s.name)} OWNED BY NONE;` });
+      if (s.ownedBy === null && h.ownedBy !== null) steps.push({ stage: 'ownership', sql: `ALTER SEQUENCE ${qualify(s.schema, s.name)} OWNED BY NONE;` });
       return [...steps, ...owner(s)];
     },
   );
@@ -375,25 +391,18 @@ function sequence(d: DriftDifference, ctx: Ctx): Outcome {
 function functionPlan(d: DriftDifference, ctx: Ctx): Outcome {
   const want = ctx.d.functions.get(d.object);
   const have = ctx.a.functions.get(d.object);
-  const create = (): Outcome => {
-    const f = want as NonNullable<typeof want>;
+  const create = (f: NonNullable<typeof want>): Outcome => {
     if (f.kind === 'aggregate' || f.definition === '') return { skip: 'no plan for aggregates: pgsnap cannot render their definition' };
     // A SQL-standard body is parsed at creation and may read tables: it waits for them.
     return [{ stage: f.sqlStandardBody ? 'late_function' : 'function', sql: renderFunction(f) }];
   };
-  const createWithExtras = (): Outcome => {
-    const steps = create();
-    const f = want as NonNullable<typeof want>;
-    return 'skip' in steps ? steps : [...steps, ...objectExtras(functionTarget(f), f.grants, 'EXECUTE', null), ...objectExtras(functionCommentTarget(f), [], null, f.comment)];
+  const createWithExtras = (f: NonNullable<typeof want>): Outcome => {
+    const steps = create(f);
+    return 'skip' in steps
+      ? steps
+      : [...steps, ...objectExtras(functionTarget(f), f.grants, 'EXECUTE', null), ...objectExtras(functionCommentTarget(f), [], null, f.comment)];
   };
-  return whole(
-    d,
-    want !== undefined,
-    have !== undefined,
-    createWithExtras as () => Step[],
-    () => [{ stage: 'drop_function', sql: `DROP ${functionCommentTarget(have as NonNullable<typeof have>)};` }],
-    create,
-  );
+  return whole(d, want, have, createWithExtras, (h) => [{ stage: 'drop_function', sql: `DROP ${functionCommentTarget(h)};` }], create);
 }
 
 function identitySequence(model: CatalogModel, t: TableDef, column: string): SequenceDef | undefined {
@@ -404,14 +413,18 @@ function identitySequence(model: CatalogModel, t: TableDef, column: string): Seq
 function createTable(t: TableDef, ctx: Ctx): Step[] {
   const model = ctx.d.model;
   const parent = t.partitionOf ? ctx.d.tables.get(t.partitionOf) : undefined;
-  const seqs = new Map(t.columns.flatMap((c) => {
-    const s = c.identity ? identitySequence(model, t, c.name) : undefined;
-    return s ? [[c.name, s] as const] : [];
-  }));
+  const seqs = new Map(
+    t.columns.flatMap((c) => {
+      const s = c.identity ? identitySequence(model, t, c.name) : undefined;
+      return s ? [[c.name, s] as const] : [];
+    }),
+  );
   const name = qualify(t.schema, t.name);
   const steps: Step[] = [
     { stage: 'table', rank: partitionDepth(t, ctx.d), sql: renderCreateTable(t, parent ? qualify(parent.schema, parent.name) : null, seqs) },
-    ...t.constraints.filter((c) => !isInlineConstraint(c)).map((c): Step => ({ stage: c.kind === 'foreign' ? 'foreign' : 'constraint', sql: renderConstraint(t, c) })),
+    ...t.constraints
+      .filter((c) => !isInlineConstraint(c))
+      .map((c): Step => ({ stage: c.kind === 'foreign' ? 'foreign' : 'constraint', sql: renderConstraint(t, c) })),
     ...t.indexes.filter((i) => !i.constraint).map((i): Step => ({ stage: 'index', sql: renderIndex(i) })),
     ...t.triggers.map((tr): Step => ({ stage: 'trigger', sql: renderTrigger(t, tr) })),
     ...t.policies.map((p): Step => ({ stage: 'policy', sql: renderPolicy(t, p) })),
@@ -447,26 +460,33 @@ function table(d: DriftDifference, ctx: Ctx): Outcome {
   const have = ctx.a.tables.get(d.object);
   return whole(
     d,
-    want !== undefined,
-    have !== undefined,
-    () => createTable(want as TableDef, ctx),
-    () => [
+    want,
+    have,
+    (w) => createTable(w, ctx),
+    (h) => [
       {
         // A view of the same name in the files is created in the view stage: the table must be gone by then, so
         // it is dropped with the other dropped dependents, not last.
-        ...(ctx.d.views.has(d.object) ? { stage: 'drop_index' as const, rank: 1 + (ctx.dropRank.get(d.object) ?? 0) } : { stage: 'drop_table' as const, rank: ctx.dropRank.get(d.object) ?? 0 }),
-        sql: `DROP TABLE ${qualify((have as TableDef).schema, (have as TableDef).name)};`,
+        ...(ctx.d.views.has(d.object)
+          ? { stage: 'drop_index' as const, rank: 1 + (ctx.dropRank.get(d.object) ?? 0) }
+          : { stage: 'drop_table' as const, rank: ctx.dropRank.get(d.object) ?? 0 }),
+        sql: `DROP TABLE ${qualify(h.schema, h.name)};`,
         dataLoss: 'drops a table and every row in it',
       },
     ],
-    () => {
-      const [w, h] = [want as TableDef, have as TableDef];
+    (w, h) => {
       // Only the bound of a partition moved: detach and attach again (PostgreSQL checks the rows fit the new bound).
       const sameShape = w.kind === h.kind && w.unlogged === h.unlogged && w.partitionKey === h.partitionKey && w.partitionOf === h.partitionOf;
       const parent = w.partitionOf ? ctx.d.tables.get(w.partitionOf) : undefined;
       if (sameShape && w.kind === 'partition' && parent && w.partitionBound !== null) {
         const [p, t] = [qualify(parent.schema, parent.name), qualify(w.schema, w.name)];
-        return [{ stage: 'table', rank: partitionDepth(w, ctx.d), sql: `ALTER TABLE ${p} DETACH PARTITION ${t};\nALTER TABLE ${p} ATTACH PARTITION ${t} ${w.partitionBound};` }];
+        return [
+          {
+            stage: 'table',
+            rank: partitionDepth(w, ctx.d),
+            sql: `ALTER TABLE ${p} DETACH PARTITION ${t};\nALTER TABLE ${p} ATTACH PARTITION ${t} ${w.partitionBound};`,
+          },
+        ];
       }
       if (sameShape && w.partitionBound === h.partitionBound) return inheritance(w, h, ctx);
       return { skip: 'no plan for a table whose kind or partitioning changed: it must be rebuilt by hand (its rows moved over)' };
@@ -489,19 +509,23 @@ function column(d: DriftDifference, ctx: Ctx): Outcome {
   if (d.kind === 'column') {
     return whole(
       d,
-      want !== undefined,
-      have !== undefined,
-      () => {
-        const { table: t, column: c } = want as NonNullable<typeof want>;
+      want,
+      have,
+      ({ table: t, column: c }) => {
         const sql = `ALTER TABLE ${qualify(t.schema, t.name)} ADD COLUMN ${renderColumn(c, c.identity ? identitySequence(ctx.d.model, t, c.name) : undefined)};`;
         const steps: Step[] = [{ stage: 'column', sql }];
         if (c.comment !== null) steps.push({ stage: 'comment', sql: renderComment(`COLUMN ${qualify(t.schema, t.name)}.${quoteIdent(c.name)}`, c.comment) });
         steps.push(...columnDetails(t, c));
         return steps;
       },
-      () => {
-        const { table: t, column: c } = have as NonNullable<typeof have>;
-        return [{ stage: 'drop_column', sql: `ALTER TABLE ${qualify(t.schema, t.name)} DROP COLUMN ${quoteIdent(c.name)};`, dataLoss: 'drops a column and its values' }];
+      ({ table: t, column: c }) => {
+        return [
+          {
+            stage: 'drop_column',
+            sql: `ALTER TABLE ${qualify(t.schema, t.name)} DROP COLUMN ${quoteIdent(c.name)};`,
+            dataLoss: 'drops a column and its values',
+          },
+        ];
       },
       () => serialRepair(d.object, ctx),
     );
@@ -513,7 +537,13 @@ function column(d: DriftDifference, ctx: Ctx): Outcome {
   switch (d.kind) {
     case 'column.type': {
       const widening = isWidening(have.column.type, c.type);
-      return [{ stage: 'column', sql: alterColumnType(t, c), ...(widening ? {} : { dataLoss: `changes the type from ${have.column.type} to ${c.type}, which may truncate, round or reject stored values` }) }];
+      return [
+        {
+          stage: 'column',
+          sql: alterColumnType(t, c),
+          ...(widening ? {} : { dataLoss: `changes the type from ${have.column.type} to ${c.type}, which may truncate, round or reject stored values` }),
+        },
+      ];
     }
     case 'column.collation':
       return [{ stage: 'column', sql: alterColumnType(t, c.collation ? c : { ...c, collation: '"default"' }) }];
@@ -525,7 +555,8 @@ function column(d: DriftDifference, ctx: Ctx): Outcome {
       if (c.identity === null) return [{ stage: 'column', sql: `${alter} DROP IDENTITY;` }];
       const how = c.identity === 'always' ? 'ALWAYS' : 'BY DEFAULT';
       const seq = identitySequence(ctx.d.model, t, c.name);
-      if (have.column.identity === null) return [{ stage: 'column', sql: `${alter} ADD GENERATED ${how} AS IDENTITY${seq ? ` (${identityOptions(seq).join(' ')})` : ''};` }];
+      if (have.column.identity === null)
+        return [{ stage: 'column', sql: `${alter} ADD GENERATED ${how} AS IDENTITY${seq ? ` (${identityOptions(seq).join(' ')})` : ''};` }];
       // the kind (ALWAYS / BY DEFAULT) and the sequence's options in one ALTER COLUMN; its name is not compared
       const set = [...(c.identity !== have.column.identity ? [`GENERATED ${how}`] : []), ...(seq ? identityOptions(seq) : [])];
       if (set.length === 0) return { skip: 'no plan for this identity change: the identity sequence of the schema files was not found in the catalog model' };
@@ -551,7 +582,8 @@ function serialRepair(column: string, ctx: Ctx): Outcome {
   const have = serialOf(ctx.a.model);
   const col = ctx.d.columns.get(column);
   const steps: Step[] = [];
-  if (have && (!want || qualifiedName(have) !== qualifiedName(want))) steps.push({ stage: 'ownership', sql: `ALTER SEQUENCE ${qualify(have.schema, have.name)} OWNED BY NONE;` });
+  if (have && (!want || qualifiedName(have) !== qualifiedName(want)))
+    steps.push({ stage: 'ownership', sql: `ALTER SEQUENCE ${qualify(have.schema, have.name)} OWNED BY NONE;` });
   if (want && col) {
     const exists = ctx.a.model.sequences.some((s) => qualifiedName(s) === qualifiedName(want));
     const sql = renderSequence(want);
@@ -567,17 +599,13 @@ function constraint(d: DriftDifference, ctx: Ctx): Outcome {
   const isFk = (want ?? have)?.constraint.kind === 'foreign';
   return whole(
     d,
-    want !== undefined,
-    have !== undefined,
-    () => [{ stage: isFk ? 'foreign' : 'constraint', sql: renderConstraint((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).constraint) }],
-    () => {
-      const { table: t, constraint: c } = have as NonNullable<typeof have>;
-      return [{ stage: isFk ? 'drop_foreign' : 'drop_constraint', sql: `ALTER TABLE ${qualify(t.schema, t.name)} DROP CONSTRAINT ${quoteIdent(c.name)};` }];
-    },
-    () => {
-      const { table: t, constraint: c } = want as NonNullable<typeof want>;
-      return [{ stage: isFk ? 'foreign' : 'constraint', sql: readdConstraint(t, c) }];
-    },
+    want,
+    have,
+    (w) => [{ stage: isFk ? 'foreign' : 'constraint', sql: renderConstraint(w.table, w.constraint) }],
+    ({ table: t, constraint: c }) => [
+      { stage: isFk ? 'drop_foreign' : 'drop_constraint', sql: `ALTER TABLE ${qualify(t.schema, t.name)} DROP CONSTRAINT ${quoteIdent(c.name)};` },
+    ],
+    (w) => [{ stage: isFk ? 'foreign' : 'constraint', sql: readdConstraint(w.table, w.constraint) }],
   );
 }
 
@@ -618,11 +646,11 @@ function index(d: DriftDifference, ctx: Ctx): Outcome {
   const drop = `DROP INDEX ${qualify((want ?? have)?.on.schema ?? '', (want ?? have)?.index.name ?? '')};`;
   return whole(
     d,
-    want !== undefined,
-    have !== undefined,
-    () => [{ stage: 'index', sql: renderIndex((want as NonNullable<typeof want>).index) }],
+    want,
+    have,
+    (w) => [{ stage: 'index', sql: renderIndex(w.index) }],
     () => [{ stage: 'drop_index', sql: drop }],
-    () => [{ stage: 'index', sql: `${drop}\n${renderIndex((want as NonNullable<typeof want>).index)}` }],
+    (w) => [{ stage: 'index', sql: `${drop}\n${renderIndex(w.index)}` }],
   );
 }
 
@@ -651,18 +679,19 @@ function view(d: DriftDifference, ctx: Ctx): Outcome {
   const rank = ctx.viewRank.get(d.object) ?? 0;
   return whole(
     d,
-    want !== undefined,
-    have !== undefined,
-    () => {
-      const steps = createView(want as ViewDef, rank, 'create');
+    want,
+    have,
+    (w) => {
+      const steps = createView(w, rank, 'create');
       // a live table of the same name is dropped first (table()): without that drop this would fail, so it is withheld with it
-      return ctx.a.tables.has(d.object) ? steps.map((s) => ({ ...s, dataLoss: 'replaces the live table of the same name, which is dropped with every row in it' })) : steps;
+      return ctx.a.tables.has(d.object)
+        ? steps.map((s) => ({ ...s, dataLoss: 'replaces the live table of the same name, which is dropped with every row in it' }))
+        : steps;
     },
-    () => [{ stage: 'drop_view', rank: ctx.dropRank.get(d.object) ?? 0, sql: `DROP ${viewName(have as ViewDef)};` }],
-    () => {
-      const w = want as ViewDef;
-      if (w.materialized !== (have as ViewDef).materialized) {
-        return [{ stage: 'drop_view', sql: `DROP ${viewName(have as ViewDef)};` }, ...createView(w, rank, 'create')];
+    (h) => [{ stage: 'drop_view', rank: ctx.dropRank.get(d.object) ?? 0, sql: `DROP ${viewName(h)};` }],
+    (w, h) => {
+      if (w.materialized !== h.materialized) {
+        return [{ stage: 'drop_view', sql: `DROP ${viewName(h)};` }, ...createView(w, rank, 'create')];
       }
       return createView(w, rank, rebuilt(d.object, ctx) ? 'rebuild' : 'replace');
     },
@@ -685,20 +714,25 @@ function trigger(d: DriftDifference, ctx: Ctx): Outcome {
   const drop = (x: NonNullable<typeof have>) => `DROP TRIGGER ${quoteIdent(x.trigger.name)} ON ${qualify(x.table.schema, x.table.name)};`;
   if (d.kind === 'trigger.enabled') {
     if (!want) return NOT_FOUND;
-    return [{ stage: 'trigger', sql: `ALTER TABLE ${qualify(want.table.schema, want.table.name)} ${TRIGGER_STATE[want.trigger.enabled]} TRIGGER ${quoteIdent(want.trigger.name)};` }];
+    return [
+      {
+        stage: 'trigger',
+        sql: `ALTER TABLE ${qualify(want.table.schema, want.table.name)} ${TRIGGER_STATE[want.trigger.enabled]} TRIGGER ${quoteIdent(want.trigger.name)};`,
+      },
+    ];
   }
   const onRebuiltView = want !== undefined && rebuilt(qualifiedName(want.table), ctx);
   return whole(
     d,
-    want !== undefined,
-    have !== undefined,
-    () => [
+    want,
+    have,
+    (w) => [
       onRebuiltView
-        ? { stage: 'trigger', sql: `-- created with ${viewName(want?.table as ViewDef)}, which this plan builds again` }
-        : { stage: 'trigger', sql: renderTrigger((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).trigger) },
+        ? { stage: 'trigger', sql: `-- created with ${viewName(w.table as ViewDef)}, which this plan builds again` }
+        : { stage: 'trigger', sql: renderTrigger(w.table, w.trigger) },
     ],
-    () => [{ stage: 'drop_trigger', sql: drop(have as NonNullable<typeof have>) }],
-    () => [{ stage: 'trigger', sql: `${drop(have as NonNullable<typeof have>)}\n${renderTrigger((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).trigger)}` }],
+    (h) => [{ stage: 'drop_trigger', sql: drop(h) }],
+    (w, h) => [{ stage: 'trigger', sql: `${drop(h)}\n${renderTrigger(w.table, w.trigger)}` }],
   );
 }
 
@@ -716,11 +750,11 @@ function policy(d: DriftDifference, ctx: Ctx): Outcome {
   const drop = (x: NonNullable<typeof have>) => `DROP POLICY ${quoteIdent(x.policy.name)} ON ${qualify(x.table.schema, x.table.name)};`;
   return whole(
     d,
-    want !== undefined,
-    have !== undefined,
-    () => [{ stage: 'policy', sql: renderPolicy((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).policy) }],
-    () => [{ stage: 'drop_policy', sql: drop(have as NonNullable<typeof have>) }],
-    () => [{ stage: 'policy', sql: `${drop(have as NonNullable<typeof have>)}\n${renderPolicy((want as NonNullable<typeof want>).table, (want as NonNullable<typeof want>).policy)}` }],
+    want,
+    have,
+    (w) => [{ stage: 'policy', sql: renderPolicy(w.table, w.policy) }],
+    (h) => [{ stage: 'drop_policy', sql: drop(h) }],
+    (w, h) => [{ stage: 'policy', sql: `${drop(h)}\n${renderPolicy(w.table, w.policy)}` }],
   );
 }
 
@@ -728,14 +762,14 @@ function grant(d: DriftDifference, ctx: Ctx): Outcome {
   const want = ctx.d.grants.get(d.object);
   const have = ctx.a.grants.get(d.object);
   const revoke = (x: NonNullable<typeof have>) => `REVOKE ${x.grant.privilege} ON ${x.target} FROM ${grantee(x.grant.grantee)};`;
-  const give = () => renderObjectGrant((want as NonNullable<typeof want>).target, (want as NonNullable<typeof want>).grant);
+  const give = (x: NonNullable<typeof want>) => renderObjectGrant(x.target, x.grant);
   return whole(
     d,
-    want !== undefined,
-    have !== undefined,
-    () => [{ stage: 'grant', sql: give() }],
-    () => [{ stage: 'grant', sql: revoke(have as NonNullable<typeof have>) }],
-    () => [{ stage: 'grant', sql: `${revoke(have as NonNullable<typeof have>)}\n${give()}` }],
+    want,
+    have,
+    (w) => [{ stage: 'grant', sql: give(w) }],
+    (h) => [{ stage: 'grant', sql: revoke(h) }],
+    (w, h) => [{ stage: 'grant', sql: `${revoke(h)}\n${give(w)}` }],
   );
 }
 
@@ -749,17 +783,14 @@ function columnGrant(d: DriftDifference, ctx: Ctx): Outcome {
   const have = ctx.a.columnGrants.get(d.object);
   const revoke = ({ table: t, column: c, grant: g }: NonNullable<typeof have>) =>
     `REVOKE ${g.privilege} (${quoteIdent(c.name)}) ON TABLE ${qualify(t.schema, t.name)} FROM ${grantee(g.grantee)};`;
-  const give = () => {
-    const { table: t, column: c, grant: g } = want as NonNullable<typeof want>;
-    return renderColumnGrant(t, c.name, g);
-  };
+  const give = ({ table: t, column: c, grant: g }: NonNullable<typeof want>) => renderColumnGrant(t, c.name, g);
   return whole(
     d,
-    want !== undefined,
-    have !== undefined,
-    () => [{ stage: 'grant', sql: give() }],
-    () => [{ stage: 'grant', sql: revoke(have as NonNullable<typeof have>) }],
-    () => [{ stage: 'grant', sql: `${revoke(have as NonNullable<typeof have>)}\n${give()}` }],
+    want,
+    have,
+    (w) => [{ stage: 'grant', sql: give(w) }],
+    (h) => [{ stage: 'grant', sql: revoke(h) }],
+    (w, h) => [{ stage: 'grant', sql: `${revoke(h)}\n${give(w)}` }],
   );
 }
 
@@ -773,7 +804,7 @@ function comment(d: DriftDifference, ctx: Ctx): Outcome {
   const i = ctx.d;
   const q = (x: { schema: string; name: string }) => qualify(x.schema, x.name);
   const on = (x: { schema: string; name: string }) => ` ON ${q(x)}`;
-  const schema = i.model.schemas.find((s) => s.name === o);
+  const schema = i.schemas.get(o);
   const e = i.enums.get(o) ?? i.composites.get(o);
   const dom = i.domains.get(o);
   const t = i.tables.get(o);
