@@ -29,22 +29,28 @@ export interface ObjectStep {
   readonly dataLoss?: string;
 }
 
-export type ObjectOutcome = ObjectStep[] | { readonly skip: string };
+type Skip = { readonly skip: string };
 
-export const NOT_FOUND: ObjectOutcome = { skip: 'the object was not found in the catalog model (no plan)' };
+export type ObjectOutcome = ObjectStep[] | Skip;
 
-/** missing → create, extra → drop, changed → change; the definitions found on each side are passed along. */
-export function wholeObject<T>(
+export const NOT_FOUND: Skip = { skip: 'the object was not found in the catalog model (no plan)' };
+
+/**
+ * missing → create, extra → drop, changed → change (without one, "no plan" with the reason); the definitions
+ * found on each side are passed along. plan.ts uses it for its own kinds too, with its wider steps (S).
+ */
+export function wholeObject<W, H, S = ObjectStep>(
   d: DriftDifference,
-  want: T | undefined,
-  have: T | undefined,
-  create: (want: T) => ObjectOutcome,
-  drop: (have: T) => ObjectOutcome,
-  change: (want: T, have: T) => ObjectOutcome,
-): ObjectOutcome {
+  want: W | undefined,
+  have: H | undefined,
+  create: (want: W) => NoInfer<S>[] | Skip,
+  drop: (have: H) => NoInfer<S>[] | Skip,
+  change?: (want: W, have: H) => NoInfer<S>[] | Skip,
+): S[] | Skip {
   if (d.change === 'missing') return want === undefined ? NOT_FOUND : create(want);
   if (d.change === 'extra') return have === undefined ? NOT_FOUND : drop(have);
-  return want === undefined || have === undefined ? NOT_FOUND : change(want, have);
+  if (want === undefined || have === undefined) return NOT_FOUND;
+  return change ? change(want, have) : { skip: `no plan for a changed ${d.kind}: it must be rebuilt by hand` };
 }
 
 /** A role as GRANT, REVOKE and USER MAPPING name it: `public` is the keyword PUBLIC. */

@@ -33,6 +33,7 @@ import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
 import type { DriftDifference } from './difference.js';
 import { type ModelIndex, indexModel } from './plan-lookup.js';
 import { defaultStorage, enumDependents, identityOptions, inheritanceRepair, readdConstraint, viewName, viewOptionsRepair } from './plan-alter.js';
+import { NOT_FOUND, roleSql, wholeObject } from './plan-object-step.js';
 import { planObject } from './plan-objects.js';
 import { alterColumnType, compositeRepair, domainRepair, enumRepair, isWidening } from './plan-types.js';
 
@@ -163,8 +164,6 @@ interface Ctx {
   readonly dropRank: ReadonlyMap<string, number>;
 }
 
-const NOT_FOUND: Outcome = { skip: 'the object was not found in the catalog model (no plan)' };
-
 function plan(d: DriftDifference, ctx: Ctx): Outcome {
   switch (d.kind) {
     case 'schema': {
@@ -269,7 +268,7 @@ function plan(d: DriftDifference, ctx: Ctx): Outcome {
 }
 
 /** missing → create, extra → drop, changed → the given repair (or none). */
-/** missing → create, extra → drop, changed → change, each given the object as the side(s) it stands on have it */
+/** missing → create, extra → drop, changed → change, with the objects found on each side (plan-object-step.ts) */
 function whole<W, H>(
   d: DriftDifference,
   want: W | undefined,
@@ -278,10 +277,7 @@ function whole<W, H>(
   drop: (h: H) => Outcome,
   change?: (w: W, h: H) => Outcome,
 ): Outcome {
-  if (d.change === 'missing') return want !== undefined ? create(want) : NOT_FOUND;
-  if (d.change === 'extra') return have !== undefined ? drop(have) : NOT_FOUND;
-  if (want === undefined || have === undefined) return NOT_FOUND;
-  return change ? change(want, have) : { skip: `no plan for a changed ${d.kind}: it must be rebuilt by hand` };
+  return wholeObject<W, H, Step>(d, want, have, create, drop, change);
 }
 
 function extension(d: DriftDifference, ctx: Ctx): Outcome {
@@ -761,7 +757,7 @@ function policy(d: DriftDifference, ctx: Ctx): Outcome {
 function grant(d: DriftDifference, ctx: Ctx): Outcome {
   const want = ctx.d.grants.get(d.object);
   const have = ctx.a.grants.get(d.object);
-  const revoke = (x: NonNullable<typeof have>) => `REVOKE ${x.grant.privilege} ON ${x.target} FROM ${grantee(x.grant.grantee)};`;
+  const revoke = (x: NonNullable<typeof have>) => `REVOKE ${x.grant.privilege} ON ${x.target} FROM ${roleSql(x.grant.grantee)};`;
   const give = (x: NonNullable<typeof want>) => renderObjectGrant(x.target, x.grant);
   return whole(
     d,
@@ -773,16 +769,12 @@ function grant(d: DriftDifference, ctx: Ctx): Outcome {
   );
 }
 
-function grantee(role: string): string {
-  return role === 'public' ? 'PUBLIC' : quoteIdent(role);
-}
-
 /** GRANT / REVOKE privilege (column) ON TABLE … */
 function columnGrant(d: DriftDifference, ctx: Ctx): Outcome {
   const want = ctx.d.columnGrants.get(d.object);
   const have = ctx.a.columnGrants.get(d.object);
   const revoke = ({ table: t, column: c, grant: g }: NonNullable<typeof have>) =>
-    `REVOKE ${g.privilege} (${quoteIdent(c.name)}) ON TABLE ${qualify(t.schema, t.name)} FROM ${grantee(g.grantee)};`;
+    `REVOKE ${g.privilege} (${quoteIdent(c.name)}) ON TABLE ${qualify(t.schema, t.name)} FROM ${roleSql(g.grantee)};`;
   const give = ({ table: t, column: c, grant: g }: NonNullable<typeof want>) => renderColumnGrant(t, c.name, g);
   return whole(
     d,
