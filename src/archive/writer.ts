@@ -108,7 +108,13 @@ function openFileTarget(dir: string, finalName: string, publishAs: (at: Date) =>
       return { path: published, bytes: fs.statSync(published).size };
     },
     async discard() {
-      out.destroy();
+      // A write may still be in flight on fd: closing fd under it lets that write land in whatever file is opened
+      // next with the same number (seen as a test worker whose IPC channel died). 'close' comes after it.
+      await new Promise<void>((resolve) => {
+        if (out.closed) return resolve();
+        out.once('close', () => resolve());
+        out.destroy();
+      });
       try {
         fs.closeSync(fd);
       } catch {
