@@ -140,7 +140,8 @@ async function readArchive(zip: yauzl.ZipFile, file: string, copy: DecryptedCopy
       if (entry.compressionMethod === 8 && !entry.isEncrypted()) {
         // Data entries are inflated here rather than by yauzl, in large pieces: yauzl inflates 16 KiB at a time, and
         // every piece crossed four streams; at 2M rows that cost more CPU than the inflating itself. (A local file
-        // is read in 1 MiB pieces, file-reader.ts; Batch gathers the smaller pieces of a ranged GET.) VerifyingTransform still stops at the first byte beyond the declared size, as yauzl would.
+        // is read in 1 MiB pieces, file-reader.ts; Batch gathers the smaller pieces of a ranged GET.)
+        // VerifyingTransform still stops at the first byte beyond the declared size, as yauzl would.
         const raw = await streamOf(zip, entry, file, { decodeFileData: false });
         const batch = new Batch(INFLATE_CHUNK_BYTES / 2);
         const inflate = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
