@@ -5,6 +5,7 @@ import yauzl from 'yauzl';
 import type { CatalogModel } from '../catalog/model.js';
 import { PgsnapError } from '../errors.js';
 import { type DecryptedCopy, decryptToTemp, isEncryptedArchive } from './age.js';
+import { openZipFile } from './file-reader.js';
 import { type ArchivedEntry, MANIFEST_ENTRY, type Manifest, SCHEMA_JSON_ENTRY, isSafeEntryName } from './format.js';
 import { parseManifest } from './manifest.js';
 import { columnDisagreements } from './manifest-schema.js';
@@ -137,9 +138,10 @@ async function readArchive(zip: yauzl.ZipFile, file: string, copy: DecryptedCopy
       if (!expected) return streamOf(zip, entry, file);
       const check = new VerifyingTransform(expected, file);
       if (entry.compressionMethod === 8 && !entry.isEncrypted()) {
-        // Data entries are inflated here rather than by yauzl, in large pieces: yauzl reads 16 KiB of the file and
-        // inflates 16 KiB at a time, and every piece crossed four streams; at 2M rows that cost more CPU than the
-        // inflating itself. VerifyingTransform still stops at the first byte beyond the declared size, as yauzl would.
+        // Data entries are inflated here rather than by yauzl, in large pieces: yauzl inflates 16 KiB at a time, and
+        // every piece crossed four streams; at 2M rows that cost more CPU than the inflating itself. (A local file
+        // is read in 1 MiB pieces, file-reader.ts; Batch gathers the smaller pieces of a ranged GET.)
+        // VerifyingTransform still stops at the first byte beyond the declared size, as yauzl would.
         const raw = await streamOf(zip, entry, file, { decodeFileData: false });
         const batch = new Batch(INFLATE_CHUNK_BYTES / 2);
         const inflate = zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
@@ -298,20 +300,16 @@ function notAZip(shown: string, err: Error | null): PgsnapError {
 }
 
 /** `shown` names the archive in messages (`file` may be its decrypted temporary copy) */
-function openZip(file: string, shown: string): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, ZIP_OPTIONS, (err, zip) => {
-      if (err || !zip) {
-        const code = (err as NodeJS.ErrnoException | null)?.code;
-        if (code === 'ENOENT') reject(new PgsnapError('archive_not_found', `archive not found: ${shown}`));
-        else if (code === 'EACCES') reject(new PgsnapError('permission', `cannot read ${shown}: permission denied`));
-        else if (code === 'EISDIR') reject(new PgsnapError('usage', `${shown} is a directory, not an archive`));
-        else reject(notAZip(shown, err));
-        return;
-      }
-      resolve(zip);
-    });
-  });
+async function openZip(file: string, shown: string): Promise<yauzl.ZipFile> {
+  try {
+    return await openZipFile(file, ZIP_OPTIONS);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') throw new PgsnapError('archive_not_found', `archive not found: ${shown}`);
+    if (err.code === 'EACCES') throw new PgsnapError('permission', `cannot read ${shown}: permission denied`);
+    if (err.code === 'EISDIR') throw new PgsnapError('usage', `${shown} is a directory, not an archive`);
+    throw notAZip(shown, err);
+  }
 }
 
 function readCentralDirectory(zip: yauzl.ZipFile, file: string): Promise<Map<string, yauzl.Entry>> {
