@@ -122,7 +122,7 @@ describe('pinned output for a fixed COPY stream', () => {
   function fixedCopy(): Buffer {
     const r = random(23);
     const alphabet = ['a', 'b', 'Z', ' ', '0', '"', '\\', '\b', '\f', '\n', '\r', '\t', '\v', '\u0001', '\u001f', '\u007f', 'é', '🎉', '{', ':'];
-    const escape = (v: string) =>
+    const copyEscape = (v: string) =>
       v.replace(/[\\\b\f\n\r\t\v]/g, (c) => ({ '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' })[c] as string);
     const text = (max: number) => Array.from({ length: Math.floor(r() * max) }, () => alphabet[Math.floor(r() * alphabet.length)]).join('');
     const rows: string[] = [];
@@ -138,8 +138,8 @@ describe('pinned output for a fixed COPY stream', () => {
           String(id * 7919 - 1e6),
           nul(String(Math.floor(r() * 4e9) - 2e9)),
           nul(r() < 0.5 ? 't' : 'f'),
-          nul(escape(id === 1500 ? 'x"\\'.repeat(100_000) : text(40))),
-          nul(escape(JSON.stringify({ n: id, tag: text(8), ok: r() < 0.5 }))),
+          nul(copyEscape(id === 1500 ? 'x"\\'.repeat(100_000) : text(40))),
+          nul(copyEscape(JSON.stringify({ n: id, tag: text(8), ok: r() < 0.5 }))),
           nul(`\\\\x${hex}`),
           nul(String(Math.floor(r() * 65536) - 32768)),
         ].join('\t'),
