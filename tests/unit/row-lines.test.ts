@@ -57,6 +57,21 @@ describe('COPY text to archive lines', () => {
     expect(Buffer.concat(chunks).toString()).toBe(`{"v":"${big}"}\n`);
   });
 
+  it('keeps every byte of a row that starts with an empty field at the end of its output buffer (long column names)', () => {
+    // a row's start and its empty first field write `{` key `""` key for one input byte: with names this long
+    // the old room check (one key) let the end of that land past the buffer, where the bytes were dropped
+    const a = 'a'.repeat(100);
+    const b = 'b'.repeat(100);
+    const cols = [
+      { name: a, type: 'text' },
+      { name: b, type: 'text' },
+    ];
+    const rows = Array.from({ length: 2000 }, (_, i) => `\tx${'y'.repeat(i % 37)}\n`).join('');
+    const want = Array.from({ length: 2000 }, (_, i) => `{"${a}":"","${b}":"x${'y'.repeat(i % 37)}"}\n`).join('');
+    for (const size of [1024, 4096, 65536]) expect(convert(rows, 1 << 20, cols, size), `buffer ${size}`).toBe(want);
+    for (const size of [1024, 4096]) expect(convert(rows, 1, cols, size), `buffer ${size}, byte by byte`).toBe(want);
+  });
+
   it('writes {} for each row of a table without columns, and counts rows', () => {
     const m = new CopyToJsonLines([]);
     expect(Buffer.concat([...m.push(Buffer.from('\n\n')), ...m.end()]).toString()).toBe('{}\n{}\n');
