@@ -92,10 +92,7 @@ export class CopyToJsonLines {
     this.outView = new DataView(this.out.buffer, this.out.byteOffset, this.out.byteLength);
   }
 
-  /**
-   * Feed COPY text bytes; returns complete output chunks. Each chunk is a buffer of its own (the machine goes on
-   * in a new one), so the caller may keep it without copying.
-   */
+  /** Feed COPY text bytes; returns complete output chunks (copies: the caller may keep them). */
   push(chunk: Buffer): Buffer[] {
     return this.pushPieces(chunk).map((p) => p.bytes);
   }
