@@ -72,6 +72,27 @@ describe('COPY text to archive lines', () => {
     for (const size of [1024, 4096]) expect(convert(rows, 1, cols, size), `buffer ${size}, byte by byte`).toBe(want);
   });
 
+  it('escapes every byte value wherever it falls in a run of plain text (the word-at-a-time path)', () => {
+    // raw bytes as COPY sends them inside a text value (tab, newline and backslash only ever come escaped)
+    const raw = Array.from({ length: 256 }, (_, b) => b).filter((b) => b !== 9 && b !== 10 && b !== 92);
+    const json = (b: number) => (b === 34 ? [92, 34] : b < 0x20 ? [...Buffer.from(`\\u00${b.toString(16).padStart(2, '0')}`)] : [b]);
+    const plain = [...Buffer.from('abcdefgh')];
+    for (let at = 0; at < 8; at++) {
+      const input: number[] = [];
+      const want: number[] = [...Buffer.from('{"v":"')];
+      for (const b of raw) {
+        const before = plain.slice(0, at);
+        const after = plain.slice(at);
+        input.push(...before, b, ...after);
+        want.push(...before, ...json(b), ...after);
+      }
+      want.push(...Buffer.from('"}\n'));
+      const m = new CopyToJsonLines([{ name: 'v', type: 'text' }]);
+      const got = Buffer.concat([...m.push(Buffer.from([...input, 10])), ...m.end()]);
+      expect(got.equals(Buffer.from(want)), `byte at offset ${at}`).toBe(true);
+    }
+  });
+
   it('writes {} for each row of a table without columns, and counts rows', () => {
     const m = new CopyToJsonLines([]);
     expect(Buffer.concat([...m.push(Buffer.from('\n\n')), ...m.end()]).toString()).toBe('{}\n{}\n');
