@@ -186,6 +186,23 @@ describe('pinned output for a fixed COPY stream', () => {
 
   const PINNED = { rows: 3000, sha256: '7e6169eabcefe34068be5a6b6982f4e3c511462e298aebabd041f688252c236d', fingerprint: 'eb0a34b0365a67b1' };
 
+  it('fingerprints in its own buffer while handing the lines out, and counts the lines ending in each piece', () => {
+    const input = fixedCopy();
+    for (const step of [7, 4096, input.length]) {
+      const fp = new Fingerprint();
+      // a small buffer, so that long lines run across pieces
+      const m = new CopyToJsonLines(pinnedColumns, 16 * 1024, fp, true);
+      const pieces = [];
+      for (let i = 0; i < input.length; i += step) pieces.push(...m.pushPieces(input.subarray(i, i + step)));
+      pieces.push(...m.endPieces());
+      const all = Buffer.concat(pieces.map((p) => p.bytes));
+      expect(createHash('sha256').update(all).digest('hex'), `step ${step}`).toBe(PINNED.sha256);
+      expect([fp.lines, fp.digest()]).toEqual([PINNED.rows, PINNED.fingerprint]);
+      for (const p of pieces) expect(p.lines).toBe(p.bytes.filter((b) => b === 10).length);
+      expect(pieces.reduce((n, p) => n + p.lines, 0)).toBe(PINNED.rows);
+    }
+  });
+
   it('converts to the same bytes and fingerprint, however the stream is cut', () => {
     const input = fixedCopy();
     for (const step of [1, 7, 4096, 65536, input.length]) {
