@@ -40,6 +40,8 @@ export class Fingerprint {
   private sumHigh = 0;
   private sumLow = 0;
   private count = 0;
+  private view: DataView | null = null;
+  private viewOf: Uint8Array | null = null;
 
   get lines(): number {
     return this.count;
@@ -60,8 +62,15 @@ export class Fingerprint {
     }
     let a = this.high;
     let b = this.low;
+    // whole words read as one little-endian load; the view is kept while the same buffer comes back (the converter
+    // feeds every line from its one output buffer)
+    if (chunk !== this.viewOf) {
+      this.view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      this.viewOf = chunk;
+    }
+    const view = this.view as DataView;
     for (; i + 4 <= end; i += 4) {
-      let k = (chunk[i] as number) | ((chunk[i + 1] as number) << 8) | ((chunk[i + 2] as number) << 16) | ((chunk[i + 3] as number) << 24);
+      let k = view.getInt32(i, true);
       k = Math.imul(k, C1);
       k = (k << 15) | (k >>> 17);
       k = Math.imul(k, C2);

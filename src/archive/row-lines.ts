@@ -31,6 +31,7 @@ enum Field {
 }
 
 const HEX = '0123456789abcdef';
+const HEX_BYTES = Buffer.from(HEX, 'latin1');
 
 /** Where `CopyToJsonLines` can send lines instead of returning them (archive/fingerprint.ts Fingerprint is one). */
 export interface LineSink {
@@ -38,63 +39,77 @@ export interface LineSink {
   endLine(): void;
 }
 
+/** Archive lines handed out by `CopyToJsonLines`: a line may go on into the next piece; `lines` end in this one. */
+export interface LinePiece {
+  readonly bytes: Buffer;
+  readonly lines: number;
+}
+
 export class CopyToJsonLines {
   /** rows completed so far */
   rows = 0;
-  private readonly keys: Buffer[];
+  /** rows whose newline is in a piece handed out */
+  private rowsOut = 0;
+  private readonly keys: Uint8Array[];
   private readonly native: boolean[];
   private readonly boolean: boolean[];
-  private out: Buffer;
+  private readonly out: Buffer;
+  private readonly outView: DataView;
   private o = 0;
+  /** where the current line starts in `out` (what the sink has not been given of it starts there) */
+  private lineStart = 0;
   private col = 0;
   private inRow = false;
   private field = Field.Start;
   /** a backslash ended the previous chunk */
   private escape = false;
 
-  /** room kept free in the output buffer before each input byte: a key plus the longest escape and punctuation */
+  /**
+   * room kept free in the output buffer before each input byte: the most one byte can write is a row's start and
+   * its empty first field (`{` key `""` key), two keys plus punctuation. (It was one key: an empty first field at
+   * the end of the buffer, with long column names, lost the bytes that did not fit, and nothing noticed.)
+   */
   private readonly slack: number;
 
   /**
-   * With `sink`, the lines are not handed out at all but fed to it as they are made (its `update` gets the bytes of
-   * the current line, without the newline, in one or more pieces; `endLine` ends it), and `push` returns nothing:
-   * a fingerprint of a table then never copies a line.
+   * With `sink`, every line is also fed to it as it is made (its `update` gets the bytes of the current line,
+   * without the newline, in one or more pieces; `endLine` ends it), straight from the output buffer: backup's
+   * fingerprint never scans the lines again. `emit` says whether the lines are handed out too (by default only
+   * without a sink): without, `push` returns nothing and a line leaves the buffer as soon as the sink has it.
    */
   constructor(
     columns: readonly LineColumn[],
     private readonly chunkSize = 1 << 20,
     private readonly sink?: LineSink,
+    private readonly emit = sink === undefined,
   ) {
     // keys as PostgreSQL writes them: escape_json of the name, which JSON.stringify matches for valid text
-    this.keys = columns.map((c, i) => Buffer.from(`${i === 0 ? '' : ','}${JSON.stringify(c.name)}:`));
+    this.keys = columns.map((c, i) => new Uint8Array(Buffer.from(`${i === 0 ? '' : ','}${JSON.stringify(c.name)}:`)));
     this.native = columns.map((c) => isNativeJsonType(c.type));
     this.boolean = columns.map((c) => c.type === 'boolean');
-    this.slack = Math.max(0, ...this.keys.map((k) => k.length)) + 16;
+    this.slack = 2 * Math.max(0, ...this.keys.map((k) => k.length)) + 16;
     this.out = Buffer.allocUnsafe(Math.max(chunkSize, this.slack * 4));
+    this.outView = new DataView(this.out.buffer, this.out.byteOffset, this.out.byteLength);
   }
 
-  /** Feed COPY text bytes; returns complete output chunks. */
+  /** Feed COPY text bytes; returns complete output chunks (copies: the caller may keep them). */
   push(chunk: Buffer): Buffer[] {
-    const done: Buffer[] = [];
+    return this.pushPieces(chunk).map((p) => p.bytes);
+  }
+
+  /** `push`, saying how many lines end in each piece (backup splits entries at line boundaries) */
+  pushPieces(chunk: Buffer): LinePiece[] {
+    const done: LinePiece[] = [];
     const n = this.keys.length;
     const len = chunk.length;
     let i = 0;
     while (i < len) {
       if (this.o + this.slack >= this.out.length) this.flush(done);
+      i = this.common(chunk, i, len);
+      if (i >= len) break;
+      if (this.o + this.slack >= this.out.length) continue;
+      // the general path, one byte at a time: what `common` leaves (rare escapes, errors, a table without columns)
       const out = this.out;
-      if (this.field === Field.Text && this.inRow && !this.escape) {
-        // the common case, a run of bytes that stay as they are; stop where escaping may be needed
-        let o = this.o;
-        const limit = Math.min(len, i + (out.length - this.slack - o));
-        while (i < limit) {
-          const b = chunk[i] as number;
-          if (b < 0x20 || b === 34 || b === 92) break;
-          out[o++] = b;
-          i++;
-        }
-        this.o = o;
-        if (i === limit) continue;
-      }
       const b = chunk[i++] as number;
       if (!this.inRow) {
         this.inRow = true;
@@ -118,12 +133,7 @@ export class CopyToJsonLines {
         } else {
           if (n > 0 && this.col !== n - 1) throw internalError(`COPY row has ${this.col + 1} fields, expected ${n}`);
           out[this.o++] = 125; // }
-          if (this.sink) {
-            // the line is complete: hand it over and start the next at the front of the (cache-warm) buffer
-            this.sink.update(out, 0, this.o);
-            this.sink.endLine();
-            this.o = 0;
-          } else out[this.o++] = 10;
+          this.endLine();
           this.inRow = false;
           this.field = Field.Start;
           this.rows++;
@@ -159,24 +169,208 @@ export class CopyToJsonLines {
     return done;
   }
 
+  /**
+   * The bytes of ordinary rows, with the machine's state in locals: plain bytes, quotes, the usual escapes, raw
+   * control characters, NULLs, field and row ends. Writes exactly what the general path in `push` writes for
+   * them (the pinned tests in tests/unit/row-lines.test.ts hold both to the same bytes) and stops, without
+   * consuming it, at a byte it leaves to that path: `\v`, a backslash at the end of the chunk, anything that is
+   * an error. Also stops at the end of the chunk or when the output buffer is full. Returns where it stopped.
+   */
+  private common(chunk: Buffer, start: number, len: number): number {
+    const keys = this.keys;
+    const n = keys.length;
+    if (n === 0 || this.escape) return start;
+    const out = this.out;
+    const limit = out.length - this.slack;
+    const cv = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const ov = this.outView;
+    const native = this.native;
+    const boolean = this.boolean;
+    let i = start;
+    let o = this.o;
+    let col = this.col;
+    let field = this.field;
+    let inRow = this.inRow;
+    while (i < len && o < limit) {
+      if (!inRow) {
+        out[o++] = 123; // {
+        const key = keys[0] as Uint8Array;
+        for (let k = 0; k < key.length; k++) out[o++] = key[k] as number;
+        col = 0;
+        field = Field.Start;
+        inRow = true;
+        continue;
+      }
+      if (field === Field.Text) {
+        // the common case, a run of bytes that stay as they are: four at a time while no byte of the word is below
+        // 0x20, `"` or `\\` (the word tests are exact: a nonzero result means such a byte is there)
+        while (i + 4 <= len && o < limit) {
+          const w = cv.getInt32(i, true);
+          const q = w ^ 0x22222222;
+          const s = w ^ 0x5c5c5c5c;
+          if ((((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) break;
+          ov.setInt32(o, w, true);
+          o += 4;
+          i += 4;
+        }
+        if (i === len || o >= limit) break;
+      }
+      let b = chunk[i] as number;
+      if (field === Field.Text) {
+        while (b >= 0x20 && b !== 34 && b !== 92) {
+          out[o++] = b;
+          if (++i === len || o >= limit) break;
+          b = chunk[i] as number;
+        }
+        if (i === len || o >= limit) break;
+      }
+      if (b === 9) {
+        if (col + 1 >= n) break;
+        if (field === Field.Text) out[o++] = 34;
+        else if (field === Field.Start) {
+          // an empty field: the empty string (a native type never prints as nothing)
+          out[o++] = 34;
+          out[o++] = 34;
+        }
+        const key = keys[++col] as Uint8Array;
+        for (let k = 0; k < key.length; k++) out[o++] = key[k] as number;
+        field = Field.Start;
+        i++;
+        continue;
+      }
+      if (b === 10) {
+        if (col !== n - 1) break;
+        if (field === Field.Text) out[o++] = 34;
+        else if (field === Field.Start) {
+          out[o++] = 34;
+          out[o++] = 34;
+        }
+        out[o++] = 125; // }
+        this.o = o;
+        this.endLine();
+        o = this.o;
+        this.rows++;
+        inRow = false;
+        field = Field.Start;
+        i++;
+        continue;
+      }
+      if (field === Field.Null) break;
+      if (b === 92 /* \ */) {
+        if (i + 1 === len || field === Field.Native) break;
+        const c = chunk[i + 1] as number;
+        if (field === Field.Start && c === 78 /* N */) {
+          out[o++] = 110; // null
+          out[o++] = 117;
+          out[o++] = 108;
+          out[o++] = 108;
+          field = Field.Null;
+          i += 2;
+          continue;
+        }
+        // \\ \b \f \n \r \t stay as they are; \v and anything else go to the general path
+        if (c !== 92 && c !== 98 && c !== 102 && c !== 110 && c !== 114 && c !== 116) break;
+        if (field === Field.Start) {
+          out[o++] = 34;
+          field = Field.Text;
+        }
+        out[o++] = 92;
+        out[o++] = c;
+        i += 2;
+        continue;
+      }
+      if (field === Field.Start && native[col]) {
+        if (boolean[col]) {
+          if (b === 116) {
+            out[o++] = 116; // true
+            out[o++] = 114;
+            out[o++] = 117;
+            out[o++] = 101;
+          } else if (b === 102) {
+            out[o++] = 102; // false
+            out[o++] = 97;
+            out[o++] = 108;
+            out[o++] = 115;
+            out[o++] = 101;
+          } else break;
+        } else if ((b >= 48 && b <= 57) || b === 45) out[o++] = b;
+        else break;
+        field = Field.Native;
+        i++;
+        continue;
+      }
+      if (field === Field.Native) {
+        if (boolean[col] || !((b >= 48 && b <= 57) || b === 45)) break;
+        out[o++] = b;
+        i++;
+        continue;
+      }
+      // a text field: its opening quote, then a quote or a control character
+      if (field === Field.Start) {
+        out[o++] = 34;
+        field = Field.Text;
+      }
+      if (b === 34) {
+        out[o++] = 92;
+        out[o++] = 34;
+      } else if (b < 0x20) {
+        out[o++] = 92; // \u00XX, lowercase hex, as escape_json writes it
+        out[o++] = 117;
+        out[o++] = 48;
+        out[o++] = 48;
+        out[o++] = HEX_BYTES[b >> 4] as number;
+        out[o++] = HEX_BYTES[b & 15] as number;
+      } else out[o++] = b;
+      i++;
+    }
+    this.o = o;
+    this.col = col;
+    this.field = field;
+    this.inRow = inRow;
+    return i;
+  }
+
+  /** a row's closing brace is written: the line goes to the sink, and the newline is written or the buffer reused */
+  private endLine(): void {
+    if (this.sink) {
+      this.sink.update(this.out, this.lineStart, this.o);
+      this.sink.endLine();
+    }
+    if (this.emit) this.out[this.o++] = 10;
+    // not handing lines out: the next starts at the front of the (cache-warm) buffer
+    else this.o = 0;
+    this.lineStart = this.o;
+  }
+
   /** End of the COPY stream: it must end between rows. */
   end(): Buffer[] {
+    return this.endPieces().map((p) => p.bytes);
+  }
+
+  endPieces(): LinePiece[] {
     if (this.inRow || this.escape) throw internalError('COPY data ended in the middle of a row');
-    const done: Buffer[] = [];
+    const done: LinePiece[] = [];
     this.flush(done);
     return done;
   }
 
-  private flush(done: Buffer[]): void {
+  private flush(done: LinePiece[]): void {
     if (this.o === 0) return;
-    if (this.sink) this.sink.update(this.out, 0, this.o);
-    else done.push(Buffer.from(this.out.subarray(0, this.o)));
+    // the part of the current line made so far
+    if (this.sink && this.o > this.lineStart) this.sink.update(this.out, this.lineStart, this.o);
+    if (this.emit) {
+      // a copy: measured, cheaper than handing out this buffer and going on in a fresh one (its pages are new)
+      done.push({ bytes: Buffer.from(this.out.subarray(0, this.o)), lines: this.rows - this.rowsOut });
+      this.rowsOut = this.rows;
+    }
     this.o = 0;
+    this.lineStart = 0;
   }
 
   private writeKey(i: number): void {
-    const key = this.keys[i] as Buffer;
-    this.o += key.copy(this.out, this.o);
+    const key = this.keys[i] as Uint8Array;
+    this.out.set(key, this.o);
+    this.o += key.length;
   }
 
   private closeField(): void {

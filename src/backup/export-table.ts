@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { type ArchivedEntry, entryName } from '../archive/format.js';
 import { Fingerprint } from '../archive/fingerprint.js';
-import { readRowLines } from '../archive/row-lines.js';
-import type { RowSource } from '../archive/row-sql.js';
+import { CopyToJsonLines, type LinePiece } from '../archive/row-lines.js';
+import { copyRowsSql, type RowSource } from '../archive/row-sql.js';
 import type { Session } from '../db/client.js';
 import { mapPgError } from '../db/errors.js';
 import { PgsnapError } from '../errors.js';
@@ -86,28 +86,24 @@ export async function exportTable(
     return new Part(name, stream, done);
   };
   // Opened lazily, so that a table ending exactly at a split point has no empty trailing entry.
-  let part: Part | null = null;
+  let part = null as Part | null;
   let totalBytes = 0;
-  let lastLineOpen = false;
-  const copy = readRowLines(s, table);
-  try {
-    for await (const chunk of copy as AsyncIterable<Buffer>) {
+  // Each line is fingerprinted by the converter as it is made, in its output buffer (no second scan of the lines).
+  const machine = new CopyToJsonLines(table.columns, 1 << 20, fp, true);
+  const write = async (piece: LinePiece) => {
+    const chunk = piece.bytes;
+    part ??= openPart();
+    if (part.rows + piece.lines < limits.rowsPerEntry && part.bytes + chunk.length < limits.bytesPerEntry) {
+      // no line of this piece reaches a limit: all of it goes into the current entry
+      part.rows += piece.lines;
+      await part.write(chunk);
+    } else {
+      // an entry ends in this piece, at the first line end that reaches a limit
       let segmentStart = 0;
-      let p = 0;
-      part ??= openPart();
-      for (;;) {
-        const nl = chunk.indexOf(10, p);
-        if (nl < 0) {
-          fp.update(chunk, p, chunk.length);
-          lastLineOpen = p < chunk.length || lastLineOpen;
-          break;
-        }
-        fp.update(chunk, p, nl);
-        fp.endLine();
-        lastLineOpen = false;
+      for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, nl + 1)) {
         part ??= openPart();
         part.rows++;
-        p = nl + 1;
+        const p = nl + 1;
         if (part.rows >= limits.rowsPerEntry || part.bytes + (p - segmentStart) >= limits.bytesPerEntry) {
           await part.write(chunk.subarray(segmentStart, p));
           segmentStart = p;
@@ -119,16 +115,18 @@ export async function exportTable(
         part ??= openPart();
         await part.write(chunk.subarray(segmentStart));
       }
-      totalBytes += chunk.length;
-      onProgress(fp.lines, totalBytes);
     }
+    totalBytes += chunk.length;
+    onProgress(fp.lines, totalBytes);
+  };
+  try {
+    for await (const chunk of s.copyOut(copyRowsSql(table)) as AsyncIterable<Buffer>) {
+      for (const piece of machine.pushPieces(chunk)) await write(piece);
+    }
+    for (const piece of machine.endPieces()) await write(piece);
   } catch (e) {
     part?.stream.destroy();
     throw e instanceof PgsnapError ? e : mapPgError(e, s.where);
-  }
-  if (lastLineOpen) {
-    part?.stream.destroy();
-    throw new PgsnapError('backup_failed', `COPY of ${table.schema}.${table.name} ended in the middle of a row`);
   }
   // An empty table still gets one (empty) entry, so every table has at least one.
   if (part === null && entries.length === 0) part = openPart();
