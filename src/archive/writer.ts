@@ -53,11 +53,12 @@ export interface PreparedEntry {
 }
 
 /**
- * Memory for prepared entries, per archive. With --jobs 2 one worker prepares while the other streams; 32 MiB holds
- * the compressed bytes of about 150 MB of archive lines, so the many small tables never touch the disk, and peak
- * memory stays far below 200 MB however large the tables are (beyond it, the entry goes to a spool file).
+ * Memory for prepared entries, per archive. With --jobs 2 one worker prepares while the other streams; 8 MiB holds
+ * the compressed bytes of about 35 MB of archive lines, so small tables never touch the disk, and memory stays flat
+ * however large the tables are (beyond it, the entry goes to a spool file). Measured on 5M rows in 50 tables:
+ * peak RSS 185 MB with 32 MiB, 173 MB with 16, 162 MB with 8 (146 MB before entries were prepared), same CPU.
  */
-const PREPARED_MEMORY = 32 << 20;
+const PREPARED_MEMORY = 8 << 20;
 
 export interface WriterOptions {
   dir: string;
