@@ -11,11 +11,11 @@ import { DeflatedSpool, MemoryBudget } from './deflated-spool.js';
 import { BlockDeflater, type DeflatedEntry, ZipWriter } from './zip.js';
 
 /**
- * Writes one archive: a zip streamed (archive/zip.ts deflates each entry in parallel 1 MB blocks and never holds
- * an entry in memory) into `<final name>.<pid>.tmp` in the target directory, mode 0600. `finish` fsyncs the file, renames
- * it to its final name and fsyncs the directory, so a finished-looking name only ever points at a complete
- * archive. `abort` (called on any error and on SIGINT/SIGTERM) removes the temporary file; a SIGKILLed run's
- * file is removed by the next run (`removeStaleTempFiles`).
+ * Writes one archive: a zip streamed (archive/zip.ts deflates each entry in parallel 1 MB blocks; only prepared
+ * entries, below, are held, and only up to PREPARED_MEMORY) into `<final name>.<pid>.tmp` in the target directory,
+ * mode 0600. `finish` fsyncs the file, renames it to its final name and fsyncs the directory, so a
+ * finished-looking name only ever points at a complete archive. `abort` (called on any error and on SIGINT/SIGTERM)
+ * removes the temporary file; a SIGKILLed run's file is removed by the next run (`removeStaleTempFiles`).
  *
  * With `recipients` the zip is age-encrypted as it streams (archive/age.ts) and the file is `<name>.zip.age`;
  * the temporary file only ever holds ciphertext.

@@ -221,6 +221,8 @@ export interface DeflatedEntry {
  * One entry's bytes in, its compressed bytes out (to `emit`, in order): blocks of about 1 MB deflated on zlib's
  * thread pool, up to four at once, each ended with a full flush so that they concatenate into one deflate stream;
  * a final empty block closes it. `push` waits while four blocks are compressing, which is the backpressure.
+ * A pushed chunk is kept, not copied, until its block is deflated: the caller must not change it afterwards (COPY's
+ * converter, row-lines.ts, hands out a fresh buffer each time).
  * The zip writer uses one for the entry it is writing, and a --jobs worker for an entry it prepares ahead.
  */
 export class BlockDeflater {
