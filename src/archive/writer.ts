@@ -383,7 +383,7 @@ function syncDir(dir: string): void {
 }
 
 /** A failed write as one clear line; ENOSPC says that the disk is full. */
-export function ioError(e: Error, file: string): PgsnapError {
+function ioError(e: Error, file: string): PgsnapError {
   if (e instanceof PgsnapError) return e;
   const code = (e as NodeJS.ErrnoException).code;
   const hint = code === 'ENOSPC' ? 'the disk is full: free space or pass --dir on another disk' : 'check the archive directory';
