@@ -1,25 +1,27 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough, type Readable, Writable } from 'node:stream';
 import type { ArchiveStore } from '../storage/store.js';
 import { PgsnapError } from '../errors.js';
 import { encryptingSink } from './age.js';
 import { removeStaleTempFiles } from './directory.js';
 import { archiveFileName, tempFileName } from './naming.js';
-import { ZipWriter } from './zip.js';
+import { DeflatedSpool, MemoryBudget } from './deflated-spool.js';
+import { BlockDeflater, type DeflatedEntry, ZipWriter } from './zip.js';
 
 /**
- * Writes one archive: a zip streamed (archive/zip.ts deflates each entry in parallel 1 MB blocks and never holds
- * an entry in memory) into `<final name>.<pid>.tmp` in the target directory, mode 0600. `finish` fsyncs the file, renames
- * it to its final name and fsyncs the directory, so a finished-looking name only ever points at a complete
- * archive. `abort` (called on any error and on SIGINT/SIGTERM) removes the temporary file; a SIGKILLed run's
- * file is removed by the next run (`removeStaleTempFiles`).
+ * Writes one archive: a zip streamed (archive/zip.ts deflates each entry in parallel 1 MB blocks; only prepared
+ * entries, below, are held, and only up to PREPARED_MEMORY) into `<final name>.<pid>.tmp` in the target directory,
+ * mode 0600. `finish` fsyncs the file, renames it to its final name and fsyncs the directory, so a
+ * finished-looking name only ever points at a complete archive. `abort` (called on any error and on SIGINT/SIGTERM)
+ * removes the temporary file; a SIGKILLed run's file is removed by the next run (`removeStaleTempFiles`).
  *
  * With `recipients` the zip is age-encrypted as it streams (archive/age.ts) and the file is `<name>.zip.age`;
  * the temporary file only ever holds ciphertext.
  *
- * Entries are written one after another, in the order they are added.
+ * Entries are written one after another, in the order they are added. An entry can also be prepared (deflated)
+ * while another holds the zip, and appended as it is once the zip is free (`prepareEntry`, `addPrepared`).
  */
 export interface ArchiveWriter {
   readonly finalPath: string;
@@ -29,15 +31,34 @@ export interface ArchiveWriter {
   /** an entry whose bytes are written by the caller, with backpressure; `done` resolves once it is in the zip */
   openEntry(name: string): { stream: PassThrough; done: Promise<void> };
   /**
-   * a fresh path for a spool file beside the archive (a table read by a --jobs worker while another holds the
-   * zip); removed by finish/abort, and by the next run after a SIGKILL
+   * An entry deflated as its bytes are written (a --jobs worker's table while another holds the zip), kept in memory
+   * up to a cap shared by the whole archive (PREPARED_MEMORY) and in a spool file beside the archive beyond it;
+   * `done` gives it for `addPrepared`. Spools are removed by addPrepared, finish and abort, and by the next run
+   * after a SIGKILL (they are `<temporary name>.s<n>.tmp`).
    */
-  spoolPath(): string;
+  prepareEntry(name: string): { stream: Writable; done: Promise<PreparedEntry> };
+  /** append a prepared entry's bytes as they are; resolves once it is completely in the zip */
+  addPrepared(entry: PreparedEntry): Promise<void>;
   /** compressed bytes written so far */
   bytesWritten(): number;
   finish(): Promise<{ path: string; bytes: number }>;
   abort(): Promise<void>;
 }
+
+/** An entry deflated ahead of its turn in the zip (ArchiveWriter.prepareEntry). */
+export interface PreparedEntry {
+  readonly name: string;
+  readonly deflated: DeflatedEntry;
+  readonly spool: DeflatedSpool;
+}
+
+/**
+ * Memory for prepared entries, per archive. With --jobs 2 one worker prepares while the other streams; 8 MiB holds
+ * the compressed bytes of about 35 MB of archive lines, so small tables never touch the disk, and memory stays flat
+ * however large the tables are (beyond it, the entry goes to a spool file). Measured on 5M rows in 50 tables:
+ * peak RSS 185 MB with 32 MiB, 173 MB with 16, 162 MB with 8 (146 MB before entries were prepared), same CPU.
+ */
+const PREPARED_MEMORY = 8 << 20;
 
 export interface WriterOptions {
   dir: string;
@@ -49,6 +70,8 @@ export interface WriterOptions {
   store?: ArchiveStore;
   /** age recipients (age1…): encrypt the archive to all of them */
   recipients?: readonly string[];
+  /** memory for prepared entries, bytes (default PREPARED_MEMORY); past it they go to spool files */
+  preparedMemory?: number;
 }
 
 /**
@@ -179,11 +202,11 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
   // Entries go into the zip one after another, in the order they were added; a caller may already be writing
   // into a later entry's stream, which buffers and then holds it back until the zip gets there.
   let queue: Promise<void> = Promise.resolve();
-  const enqueue = (name: string, source: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> => {
+  const enqueue = (write: () => Promise<void>): Promise<void> => {
     const written = queue.then(async () => {
       if (failure) throw failure;
       try {
-        await zip.addEntry(name, source, { date: options.startedAt, level, mode: 0o600 });
+        await write();
       } catch (e) {
         fail(e as Error);
         throw e;
@@ -192,16 +215,24 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
     queue = written.catch(() => {});
     return written;
   };
+  const entryOptions = { date: options.startedAt, level, mode: 0o600 };
+  const addStreamed = (name: string, source: AsyncIterable<Buffer> | Iterable<Buffer>) => enqueue(() => zip.addEntry(name, source, entryOptions));
 
   const ensureOpen = () => {
     if (failure) throw ioError(failure, tempPath);
     if (state !== 'open') throw new PgsnapError('internal', `archive ${finalPath} is already ${state}`);
   };
 
-  const spools = new Set<string>();
-  const removeSpools = () => {
-    for (const f of spools) fs.rmSync(f, { force: true });
+  const budget = new MemoryBudget(options.preparedMemory ?? PREPARED_MEMORY);
+  // the spools not yet appended, with the stream still writing into each (if any)
+  const spools = new Map<DeflatedSpool, Writable>();
+  let spoolFiles = 0;
+  // discard() removes each file at once, before it awaits anything: nothing is left if the process dies next
+  const removeSpools = async () => {
+    const all = [...spools];
     spools.clear();
+    for (const [, stream] of all) if (!stream.writableFinished) stream.destroy(new PgsnapError('interrupted', 'the backup was aborted'));
+    await Promise.all(all.map(([spool]) => spool.discard()));
   };
   const writer: ArchiveWriter = {
     get finalPath() {
@@ -212,7 +243,7 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
       ensureOpen();
       const bytes = typeof source === 'string' || Buffer.isBuffer(source) ? [Buffer.from(source)] : (source as AsyncIterable<Buffer>);
       try {
-        await enqueue(name, bytes);
+        await addStreamed(name, bytes);
       } catch (e) {
         throw ioError(e as Error, tempPath);
       }
@@ -220,16 +251,54 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
     openEntry(name) {
       ensureOpen();
       const stream = new PassThrough({ highWaterMark: 1 << 20 });
-      const done = enqueue(name, stream).catch((e: Error) => {
+      const done = addStreamed(name, stream).catch((e: Error) => {
         stream.destroy();
         throw ioError(e, tempPath);
       });
       return { stream, done };
     },
-    spoolPath() {
-      const p = `${target.spoolBase}.s${spools.size + 1}.tmp`;
-      spools.add(p);
-      return p;
+    prepareEntry(name) {
+      ensureOpen();
+      const spool = new DeflatedSpool(budget, () => {
+        // no spool file is created once the archive is finished or aborted: nothing would remove it
+        ensureOpen();
+        return `${target.spoolBase}.s${++spoolFiles}.tmp`;
+      });
+      const deflater = new BlockDeflater(level, (data) => spool.append(data));
+      let prepared: PreparedEntry | null = null;
+      const stream = new Writable({
+        highWaterMark: 1 << 20,
+        write(chunk: Buffer, _encoding, callback) {
+          deflater.push(chunk).then(() => callback(), callback);
+        },
+        final(callback) {
+          deflater.finish().then((deflated) => {
+            prepared = { name, deflated, spool };
+            callback();
+          }, callback);
+        },
+      });
+      spools.set(spool, stream);
+      const done = new Promise<PreparedEntry>((resolve, reject) => {
+        stream.once('error', reject);
+        stream.once('close', () => (prepared ? resolve(prepared) : reject(new PgsnapError('interrupted', `entry ${name} was closed before its end`))));
+      }).catch(async (e: Error) => {
+        spools.delete(spool);
+        await spool.discard();
+        throw ioError(e, tempPath);
+      });
+      return { stream, done };
+    },
+    async addPrepared(entry) {
+      try {
+        ensureOpen();
+        await enqueue(() => zip.addDeflated(entry.name, entry.deflated, entry.spool.read(), entryOptions));
+      } catch (e) {
+        throw ioError(e as Error, tempPath);
+      } finally {
+        spools.delete(entry.spool);
+        await entry.spool.discard();
+      }
     },
     bytesWritten: () => zip.bytes,
     async finish() {
@@ -260,7 +329,7 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
         throw ioError(e as Error, tempPath);
       }
       state = 'finished';
-      removeSpools();
+      await removeSpools();
       return { path: finalPath, bytes };
     },
     async abort() {
@@ -268,8 +337,7 @@ export async function createArchiveWriter(options: WriterOptions): Promise<Archi
       state = 'aborted';
       fail(new PgsnapError('interrupted', 'the backup was aborted'));
       zipOut.destroy();
-      removeSpools();
-      await target.discard();
+      await Promise.all([removeSpools(), target.discard()]);
     },
   };
   return writer;
@@ -315,7 +383,7 @@ function syncDir(dir: string): void {
 }
 
 /** A failed write as one clear line; ENOSPC says that the disk is full. */
-export function ioError(e: Error, file: string): PgsnapError {
+function ioError(e: Error, file: string): PgsnapError {
   if (e instanceof PgsnapError) return e;
   const code = (e as NodeJS.ErrnoException).code;
   const hint = code === 'ENOSPC' ? 'the disk is full: free space or pass --dir on another disk' : 'check the archive directory';

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import { Readable } from 'node:stream';
 import {
   type ArchivedSequence,
   type ArchivedTable,
@@ -14,7 +12,7 @@ import {
   SCHEMA_SQL_ENTRY,
 } from '../archive/format.js';
 import type { RowSource } from '../archive/row-sql.js';
-import { type ArchiveWriter, createArchiveWriter, ioError } from '../archive/writer.js';
+import { type ArchiveWriter, createArchiveWriter, type PreparedEntry } from '../archive/writer.js';
 import { introspect } from '../catalog/introspect.js';
 import type { CatalogModel, TableDef } from '../catalog/model.js';
 import { renderModel } from '../catalog/render.js';
@@ -302,9 +300,10 @@ async function exportSerially(
 
 /**
  * --jobs N: N sessions in one snapshot take tables from a queue, largest first. A zip is written one entry at a
- * time, so the worker that finds the zip free streams into it; the others spool their table to a temporary file
- * beside the archive and append it once the zip is free. Memory stays bounded; the price is disk space for the
- * spooled tables and reading them once more.
+ * time, so the worker that finds the zip free streams into it; the others deflate their table's entries as they
+ * read them (in memory up to the archive's cap, in a spool file beyond it: writer.ts prepareEntry) and the zip
+ * appends those bytes as they are once it is free. Memory stays bounded; a spooled table costs only its compressed
+ * bytes on disk, written and read once.
  */
 async function exportInParallel(
   readers: readonly Session[],
@@ -338,25 +337,21 @@ async function exportInParallel(
         }
         continue;
       }
-      const spooled: { name: string; file: string }[] = [];
-      const spoolSink: EntrySink = {
+      const prepared: Promise<PreparedEntry>[] = [];
+      const prepareSink: EntrySink = {
         open(name) {
-          const file = writer.spoolPath();
-          const stream = fs.createWriteStream(file, { mode: 0o600 });
-          spooled.push({ name, file });
-          const done = new Promise<void>((resolve, reject) => stream.once('close', resolve).once('error', reject));
-          return { stream, done: done.catch((e: Error) => Promise.reject(ioError(e, file))) };
+          const { stream, done } = writer.prepareEntry(name);
+          prepared.push(done);
+          return { stream, done: done.then(() => {}) };
         },
       };
-      results[i] = await exportOne(s, t, spoolSink, limits, progress);
+      results[i] = await exportOne(s, t, prepareSink, limits, progress);
       appends.push(
         (async () => {
+          const entries = await Promise.all(prepared);
           await zip.acquire();
           try {
-            for (const part of spooled) {
-              await writer.addEntry(part.name, Readable.from(spooledBytes(part.file)));
-              fs.rmSync(part.file, { force: true });
-            }
+            for (const entry of entries) await writer.addPrepared(entry);
           } finally {
             zip.release();
           }
@@ -375,14 +370,6 @@ async function exportInParallel(
   if (failed !== null) throw failed;
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
   return results;
-}
-
-/**
- * A spool file's bytes, opened only when the zip reads them: a stream opened up front errors with nobody
- * listening (an unhandled 'error' event, a stack trace) when the backup fails first and removes the spool files.
- */
-async function* spooledBytes(file: string): AsyncGenerator<Buffer> {
-  yield* fs.createReadStream(file) as AsyncIterable<Buffer>;
 }
 
 /** One holder at a time; waiters are served in order. */

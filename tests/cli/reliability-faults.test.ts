@@ -23,8 +23,10 @@ beforeAll(async () => {
     CREATE SEQUENCE public.ticket_seq;
     CREATE TABLE public.a_big (id bigint PRIMARY KEY DEFAULT nextval('public.ticket_seq'), pad text NOT NULL);
     CREATE TABLE public.b_big (id bigint PRIMARY KEY, pad text NOT NULL);
-    INSERT INTO public.a_big (pad) SELECT md5(i::text) || md5((i * 7)::text) FROM generate_series(1, 150000) i;
-    INSERT INTO public.b_big SELECT i, md5((i * 3)::text) || md5((i * 5)::text) FROM generate_series(1, 150000) i;`);
+    INSERT INTO public.a_big (pad) SELECT md5(i::text) || md5((i * 7)::text) || md5((i * 11)::text) || md5((i * 13)::text) FROM generate_series(1, 150000) i;
+    INSERT INTO public.b_big SELECT i, md5((i * 3)::text) || md5((i * 5)::text) || md5((i * 17)::text) || md5((i * 19)::text) FROM generate_series(1, 150000) i;`);
+  // about 24 MB of archive lines each, deflating only about 2:1 (hex): the table a --jobs worker reads while the
+  // other holds the zip passes the 8 MiB of deflated bytes kept in memory (archive/writer.ts) and is spooled
   root = scratchDir('rel-faults');
 });
 

@@ -10,6 +10,7 @@ import { resolveTarget } from '../../src/db/connection.js';
 import { PgsnapError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { parsePattern } from '../../src/patterns.js';
+import { verifyArchive } from '../../src/verify/offline.js';
 import { createFixtureDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { e2e } from '../helpers/tier.js';
 
@@ -144,6 +145,14 @@ describe('runBackup', () => {
     const summary = (r: typeof one) => r.manifest.tables.map((t) => [t.schema, t.name, t.rows, t.fingerprint]);
     expect(summary(three)).toEqual(summary(one));
     expect(fs.readdirSync(three.dir)).toEqual([path.basename(three.archive)]);
+    // entries deflated by the workers ahead of their turn in the zip hold the same bytes, and read back through
+    // the archive reader with every checksum right
+    const entries = (r: typeof one) => r.manifest.tables.flatMap((t) => t.entries);
+    expect(entries(three)).toEqual(entries(one));
+    const verified = await verifyArchive(three.archive);
+    expect(verified.problems).toEqual([]);
+    expect(verified.ok).toBe(true);
+    expect(verified.rows).toBe(three.rows);
   });
 
   it('backs up an empty database', async () => {
@@ -200,6 +209,91 @@ describe('runBackup', () => {
     } finally {
       await big.drop();
     }
+  });
+});
+
+describe('--jobs spools', () => {
+  let two: TestDatabase;
+  beforeAll(async () => {
+    // two tables of about 30 MB of archive lines each that deflate only about 2:1 (hex): the one read while the
+    // other holds the zip passes the 8 MiB kept in memory and goes to a spool file
+    two = await createTestDatabase('bkspool');
+    const hex = `md5(i::text) || md5((i * 7)::text) || md5((i * 13)::text) || md5((i * 31)::text)`;
+    await two.query(`
+      CREATE TABLE a_first (id int PRIMARY KEY, h text); INSERT INTO a_first SELECT i, ${hex} FROM generate_series(1, 200000) i;
+      CREATE TABLE b_second (id int PRIMARY KEY, h text); INSERT INTO b_second SELECT i, ${hex} FROM generate_series(1, 200000) i;`);
+  });
+  afterAll(async () => {
+    await two?.drop();
+  });
+
+  /** the spool files seen in `dir` while `running` runs, and the most bytes they held at once */
+  async function watchSpools(dir: string, running: Promise<unknown>, onSpool: () => Promise<void> = async () => {}): Promise<{ seen: string[]; most: number }> {
+    let over = false;
+    const end = () => {
+      over = true;
+    };
+    running.then(end, end);
+    const seen = new Set<string>();
+    let most = 0;
+    while (!over) {
+      const spools = fs.readdirSync(dir).filter((f) => /\.s\d+\.tmp$/.test(f));
+      let bytes = 0;
+      for (const f of spools) {
+        seen.add(f);
+        try {
+          bytes += fs.statSync(path.join(dir, f)).size;
+        } catch {
+          // removed meanwhile
+        }
+      }
+      most = Math.max(most, bytes);
+      if (spools.length > 0) await onSpool();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return { seen: [...seen], most };
+  }
+
+  it('a table prepared past the memory cap goes through a spool file into the archive, and the spool goes', async () => {
+    const dir = fs.mkdtempSync(path.join(work, 'spool-'));
+    const running = runBackup({ target: resolveTarget(two.url), dir, selection: none, jobs: 2, logger: silentLogger });
+    const { seen, most } = await watchSpools(dir, running);
+    const r = await running;
+    expect(seen.length).toBeGreaterThan(0);
+    // the spool holds the table's entry deflated (hex: about half its size, less what stayed in memory), not its lines
+    const largest = Math.max(...r.manifest.tables.map((t) => t.entries.reduce((n, e) => n + e.bytes, 0)));
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThan(0.7 * largest);
+    expect(fs.readdirSync(dir)).toEqual([path.basename(r.archive)]);
+    const one = await backup(two);
+    const entries = (m: typeof r.manifest) => m.tables.map((t) => [t.name, t.rows, t.fingerprint, t.entries]);
+    expect(entries(r.manifest)).toEqual(entries(one.manifest));
+    const verified = await verifyArchive(r.archive);
+    expect(verified.problems).toEqual([]);
+    expect(verified.ok).toBe(true);
+  });
+
+  it('[fault] leaves neither spool nor archive when a connection dies while a table is spooled', async () => {
+    const dir = fs.mkdtempSync(path.join(work, 'spool-killed-'));
+    const running = runBackup({ target: resolveTarget(two.url), dir, selection: none, jobs: 2, logger: silentLogger });
+    const settled = running.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    let killed = false;
+    const { seen } = await watchSpools(dir, running, async () => {
+      if (killed) return;
+      const rows = await two.query<{ ok: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY%' AND pid <> pg_backend_pid()`,
+      );
+      killed = rows.some((x) => x.ok);
+    });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(killed).toBe(true);
+    const error = await settled;
+    expect(error).toBeInstanceOf(PgsnapError);
+    expect((error as PgsnapError).exitCode).toBe(2);
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 });
 

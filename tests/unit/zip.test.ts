@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ZipWriter } from '../../src/archive/zip.js';
+import { BlockDeflater, ZipWriter } from '../../src/archive/zip.js';
 import { readZip } from '../helpers/archives.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-zip-'));
@@ -43,6 +43,66 @@ describe('ZipWriter', () => {
     const crcs = await centralCrcs(file);
     expect(crcs.get('data/public.t.0001.ndjson')).toBe(zlib.crc32(text));
     expect(crcs.get('noise.bin')).toBe(zlib.crc32(noise));
+  });
+
+  it('appends an entry deflated ahead of its turn as exactly the bytes addEntry writes for it', async () => {
+    const date = new Date('2025-07-11T19:46:34Z');
+    const text = Buffer.from('{"id":"7","note":"a \\"quoted\\" word"}\n'.repeat(120_000)); // 4.3 MB
+    const noise = randomBytes(700_000);
+    // whole chunks of half a block or more are deflated as they come, smaller ones gathered into blocks
+    const chunks = [
+      text.subarray(0, 600_000),
+      ...Array.from({ length: 20 }, (_, i) => text.subarray(600_000 + i * 70_000, 600_000 + (i + 1) * 70_000)),
+      text.subarray(2_000_000),
+    ];
+    const write = async (file: string, how: 'streamed' | 'prepared') => {
+      const out = fs.createWriteStream(file);
+      const zip = new ZipWriter(out);
+      for (const [name, data, parts, level] of [
+        ['data/public.t.0001.ndjson', text, chunks, 1],
+        ['noise.bin', noise, [noise], 6],
+        ['empty.ndjson', Buffer.alloc(0), [], 1],
+        ['stored.txt', Buffer.from('as is'), [Buffer.from('as is')], 0],
+      ] as const) {
+        const options = { date, level, mode: 0o600 };
+        if (how === 'streamed') {
+          await zip.addEntry(name, parts, options);
+          continue;
+        }
+        const held: Buffer[] = [];
+        const deflater = new BlockDeflater(level, async (b) => {
+          held.push(b);
+        });
+        for await (const c of parts) await deflater.push(c);
+        const deflated = await deflater.finish();
+        expect(deflated.size).toBe(data.length);
+        await zip.addDeflated(name, deflated, held, options);
+      }
+      await zip.finish();
+      await new Promise<void>((resolve) => out.end(resolve));
+    };
+    await write(path.join(dir, 'streamed.zip'), 'streamed');
+    await write(path.join(dir, 'prepared.zip'), 'prepared');
+    const prepared = fs.readFileSync(path.join(dir, 'prepared.zip'));
+    expect(prepared.equals(fs.readFileSync(path.join(dir, 'streamed.zip')))).toBe(true);
+    const entries = await readZip(path.join(dir, 'prepared.zip'));
+    expect(entries.get('data/public.t.0001.ndjson')?.equals(text)).toBe(true);
+    expect(entries.get('noise.bin')?.equals(noise)).toBe(true);
+    expect(entries.get('empty.ndjson')?.length).toBe(0);
+    expect(entries.get('stored.txt')?.toString()).toBe('as is');
+    expect((await centralCrcs(path.join(dir, 'prepared.zip'))).get('data/public.t.0001.ndjson')).toBe(zlib.crc32(text));
+  });
+
+  it('refuses prepared bytes that are not the ones deflated', async () => {
+    const zip = new ZipWriter(new Writable({ write: (_c, _e, done) => done() }));
+    const held: Buffer[] = [];
+    const deflater = new BlockDeflater(1, async (b) => {
+      held.push(b);
+    });
+    await deflater.push(Buffer.from('x'.repeat(10_000)));
+    const deflated = await deflater.finish();
+    await expect(zip.addDeflated('a.txt', deflated, held.slice(0, -1), { date: new Date(), level: 1, mode: 0o600 })).rejects.toThrow(/prepared bytes/);
+    await expect(zip.addDeflated('a.txt', deflated, held, { date: new Date(), level: 0, mode: 0o600 })).rejects.toThrow(/method/);
   });
 
   it('writes ZIP64 offsets once the archive passes 4 GiB', async () => {
