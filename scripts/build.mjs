@@ -31,6 +31,24 @@ function licensesOf(inputs) {
   return `pgsnap's dist/ includes code from these packages:\n\n${parts.join('\n----\n\n')}`;
 }
 
+/**
+ * pg chooses its socket when it loads, with isCloudflareRuntime(): on Node 20, which has no `navigator`, that probes
+ * for Workers with `new Response(…)`, and the first Response loads Node's whole fetch implementation (undici),
+ * about 30 ms of CPU in every command that loads pg. dist/ runs on Node only (platform 'node'), so the probe's
+ * answer is known. The build fails if the function is not found (a pg update that changed it).
+ */
+const pgOnNode = {
+  name: 'pg-on-node',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8');
+      const probe = 'function isCloudflareRuntime() {';
+      if (!text.includes(probe)) throw new Error(`${args.path}: no isCloudflareRuntime() to answer (see pgOnNode in scripts/build.mjs)`);
+      return { contents: text.replace(probe, `${probe}\n  return false; // pgsnap's dist/ runs on Node (scripts/build.mjs)`), loader: 'js' };
+    });
+  },
+};
+
 export async function buildDist() {
   const { build } = await import('esbuild');
   const outdir = path.join(root, 'dist');
@@ -52,6 +70,7 @@ export async function buildDist() {
     // bundled CommonJS packages call require(); an ES module has none of its own
     banner: { js: "import { createRequire as __pgsnapRequire } from 'node:module'; const require = __pgsnapRequire(import.meta.url);" },
     metafile: true,
+    plugins: [pgOnNode],
     // chunks stay beside cli.js: demo.ts finds the package's schemas/ and fixtures/ one level up from its module
     chunkNames: '[name]-[hash]',
     logLevel: 'warning',

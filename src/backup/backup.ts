@@ -13,8 +13,8 @@ import {
 } from '../archive/format.js';
 import type { RowSource } from '../archive/row-sql.js';
 import { type ArchiveWriter, createArchiveWriter, type PreparedEntry } from '../archive/writer.js';
-import { introspect } from '../catalog/introspect.js';
-import type { CatalogModel, TableDef } from '../catalog/model.js';
+import { introspectForCapture } from '../catalog/introspect.js';
+import type { CaptureCatalog, TableDef } from '../catalog/model.js';
 import { renderModel } from '../catalog/render.js';
 import { storedColumns, tableKey } from '../catalog/tables.js';
 import type { Session } from '../db/client.js';
@@ -213,11 +213,11 @@ const SNAPSHOT_ATTEMPTS = 3;
 async function openConsistentRead(
   options: BackupOptions,
   jobs: number,
-): Promise<{ sessions: SnapshotSessions; model: CatalogModel; captured: TableDef[]; skipped: Skipped[] }> {
+): Promise<{ sessions: SnapshotSessions; model: CaptureCatalog; captured: TableDef[]; skipped: Skipped[] }> {
   for (let attempt = 1; ; attempt++) {
     const sessions = await openSnapshot(options.target, jobs, options.logger);
     try {
-      const model = await introspect(sessions.leader);
+      const model = await introspectForCapture(sessions.leader);
       const platform = platformManagedSchemas(model.schemas);
       const captured = selectTables(model.tables, options.selection, platform);
       const skipped = describeSkipped(model.tables, model.schemas.map((x) => x.name), options.selection, platform, captured);

@@ -1,5 +1,5 @@
 import { pairKey } from '../archive/table-id.js';
-import type { CatalogModel, SequenceDef, TableDef } from '../catalog/model.js';
+import type { CaptureCatalog, CatalogModel, SequenceDef, TableDef } from '../catalog/model.js';
 
 /**
  * The schema stored in an archive (`schema.json`): the captured tables — with their partitions, so a
@@ -11,7 +11,7 @@ import type { CatalogModel, SequenceDef, TableDef } from '../catalog/model.js';
  * Function references inside expressions are found by name (`schema.fn(` or `fn(`): that can include a
  * function too many, never one too few.
  */
-export function captureModel(model: CatalogModel, captured: readonly TableDef[]): CatalogModel {
+export function captureModel(model: CaptureCatalog, captured: readonly TableDef[]): CatalogModel {
   // Tables by their (schema, name) pair; `wanted` holds the joined spelling the catalog uses for partition parents
   // and sequence owners.
   const pairs = new Set(captured.map(pairKey));

@@ -1,6 +1,7 @@
 import type { Session } from '../db/client.js';
 import { type SchemaFilter, schemaMatcher } from './filter.js';
 import type {
+  CaptureCatalog,
   CatalogModel,
   ColumnDef,
   ConstraintDef,
@@ -11,6 +12,7 @@ import type {
   IndexDef,
   PolicyDef,
   RuleDef,
+  TableCatalog,
   TableDef,
   TriggerDef,
   ViewDef,
@@ -18,7 +20,7 @@ import type {
 import * as q from './queries.js';
 
 export { PLATFORM_SCHEMAS, type SchemaFilter } from './filter.js';
-export { storedColumns, tableKey,  } from './tables.js';
+export { storedColumns, tableKey } from './tables.js';
 
 /**
  * Read a database's schema into the catalog model: one set-based query per object kind (a thousand tables cost
@@ -30,50 +32,96 @@ export { storedColumns, tableKey,  } from './tables.js';
  * search_path is set to pg_catalog while reading, so every printed name is schema-qualified, and put back after.
  */
 export async function introspect(s: Session, filter: SchemaFilter = {}): Promise<CatalogModel> {
+  return withCatalogPath(s, (serverMajor) => read(s, serverMajor, filter, new Set()));
+}
+
+/**
+ * Kinds a narrowed read leaves out. A list of what to skip, not of what to read, so that a misspelt or new kind is
+ * read rather than silently missing.
+ */
+const CAPTURE_SKIPS: ReadonlySet<string> = new Set([
+  'views',
+  'collations',
+  'ranges',
+  'defaultPrivileges',
+  'publications',
+  'eventTriggers',
+  'foreignServers',
+  'foreignTables',
+]);
+const TABLE_SKIPS: ReadonlySet<string> = new Set([
+  ...CAPTURE_SKIPS,
+  'extensions',
+  'enums',
+  'domains',
+  'composites',
+  'functions',
+  'functionGrants',
+  'typeGrants',
+]);
+
+/**
+ * introspect() narrowed to TableCatalog: 12 of the 27 queries. Each query costs a round trip and, in the fresh
+ * backend every command starts, the catalog caches it is the first to touch (41 → 23 ms on a 14-table database).
+ */
+export async function introspectTables(s: Session): Promise<TableCatalog> {
+  const m = await withCatalogPath(s, (serverMajor) => read(s, serverMajor, {}, TABLE_SKIPS));
+  return deepFreeze({ serverMajor: m.serverMajor, schemas: m.schemas, sequences: m.sequences, tables: m.tables });
+}
+
+/** introspect() narrowed to CaptureCatalog: 19 of the 27 queries (no views, publications, foreign servers…). */
+export async function introspectForCapture(s: Session): Promise<CaptureCatalog> {
+  const m = await withCatalogPath(s, (serverMajor) => read(s, serverMajor, {}, CAPTURE_SKIPS));
+  const { serverMajor, schemas, sequences, tables, extensions, enums, domains, compositeTypes, functions } = m;
+  return deepFreeze({ serverMajor, schemas, sequences, tables, extensions, enums, domains, compositeTypes, functions });
+}
+
+async function withCatalogPath<T>(s: Session, fn: (serverMajor: number) => Promise<T>): Promise<T> {
   const serverMajor = await s.serverMajor();
   const saved = await s.query<{ path: string }>(`SELECT current_setting('search_path') AS path`);
   await s.query(`SELECT set_config('search_path', 'pg_catalog', false)`);
   try {
-    return await read(s, serverMajor, filter);
+    return await fn(serverMajor);
   } finally {
     // If the caller's transaction failed meanwhile, its ROLLBACK restores the setting anyway.
     await s.query(`SELECT set_config('search_path', $1, false)`, [saved.rows[0]?.path ?? '"$user", public']).catch(() => {});
   }
 }
 
-async function read(s: Session, serverMajor: number, filter: SchemaFilter): Promise<CatalogModel> {
+/** The model without the kinds in `skip`, which come back empty: only the narrowed readers above, which drop them, skip any. */
+async function read(s: Session, serverMajor: number, filter: SchemaFilter, skip: ReadonlySet<string>): Promise<CatalogModel> {
   const matches = schemaMatcher(filter);
   const rawSchemas = (await rows<q.RawSchema>(s, q.schemasSql, null)).filter((r) => !r.extension_member && matches(r.name));
   const names = rawSchemas.map((r) => r.name);
-  const get = <T>(sql: string) => rows<T>(s, sql, names);
+  const get = async <T>(kind: string, sql: string, schemas: readonly string[] | null = names): Promise<T[]> => (skip.has(kind) ? [] : rows<T>(s, sql, schemas));
 
-  const extensions = await get<q.RawExtension>(q.extensionsSql);
-  const enums = await get<q.RawEnum>(q.enumsSql);
-  const domains = await get<q.RawDomain>(q.domainsSql);
-  const composites = await get<q.RawComposite>(q.compositesSql);
-  const sequences = await get<q.RawSequence>(q.sequencesSql);
-  const tables = await get<q.RawTable>(q.tablesSql);
-  const columns = await get<q.RawColumn>(q.columnsSql);
-  const constraints = await get<q.RawConstraint>(q.constraintsSql);
-  const indexes = await get<q.RawIndex>(q.indexesSql);
-  const triggers = await get<q.RawTrigger>(q.triggersSql);
-  const policies = await get<q.RawPolicy>(q.policiesSql);
-  const grants = await get<q.RawGrant>(q.grantsSql);
-  const views = await get<q.RawView>(q.viewsSql);
-  const functions = await get<q.RawFunction>(q.functionsSql(serverMajor));
-  const collations = await get<q.RawCollation>(q.collationsSql(serverMajor));
-  const ranges = await get<q.RawRange>(q.rangesSql(serverMajor));
-  const defaultPrivileges = await get<q.RawDefaultPrivilege>(q.defaultPrivilegesSql);
-  const publications = await get<q.RawPublication>(q.publicationsSql(serverMajor));
-  const rules = await get<q.RawRule>(q.rulesSql);
-  const eventTriggers = await get<q.RawEventTrigger>(q.eventTriggersSql);
-  const foreignServers = await rows<q.RawForeignServer>(s, q.foreignServersSql, null);
-  const foreignTables = await get<q.RawForeignTable>(q.foreignTablesSql);
+  const extensions = await get<q.RawExtension>('extensions', q.extensionsSql);
+  const enums = await get<q.RawEnum>('enums', q.enumsSql);
+  const domains = await get<q.RawDomain>('domains', q.domainsSql);
+  const composites = await get<q.RawComposite>('composites', q.compositesSql);
+  const sequences = await get<q.RawSequence>('sequences', q.sequencesSql);
+  const tables = await get<q.RawTable>('tables', q.tablesSql);
+  const columns = await get<q.RawColumn>('columns', q.columnsSql);
+  const constraints = await get<q.RawConstraint>('constraints', q.constraintsSql);
+  const indexes = await get<q.RawIndex>('indexes', q.indexesSql);
+  const triggers = await get<q.RawTrigger>('triggers', q.triggersSql);
+  const policies = await get<q.RawPolicy>('policies', q.policiesSql);
+  const grants = await get<q.RawGrant>('grants', q.grantsSql);
+  const views = await get<q.RawView>('views', q.viewsSql);
+  const functions = await get<q.RawFunction>('functions', q.functionsSql(serverMajor));
+  const collations = await get<q.RawCollation>('collations', q.collationsSql(serverMajor));
+  const ranges = await get<q.RawRange>('ranges', q.rangesSql(serverMajor));
+  const defaultPrivileges = await get<q.RawDefaultPrivilege>('defaultPrivileges', q.defaultPrivilegesSql);
+  const publications = await get<q.RawPublication>('publications', q.publicationsSql(serverMajor));
+  const rules = await get<q.RawRule>('rules', q.rulesSql);
+  const eventTriggers = await get<q.RawEventTrigger>('eventTriggers', q.eventTriggersSql);
+  const foreignServers = await get<q.RawForeignServer>('foreignServers', q.foreignServersSql, null);
+  const foreignTables = await get<q.RawForeignTable>('foreignTables', q.foreignTablesSql);
   const objectGrants = groupGrants([
-    ...(await get<q.RawObjectGrant>(q.functionGrantsSql)).map((g) => ({ ...g, key: `f ${g.schema}.${g.name}(${g.detail})` })),
-    ...(await get<q.RawObjectGrant>(q.typeGrantsSql)).map((g) => ({ ...g, key: `t ${g.schema}.${g.name}` })),
-    ...(await get<q.RawObjectGrant>(q.schemaGrantsSql)).map((g) => ({ ...g, key: `n ${g.schema}` })),
-    ...(await get<q.RawObjectGrant>(q.columnGrantsSql)).map((g) => ({ ...g, key: `c ${g.schema}.${g.name}.${g.detail}` })),
+    ...(await get<q.RawObjectGrant>('functionGrants', q.functionGrantsSql)).map((g) => ({ ...g, key: `f ${g.schema}.${g.name}(${g.detail})` })),
+    ...(await get<q.RawObjectGrant>('typeGrants', q.typeGrantsSql)).map((g) => ({ ...g, key: `t ${g.schema}.${g.name}` })),
+    ...(await get<q.RawObjectGrant>('schemaGrants', q.schemaGrantsSql)).map((g) => ({ ...g, key: `n ${g.schema}` })),
+    ...(await get<q.RawObjectGrant>('columnGrants', q.columnGrantsSql)).map((g) => ({ ...g, key: `c ${g.schema}.${g.name}.${g.detail}` })),
   ]);
   // Functions and types always carry their list: an empty one means PUBLIC's default EXECUTE / USAGE was revoked.
   const typeGrants = (r: { schema: string; name: string }) => ({ grants: objectGrants(`t ${r.schema}.${r.name}`).grants ?? [] });
@@ -252,7 +300,14 @@ async function read(s: Session, serverMajor: number, filter: SchemaFilter): Prom
       (p) => p.name,
     ),
     eventTriggers: sortBy(
-      eventTriggers.map((r) => ({ name: r.name, event: r.event, tags: r.tags ? sortedText(r.tags) : null, function: r.function, enabled: r.enabled, comment: r.comment })),
+      eventTriggers.map((r) => ({
+        name: r.name,
+        event: r.event,
+        tags: r.tags ? sortedText(r.tags) : null,
+        function: r.function,
+        enabled: r.enabled,
+        comment: r.comment,
+      })),
       (e) => e.name,
     ),
     foreignServers: sortBy(

@@ -35,6 +35,15 @@ export interface CatalogModel {
   readonly foreignTables?: readonly ForeignTableDef[];
 }
 
+/**
+ * What restore reads of its target (introspect.ts introspectTables): the tables, whole (columns, keys, indexes,
+ * triggers, policies, grants), their schemas and the sequences.
+ */
+export type TableCatalog = Pick<CatalogModel, 'serverMajor' | 'schemas' | 'sequences' | 'tables'>;
+
+/** What backup reads (introspectForCapture): TableCatalog plus what captureModel may need to recreate the tables. */
+export type CaptureCatalog = TableCatalog & Pick<CatalogModel, 'extensions' | 'enums' | 'domains' | 'compositeTypes' | 'functions'>;
+
 /** identity: name */
 export interface PublicationDef {
   readonly name: string;

@@ -1,4 +1,4 @@
-import { loadModule, parsePlPgSQLSync, parseSync } from 'libpg-query';
+import { internalError } from '../errors.js';
 
 /**
  * `--create-missing` runs DDL rendered from the archive's schema.json, and every definition in it (defaults,
@@ -30,8 +30,23 @@ const LANGUAGES = new Set(['sql', 'plpgsql']);
 
 type Node = Record<string, unknown>;
 
+type Parser = typeof import('libpg-query');
+let parser: Parser | undefined;
+
+/**
+ * Imported here, on demand: libpg-query instantiates its WASM as soon as it is imported (tens of ms of CPU), and
+ * a restore without --where or --create-missing never parses anything.
+ */
 export async function loadDdlParser(): Promise<void> {
-  await loadModule();
+  const lib = await import('libpg-query');
+  await lib.loadModule();
+  parser = lib;
+}
+
+/** The loaded parser (row-filter.ts uses it too); a caller that skipped loadDdlParser is a bug, said as one. */
+export function sqlParser(): Parser {
+  if (!parser) throw internalError('the SQL parser was used before loadDdlParser()');
+  return parser;
 }
 
 /** What the DDL would create (`table public.x`, `function public.f`, …) and what makes it unsafe (empty: safe). */
@@ -43,6 +58,7 @@ export function checkArchivedDdl(sql: string): { creates: string[]; problems: st
 }
 
 function checkScript(sql: string, where: 'top' | 'body', creates: string[], problems: string[]): void {
+  const { parseSync } = sqlParser();
   let parsed: { stmts?: { stmt: Node; stmt_location?: number; stmt_len?: number }[] };
   try {
     parsed = parseSync(sql) as typeof parsed;
@@ -85,6 +101,7 @@ function checkFunction(node: Node, text: string, creates: string[], problems: st
 
 /** PL/pgSQL: every embedded statement and expression is parsed and checked; SQL built at run time is refused. */
 function checkPlpgsql(createFunction: string, creates: string[], problems: string[]): void {
+  const { parsePlPgSQLSync } = sqlParser();
   let tree: unknown;
   try {
     tree = parsePlPgSQLSync(createFunction);
@@ -116,6 +133,7 @@ function checkPlpgsql(createFunction: string, creates: string[], problems: strin
 
 function checkExpression(expr: string, problems: string[]): void {
   const rhs = expr.includes(':=') ? expr.slice(expr.indexOf(':=') + 2) : expr;
+  const { parseSync } = sqlParser();
   try {
     walk(parseSync(`SELECT ${rhs}`) as Node, problems, 'expression');
   } catch {

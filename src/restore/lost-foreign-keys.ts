@@ -25,7 +25,7 @@ export interface ForeignKeyOutcome extends LostForeignKey {
 }
 
 /** Pure: archived foreign keys from tables the target has to the tables just created, missing in the target. */
-export function findLostForeignKeys(archived: CatalogModel, target: CatalogModel, created: readonly string[]): LostForeignKey[] {
+export function findLostForeignKeys(archived: CatalogModel, target: Pick<CatalogModel, 'tables'>, created: readonly string[]): LostForeignKey[] {
   const createdSet = new Set(created);
   const out: LostForeignKey[] = [];
   for (const t of archived.tables) {

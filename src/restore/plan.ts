@@ -1,6 +1,6 @@
 import type { ArchivedSequence, ArchivedTable, Manifest } from '../archive/format.js';
 import { pairKey } from '../archive/table-id.js';
-import type { CatalogModel, ConstraintDef, TableDef, TriggerDef } from '../catalog/model.js';
+import type { CatalogModel, ConstraintDef, TableCatalog, TableDef, TriggerDef } from '../catalog/model.js';
 import { tableKey } from '../catalog/tables.js';
 import { type TableSelection, matchesPattern, parsePattern, selects } from '../patterns.js';
 import type { RowFilter } from './row-filter.js';
@@ -129,7 +129,7 @@ export interface RestorePlan {
 
 const qn = (o: { readonly schema: string; readonly name: string }) => `${o.schema}.${o.name}`;
 
-export function planRestore(manifest: Manifest, archivedModel: CatalogModel, target: CatalogModel, options: PlanOptions): RestorePlan {
+export function planRestore(manifest: Manifest, archivedModel: CatalogModel, target: TableCatalog, options: PlanOptions): RestorePlan {
   const blockers: string[] = [];
   // As on backup: --schema and --table each add tables (none of either: every table); --exclude always wins.
   const schemas = options.schemas ?? [];
@@ -196,7 +196,7 @@ export function planRestore(manifest: Manifest, archivedModel: CatalogModel, tar
  * take the rows under a selected row too.
  */
 /** Keyed by pairKey. */
-function selectRows(manifest: Manifest, target: CatalogModel, options: PlanOptions, blockers: string[]): Map<string, RowSelection> {
+function selectRows(manifest: Manifest, target: TableCatalog, options: PlanOptions, blockers: string[]): Map<string, RowSelection> {
   const out = new Map<string, { conditions: string[]; via: ForeignKeyRef[] }>();
   for (const f of options.filters ?? []) {
     const pattern = parsePattern(f.table);
@@ -231,7 +231,7 @@ function selectRows(manifest: Manifest, target: CatalogModel, options: PlanOptio
 
 type PlannedDef = TableDef & { readonly declaredOn: ReadonlyMap<ConstraintDef, TableDef> };
 
-function withPartitionForeignKeys(def: TableDef, target: CatalogModel): PlannedDef {
+function withPartitionForeignKeys(def: TableDef, target: TableCatalog): PlannedDef {
   const declaredOn = new Map<ConstraintDef, TableDef>();
   for (const c of def.constraints) declaredOn.set(c, def);
   const constraints = [...def.constraints];
@@ -392,7 +392,7 @@ function normaliseType(t: string): string {
  * Sequences to move forward: those owned by a restored table's column or named in a restored column's default;
  * with no --table filter, every archived sequence the target has.
  */
-function planSequences(manifest: Manifest, target: CatalogModel, plans: readonly TablePlan[], options: PlanOptions): SequencePlan[] {
+function planSequences(manifest: Manifest, target: TableCatalog, plans: readonly TablePlan[], options: PlanOptions): SequencePlan[] {
   const restored = new Set(plans.map((p) => p.table));
   const everything =
     options.selection.include.length === 0 && options.selection.exclude.length === 0 && (options.schemas ?? []).length === 0 && (options.filters ?? []).length === 0;

@@ -1,4 +1,4 @@
-import { introspect } from '../catalog/introspect.js';
+import { introspectTables } from '../catalog/introspect.js';
 import { useOutputSettings } from '../archive/output-settings.js';
 import type { CatalogModel } from '../catalog/model.js';
 import { type Session, close, connect, withSession } from '../db/client.js';
@@ -239,7 +239,7 @@ async function planAgainstTarget(
     filters: options.filters,
     withDependents: options.withDependents ?? false,
   };
-  const targetBefore = await introspect(s);
+  const targetBefore = await introspectTables(s);
   let plan = planRestore(archive.manifest, archivedModel, targetBefore, planOptions);
   if (plan.blockers.length > 0) throw blocked(plan.blockers, 'usage');
   let created: string[] = [];
@@ -261,7 +261,7 @@ async function planAgainstTarget(
     await s.query(ddl);
     created = toCreate;
     options.logger.debug(`created ${created.join(', ')}`);
-    plan = planRestore(archive.manifest, archivedModel, await introspect(s), planOptions);
+    plan = planRestore(archive.manifest, archivedModel, await introspectTables(s), planOptions);
     if (plan.blockers.length > 0) throw blocked(plan.blockers, 'usage');
     if (plan.missing.length > 0) throw blocked([`the archive's schema.json does not describe ${plan.missing.join(', ')}, so it cannot be created`], 'usage');
     lostForeignKeys = findLostForeignKeys(archivedModel, targetBefore, created);

@@ -1,6 +1,5 @@
-import { parseSync } from 'libpg-query';
 import { usageError } from '../errors.js';
-import { checkArchivedDdl } from './ddl-guard.js';
+import { checkArchivedDdl, sqlParser } from './ddl-guard.js';
 
 /**
  * `--where 'schema.table: SQL'`: a condition on the archived rows of one table, evaluated on its staging table
@@ -35,6 +34,7 @@ export function parseRowFilter(text: string): RowFilter {
 
 function checkCondition(condition: string, text: string): void {
   const bad = (why: string) => usageError(`--where ${JSON.stringify(text)}: ${why}`, 'give one condition on the columns of the archived rows');
+  const { parseSync } = sqlParser();
   let parsed: { stmts?: { stmt: Record<string, unknown> }[] };
   try {
     parsed = parseSync(`SELECT FROM pgsnap_stage WHERE (${condition})`) as typeof parsed;

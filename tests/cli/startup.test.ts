@@ -23,18 +23,17 @@ interface Loaded {
   files: string[];
   /** the sources inside the loaded chunks of dist/: src/cli.ts, node_modules/commander, … */
   sources: Set<string>;
+  /** lazily built globals the process read (`Response`: Node's fetch implementation) */
+  globals: string[];
 }
 
 let runs = 0;
 async function loadsOf(args: string[]): Promise<Loaded> {
   const log = path.join(work, `loads-${++runs}.txt`);
   const r = await runCli(args, { cwd: work, env: { NODE_OPTIONS: `--import=${recorder}`, LOAD_RECORDER_FILE: log } });
-  const urls = fs.existsSync(log)
-    ? fs
-        .readFileSync(log, 'utf8')
-        .split('\n')
-        .filter((u) => u.startsWith('file:'))
-    : [];
+  const lines = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n') : [];
+  const urls = lines.filter((u) => u.startsWith('file:'));
+  const globals = lines.filter((u) => u.startsWith('global ')).map((u) => u.slice('global '.length));
   const files = urls.map((u) => path.relative(repoRoot, fileURLToPath(u)));
   const sources = new Set<string>();
   for (const f of files.filter((x) => x.startsWith('dist/'))) {
@@ -45,7 +44,7 @@ async function loadsOf(args: string[]): Promise<Loaded> {
       sources.add((m[1] as string).replace(/^.*?(?=node_modules\/)/, ''));
     }
   }
-  return { code: r.code, stdout: r.stdout, files, sources };
+  return { code: r.code, stdout: r.stdout, files, sources, globals };
 }
 
 const heavy = (sources: Set<string>) =>
@@ -76,6 +75,25 @@ describe('start-up: what a command loads before it runs', () => {
       expect(r.code, args.join(' ')).toBe(0);
       expect(heavy(r.sources), args.join(' ')).toEqual([]);
     }
+  });
+
+  it('backup without --encrypt-to and restore without --where / --create-missing load no age library, no SQL parser, no fetch', async () => {
+    // nothing listens on port 1: each command loads what it loads, then fails to connect (or to find the archive)
+    const unreachable = 'postgres://pgsnap@127.0.0.1:1/none';
+    const backup = await loadsOf(['backup', '--url', unreachable, '--dir', path.join(work, 'backups')]);
+    expect(backup.code).toBe(2);
+    // pg was loaded, so its runtime check ran (scripts/build.mjs answers it without building a Response)
+    expect(backup.sources).toContain('node_modules/pg');
+    expect(backup.sources).toContain('src/archive/age.ts');
+    expect(backup.sources).not.toContain('node_modules/age-encryption');
+    expect(backup.globals).toEqual([]);
+    const restore = await loadsOf(['restore', path.join(work, 'missing.zip'), '--url', unreachable]);
+    expect(restore.code).toBe(2);
+    expect(restore.sources).toContain('src/restore/ddl-guard.ts');
+    expect(restore.sources).toContain('node_modules/pg');
+    // libpg-query instantiates its WASM when imported
+    expect(restore.files.filter((f) => f.includes('libpg-query'))).toEqual([]);
+    expect(restore.globals).toEqual([]);
   });
 
   it('running a command does load its action (the recorder sees lazy chunks)', async () => {
