@@ -26,20 +26,25 @@ export class CopyTranscoder {
   private entryName = 'archive entry';
   private lineNo = 0;
   private readonly keys: Buffer[];
+  /** each key's whole 32-bit words (little-endian), compared before its last 0–3 bytes */
+  private readonly keyWords: Int32Array[];
   private readonly keep: boolean[];
   private readonly fast: boolean;
   private readonly slow: (line: string) => string;
   private out: Buffer;
+  private outView: DataView;
   private length = 0;
   private carry: Buffer[] = [];
 
   constructor(archiveColumns: readonly string[], wanted: readonly string[], private readonly chunkSize = 1 << 20) {
     this.slow = rowEncoder(archiveColumns, wanted);
     this.keys = archiveColumns.map((c, i) => Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(c)}:`));
+    this.keyWords = this.keys.map((k) => Int32Array.from({ length: k.length >> 2 }, (_, w) => k.readInt32LE(4 * w)));
     this.keep = archiveColumns.map((c) => wanted.includes(c));
     const kept = archiveColumns.filter((_, i) => this.keep[i]);
     this.fast = wanted.length > 0 && wanted.length === kept.length && wanted.every((c, i) => c === kept[i]);
     this.out = Buffer.allocUnsafe(chunkSize);
+    this.outView = view(this.out);
   }
 
   /** The next archive entry starts, named in errors as `name` (line numbers count from its first line). */
@@ -57,12 +62,13 @@ export class CopyTranscoder {
       this.carry.push(chunk.subarray(0, nl));
       const line = Buffer.concat(this.carry);
       this.carry = [];
-      this.line(line, 0, line.length, done);
+      this.line(line, view(line), 0, line.length, done);
       start = nl + 1;
       nl = chunk.indexOf(10, start);
     }
+    const sv = view(chunk);
     for (; nl >= 0; nl = chunk.indexOf(10, start)) {
-      this.line(chunk, start, nl, done);
+      this.line(chunk, sv, start, nl, done);
       start = nl + 1;
     }
     if (start < chunk.length) this.carry.push(Buffer.from(chunk.subarray(start)));
@@ -76,10 +82,15 @@ export class CopyTranscoder {
     if (this.carry.length > 0) {
       const line = Buffer.concat(this.carry);
       this.carry = [];
-      this.line(line, 0, line.length, done);
+      this.line(line, view(line), 0, line.length, done);
     }
     if (this.length > 0) done.push(this.take());
     return done;
+  }
+
+  private grow(size: number): void {
+    this.out = Buffer.allocUnsafe(size);
+    this.outView = view(this.out);
   }
 
   private take(): Buffer {
@@ -88,7 +99,7 @@ export class CopyTranscoder {
     return result;
   }
 
-  private line(src: Buffer, start: number, end: number, done: Buffer[]): void {
+  private line(src: Buffer, sv: DataView, start: number, end: number, done: Buffer[]): void {
     this.lineNo++;
     if (end === start) return;
     // the fast path never writes more than the line plus a newline (keys shrink to tabs, quotes vanish, escapes
@@ -96,15 +107,15 @@ export class CopyTranscoder {
     const need = end - start + 2 * this.keys.length + 2;
     if (this.length + need > this.out.length) {
       if (this.length > 0) done.push(this.take());
-      if (need > this.out.length) this.out = Buffer.allocUnsafe(need);
+      if (need > this.out.length) this.grow(need);
     }
-    if (!this.fast || !this.transcode(src, start, end)) {
+    if (!this.fast || !this.transcode(src, sv, start, end)) {
       // partial output of the fast path is simply overwritten: this.length only moves on success
       const text = this.slowLine(src.toString('utf8', start, end));
       const bytes = Buffer.byteLength(text);
       if (this.length + bytes > this.out.length) {
         if (this.length > 0) done.push(this.take());
-        if (bytes > this.out.length) this.out = Buffer.allocUnsafe(bytes);
+        if (bytes > this.out.length) this.grow(bytes);
       }
       this.length += this.out.write(text, this.length, 'utf8');
     }
@@ -121,17 +132,20 @@ export class CopyTranscoder {
   }
 
   /** The fast path for one line; false (with partial output to discard) when the line needs the JSON parser. */
-  private transcode(src: Buffer, start: number, end: number): boolean {
+  private transcode(src: Buffer, sv: DataView, start: number, end: number): boolean {
     const out = this.out;
+    const ov = this.outView;
     let o = this.length;
     let p = start;
     let first = true;
     for (let i = 0; i < this.keys.length; i++) {
       const key = this.keys[i] as Buffer;
-      // a byte loop: Buffer.compare is a native call per column, which costs more than the comparison
+      // a word and byte loop: Buffer.compare is a native call per column, which costs more than the comparison
       const keyLength = key.length;
       if (p + keyLength > end) return false;
-      for (let k = 0; k < keyLength; k++) if (src[p + k] !== key[k]) return false;
+      const words = this.keyWords[i] as Int32Array;
+      for (let w = 0; w < words.length; w++) if (sv.getInt32(p + 4 * w, true) !== words[w]) return false;
+      for (let k = words.length * 4; k < keyLength; k++) if (src[p + k] !== key[k]) return false;
       p += keyLength;
       const keep = this.keep[i] as boolean;
       if (keep) {
@@ -142,6 +156,20 @@ export class CopyTranscoder {
       if (c === 34 /* " */) {
         p++;
         for (;;) {
+          // the common case, a run of bytes that stay as they are (COPY text escapes only backslash and control
+          // characters, which a JSON string cannot hold raw): four at a time while no byte of the word is below
+          // 0x20, `"` or `\\` (the word tests are exact: a nonzero result means such a byte is there)
+          while (p + 4 <= end) {
+            const w = sv.getInt32(p, true);
+            const q = w ^ 0x22222222;
+            const s = w ^ 0x5c5c5c5c;
+            if ((((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) break;
+            if (keep) {
+              ov.setInt32(o, w, true);
+              o += 4;
+            }
+            p += 4;
+          }
           if (p >= end) return false;
           const b = src[p] as number;
           if (b === 34) {
@@ -201,7 +229,8 @@ export class CopyTranscoder {
         const digits = p;
         while (p < end && (src[p] as number) >= 48 && (src[p] as number) <= 57) p++;
         if (p === digits) return false;
-        if (keep) o += src.copy(out, o, from, p);
+        // a byte loop: Buffer.copy is a native call, which costs more than copying a number's few bytes
+        if (keep) for (let k = from; k < p; k++) out[o++] = src[k] as number;
       } else {
         return false;
       }
@@ -211,6 +240,10 @@ export class CopyTranscoder {
     this.length = o;
     return true;
   }
+}
+
+function view(b: Buffer): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
 function isHex(b: number | undefined): boolean {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Fingerprint, fingerprintLines } from '../../src/archive/fingerprint.js';
 import { CopyToJsonLines } from '../../src/archive/row-lines.js';
+import { random } from '../helpers/random.js';
 
 const columns = [
   { name: 'id', type: 'integer' },
@@ -142,17 +143,6 @@ describe('pinned output for a fixed COPY stream', () => {
     { name: 'blob', type: 'bytea' },
     { name: 'we"ird', type: 'smallint' },
   ];
-
-  /** deterministic pseudo-random numbers (mulberry32) */
-  function random(seed: number): () => number {
-    let a = seed;
-    return () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
 
   /** COPY text of 3,000 rows: NULLs, empty strings, every escape, raw control characters, quotes, UTF-8, one 300 kB value */
   function fixedCopy(): Buffer {
