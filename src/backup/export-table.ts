@@ -65,7 +65,7 @@ class Part {
 
 /**
  * Stream one table out of PostgreSQL into one or more NDJSON entries. Memory stays bounded whatever the row
- * size: bytes pass through in the chunks COPY delivers (pg-copy-streams does not assemble whole rows), the
+ * size: bytes pass through in the chunks COPY delivers (db/copy-out.ts does not assemble whole rows), the
  * fingerprint is computed incrementally, and `for await` stops reading from the server while the sink is full.
  */
 export async function exportTable(

@@ -1,6 +1,7 @@
 import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Readable, Writable } from 'node:stream';
+import { CopyOut } from './copy-out.js';
 import { type ConnectionTarget, clientSettings, describeTarget } from './connection.js';
 import { mapPgError } from './errors.js';
 import { hasPassword, passwordFromPgpass } from './pgpass.js';
@@ -114,7 +115,8 @@ export async function connect(target: ConnectionTarget, options: ConnectOptions 
     },
     copyOut(sql: string) {
       logger.debug(`copy out: ${sql}`);
-      return client.query(copyTo(sql));
+      // our own reader (copy-out.ts): no Buffer per row
+      return client.query(new CopyOut(sql));
     },
     copyIn(sql: string) {
       logger.debug(`copy in: ${sql}`);
