@@ -1,3 +1,4 @@
+import { internalError, PgsnapError } from '../errors.js';
 import fs from 'node:fs';
 
 /**
@@ -53,7 +54,7 @@ export class DeflatedSpool {
 
   /** keep `data` (not changed afterwards by the caller) */
   async append(data: Buffer): Promise<void> {
-    if (this.discarded) throw new Error('spool already discarded');
+    if (this.discarded) throw internalError('spool already discarded');
     if (data.length === 0) return;
     if (this.fd < 0) {
       // zlib hands a block out as a view of its output buffer, often twice the block's size: keep a compact copy
@@ -81,7 +82,7 @@ export class DeflatedSpool {
     for (let at = 0; at < this.fileBytes; ) {
       const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, this.fileBytes - at));
       const n = await this.serial(() => readAt(this.fd, chunk, at));
-      if (n <= 0) throw new Error(`spool file ${this.file} ended at ${at} of ${this.fileBytes} bytes`);
+      if (n <= 0) throw new PgsnapError('io', `spool file ${this.file} ended at ${at} of ${this.fileBytes} bytes (changed or truncated by something else)`);
       at += n;
       yield n === chunk.length ? chunk : chunk.subarray(0, n);
     }
@@ -89,7 +90,7 @@ export class DeflatedSpool {
 
   private serial<T>(op: () => Promise<T>): Promise<T> {
     const next = this.io.then(() => {
-      if (this.discarded || this.fd < 0) throw new Error('spool already discarded');
+      if (this.discarded || this.fd < 0) throw internalError('spool already discarded');
       return op();
     });
     this.io = next.catch(() => {});

@@ -1,3 +1,5 @@
+import { PgsnapError } from '../errors.js';
+
 /**
  * The CopyData payloads of a COPY … TO STDOUT, cut out of the socket's bytes in place.
  *
@@ -74,7 +76,11 @@ export class CopyDataFramer {
       i++;
       if (this.lengthBytes === 4) {
         this.remaining = this.length - 4;
-        if (this.remaining < 0) throw new Error(`COPY: message of length ${this.length} from the server`);
+        if (this.remaining < 0)
+          throw new PgsnapError(
+            'connection',
+            `COPY: the server sent a message of length ${this.length}, which cannot be (a broken connection or not a PostgreSQL server)`,
+          );
         if (this.remaining === 0 && this.messageEnds()) return this.end(chunk, w, i, false);
       }
     }
@@ -87,13 +93,7 @@ export class CopyDataFramer {
     this.code = -1;
     this.lengthBytes = 0;
     this.remaining = 0;
-    return !(
-      code === COPY_DATA ||
-      code === COPY_OUT_RESPONSE ||
-      code === NOTICE_RESPONSE ||
-      code === PARAMETER_STATUS ||
-      code === NOTIFICATION_RESPONSE
-    );
+    return !(code === COPY_DATA || code === COPY_OUT_RESPONSE || code === NOTICE_RESPONSE || code === PARAMETER_STATUS || code === NOTIFICATION_RESPONSE);
   }
 
   private end(chunk: Buffer, w: number, i: number, failed: boolean): Framed {

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { CopyDataFramer } from './copy-frames.js';
+import { internalError } from '../errors.js';
 
 /**
  * COPY … TO STDOUT as a Readable of the rows' bytes, for `client.query(new CopyOut(sql))`. It takes the socket over
@@ -35,7 +36,7 @@ export class CopyOut extends Readable {
     this.connection = connection;
     const stream = connection.stream;
     const listeners = stream.listeners('data') as DataHandler[];
-    if (listeners.length !== 1) throw new Error(`COPY: the connection has ${listeners.length} data listeners, not 1`);
+    if (listeners.length !== 1) throw internalError(`COPY: the connection has ${listeners.length} data listeners, not 1`);
     this.pgDataHandler = listeners[0] as DataHandler;
     stream.removeListener('data', this.pgDataHandler);
     stream.pause();
