@@ -140,6 +140,18 @@ export async function close(session: Session): Promise<void> {
   await session.raw.end().catch(() => {});
 }
 
+/**
+ * Like close, but without waiting for the server to close its end, as libpq's PQfinish does: the Terminate
+ * message is sent (or, with a query still running, the socket is dropped) and the socket no longer keeps the
+ * process alive. The backend's exit takes a few ms of wall time that a command ending anyway need not wait for
+ * (a backup's read-only transaction is over by then, and one left open ends with the connection). Not for a
+ * caller that drops the database or stops the server next: the backend may still be there for a moment.
+ */
+export function hangUp(session: Session): void {
+  void session.raw.end().catch(() => {});
+  (session.raw as unknown as { connection: { stream: { unref?: () => void } } }).connection.stream.unref?.();
+}
+
 /** Connect, run, and always disconnect. */
 export async function withSession<T>(
   target: ConnectionTarget,
