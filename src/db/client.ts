@@ -79,7 +79,9 @@ export async function connect(target: ConnectionTarget, options: ConnectOptions 
       await c.connect();
       return c;
     } catch (e) {
-      await c.end().catch(() => {});
+      // Nothing to say goodbye to on a connection that never opened (sslmode prefer's refused TLS attempt, the
+      // usual case): drop the socket rather than wait for the backend to exit before the next attempt.
+      dropSocket(c);
       throw e;
     }
   };
@@ -149,7 +151,15 @@ export async function close(session: Session): Promise<void> {
  */
 export function hangUp(session: Session): void {
   void session.raw.end().catch(() => {});
-  (session.raw as unknown as { connection: { stream: { unref?: () => void } } }).connection.stream.unref?.();
+  socketOf(session.raw).unref?.();
+}
+
+function socketOf(client: pg.Client): { unref?: () => void; destroy?: () => void } {
+  return (client as unknown as { connection: { stream: { unref?: () => void; destroy?: () => void } } }).connection.stream;
+}
+
+function dropSocket(client: pg.Client): void {
+  socketOf(client).destroy?.();
 }
 
 /** Connect, run, and always disconnect. */
