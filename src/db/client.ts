@@ -162,17 +162,18 @@ function dropSocket(client: pg.Client): void {
   socketOf(client).destroy?.();
 }
 
-/** Connect, run, and always disconnect. */
+/** Connect, run, and always disconnect (`end`: close, or hangUp for a command's last connection). */
 export async function withSession<T>(
   target: ConnectionTarget,
   fn: (s: Session) => Promise<T>,
   options: ConnectOptions = {},
+  end: (s: Session) => unknown = close,
 ): Promise<T> {
   const s = await connect(target, options);
   try {
     return await fn(s);
   } finally {
-    await close(s);
+    await end(s);
   }
 }
 

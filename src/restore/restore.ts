@@ -1,7 +1,7 @@
 import { introspectTables } from '../catalog/introspect.js';
 import { useOutputSettings } from '../archive/output-settings.js';
 import type { CatalogModel } from '../catalog/model.js';
-import { type Session, close, connect, withSession } from '../db/client.js';
+import { type Session, close, connect, hangUp, withSession } from '../db/client.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { PgsnapError, isPgsnapError, usageError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -201,6 +201,8 @@ export async function restoreArchive(
       }
     },
     { logger: options.logger, applicationName: 'pgsnap restore' },
+    // committed or rolled back by then: nothing waits for the backend to exit (a few ms of every restore)
+    hangUp,
   );
 }
 
