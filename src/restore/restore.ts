@@ -216,13 +216,21 @@ async function sessionSettings(s: Session, lockTimeoutMs: number): Promise<void>
   // The archive's text was printed under these settings (DateStyle, IntervalStyle, lc_monetary…); money,
   // intervals and dates are parsed according to them, so they are read back under the same ones.
   await useOutputSettings(s, 'transaction');
-  // An error instead of silently filtered rows if a policy would apply (restore must see every row).
-  await s.query(`SET LOCAL row_security = off`);
-  await s.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
-  // Staging tables are temporary (no WAL); give them room in memory before the session first touches one.
-  await s.query(`SET LOCAL temp_buffers = '128MB'`);
-  // Hosted platforms often give roles a statement_timeout far shorter than a large restore.
-  await s.query(`SET LOCAL statement_timeout = 0`);
+  // Like SET LOCAL, in one round trip:
+  // - row_security off: an error instead of silently filtered rows if a policy would apply (restore sees every row);
+  // - temp_buffers: staging tables are temporary (no WAL); give them room in memory before the session first
+  //   touches one;
+  // - statement_timeout 0: hosted platforms often give roles a statement_timeout far shorter than a large restore.
+  const local: readonly (readonly [string, string])[] = [
+    ['row_security', 'off'],
+    ['lock_timeout', String(Math.max(1, Math.floor(lockTimeoutMs)))],
+    ['temp_buffers', '128MB'],
+    ['statement_timeout', '0'],
+  ];
+  await s.query(
+    `SELECT ${local.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
+    local.flat(),
+  );
   // Deferrable foreign keys are checked at COMMIT, so their cycles need no special handling.
   await s.query(`SET CONSTRAINTS ALL DEFERRED`);
 }
