@@ -127,7 +127,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
     const sources = captured.map(rowSource);
-    progress?.begin(sources.length, progress ? await estimateRows(leader, sources) : 0);
+    // the planner's estimate costs a query; only a bar shows it (not --progress lines, not a run without progress)
+    if (progress) progress.begin(sources.length, progress.showsTotal === false ? 0 : await estimateRows(leader, sources));
     const limits = options.limits ?? DEFAULT_LIMITS;
     const exported =
       jobs === 1 || sources.length <= 1

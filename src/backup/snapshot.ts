@@ -1,5 +1,5 @@
 import { useOutputSettings } from '../archive/output-settings.js';
-import { close, connect, type Session } from '../db/client.js';
+import { connect, hangUp, type Session } from '../db/client.js';
 import { quoteLiteral } from '../sql/quote.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import type { Logger } from '../log.js';
@@ -29,9 +29,10 @@ export async function openSnapshot(target: ConnectionTarget, jobs: number, logge
   const opened: Session[] = [];
   // Closing a connection ends its (read-only) transaction. No ROLLBACK first: after a sink failed mid-table (the
   // disk is full), the COPY nobody reads any more is still the active query, and a ROLLBACK would wait behind it
-  // forever; close() drops such a connection at once.
+  // forever; hangUp() drops such a connection at once. Nothing waits for the backends to exit (hangUp): the
+  // archive is written and synced by then, and a backup's last step is its report.
   const closeAll = async () => {
-    await Promise.all(opened.map((s) => close(s)));
+    for (const s of opened) hangUp(s);
   };
   try {
     const leader = await connect(target, { logger, applicationName: 'pgsnap backup' });

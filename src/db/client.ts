@@ -79,7 +79,9 @@ export async function connect(target: ConnectionTarget, options: ConnectOptions 
       await c.connect();
       return c;
     } catch (e) {
-      await c.end().catch(() => {});
+      // Nothing to say goodbye to on a connection that never opened (sslmode prefer's refused TLS attempt, the
+      // usual case): drop the socket rather than wait for the backend to exit before the next attempt.
+      dropSocket(c);
       throw e;
     }
   };
@@ -140,17 +142,38 @@ export async function close(session: Session): Promise<void> {
   await session.raw.end().catch(() => {});
 }
 
-/** Connect, run, and always disconnect. */
+/**
+ * Like close, but without waiting for the server to close its end, as libpq's PQfinish does: the Terminate
+ * message is sent (or, with a query still running, the socket is dropped) and the socket no longer keeps the
+ * process alive. The backend's exit takes a few ms of wall time that a command ending anyway need not wait for
+ * (a backup's read-only transaction is over by then, and one left open ends with the connection). Not for a
+ * caller that drops the database or stops the server next: the backend may still be there for a moment.
+ */
+export function hangUp(session: Session): void {
+  void session.raw.end().catch(() => {});
+  socketOf(session.raw).unref?.();
+}
+
+function socketOf(client: pg.Client): { unref?: () => void; destroy?: () => void } {
+  return (client as unknown as { connection: { stream: { unref?: () => void; destroy?: () => void } } }).connection.stream;
+}
+
+function dropSocket(client: pg.Client): void {
+  socketOf(client).destroy?.();
+}
+
+/** Connect, run, and always disconnect (`end`: close, or hangUp for a command's last connection). */
 export async function withSession<T>(
   target: ConnectionTarget,
   fn: (s: Session) => Promise<T>,
   options: ConnectOptions = {},
+  end: (s: Session) => unknown = close,
 ): Promise<T> {
   const s = await connect(target, options);
   try {
     return await fn(s);
   } finally {
-    await close(s);
+    await end(s);
   }
 }
 

@@ -9,6 +9,8 @@ import { formatBytes, formatCount, formatDuration, formatSeconds } from './numbe
  * pg_class.reltuples, so it is approximate; restore and verify: the manifest's exact counts).
  */
 export interface Progress {
+  /** false when nothing shows begin()'s row total (off, lines), so a caller need not work it out; else shown */
+  readonly showsTotal?: boolean;
   /** `rows` is the expected total, 0 when unknown */
   begin(tables: number, rows?: number): void;
   tableStarted(table: string): void;
@@ -81,9 +83,10 @@ export function createProgress(options: {
   now?: () => number;
 }): Progress {
   const { verb, mode, stream, color } = options;
-  if (mode === 'off') return { begin() {}, tableStarted() {}, tableProgress() {}, tableDone() {}, done() {} };
+  if (mode === 'off') return { showsTotal: false, begin() {}, tableStarted() {}, tableProgress() {}, tableDone() {}, done() {} };
   if (mode === 'lines') {
     return {
+      showsTotal: false,
       begin() {},
       tableStarted() {},
       tableProgress() {},

@@ -1,7 +1,7 @@
 import { introspectTables } from '../catalog/introspect.js';
 import { useOutputSettings } from '../archive/output-settings.js';
 import type { CatalogModel } from '../catalog/model.js';
-import { type Session, close, connect, withSession } from '../db/client.js';
+import { type Session, close, connect, hangUp, withSession } from '../db/client.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { PgsnapError, isPgsnapError, usageError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -201,6 +201,8 @@ export async function restoreArchive(
       }
     },
     { logger: options.logger, applicationName: 'pgsnap restore' },
+    // committed or rolled back by then: nothing waits for the backend to exit (a few ms of every restore)
+    hangUp,
   );
 }
 
@@ -214,13 +216,21 @@ async function sessionSettings(s: Session, lockTimeoutMs: number): Promise<void>
   // The archive's text was printed under these settings (DateStyle, IntervalStyle, lc_monetary…); money,
   // intervals and dates are parsed according to them, so they are read back under the same ones.
   await useOutputSettings(s, 'transaction');
-  // An error instead of silently filtered rows if a policy would apply (restore must see every row).
-  await s.query(`SET LOCAL row_security = off`);
-  await s.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
-  // Staging tables are temporary (no WAL); give them room in memory before the session first touches one.
-  await s.query(`SET LOCAL temp_buffers = '128MB'`);
-  // Hosted platforms often give roles a statement_timeout far shorter than a large restore.
-  await s.query(`SET LOCAL statement_timeout = 0`);
+  // Like SET LOCAL, in one round trip:
+  // - row_security off: an error instead of silently filtered rows if a policy would apply (restore sees every row);
+  // - temp_buffers: staging tables are temporary (no WAL); give them room in memory before the session first
+  //   touches one;
+  // - statement_timeout 0: hosted platforms often give roles a statement_timeout far shorter than a large restore.
+  const local: readonly (readonly [string, string])[] = [
+    ['row_security', 'off'],
+    ['lock_timeout', String(Math.max(1, Math.floor(lockTimeoutMs)))],
+    ['temp_buffers', '128MB'],
+    ['statement_timeout', '0'],
+  ];
+  await s.query(
+    `SELECT ${local.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
+    local.flat(),
+  );
   // Deferrable foreign keys are checked at COMMIT, so their cycles need no special handling.
   await s.query(`SET CONSTRAINTS ALL DEFERRED`);
 }
