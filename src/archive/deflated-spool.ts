@@ -1,4 +1,5 @@
 import { internalError, PgsnapError } from '../errors.js';
+import { readAt } from './file-reader.js';
 import fs from 'node:fs';
 
 /**
@@ -81,7 +82,7 @@ export class DeflatedSpool {
     yield* this.held;
     for (let at = 0; at < this.fileBytes; ) {
       const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, this.fileBytes - at));
-      const n = await this.serial(() => readAt(this.fd, chunk, at));
+      const n = await this.serial(() => readAt(this.fd, chunk, 0, chunk.length, at));
       if (n <= 0) throw new PgsnapError('io', `spool file ${this.file} ended at ${at} of ${this.fileBytes} bytes (changed or truncated by something else)`);
       at += n;
       yield n === chunk.length ? chunk : chunk.subarray(0, n);
@@ -126,8 +127,4 @@ async function writeAll(fd: number, data: Buffer): Promise<void> {
   for (let at = 0; at < data.length; ) {
     at += await new Promise<number>((resolve, reject) => fs.write(fd, data, at, data.length - at, null, (e, n) => (e ? reject(e) : resolve(n))));
   }
-}
-
-function readAt(fd: number, into: Buffer, position: number): Promise<number> {
-  return new Promise((resolve, reject) => fs.read(fd, into, 0, into.length, position, (e, n) => (e ? reject(e) : resolve(n))));
 }

@@ -66,7 +66,7 @@ class FileReader extends yauzl.RandomAccessReader {
   }
 
   private pread(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-    const p = new Promise<number>((resolve, reject) => fs.read(this.fd, buffer, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
+    const p = readAt(this.fd, buffer, offset, length, position);
     this.reading.add(p);
     const forget = () => this.reading.delete(p);
     p.then(forget, forget);
@@ -92,4 +92,9 @@ export async function openZipFile(file: string, options: yauzl.Options): Promise
     fs.closeSync(fd);
     throw e;
   }
+}
+
+/** fs.read at a position, as a promise of the bytes read (a plain descriptor: see openZipFile on FileHandle) */
+export function readAt(fd: number, into: Buffer, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.read(fd, into, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))));
 }

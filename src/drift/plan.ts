@@ -759,6 +759,11 @@ function grant(d: DriftDifference, ctx: Ctx): Outcome {
   const have = ctx.a.grants.get(d.object);
   const revoke = (x: NonNullable<typeof have>) => `REVOKE ${x.grant.privilege} ON ${x.target} FROM ${roleSql(x.grant.grantee)};`;
   const give = (x: NonNullable<typeof want>) => renderObjectGrant(x.target, x.grant);
+  return regrant(d, want, have, give, revoke);
+}
+
+/** A grant missing (GRANT), extra (REVOKE) or changed (REVOKE, then GRANT): one step at the grant stage. */
+function regrant<W, H>(d: DriftDifference, want: W | undefined, have: H | undefined, give: (w: W) => string, revoke: (h: H) => string): Outcome {
   return whole(
     d,
     want,
@@ -776,14 +781,7 @@ function columnGrant(d: DriftDifference, ctx: Ctx): Outcome {
   const revoke = ({ table: t, column: c, grant: g }: NonNullable<typeof have>) =>
     `REVOKE ${g.privilege} (${quoteIdent(c.name)}) ON TABLE ${qualify(t.schema, t.name)} FROM ${roleSql(g.grantee)};`;
   const give = ({ table: t, column: c, grant: g }: NonNullable<typeof want>) => renderColumnGrant(t, c.name, g);
-  return whole(
-    d,
-    want,
-    have,
-    (w) => [{ stage: 'grant', sql: give(w) }],
-    (h) => [{ stage: 'grant', sql: revoke(h) }],
-    (w, h) => [{ stage: 'grant', sql: `${revoke(h)}\n${give(w)}` }],
-  );
+  return regrant(d, want, have, give, revoke);
 }
 
 /**
