@@ -41,6 +41,7 @@ import type { ArchiveStore } from '../storage/store.js';
 import type { ArchiveFile } from '../archive/directory.js';
 import type { OpenOptions } from '../archive/reader.js';
 import { readSequences } from './sequences.js';
+import { warmLineConverter } from '../archive/row-lines.js';
 
 export interface BackupOptions {
   readonly target: ConnectionTarget;
@@ -96,7 +97,10 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const stopWatching = onInterrupt(() => writer?.abort());
   let opened: Awaited<ReturnType<typeof openConsistentRead>>;
   try {
-    opened = await openConsistentRead(options, jobs);
+    const opening = openConsistentRead(options, jobs);
+    // the main thread would only wait for the server here: warm up the row converter meanwhile (row-lines.ts)
+    warmLineConverter();
+    opened = await opening;
   } catch (e) {
     stopWatching();
     throw e;

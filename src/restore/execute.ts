@@ -322,23 +322,29 @@ export async function finishDeferred(s: Session, pending: readonly Pending[], re
  * gone (e.g. --table profiles after the users were deleted): find that before committing.
  */
 export async function checkForeignKeys(s: Session, plan: RestorePlan, results: readonly TableResult[]): Promise<void> {
+  const checks: { t: TablePlan; fk: TablePlan['foreignKeys'][number] }[] = [];
   for (const t of plan.tables) {
     const r = results.find((x) => x.table === t.table);
     if (!r || r.inserted + r.updated === 0) continue;
-    for (const fk of t.foreignKeys) {
-      if (fk.notValid) continue;
-      const orphan = await s.query<{ value: string }>(sql.findOrphan(fk));
-      if (orphan.rows.length > 0) {
-        const declared = fk.on.schema === t.schema && fk.on.name === t.name ? t.table : `${t.table} (partition ${fk.on.schema}.${fk.on.name})`;
-        throw new PgsnapError(
-          'restore_failed',
-          `restored rows of ${declared} point at ${fk.references.table} rows that do not exist (${fk.name}: ${fk.columns.join(', ')} = ${orphan.rows[0]?.value})`,
-          { hint: `nothing was changed; restore ${fk.references.table} too (add --table ${fk.references.table})` },
-        );
-      }
-    }
+    for (const fk of t.foreignKeys) if (!fk.notValid) checks.push({ t, fk });
+  }
+  // in batches (sql.findFirstOrphan), in the plan's order: the first key with an orphan is the one reported
+  for (let from = 0; from < checks.length; from += ORPHAN_BATCH) {
+    const batch = checks.slice(from, from + ORPHAN_BATCH);
+    const orphan = (await s.query<{ i: number; value: string }>(sql.findFirstOrphan(batch.map((c) => c.fk)))).rows[0];
+    if (orphan === undefined) continue;
+    const { t, fk } = batch[orphan.i] as (typeof checks)[number];
+    const declared = fk.on.schema === t.schema && fk.on.name === t.name ? t.table : `${t.table} (partition ${fk.on.schema}.${fk.on.name})`;
+    throw new PgsnapError(
+      'restore_failed',
+      `restored rows of ${declared} point at ${fk.references.table} rows that do not exist (${fk.name}: ${fk.columns.join(', ')} = ${orphan.value})`,
+      { hint: `nothing was changed; restore ${fk.references.table} too (add --table ${fk.references.table})` },
+    );
   }
 }
+
+/** foreign keys checked per statement: one round trip for a small database's keys, statements of a sane size for many */
+const ORPHAN_BATCH = 50;
 
 export interface SequenceMove {
   readonly plan: SequencePlan;

@@ -193,3 +193,12 @@ export function findOrphan(fk: TablePlan['foreignKeys'][number]): string {
   const match = fk.columns.map((c, i) => `p.${quoteIdent(fk.references.columns[i] as string)} = c.${quoteIdent(c)}`).join(' AND ');
   return `SELECT ${rowText(fk.columns, 'c')} AS value FROM ${qualify(fk.on.schema, fk.on.name)} c WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${parent} p WHERE ${match}) LIMIT 1`;
 }
+
+/**
+ * `findOrphan` for several foreign keys in one statement: each check as it is, numbered, and the first (by that
+ * number) that finds an orphan, with its value; no row when none does. One round trip instead of one per key —
+ * the checks only read, so running them together answers exactly what running them one after another did.
+ */
+export function findFirstOrphan(fks: readonly TablePlan['foreignKeys'][number][]): string {
+  return `SELECT i, value FROM (${fks.map((fk, i) => `(SELECT ${i} AS i, o.value FROM (${findOrphan(fk)}) o)`).join(' UNION ALL ')}) q ORDER BY i LIMIT 1`;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { printJson, wantsColor } from '../../src/log.js';
-import { formatDuration, plural, roundSeconds } from '../../src/report/numbers.js';
+import { formatCount, formatDuration, plural, roundSeconds } from '../../src/report/numbers.js';
 import { createProgress, eta, progressMode, renderProgress } from '../../src/report/progress.js';
 
 const state = { verb: 'backup', tablesDone: 1, tables: 4, rows: 250_000, expectedRows: 1_000_000, bytes: 52_428_800, seconds: 10 };
@@ -63,6 +63,15 @@ describe('numbers for people', () => {
     expect(plural(2, 'index', 'indexes')).toBe('2 indexes');
     expect(formatDuration(3723)).toBe('1:02:03');
     expect(roundSeconds(1.2956874729999999)).toBe(1.296);
+  });
+
+  it('groups whole numbers exactly as en-US toLocaleString does (without loading ICU for them)', () => {
+    const values = [0, -0, 1, 9, 10, 99, 100, 999, 1000, 1001, 9999, 12345, 123456, 999999, 1000000, 1234567, 2 ** 31, 2 ** 53 - 1];
+    for (const v of [...values, ...values.map((x) => -x), 0.5, 1234.5678, -1e21, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(formatCount(v), String(v)).toBe(v.toLocaleString('en-US'));
+    }
+    expect(formatCount(3359)).toBe('3,359');
+    expect(formatCount(-1234567)).toBe('-1,234,567');
   });
 
   it('rounds every seconds member of a JSON document to the millisecond', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Fingerprint, fingerprintLines } from '../../src/archive/fingerprint.js';
-import { CopyToJsonLines } from '../../src/archive/row-lines.js';
+import { CopyToJsonLines, warmLineConverter } from '../../src/archive/row-lines.js';
 import { random } from '../helpers/random.js';
 
 const columns = [
@@ -47,6 +47,21 @@ describe('COPY text to archive lines', () => {
   it('writes what row_to_json writes, whatever the chunk boundaries', () => {
     for (const step of [1, 2, 3, 5, 17, 4096]) expect(convert(copy, step), `step ${step}`).toBe(expected);
     for (const line of expected.trimEnd().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it('writes the same lines and fingerprint after backup has warmed the converter up (nothing of the warm-up stays)', () => {
+    const fingerprintOf = () => {
+      const fp = new Fingerprint();
+      const m = new CopyToJsonLines(columns, 64, fp, true);
+      const lines = Buffer.concat([...m.pushPieces(Buffer.from(copy)), ...m.endPieces()].map((p) => p.bytes)).toString('utf8');
+      return { lines, digest: fp.digest(), rows: m.rows };
+    };
+    const before = fingerprintOf();
+    warmLineConverter();
+    warmLineConverter();
+    expect(fingerprintOf()).toEqual(before);
+    expect(before.lines).toBe(expected);
+    expect(convert(copy, 3)).toBe(expected);
   });
 
   it('streams a value larger than its output buffer without holding the row', () => {

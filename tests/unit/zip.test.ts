@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BlockDeflater, ZipWriter } from '../../src/archive/zip.js';
+import { BlockDeflater, SMALL_ENTRY, ZipWriter } from '../../src/archive/zip.js';
 import { readZip } from '../helpers/archives.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-zip-'));
@@ -91,6 +91,46 @@ describe('ZipWriter', () => {
     expect(entries.get('empty.ndjson')?.length).toBe(0);
     expect(entries.get('stored.txt')?.toString()).toBe('as is');
     expect((await centralCrcs(path.join(dir, 'prepared.zip'))).get('data/public.t.0001.ndjson')).toBe(zlib.crc32(text));
+  });
+
+  it('deflates an entry of up to SMALL_ENTRY bytes in one synchronous call, a larger one on the pool: both read back the same', async () => {
+    const line = Buffer.from('{"id":"42","name":"Ünïcödé","note":null,"n":3.25}\n');
+    const text = Buffer.alloc(SMALL_ENTRY + 1);
+    for (let i = 0; i < text.length; i += line.length) line.copy(text, i);
+    const date = new Date('2025-07-11T19:46:34Z');
+    const file = path.join(dir, 'small.zip');
+    const out = fs.createWriteStream(file);
+    const zip = new ZipWriter(out);
+    const sizes = [1, SMALL_ENTRY - 1, SMALL_ENTRY, SMALL_ENTRY + 1];
+    for (const size of sizes) {
+      const data = text.subarray(0, size);
+      const emitted: Buffer[] = [];
+      const deflater = new BlockDeflater(1, async (b) => {
+        emitted.push(b);
+      });
+      for (let i = 0; i < size; i += 10_000) await deflater.push(data.subarray(i, i + 10_000));
+      const finishing = deflater.finish();
+      // the small entry's bytes are out before finish() returns: no thread-pool round trip was waited for
+      expect(emitted.length > 0, `size ${size}`).toBe(size <= SMALL_ENTRY);
+      const deflated = await finishing;
+      const bytes = Buffer.concat(emitted);
+      expect(deflated).toEqual({ method: 8, crc: zlib.crc32(data), size, compressed: bytes.length });
+      expect(zlib.inflateRawSync(bytes).equals(data), `size ${size}`).toBe(true);
+      // one deflate stream of full-flushed blocks closed by the final empty block, whichever path made it
+      expect([...bytes.subarray(-2)]).toEqual([0x03, 0x00]);
+      await zip.addDeflated(`e${size}.ndjson`, deflated, emitted, { date, level: 1, mode: 0o600 });
+      await zip.addEntry(`s${size}.ndjson`, pieces(data, 7_000), { date, level: 1, mode: 0o600 });
+    }
+    await zip.finish();
+    await new Promise<void>((resolve) => out.end(resolve));
+    const entries = await readZip(file);
+    const crcs = await centralCrcs(file);
+    for (const size of sizes) {
+      for (const name of [`e${size}.ndjson`, `s${size}.ndjson`]) {
+        expect(entries.get(name)?.equals(text.subarray(0, size)), name).toBe(true);
+        expect(crcs.get(name)).toBe(zlib.crc32(text.subarray(0, size)));
+      }
+    }
   });
 
   it('refuses prepared bytes that are not the ones deflated', async () => {
