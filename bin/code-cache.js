@@ -1,0 +1,131 @@
+// Runs dist/cli.cjs with a V8 code cache, so that a command does not compile the same JavaScript on every run.
+// Node 20 has no compile cache for ES modules (and Node 22's module.enableCompileCache() saves a module's code as
+// compiled when it loads, i.e. without the functions V8 compiles lazily while the command runs), so the bundle is
+// one CommonJS file compiled here with vm.Script: the first run of a command saves script.createCachedData() after
+// the command ran (the functions it used are in it), and later runs of that command hand it back to V8.
+//
+// The cache is code that will run, so it is used only from a directory that is the user's own: $XDG_CACHE_HOME/
+// pgsnap/code-cache or ~/.cache/pgsnap/code-cache, created 0700, refused when it (or a cache file) is a link, belongs to another user
+// or is writable by group or others. A file's name holds the command and a hash of the bundle's bytes, Node's
+// version and the V8 flags, so a rebuilt, upgraded or differently started pgsnap never reads another build's
+// cache (V8 checks its own version and flags again and rejects a mismatch). Files are written to a temporary
+// name and renamed. A missing, corrupt or rejected cache is rewritten; any trouble with the directory (no HOME,
+// a read-only home, another user's directory) means running without a cache, silently: the cache only saves
+// time. PGSNAP_CODE_CACHE=0 turns it off. docs/performance.md has the figures.
+'use strict';
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const Module = require('node:module');
+const path = require('node:path');
+const vm = require('node:vm');
+
+/** The cache directory to use, or null: turned off, no usable home, or not safely the user's own. */
+function cacheDir(env) {
+  if (/^(0|off|false|no)$/i.test(env.PGSNAP_CODE_CACHE ?? '')) return null;
+  // relative values are ignored, as the XDG base directory spec says
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : env.HOME && path.isAbsolute(env.HOME) ? path.join(env.HOME, '.cache') : null;
+  if (!base || typeof process.getuid !== 'function') return null;
+  const dir = path.join(base, 'pgsnap', 'code-cache');
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return ownedPrivately(fs.lstatSync(dir), true) ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A directory or file that is the running user's and nobody else can write to (a directory: nor read). */
+function ownedPrivately(stat, isDir) {
+  if (stat.uid !== process.getuid()) return false;
+  return isDir ? stat.isDirectory() && (stat.mode & 0o077) === 0 : stat.isFile() && (stat.mode & 0o022) === 0;
+}
+
+/** The command's cache name: its first word (`backup`, `drift`…), `help` for a bare `pgsnap`, `other` for odd words. */
+function commandOf(args) {
+  const word = args.find((a) => !a.startsWith('-'));
+  if (word === undefined) return 'help';
+  return /^[a-z][a-z-]{0,19}$/.test(word) ? word : 'other';
+}
+
+function readCache(file) {
+  let fd;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const stat = fs.fstatSync(fd);
+    return ownedPrivately(stat, false) ? fs.readFileSync(fd) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function writeCache(dir, file, data) {
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  try {
+    fs.writeFileSync(temp, data, { mode: 0o600, flag: 'wx' });
+    fs.renameSync(temp, file);
+    // earlier builds' caches of this command are of no more use
+    const [command, key] = path.basename(file).split('.');
+    for (const name of fs.readdirSync(dir)) {
+      if (name.startsWith(`${command}.`) && name.endsWith('.v8') && !name.includes(key)) fs.rmSync(path.join(dir, name), { force: true });
+    }
+  } catch {
+    fs.rmSync(temp, { force: true });
+  }
+}
+
+/**
+ * Node 20 prints an ExperimentalWarning on the first import() through vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER
+ * (the only way a vm.Script can import without --experimental-vm-modules: a callback needs the flag). It is
+ * Node's own loader, as for any CommonJS module; the warning would be noise on every `drift check` (cron and CI
+ * read stderr), so that one warning is dropped and every other passes.
+ */
+function quietLoaderWarning() {
+  const emit = process.emitWarning;
+  process.emitWarning = function emitWarning(warning, ...rest) {
+    if (String(warning?.message ?? warning).startsWith('vm.USE_MAIN_CONTEXT_DEFAULT_LOADER')) return;
+    return emit.call(this, warning, ...rest);
+  };
+}
+
+/**
+ * Compile and run the bundle (as Node runs a CommonJS module) and return its exports, with `done(exitCode)` to
+ * call when the command has finished: that saves the cache when there was none or V8 rejected it.
+ */
+function loadBundle(file, argv, env) {
+  quietLoaderWarning();
+  const bytes = fs.readFileSync(file);
+  const dir = cacheDir(env);
+  let cacheFile;
+  let cached;
+  if (dir) {
+    const key = crypto
+      .createHash('sha256')
+      .update(`${process.version}\0${process.arch}\0${process.execArgv.join(' ')}\0${env.NODE_OPTIONS ?? ''}\0`)
+      .update(bytes)
+      .digest('hex')
+      .slice(0, 32);
+    cacheFile = path.join(dir, `${commandOf(argv.slice(2))}.${key}.v8`);
+    cached = readCache(cacheFile);
+  }
+  const script = new vm.Script(Module.wrap(bytes.toString('utf8')), {
+    filename: file,
+    cachedData: cached,
+    // the bundle's import() of an optional or ES-module-only package, resolved from dist/ as Node would
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const state = !dir ? 'off' : cached === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted';
+  // `--debug` says how the code was compiled (the tests read this line; it is not a timing)
+  if (argv.includes('--debug')) process.stderr.write(`pgsnap: code cache ${state}${cacheFile ? ` (${cacheFile})` : ''}\n`);
+  const module = { exports: {}, filename: file, id: file, loaded: false };
+  script.runInThisContext().call(module.exports, module.exports, Module.createRequire(file), module, file, path.dirname(file));
+  module.loaded = true;
+  const done = (exitCode) => {
+    // a run that stopped in trouble (exit 2) compiled too little of the command to be worth saving
+    if ((state === 'missing' || state === 'rejected') && exitCode <= 1) writeCache(dir, cacheFile, script.createCachedData());
+  };
+  return { exports: module.exports, done };
+}
+
+module.exports = { loadBundle, cacheDir };
