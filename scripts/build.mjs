@@ -111,11 +111,15 @@ async function bundle(esbuild) {
     plugins: [pgOnNode, lazyImports],
     logLevel: 'warning',
   });
-  const cjs = await esbuild.transform(result.outputFiles[0].text, {
+  // esbuild marks where each module's code starts with a `// path` comment; `//!` keeps it through the second
+  // pass (tests/cli/startup.test.ts reads them)
+  const esm = result.outputFiles[0].text.replace(/^(\s*)\/\/ ((?:src\/|lazy:|\S*node_modules\/)\S*)$/gm, '$1//! $2');
+  const cjs = await esbuild.transform(esm, {
     format: 'cjs',
     loader: 'js',
     target: 'node20.19',
     platform: 'node',
+    legalComments: 'inline',
     banner: "'use strict';\nconst __pgsnapModuleUrl = require('node:url').pathToFileURL(__filename).href;",
     logLevel: 'warning',
   });
