@@ -19,18 +19,28 @@ const Module = require('node:module');
 const path = require('node:path');
 const vm = require('node:vm');
 
-/** The cache directory to use, or null: turned off, no usable home, or not safely the user's own. */
+/** The cache directory to use, or why there is none: turned off, no usable home, or not safely the user's own. */
 function cacheDir(env) {
-  if (/^(0|off|false|no)$/i.test(env.PGSNAP_CODE_CACHE ?? '')) return null;
+  if (/^(0|off|false|no)$/i.test(env.PGSNAP_CODE_CACHE ?? '')) return { why: 'off (PGSNAP_CODE_CACHE)' };
   // relative values are ignored, as the XDG base directory spec says
   const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : env.HOME && path.isAbsolute(env.HOME) ? path.join(env.HOME, '.cache') : null;
-  if (!base || typeof process.getuid !== 'function') return null;
+  if (!base) return { why: 'not used (no HOME or XDG_CACHE_HOME)' };
+  if (typeof process.getuid !== 'function') return { why: 'not used (no user ids on this platform)' };
   const dir = path.join(base, 'pgsnap', 'code-cache');
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return ownedPrivately(fs.lstatSync(dir), true) ? dir : null;
-  } catch {
-    return null;
+    // one level at a time, never a HOME itself that is missing (and `recursive: true` spins forever on some
+    // paths, such as one under /proc)
+    for (const d of [base, path.dirname(dir), dir]) {
+      try {
+        fs.mkdirSync(d, { mode: 0o700 });
+      } catch (e) {
+        if (e.code !== 'EEXIST') throw e;
+      }
+    }
+    if (!ownedPrivately(fs.lstatSync(dir), true)) return { why: `not used (${dir} is not a directory of this user's that only it can use)` };
+    return { dir };
+  } catch (e) {
+    return { why: `not used (${dir}: ${e.code ?? e.message})` };
   }
 }
 
@@ -96,7 +106,7 @@ function quietLoaderWarning() {
 function loadBundle(file, argv, env) {
   quietLoaderWarning();
   const bytes = fs.readFileSync(file);
-  const dir = cacheDir(env);
+  const { dir, why } = cacheDir(env);
   let cacheFile;
   let cached;
   if (dir) {
@@ -115,7 +125,7 @@ function loadBundle(file, argv, env) {
     // the bundle's import() of an optional or ES-module-only package, resolved from dist/ as Node would
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  const state = !dir ? 'off' : cached === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted';
+  const state = !dir ? why : cached === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted';
   // `--debug` says how the code was compiled (the tests read this line; it is not a timing)
   if (argv.includes('--debug')) process.stderr.write(`pgsnap: code cache ${state}${cacheFile ? ` (${cacheFile})` : ''}\n`);
   const module = { exports: {}, filename: file, id: file, loaded: false };
@@ -128,4 +138,4 @@ function loadBundle(file, argv, env) {
   return { exports: module.exports, done };
 }
 
-module.exports = { loadBundle, cacheDir };
+module.exports = { loadBundle };
