@@ -50,11 +50,17 @@ function ownedPrivately(stat, isDir) {
   return isDir ? stat.isDirectory() && (stat.mode & 0o077) === 0 : stat.isFile() && (stat.mode & 0o022) === 0;
 }
 
-/** The command's cache name: its first word (`backup`, `drift`…), `help` for a bare `pgsnap`, `other` for odd words. */
+/**
+ * The command's cache name: its first word (`backup`, `drift`…), `backup-help` for its help (a cache made by the
+ * help would hold none of the command's own functions, and is never rewritten once accepted), `help` for a bare
+ * `pgsnap`, `other` for odd words.
+ */
 function commandOf(args) {
   const word = args.find((a) => !a.startsWith('-'));
-  if (word === undefined) return 'help';
-  return /^[a-z][a-z-]{0,19}$/.test(word) ? word : 'other';
+  const help = args.includes('--help') || args.includes('-h') || word === 'help';
+  if (word === undefined || word === 'help') return 'help';
+  if (!/^[a-z][a-z-]{0,19}$/.test(word)) return 'other';
+  return help ? `${word}-help` : word;
 }
 
 function readCache(file) {
@@ -86,25 +92,10 @@ function writeCache(dir, file, data) {
 }
 
 /**
- * Node 20 prints an ExperimentalWarning on the first import() through vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER
- * (the only way a vm.Script can import without --experimental-vm-modules: a callback needs the flag). It is
- * Node's own loader, as for any CommonJS module; the warning would be noise on every `drift check` (cron and CI
- * read stderr), so that one warning is dropped and every other passes.
- */
-function quietLoaderWarning() {
-  const emit = process.emitWarning;
-  process.emitWarning = function emitWarning(warning, ...rest) {
-    if (String(warning?.message ?? warning).startsWith('vm.USE_MAIN_CONTEXT_DEFAULT_LOADER')) return;
-    return emit.call(this, warning, ...rest);
-  };
-}
-
-/**
  * Compile and run the bundle (as Node runs a CommonJS module) and return its exports, with `done(exitCode)` to
  * call when the command has finished: that saves the cache when there was none or V8 rejected it.
  */
 function loadBundle(file, argv, env) {
-  quietLoaderWarning();
   const bytes = fs.readFileSync(file);
   const { dir, why } = cacheDir(env);
   let cacheFile;
@@ -119,17 +110,16 @@ function loadBundle(file, argv, env) {
     cacheFile = path.join(dir, `${commandOf(argv.slice(2))}.${key}.v8`);
     cached = readCache(cacheFile);
   }
-  const script = new vm.Script(Module.wrap(bytes.toString('utf8')), {
-    filename: file,
-    cachedData: cached,
-    // the bundle's import() of an optional or ES-module-only package, resolved from dist/ as Node would
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // Node's CommonJS wrapper, and `__pgsnapImport` for the bundle's import() of a package (scripts/build.mjs,
+  // hostImports): a bare name resolves from bin/ as from dist/, in the same package
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __pgsnapImport) {${bytes.toString('utf8')}\n});`;
+  const script = new vm.Script(wrapped, { filename: file, cachedData: cached });
   const state = !dir ? why : cached === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted';
   // `--debug` says how the code was compiled (the tests read this line; it is not a timing)
   if (argv.includes('--debug')) process.stderr.write(`pgsnap: code cache ${state}${cacheFile ? ` (${cacheFile})` : ''}\n`);
   const module = { exports: {}, filename: file, id: file, loaded: false };
-  script.runInThisContext().call(module.exports, module.exports, Module.createRequire(file), module, file, path.dirname(file));
+  const hostImport = (specifier) => import(specifier);
+  script.runInThisContext().call(module.exports, module.exports, Module.createRequire(file), module, file, path.dirname(file), hostImport);
   module.loaded = true;
   const done = (exitCode) => {
     // a run that stopped in trouble (exit 2) compiled too little of the command to be worth saving

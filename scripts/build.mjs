@@ -123,7 +123,26 @@ async function bundle(esbuild) {
     banner: "'use strict';\nconst __pgsnapModuleUrl = require('node:url').pathToFileURL(__filename).href;",
     logLevel: 'warning',
   });
-  return { code: cjs.code, inputs: Object.keys(result.metafile.inputs) };
+  return { code: hostImports(cjs.code, result.metafile), inputs: Object.keys(result.metafile.inputs) };
+}
+
+/**
+ * bin/code-cache.js compiles the bundle with vm.Script, where `import()` needs a loader callback: Node 20 allows
+ * one only with --experimental-vm-modules, and its built-in default loader (vm.constants.USE_MAIN_CONTEXT_DEFAULT_
+ * LOADER, experimental, with a warning) is lost when V8 accepts a code cache ("A dynamic import callback was not
+ * specified"). So every `import("package")` left in the bundle, which esbuild keeps for the external packages only,
+ * calls `__pgsnapImport`, a parameter of the wrapper bin/code-cache.js runs the bundle in. The build fails unless
+ * it rewrote exactly as many as the bundle has (a string holding such text would make the counts differ).
+ */
+function hostImports(code, metafile) {
+  const expected = Object.values(metafile.inputs).reduce((n, input) => n + input.imports.filter((i) => i.kind === 'dynamic-import' && i.external).length, 0);
+  let found = 0;
+  const rewritten = code.replace(/\bimport\((["'])([^"'\s]+)\1\)/g, (_, quote, name) => {
+    found++;
+    return `__pgsnapImport(${quote}${name}${quote})`;
+  });
+  if (found !== expected) throw new Error(`scripts/build.mjs: found ${found} import() of an external package in the bundle, the metafile has ${expected}`);
+  return rewritten;
 }
 
 export async function buildDist() {

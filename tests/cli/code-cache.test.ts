@@ -45,13 +45,34 @@ describe('the code cache (bin/code-cache.js)', () => {
     const second = await list({ HOME: home });
     expect(second.cache).toBe(`accepted (${path.join(cacheDirOf(home), files[0] as string)})`);
     expect(second.stdout).toBe(first.stdout);
-    // another command has a cache of its own (each holds the functions its command compiled)
-    const help = await runCli(['--debug', 'restore', '--help'], { cwd: work, env: { HOME: home, XDG_CACHE_HOME: undefined } });
-    expect(help.code).toBe(0);
-    const both = cacheFiles(home);
-    expect(both).toHaveLength(2);
-    expect(both).toContain(files[0]);
-    expect(both.some((f) => /^restore\.[0-9a-f]{32}\.v8$/.test(f))).toBe(true);
+    // another command, and a command's help, have caches of their own (each holds the functions its run compiled:
+    // a `list --help` cache would hold none of list's own)
+    for (const args of [['--debug', 'restore', '--help'], ['list', '--help', '--debug']]) {
+      const help = await runCli(args, { cwd: work, env: { HOME: home, XDG_CACHE_HOME: undefined } });
+      expect(help.code).toBe(0);
+      expect(help.stderr).toMatch(/^pgsnap: code cache missing \(/m);
+    }
+    expect(cacheFiles(home).map((f) => f.split('.')[0]).sort()).toEqual(['list', 'list-help', 'restore-help']);
+    expect((await list({ HOME: home })).cache).toMatch(/^accepted \(/);
+  });
+
+  it('a command that imports a package at run time works from the cache too (scan: the code parser, an ES module)', async () => {
+    // a vm.Script made from a code cache has no loader for import() of its own: the bundle calls bin's instead
+    const home = freshHome();
+    const app = path.join(work, 'app');
+    fs.mkdirSync(path.join(app, 'schemas'), { recursive: true });
+    fs.writeFileSync(path.join(app, 'schemas', '001.sql'), 'CREATE TABLE public.notes (id bigint PRIMARY KEY);\n');
+    fs.writeFileSync(path.join(app, 'notes.ts'), 'export const q = sql`SELECT id FROM public.notes JOIN public.missing USING (id)`;\n');
+    const scan = () => runCli(['scan', app, '--schemas', path.join(app, 'schemas'), '--json', '--debug'], { cwd: work, env: { HOME: home, XDG_CACHE_HOME: undefined } });
+    const first = await scan();
+    expect(first.code, first.stderr).toBe(1);
+    expect(first.stderr).toMatch(/^pgsnap: code cache missing \(/m);
+    const second = await scan();
+    expect(second.stderr).toMatch(/^pgsnap: code cache accepted \(/m);
+    expect(second.code, second.stderr).toBe(1);
+    const withoutTime = (s: string) => s.replace(/"durationMs": \d+/, '');
+    expect(withoutTime(second.stdout)).toBe(withoutTime(first.stdout));
+    expect(second.stdout).toContain('public.missing');
   });
 
   it('uses $XDG_CACHE_HOME when it is an absolute path, and ignores a relative one', async () => {
