@@ -10,7 +10,8 @@ if (process.argv.some((a) => /:\/\/[^/?#@\s]*:[^@\s]*@|password=/i.test(a))) {
     .join(' ');
 }
 // This file is CommonJS (bin/package.json says so): Node starts a CommonJS entry about 5 ms sooner than an ES
-// module one, which is most of what `pgsnap --version` costs beyond Node itself. dist/ stays ES modules.
+// module one, which is most of what `pgsnap --version` costs beyond Node itself. dist/cli.cjs is CommonJS too, for
+// its code cache (bin/code-cache.js).
 const fs = require('node:fs');
 const path = require('node:path');
 
