@@ -28,6 +28,10 @@ function cacheDir(env) {
   if (typeof process.getuid !== 'function') return { why: 'not used (no user ids on this platform)' };
   const dir = path.join(base, 'pgsnap', 'code-cache');
   try {
+    // `sudo pgsnap` that kept the user's HOME: no root-owned directory left in someone else's home
+    const home = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? base : env.HOME;
+    const owner = fs.statSync(home, { throwIfNoEntry: false })?.uid;
+    if (owner !== undefined && owner !== process.getuid()) return { why: `not used (${home} belongs to another user)` };
     // one level at a time, never a HOME itself that is missing (and `recursive: true` spins forever on some
     // paths, such as one under /proc)
     for (const d of [base, path.dirname(dir), dir]) {

@@ -134,6 +134,11 @@ describe('the code cache (bin/code-cache.js)', () => {
     expect(fs.statSync(file).uid).toBe(0);
     fs.chownSync(dir, 65534, 65534);
     expect((await list({ HOME: home })).cache).toMatch(/^not used \(.*is not a directory of this user's/);
+    // another user's home (`sudo pgsnap` keeping HOME): nothing is created in it
+    const theirs = freshHome();
+    fs.chownSync(theirs, 65534, 65534);
+    expect((await list({ HOME: theirs })).cache).toBe(`not used (${theirs} belongs to another user)`);
+    expect(fs.readdirSync(theirs)).toEqual([]);
   });
 
   it('runs without a cache, silently, when HOME is unset or cannot hold one', async () => {
