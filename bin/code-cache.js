@@ -127,7 +127,11 @@ function loadBundle(file, argv, env) {
   module.loaded = true;
   const done = (exitCode) => {
     // a run that stopped in trouble (exit 2) compiled too little of the command to be worth saving
-    if ((state === 'missing' || state === 'rejected') && exitCode <= 1) writeCache(dir, cacheFile, script.createCachedData());
+    if ((state !== 'missing' && state !== 'rejected') || exitCode > 1) return;
+    // the command has finished: nothing here may change its outcome
+    try {
+      writeCache(dir, cacheFile, script.createCachedData());
+    } catch {}
   };
   return { exports: module.exports, done };
 }
