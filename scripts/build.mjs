@@ -113,7 +113,8 @@ async function bundle(esbuild) {
   });
   // esbuild marks where each module's code starts with a `// path` comment; `//!` keeps it through the second
   // pass (tests/cli/startup.test.ts reads them)
-  const esm = result.outputFiles[0].text.replace(/^(\s*)\/\/ ((?:src\/|lazy:|\S*node_modules\/)\S*)$/gm, '$1//! $2');
+  const inputs = new Set(Object.keys(result.metafile.inputs));
+  const esm = result.outputFiles[0].text.replace(/^(\s*)\/\/ (\S+)$/gm, (line, indent, input) => (inputs.has(input) ? `${indent}//! ${input}` : line));
   const cjs = await esbuild.transform(esm, {
     format: 'cjs',
     loader: 'js',
