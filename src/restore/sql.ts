@@ -187,7 +187,7 @@ export function pointsInto(fk: TablePlan['foreignKeys'][number], alias: string, 
  * A row of the table declaring `fk` (the restored table or one of its partitions) that points at no row of the
  * referenced table (MATCH SIMPLE: any NULL passes).
  */
-export function findOrphan(fk: TablePlan['foreignKeys'][number]): string {
+function findOrphan(fk: TablePlan['foreignKeys'][number]): string {
   const parent = qualify(fk.references.schema, fk.references.name);
   const notNull = fk.columns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
   const match = fk.columns.map((c, i) => `p.${quoteIdent(fk.references.columns[i] as string)} = c.${quoteIdent(c)}`).join(' AND ');
