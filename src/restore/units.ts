@@ -1,0 +1,103 @@
+import type { TablePlan } from './plan.js';
+
+/**
+ * restore --commit-each-table: what is loaded and committed together. A table on its own, or the tables of a
+ * foreign-key cycle (a strongly connected component of the foreign keys among the restored tables), which no
+ * order can load one at a time.
+ */
+export interface Unit {
+  /** plan tables, in the plan's order */
+  readonly tables: readonly TablePlan[];
+  /** indexes of the units this one references: they must be committed before it starts */
+  readonly dependsOn: readonly number[];
+}
+
+/** Group the plan's tables into units (Tarjan's strongly connected components), in the plan's order. */
+export function restoreUnits(tables: readonly TablePlan[]): Unit[] {
+  const index = new Map(tables.map((t, i) => [t.table, i]));
+  // a self-reference is loaded by one COPY or INSERT and needs no other table: not an edge
+  const edges = tables.map((t) => [...new Set(t.foreignKeys.map((fk) => index.get(fk.references.table)))].filter((j): j is number => j !== undefined && tables[j] !== t));
+  const component = new Array<number>(tables.length).fill(-1);
+  const low = new Array<number>(tables.length).fill(0);
+  const seen = new Array<number>(tables.length).fill(-1);
+  const stack: number[] = [];
+  let counter = 0;
+  let components = 0;
+  // iterative, so that a long chain of foreign keys cannot overflow the call stack
+  for (let root = 0; root < tables.length; root++) {
+    if (seen[root] !== -1) continue;
+    const work: [number, number][] = [[root, 0]];
+    while (work.length > 0) {
+      const frame = work[work.length - 1] as [number, number];
+      const [v, next] = frame;
+      if (next === 0) {
+        seen[v] = low[v] = counter++;
+        stack.push(v);
+      }
+      const out = edges[v] as number[];
+      if (next < out.length) {
+        frame[1]++;
+        const w = out[next] as number;
+        if (seen[w] === -1) work.push([w, 0]);
+        else if (component[w] === -1) low[v] = Math.min(low[v] as number, seen[w] as number);
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low[parent[0]] = Math.min(low[parent[0]] as number, low[v] as number);
+      if (low[v] === seen[v]) {
+        for (let w = -1; w !== v; ) {
+          w = stack.pop() as number;
+          component[w] = components;
+        }
+        components++;
+      }
+    }
+  }
+  // units numbered by their first table in the plan's order
+  const first = new Map<number, number>();
+  for (let i = 0; i < tables.length; i++) if (!first.has(component[i] as number)) first.set(component[i] as number, first.size);
+  const unitOf = (i: number) => first.get(component[i] as number) as number;
+  const members: number[][] = Array.from({ length: first.size }, () => []);
+  for (let i = 0; i < tables.length; i++) members[unitOf(i)]?.push(i);
+  return members.map((m, u) => ({
+    tables: m.map((i) => tables[i] as TablePlan),
+    dependsOn: [...new Set(m.flatMap((i) => (edges[i] as number[]).map(unitOf)))].filter((d) => d !== u).sort((a, b) => a - b),
+  }));
+}
+
+export type UnitState = 'waiting' | 'running' | 'committed' | 'failed';
+
+/**
+ * Run the units on the workers (connections), each as soon as a worker is free and every unit it references is
+ * committed, in the plan's order among those ready. `run` resolves true once its unit committed, false when it
+ * failed: then no further unit starts, the ones running finish, and the states say how far it got.
+ */
+export function runUnits<W>(units: readonly Unit[], workers: readonly W[], run: (unit: Unit, worker: W) => Promise<boolean>): Promise<UnitState[]> {
+  const state: UnitState[] = units.map(() => 'waiting');
+  const free = [...workers];
+  let running = 0;
+  let stopped = false;
+  return new Promise((resolve) => {
+    const next = (): void => {
+      while (!stopped && free.length > 0) {
+        const i = units.findIndex((u, k) => state[k] === 'waiting' && u.dependsOn.every((d) => state[d] === 'committed'));
+        if (i < 0) break;
+        const worker = free.shift() as W;
+        state[i] = 'running';
+        running++;
+        run(units[i] as Unit, worker)
+          .catch(() => false)
+          .then((ok) => {
+            state[i] = ok ? 'committed' : 'failed';
+            if (!ok) stopped = true;
+            running--;
+            free.push(worker);
+            next();
+          });
+      }
+      if (running === 0) resolve(state);
+    };
+    next();
+  });
+}
