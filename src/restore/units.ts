@@ -5,15 +5,17 @@ import type { TablePlan } from './plan.js';
  * foreign-key cycle (a strongly connected component of the foreign keys among the restored tables), which no
  * order can load one at a time.
  */
-export interface Unit {
+export interface Unit<T = TablePlan> {
   /** plan tables, in the plan's order */
-  readonly tables: readonly TablePlan[];
+  readonly tables: readonly T[];
   /** indexes of the units this one references: they must be committed before it starts */
   readonly dependsOn: readonly number[];
 }
 
 /** Group the plan's tables into units (Tarjan's strongly connected components), in the plan's order. */
-export function restoreUnits(tables: readonly TablePlan[]): Unit[] {
+type Linked = Pick<TablePlan, 'table'> & { readonly foreignKeys: readonly { readonly references: { readonly table: string } }[] };
+
+export function restoreUnits<T extends Linked>(tables: readonly T[]): Unit<T>[] {
   const index = new Map(tables.map((t, i) => [t.table, i]));
   // a self-reference is loaded by one COPY or INSERT and needs no other table: not an edge
   const edges = tables.map((t) => [...new Set(t.foreignKeys.map((fk) => index.get(fk.references.table)))].filter((j): j is number => j !== undefined && tables[j] !== t));
@@ -61,7 +63,7 @@ export function restoreUnits(tables: readonly TablePlan[]): Unit[] {
   const members: number[][] = Array.from({ length: first.size }, () => []);
   for (let i = 0; i < tables.length; i++) members[unitOf(i)]?.push(i);
   return members.map((m, u) => ({
-    tables: m.map((i) => tables[i] as TablePlan),
+    tables: m.map((i) => tables[i] as T),
     dependsOn: [...new Set(m.flatMap((i) => (edges[i] as number[]).map(unitOf)))].filter((d) => d !== u).sort((a, b) => a - b),
   }));
 }
@@ -73,7 +75,11 @@ export type UnitState = 'waiting' | 'running' | 'committed' | 'failed';
  * committed, in the plan's order among those ready. `run` resolves true once its unit committed, false when it
  * failed: then no further unit starts, the ones running finish, and the states say how far it got.
  */
-export function runUnits<W>(units: readonly Unit[], workers: readonly W[], run: (unit: Unit, worker: W) => Promise<boolean>): Promise<UnitState[]> {
+export function runUnits<U extends { readonly dependsOn: readonly number[] }, W>(
+  units: readonly U[],
+  workers: readonly W[],
+  run: (unit: U, worker: W) => Promise<boolean>,
+): Promise<UnitState[]> {
   const state: UnitState[] = units.map(() => 'waiting');
   const free = [...workers];
   let running = 0;
@@ -86,7 +92,7 @@ export function runUnits<W>(units: readonly Unit[], workers: readonly W[], run: 
         const worker = free.shift() as W;
         state[i] = 'running';
         running++;
-        run(units[i] as Unit, worker)
+        run(units[i] as U, worker)
           .catch(() => false)
           .then((ok) => {
             state[i] = ok ? 'committed' : 'failed';
