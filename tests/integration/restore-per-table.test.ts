@@ -223,6 +223,33 @@ describe('restore --commit-each-table', () => {
     expect(await tableTexts(db, GATED_TABLES)).toEqual(await tableTexts(gated, GATED_TABLES));
   });
 
+  it('[bad-input] SIGTERM in the middle of a table rolls back the tables in flight and says which were committed', async () => {
+    const db = await copyOf(gated, 'rpt_term', `TRUNCATE ${GATED_TABLES.join(', ')}`);
+    const gate = await holdGate(db);
+    let released = false;
+    let r: Awaited<ReturnType<typeof spawnCli>['done']>;
+    try {
+      const run = spawnCli(['restore', gatedArchive, '--url', db.url, '--commit-each-table', '--jobs', '2']);
+      await waitFor(async () => (await waitingAtGate(db)).length === 2, 60_000, 'the restore in the middle of both gated tables');
+      run.child.kill('SIGTERM');
+      r = await run.done;
+      await gate.release();
+      released = true;
+    } finally {
+      if (!released) await gate.release();
+    }
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/interrupted by SIGTERM: .*stopped: 1 of 3 tables committed \(g\.a_first\), the tables being loaded rolled back; run the same command again/);
+    await waitFor(
+      async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pgsnap restore'`)).length === 0,
+      60_000,
+      'the restore backends to exit',
+    );
+    const counts = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM g.left_side UNION ALL SELECT count(*)::int FROM g.right_side`);
+    expect(counts.map((c) => c.n)).toEqual([0, 0]);
+  });
+
   for (const [what, options] of [
     ['--where', { where: ['pt.customers: id < 5'] }],
     ['--with-dependents', { where: ['pt.customers: id < 5'], withDependents: true }],

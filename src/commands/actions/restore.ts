@@ -32,9 +32,9 @@ export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
       progress: progressFor(settings.dryRun ? 'restore (dry run)' : 'restore', ctx, settings.progress),
     });
     // A failure rolled everything back: in text mode its one line says it all; --json still gets the document.
-    // With --commit-each-table some tables may be committed: the report says which.
+    // (--commit-each-table: the line says how many tables were committed; --json lists which.)
     if (settings.json) printJson({ ...report, ...(failure ? { error: { code: failure.code, message: failure.message } } : {}) }, ctx.stdout);
-    else if (!failure || report.tables.some((t) => t.committed)) ctx.logger.info(renderReport(report));
+    else if (!failure) ctx.logger.info(renderReport(report));
     if (failure) throw failure;
     return 0;
   } finally {
