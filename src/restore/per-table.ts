@@ -91,7 +91,7 @@ export async function restorePerTable(archive: ArchiveSource, archiveName: strin
         failures.push({ table: at.table, error: isPgsnapError(e) ? e : new PgsnapError('restore_failed', (e as Error)?.message ?? String(e), { cause: e }) });
         return false;
       }
-    });
+    }, unitBytes);
     progress?.done();
     const tables = plan.tables.map((t): TableResult => {
       const r = results.get(t.table);
@@ -160,6 +160,11 @@ async function loadUnit(
   await s.query('SET CONSTRAINTS ALL IMMEDIATE');
   await s.query('COMMIT');
   return results;
+}
+
+/** What a unit costs to load, roughly: its archived bytes. */
+function unitBytes(unit: Unit): number {
+  return unit.tables.reduce((n, t) => n + t.archived.entries.reduce((m, e) => m + e.bytes, 0), 0);
 }
 
 function stoppedError(failure: { table: string; error: PgsnapError }, done: number, total: number): PgsnapError {

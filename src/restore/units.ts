@@ -72,13 +72,14 @@ export type UnitState = 'waiting' | 'running' | 'committed' | 'failed';
 
 /**
  * Run the units on the workers (connections), each as soon as a worker is free and every unit it references is
- * committed, in the plan's order among those ready. `run` resolves true once its unit committed, false when it
+ * committed, the largest (by `size`) among those ready first. `run` resolves true once its unit committed, false when it
  * failed: then no further unit starts, the ones running finish, and the states say how far it got.
  */
 export function runUnits<U extends { readonly dependsOn: readonly number[] }, W>(
   units: readonly U[],
   workers: readonly W[],
   run: (unit: U, worker: W) => Promise<boolean>,
+  size: (unit: U) => number = () => 0,
 ): Promise<UnitState[]> {
   const state: UnitState[] = units.map(() => 'waiting');
   const free = [...workers];
@@ -87,7 +88,14 @@ export function runUnits<U extends { readonly dependsOn: readonly number[] }, W>
   return new Promise((resolve) => {
     const next = (): void => {
       while (!stopped && free.length > 0) {
-        const i = units.findIndex((u, k) => state[k] === 'waiting' && u.dependsOn.every((d) => state[d] === 'committed'));
+        // the largest ready unit first (as pg_restore -j orders its table data by size), so that no large table
+        // is left to run alone at the end; among equals, the plan's order
+        let i = -1;
+        for (let k = 0; k < units.length; k++) {
+          const u = units[k] as U;
+          if (state[k] !== 'waiting' || !u.dependsOn.every((d) => state[d] === 'committed')) continue;
+          if (i < 0 || size(u) > size(units[i] as U)) i = k;
+        }
         if (i < 0) break;
         const worker = free.shift() as W;
         state[i] = 'running';

@@ -44,7 +44,7 @@ const EMPTY = `TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY`;
 
 /**
  * Tables whose rows wait, at row 3000, for advisory lock 4242 whenever a test holds it: a COPY stopped half way,
- * on purpose, without timing. g.a_first sorts first and has no gate.
+ * on purpose, without timing. g.a_first has no gate, and is the largest: restore starts it first.
  */
 const GATED = `
 CREATE SCHEMA g;
@@ -53,7 +53,7 @@ BEGIN IF id = 3000 THEN PERFORM pg_advisory_xact_lock_shared(4242); END IF; RETU
 CREATE TABLE g.a_first (id int PRIMARY KEY, v text);
 CREATE TABLE g.left_side (id int PRIMARY KEY CHECK (g.gate(id)), v text);
 CREATE TABLE g.right_side (id int PRIMARY KEY CHECK (g.gate(id)), v text);
-INSERT INTO g.a_first SELECT i, 'a' || i FROM generate_series(1, 500) i;
+INSERT INTO g.a_first SELECT i, 'a' || i FROM generate_series(1, 20000) i;
 INSERT INTO g.left_side SELECT i, 'l' || i FROM generate_series(1, 6000) i;
 INSERT INTO g.right_side SELECT i, 'r' || i FROM generate_series(1, 6000) i;
 `;
@@ -216,7 +216,7 @@ describe('restore --commit-each-table', () => {
     const counts = await db.query<{ t: string; n: number }>(
       `SELECT 'a_first' AS t, count(*)::int AS n FROM g.a_first UNION ALL SELECT 'left', count(*)::int FROM g.left_side UNION ALL SELECT 'right', count(*)::int FROM g.right_side`,
     );
-    expect(Object.fromEntries(counts.map((c) => [c.t, c.n]))).toEqual({ a_first: 500, left: 0, right: 0 });
+    expect(Object.fromEntries(counts.map((c) => [c.t, c.n]))).toEqual({ a_first: 20000, left: 0, right: 0 });
     const again = await restore(db, gatedArchive, { jobs: 2, commitEachTable: true });
     expect(again.code, again.error?.message).toBe(0);
     expect(countsOf(again)['g.a_first']?.inserted).toBe(0);

@@ -68,6 +68,23 @@ describe('runUnits', () => {
     expect(await done).toEqual(['committed', 'committed', 'committed', 'committed']);
   });
 
+  it('among the ready units starts the largest first', async () => {
+    const units = [{ dependsOn: [], size: 1 }, { dependsOn: [], size: 5 }, { dependsOn: [], size: 3 }, { dependsOn: [1], size: 9 }];
+    const order: number[] = [];
+    const states = await runUnits(
+      units,
+      ['w'],
+      async (u) => {
+        order.push(units.indexOf(u));
+        return true;
+      },
+      (u) => u.size,
+    );
+    // unit 3 is the largest but waits for unit 1
+    expect(order).toEqual([1, 3, 2, 0]);
+    expect(states).toEqual(['committed', 'committed', 'committed', 'committed']);
+  });
+
   it('after a failure starts nothing more, lets the running units finish, and says how far it got', async () => {
     const units = [{ dependsOn: [] }, { dependsOn: [] }, { dependsOn: [] }, { dependsOn: [0] }];
     const running = new Map<number, ReturnType<typeof deferred>>();
