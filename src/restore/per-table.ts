@@ -43,8 +43,10 @@ export async function restorePerTable(archive: ArchiveSource, archiveName: strin
   const { filters, archivedModel } = await prepareArchive(archive, archiveName, options);
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
   const connectOptions = { logger: options.logger, applicationName: 'pgsnap restore' };
-  const first = await connect(target, connectOptions);
-  const sessions: Session[] = [first];
+  // every connection opened before anything is written: a server out of connection slots refuses here, with
+  // nothing changed, rather than after the sequences moved (a table count bounds it: one unit per connection at most)
+  const sessions = await connectAll(target, connectOptions, Math.max(1, Math.min(Math.floor(options.jobs ?? 1), archive.manifest.tables.length)));
+  const first = sessions[0] as Session;
   const committed = new Set<string>();
   let planned: readonly TablePlan[] = [];
   const undo = onInterrupt(
@@ -72,8 +74,6 @@ export async function restorePerTable(archive: ArchiveSource, archiveName: strin
     const { plan, access } = decided;
     planned = plan.tables;
     const units = restoreUnits(plan.tables);
-    const jobs = Math.max(1, Math.min(Math.floor(options.jobs ?? 1), units.length));
-    for (let i = 1; i < jobs; i++) sessions.push(await connect(target, connectOptions));
     const results = new Map<string, TableResult>();
     const failures: { table: string; error: PgsnapError }[] = [];
     const executeOptions = { ...options, openHelper: helperOpener(target, options.logger, lockTimeoutMs) };
@@ -160,6 +160,17 @@ async function loadUnit(
   await s.query('SET CONSTRAINTS ALL IMMEDIATE');
   await s.query('COMMIT');
   return results;
+}
+
+async function connectAll(target: ConnectionTarget, options: Parameters<typeof connect>[1], n: number): Promise<Session[]> {
+  const opened = await Promise.allSettled(Array.from({ length: n }, () => connect(target, options)));
+  const sessions = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  const refused = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (refused) {
+    await Promise.all(sessions.map(close));
+    throw refused.reason;
+  }
+  return sessions;
 }
 
 /** What a unit costs to load, roughly: its archived bytes. */
