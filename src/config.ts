@@ -34,7 +34,7 @@ export interface Config {
     /** age recipients (age1…) or recipients files */
     readonly encryptTo?: readonly string[];
   };
-  readonly restore?: { readonly onConflict?: 'nothing' | 'update'; readonly jobs?: number };
+  readonly restore?: { readonly onConflict?: 'nothing' | 'update'; readonly jobs?: number; readonly commitEachTable?: boolean };
   readonly prune?: {
     readonly keepLast?: number;
     readonly keepDaily?: number;

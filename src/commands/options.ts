@@ -158,10 +158,17 @@ export const RESTORE = {
   withDependents: option({ flag: '--with-dependents', description: 'with --where: also the archived rows referencing them through foreign keys', type: onOff, default: false }),
   jobs: option({
     flag: '--jobs <n>',
-    description: 'decode the next N-1 tables of the archive while one loads (rows still written in one transaction)',
+    description: 'decode the next N-1 tables of the archive while one loads; with --commit-each-table, write on N connections',
     type: wholeNumber(1),
     default: 1,
     config: 'restore.jobs',
+  }),
+  commitEachTable: option({
+    flag: '--commit-each-table',
+    description: 'commit each table (a foreign-key cycle: its tables) on its own, with --jobs N on N connections; not all or nothing',
+    type: onOff,
+    default: false,
+    config: 'restore.commitEachTable',
   }),
   dryRun: dryRun('report what would be inserted, skipped and updated; change nothing'),
   progress,

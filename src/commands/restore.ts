@@ -10,7 +10,8 @@ const spec = defineCommand({
   options: RESTORE,
   help: `
 Rows whose key already exists are left alone (or overwritten with --on-conflict update); a second run inserts
-nothing. Everything happens in one transaction: a failure or an interruption leaves the database unchanged.
+nothing. Everything happens in one transaction: a failure or an interruption leaves the database unchanged
+(with --commit-each-table each table commits on its own instead, and --jobs N writes on N connections).
 Tables are locked against concurrent writes while restore runs (it gives up after 10 s waiting for a lock).
 
 Examples:

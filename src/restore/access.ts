@@ -96,6 +96,17 @@ export function decideAccess(plan: RestorePlan, privileges: Privileges, onConfli
   return { mode, disableTriggers, unforceRls, lockable, blockers };
 }
 
+/** The part of `access` that concerns `tables` (restore --commit-each-table switches per unit of tables). */
+export function accessFor(access: Access, tables: readonly TablePlan[]): Access {
+  const names = new Set(tables.map((t) => t.table));
+  return {
+    ...access,
+    disableTriggers: access.disableTriggers.filter((sw) => names.has(sw.table)),
+    unforceRls: access.unforceRls.filter((t) => names.has(t)),
+    lockable: access.lockable.filter((t) => names.has(t)),
+  };
+}
+
 function triggerBlocker(t: TablePlan, triggers: TriggerSwitch['triggers'], role: string): string {
   return `${t.table} has trigger(s) ${triggers.map((x) => x.name).join(', ')} that would fire on restored rows, and role ${role} can neither set session_replication_role (superuser, or GRANT SET ON PARAMETER on PostgreSQL 15+) nor disable them (owner of the table)`;
 }

@@ -23,6 +23,8 @@ export interface TableResult {
   /** rows overwritten with the archived values (--on-conflict update) */
   readonly updated: number;
   readonly error?: string;
+  /** --commit-each-table: whether this table's rows were committed (each table commits on its own) */
+  readonly committed?: boolean;
 }
 
 export interface Conflict {
@@ -52,7 +54,10 @@ export interface RestoreReport {
   readonly tables: readonly TableResult[];
   readonly sequences: readonly SequenceResult[];
   readonly notes: readonly string[];
+  /** every change was committed (with --commit-each-table: every table's; false for a partial restore) */
   readonly committed: boolean;
+  /** --commit-each-table: each table committed on its own (see TableResult.committed) */
+  readonly commitEachTable?: boolean;
   readonly seconds: number;
 }
 
@@ -90,6 +95,11 @@ export function renderReport(r: RestoreReport): string {
   const seconds = formatSeconds(r.seconds);
   if (r.dryRun) out.push(`dry run: nothing was changed (${seconds})`);
   else if (r.committed) out.push(`restored from ${r.archive} in ${seconds}`);
+  else if (r.commitEachTable) {
+    const kept = r.tables.filter((t) => t.committed).length;
+    const not = r.tables.filter((t) => !t.committed).map((t) => t.table);
+    out.push(`${kept} of ${r.tables.length} table(s) committed; not committed: ${not.join(', ')} (${seconds})`);
+  }
   else out.push(`nothing was changed: the restore was rolled back (${seconds})`);
   return out.join('\n');
 }

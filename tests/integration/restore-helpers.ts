@@ -105,3 +105,13 @@ export async function copyOf(template: TestDatabase, owner: string, prefix: stri
   await adminQuery(`CREATE DATABASE "${db.name}" TEMPLATE "${template.name}" OWNER ${owner}`);
   return db;
 }
+
+/** A fresh copy of `template` (same rows, same timestamps), then `damage` run in it; added to `dbs`. */
+export async function damagedCopyOf(template: TestDatabase, prefix: string, damage: string, dbs: TestDatabase[]): Promise<TestDatabase> {
+  const db = await createTestDatabase(prefix);
+  dbs.push(db);
+  await adminQuery(`DROP DATABASE "${db.name}"`);
+  await adminQuery(`CREATE DATABASE "${db.name}" TEMPLATE "${template.name}"`);
+  await db.query(damage);
+  return db;
+}

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminQuery, createFixtureDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createFixtureDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { flipByteInEntry, tableState } from '../helpers/faults.js';
-import { backupTo, countsOf, pgsnap, restore, tableTexts, tempDir } from './restore-helpers.js';
+import { backupTo, countsOf, damagedCopyOf, pgsnap, restore, tableTexts, tempDir } from './restore-helpers.js';
 
 /**
  * restore --jobs N decodes the next tables of the archive while one loads (restore/lookahead.ts). The result must
@@ -45,15 +45,7 @@ afterAll(async () => {
   for (const db of dbs) await db.drop();
 });
 
-/** A copy of `template` (same rows, same timestamps), emptied with `damage`. */
-async function copyOf(template: TestDatabase, prefix: string, damage: string): Promise<TestDatabase> {
-  const db = await createTestDatabase(prefix);
-  dbs.push(db);
-  await adminQuery(`DROP DATABASE "${db.name}"`);
-  await adminQuery(`CREATE DATABASE "${db.name}" TEMPLATE "${template.name}"`);
-  await db.query(damage);
-  return db;
-}
+const copyOf = (template: TestDatabase, prefix: string, damage: string) => damagedCopyOf(template, prefix, damage, dbs);
 
 const EMPTY_APP = 'TRUNCATE auth.users, public.profiles, public.projects, public.test_sessions, public.error_logs CASCADE';
 const DAMAGED_APP = `DELETE FROM public.error_logs WHERE level = 'warn'; DELETE FROM public.test_sessions WHERE status = 'queued'`;

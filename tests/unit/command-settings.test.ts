@@ -102,7 +102,7 @@ describe('command specs', () => {
       identity: 'key.txt',
       s3: { endpoint: 'http://127.0.0.1:9000', forcePathStyle: true },
       backup: { schema: ['public'], table: ['public.*'], exclude: ['*_logs'], jobs: 2, failOnShrink: true, shrinkThreshold: 30, lockWaitTimeout: 30, encryptTo: ['age1x'] },
-      restore: { onConflict: 'update', jobs: 2 },
+      restore: { onConflict: 'update', jobs: 2, commitEachTable: true },
       prune: { keepLast: 1, keepDaily: 7, keepWeekly: 4, keepMonthly: 12 },
       drift: { shadow: 'docker', profile: 'supabase', baseline: 'platform.sql', format: 'sarif', failOn: 'error', ignore: { schemas: ['auth'], objects: ['public.x_*'], kinds: ['grant'] } },
       scan: { exclude: ['**/gen/**'], include: ['src/**'], external: ['auth.users'], calls: ['db.table'] },

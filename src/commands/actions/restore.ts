@@ -25,12 +25,14 @@ export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
       where: settings.where,
       withDependents: settings.withDependents,
       jobs: settings.jobs,
+      commitEachTable: settings.commitEachTable,
       dryRun: settings.dryRun,
       logger: ctx.logger,
       renderTables: renderForTables,
       progress: progressFor(settings.dryRun ? 'restore (dry run)' : 'restore', ctx, settings.progress),
     });
     // A failure rolled everything back: in text mode its one line says it all; --json still gets the document.
+    // (--commit-each-table: the line says how many tables were committed; --json lists which.)
     if (settings.json) printJson({ ...report, ...(failure ? { error: { code: failure.code, message: failure.message } } : {}) }, ctx.stdout);
     else if (!failure) ctx.logger.info(renderReport(report));
     if (failure) throw failure;
