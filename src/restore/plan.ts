@@ -221,7 +221,8 @@ function heldInArchive(fk: ForeignKeyRef, child: TablePlan, plans: readonly Tabl
   if (!archivedChild) return false;
   const lifted = withPartitionForeignKeys(archivedChild, archivedModel);
   const archivedKey = lifted.constraints.some((c) => {
-    if (c.kind !== 'foreign' || !c.references || c.notValid) return false;
+    // strictly false: a schema.json without the field proves nothing
+    if (c.kind !== 'foreign' || !c.references || c.notValid !== false) return false;
     const a = toForeignKeyRef(c, lifted.declaredOn.get(c) ?? lifted);
     return (
       a.on.schema === fk.on.schema &&

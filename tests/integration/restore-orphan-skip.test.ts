@@ -9,7 +9,7 @@ import { backupTo, restore, tableTexts, tempDir } from './restore-helpers.js';
  * the same key, validated. Everywhere else it still checks and fails loudly, changing nothing.
  *
  * Schema k: a validated key over a source that holds an orphan made with triggers off (session_replication_role =
- * replica): a skipped check copies it as it was, a check that runs names it. Schema m: no orphan in the source;
+ * replica): a skipped check copies it as it was, a check that runs names it; schema y, the same in a cycle. Schema m: no orphan in the source;
  * the target is changed so that restored rows would point at nothing. Schema v: a key NOT VALID in the archive.
  */
 const SCHEMA = `
@@ -18,9 +18,17 @@ CREATE TABLE k.p (id int PRIMARY KEY);
 CREATE TABLE k.c (id int PRIMARY KEY, p_id int CONSTRAINT c_to_p REFERENCES k.p);
 INSERT INTO k.p VALUES (1), (2);
 INSERT INTO k.c VALUES (10, 1), (11, 2);
+CREATE SCHEMA y;
+CREATE TABLE y.a (id int PRIMARY KEY, b_id int);
+CREATE TABLE y.b (id int PRIMARY KEY, a_id int CONSTRAINT b_to_a REFERENCES y.a);
+ALTER TABLE y.a ADD CONSTRAINT a_to_b FOREIGN KEY (b_id) REFERENCES y.b;
+INSERT INTO y.a VALUES (1, NULL);
+INSERT INTO y.b VALUES (1, 1);
+UPDATE y.a SET b_id = 1;
 BEGIN;
 SET LOCAL session_replication_role = replica;
 INSERT INTO k.c VALUES (12, 99);
+INSERT INTO y.b VALUES (2, 99);
 COMMIT;
 CREATE SCHEMA m;
 CREATE TABLE m.p (id int PRIMARY KEY, code text UNIQUE);
@@ -44,7 +52,7 @@ beforeAll(async () => {
   source = await createTestDatabase('orsk_src');
   cleanup.push(source);
   await source.query(SCHEMA);
-  archive = await backupTo(source, tempDir('restore-orphan-skip'), ['k', 'm', 'v']);
+  archive = await backupTo(source, tempDir('restore-orphan-skip'), ['k', 'y', 'm', 'v']);
 });
 afterAll(async () => {
   for (const db of cleanup) await db.drop();
@@ -54,7 +62,7 @@ afterAll(async () => {
 async function schemaOnly(prefix: string, change = ''): Promise<TestDatabase> {
   const db = await createTestDatabase(prefix, source.name);
   cleanup.push(db);
-  await db.query(`TRUNCATE k.p, k.c, m.p, m.q, m.c, v.p, v.c; ${change}`);
+  await db.query(`TRUNCATE k.p, k.c, y.a, y.b, m.p, m.q, m.c, v.p, v.c; ${change}`);
   return db;
 }
 
@@ -74,6 +82,17 @@ describe('restore: the orphan check skipped where it cannot find anything', () =
     expect(await tableTexts(db, ['k.p', 'k.c'])).toEqual(await tableTexts(source, ['k.p', 'k.c']));
     expect(orphanLine(lines)).toEqual([
       "foreign-key orphan check: checking none; skipped k.c c_to_p (the archive's validated key, both tables copied whole into empty tables in this transaction)",
+    ]);
+  });
+
+  it('skips them within one unit of --commit-each-table too (a foreign-key cycle, loaded and committed together)', async () => {
+    const db = await schemaOnly('orsk_cycle');
+    const { logger, lines } = debugLines();
+    const r = await restore(db, archive, { tables: [], schemas: ['y'], commitEachTable: true, jobs: 2, logger });
+    expect(r.code, r.error?.message).toBe(0);
+    expect(await tableTexts(db, ['y.a', 'y.b'])).toEqual(await tableTexts(source, ['y.a', 'y.b']));
+    expect(orphanLine(lines)).toEqual([
+      "foreign-key orphan check: checking none; skipped y.a a_to_b, y.b b_to_a (the archive's validated key, both tables copied whole into empty tables in this transaction)",
     ]);
   });
 
