@@ -17,13 +17,17 @@ const pk = (name: string) => constraint(name, 'primary', { columns: ['id'] });
 const users = table('app.users', { columns: [id], constraints: [pk('users_pkey')] });
 const teams = table('app.teams', { columns: [id], constraints: [pk('teams_pkey')] });
 const toUsers = fk('docs_owner_fk', ['owner_id'], 'app.users');
-const docs = (over: Partial<TableDef> = {}, key: ConstraintDef = toUsers) => table('app.docs', { columns: [id, ownerId], constraints: [pk('docs_pkey'), key], ...over });
+const docs = (over: Partial<TableDef> = {}, key: ConstraintDef = toUsers) =>
+  table('app.docs', { columns: [id, ownerId], constraints: [pk('docs_pkey'), key], ...over });
 
 const opts = { onConflict: 'nothing' as const, selection: parseSelection(), createMissing: false };
 
 /** the plan of app.docs: archived with `then`, restored into `now` */
 function docsPlan(then: readonly TableDef[], now: readonly TableDef[], tables?: string[]) {
-  const p = planRestore(manifest(then.filter((t) => t.kind !== 'partition').map(archived)), model({ tables: [...then] }), model({ tables: [...now] }), { ...opts, selection: parseSelection(tables) });
+  const p = planRestore(manifest(then.filter((t) => t.kind !== 'partition').map(archived)), model({ tables: [...then] }), model({ tables: [...now] }), {
+    ...opts,
+    selection: parseSelection(tables),
+  });
   return p.tables.find((t) => t.table === 'app.docs');
 }
 const held = (then: readonly TableDef[], now: readonly TableDef[], tables?: string[]) => docsPlan(then, now, tables)?.foreignKeys.map((k) => k.heldInArchive);
