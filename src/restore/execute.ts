@@ -338,7 +338,7 @@ export async function finishDeferred(s: Session, pending: readonly Pending[], re
  * archive is one consistent snapshot, but merged into a live database a restored row can point at a row that is
  * gone (e.g. --table profiles after the users were deleted): find that before committing.
  *
- * A key is not checked when it cannot find anything (`provenByArchive`): both tables were empty under this
+ * A key is not checked when it cannot find anything (`whyCheck`): both tables were empty under this
  * transaction's lock and took every archived row by COPY, and the archive's schema has the same key, validated.
  * The two tables then hold exactly the rows of one snapshot over which the key held. (A source that itself held
  * orphans, loaded with triggers off, is then copied as it was, as pg_restore --disable-triggers does.)
@@ -360,6 +360,7 @@ export async function checkForeignKeys(s: Session, plan: RestorePlan, results: r
       }
     }
   }
+  if (checked.length + skipped.length === 0) return;
   logger.debug(
     `foreign-key orphan check: ${checked.length > 0 ? `checking ${checked.join(', ')}` : 'checking none'}; ${skipped.length > 0 ? `skipped ${skipped.join(', ')} (the archive's validated key, both tables copied whole into empty tables in this transaction)` : 'skipped none'}`,
   );
