@@ -112,6 +112,20 @@ interface Pending {
   readonly deferred: readonly string[];
 }
 
+/** What one transaction's loads did, for the steps after them (finishDeferred, checkForeignKeys). */
+export interface Loads {
+  /** tables with cycle columns still to set (origin mode only) */
+  readonly pending: Pending[];
+  /** tables that were empty under the lock and took every archived row by a plain COPY, and nothing else */
+  readonly copied: Set<string>;
+  /** a table that may write other tables (TablePlan.writesElsewhere) was written by INSERT or UPDATE */
+  othersMayBeWritten: boolean;
+}
+
+export function newLoads(): Loads {
+  return { pending: [], copied: new Set(), othersMayBeWritten: false };
+}
+
 /**
  * Load one table. An empty target (checked under a lock that keeps writers out) takes the rows straight from
  * COPY; otherwise they go through a temporary staging table (no WAL) and one INSERT … ON CONFLICT.
@@ -123,7 +137,7 @@ export async function restoreTable(
   index: number,
   access: Access,
   options: ExecuteOptions,
-  pending: Pending[],
+  loads: Loads,
 ): Promise<TableResult> {
   const deferred = access.mode === 'origin' ? t.deferredColumns : [];
   const inArchive = t.archived.rows;
@@ -142,6 +156,7 @@ export async function restoreTable(
     ...(conflicts.length > 0 ? { conflicts } : {}),
   });
   if (t.columns.length === 0) {
+    if (t.writesElsewhere) loads.othersMayBeWritten = true;
     // A table without columns holds only a number of rows: top it up to the archive's count.
     const r = await s.query<{ n: string }>(
       `WITH written AS (INSERT INTO ${sql.target(t)} SELECT FROM generate_series(1, $1::bigint - (SELECT count(*) FROM ${sql.target(t)})) RETURNING 1)
@@ -158,6 +173,7 @@ export async function restoreTable(
     if (!empty.rows[0]?.any) {
       options.logger.debug(`${t.table} is empty: loading with COPY`);
       const n = await copyRows(s, archive, t, sql.target(t), options.decode);
+      loads.copied.add(t.table);
       return result(n, 0);
     }
   }
@@ -184,6 +200,7 @@ export async function restoreTable(
     touched = `pgsnap_touched_${index}`;
     await s.query(sql.createTouched(t, touched));
   }
+  if (t.writesElsewhere) loads.othersMayBeWritten = true;
   let updated = 0;
   if (options.onConflict === 'update' && t.conflict.kind === 'key' && sql.updatableColumns(t, deferred).length > 0) {
     const u = await s.query<{ n: string }>(sql.updateFromStage(t, stage, deferred, touched));
@@ -198,7 +215,7 @@ export async function restoreTable(
     const keyColumns = t.conflict.columns.join(', ');
     conflicts = c.rows.map((x) => ({ key: `(${keyColumns})=${x.key}`, clashesWith: JSON.parse(x.clashes) as string[] }));
   }
-  if (touched) pending.push({ plan: t, stage, touched, deferred });
+  if (touched) loads.pending.push({ plan: t, stage, touched, deferred });
   else if (stage === allRows) await s.query(`DROP TABLE ${quoteIdent(stage)}`);
   return result(inserted, inArchiveSelected - inserted - updated - conflicting, updated, conflicting, conflicts);
 }
@@ -320,14 +337,33 @@ export async function finishDeferred(s: Session, pending: readonly Pending[], re
  * With session_replication_role = replica PostgreSQL skips foreign-key checks too (they are triggers). The
  * archive is one consistent snapshot, but merged into a live database a restored row can point at a row that is
  * gone (e.g. --table profiles after the users were deleted): find that before committing.
+ *
+ * A key is not checked when it cannot find anything (`whyCheck`): both tables were empty under this
+ * transaction's lock and took every archived row by COPY, and the archive's schema has the same key, validated.
+ * The two tables then hold exactly the rows of one snapshot over which the key held. (A source that itself held
+ * orphans, loaded with triggers off, is then copied as it was, as pg_restore --disable-triggers does.)
  */
-export async function checkForeignKeys(s: Session, plan: RestorePlan, results: readonly TableResult[]): Promise<void> {
+export async function checkForeignKeys(s: Session, plan: RestorePlan, results: readonly TableResult[], loads: Loads, logger: Logger): Promise<void> {
   const checks: { t: TablePlan; fk: TablePlan['foreignKeys'][number] }[] = [];
+  const checked: string[] = [];
+  const skipped: string[] = [];
   for (const t of plan.tables) {
     const r = results.find((x) => x.table === t.table);
     if (!r || r.inserted + r.updated === 0) continue;
-    for (const fk of t.foreignKeys) if (!fk.notValid) checks.push({ t, fk });
+    for (const fk of t.foreignKeys) {
+      if (fk.notValid) continue;
+      const why = whyCheck(t, fk, loads);
+      if (why === undefined) skipped.push(`${t.table} ${fk.name}`);
+      else {
+        checks.push({ t, fk });
+        checked.push(`${t.table} ${fk.name} (${why})`);
+      }
+    }
   }
+  if (checked.length + skipped.length === 0) return;
+  logger.debug(
+    `foreign-key orphan check: ${checked.length > 0 ? `checking ${checked.join(', ')}` : 'checking none'}; ${skipped.length > 0 ? `skipped ${skipped.join(', ')} (the archive's validated key, both tables copied whole into empty tables in this transaction)` : 'skipped none'}`,
+  );
   // in batches (sql.findFirstOrphan), in the plan's order: the first key with an orphan is the one reported
   for (let from = 0; from < checks.length; from += ORPHAN_BATCH) {
     const batch = checks.slice(from, from + ORPHAN_BATCH);
@@ -341,6 +377,23 @@ export async function checkForeignKeys(s: Session, plan: RestorePlan, results: r
       { hint: `nothing was changed; restore ${fk.references.table} too (add --table ${fk.references.table})` },
     );
   }
+}
+
+/**
+ * Why key `fk` of `t` must be checked; undefined when it provably finds no orphan. Nothing but the loads writes a
+ * restored table in this transaction: in replica mode no user trigger fires (ORIGIN ones are silent, access.ts
+ * disables ALWAYS and REPLICA ones), COPY applies no rules, cycle columns (finishDeferred) are set in origin mode
+ * only, and the lost-foreign-key step adds constraints, no rows. What could still write — an INSERT or UPDATE into
+ * a table with rules, or a partition's own trigger — is `othersMayBeWritten`.
+ */
+function whyCheck(t: TablePlan, fk: TablePlan['foreignKeys'][number], loads: Loads): string | undefined {
+  if (!fk.heldInArchive) return 'not the archive\'s validated key over the same columns';
+  if (!loads.copied.has(t.table)) return `${t.table} not copied whole into an empty table in this transaction`;
+  if (!loads.copied.has(fk.references.table)) return `${fk.references.table} not copied whole into an empty table in this transaction`;
+  if (loads.othersMayBeWritten || loads.pending.some((p) => p.plan.table === t.table || p.plan.table === fk.references.table)) {
+    return 'a table with rules or partition triggers was written';
+  }
+  return undefined;
 }
 
 /** foreign keys checked per statement: one round trip for a small database's keys, statements of a sane size for many */

@@ -10,6 +10,7 @@ import {
   finishDeferred,
   lockTables,
   moveSequences,
+  newLoads,
   readSequenceMoves,
   restoreTable,
   switchBackOn,
@@ -144,18 +145,18 @@ async function loadUnit(
   await sessionSettings(s, lockTimeoutMs);
   await lockTables(s, part, partAccess, lockTimeoutMs);
   await switchOffTriggersAndRls(s, part, partAccess);
-  const pending: Parameters<typeof restoreTable>[6] = [];
+  const loads = newLoads();
   const results: TableResult[] = [];
   for (const t of unit.tables) {
     at.table = t.table;
     options.logger.debug(`restoring ${t.table} (${t.archived.rows} rows in the archive)`);
     const t0 = performance.now();
     options.progress?.tableStarted(t.table);
-    results.push(await restoreTable(s, archive, t, plan.tables.indexOf(t), partAccess, options, pending));
+    results.push(await restoreTable(s, archive, t, plan.tables.indexOf(t), partAccess, options, loads));
     options.progress?.tableDone(t.table, t.archived.rows, t.archived.entries.reduce((n, e) => n + e.bytes, 0), (performance.now() - t0) / 1000);
   }
-  await finishDeferred(s, pending, results, options.onConflict);
-  if (partAccess.mode === 'replica') await checkForeignKeys(s, part, results);
+  await finishDeferred(s, loads.pending, results, options.onConflict);
+  if (partAccess.mode === 'replica') await checkForeignKeys(s, part, results, loads, options.logger);
   await switchBackOn(s, part, partAccess);
   await s.query('SET CONSTRAINTS ALL IMMEDIATE');
   await s.query('COMMIT');

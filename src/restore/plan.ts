@@ -50,6 +50,14 @@ interface ForeignKeyRef {
   readonly references: { readonly table: string; readonly schema: string; readonly name: string; readonly columns: readonly string[] };
   readonly deferrable: boolean;
   readonly notValid: boolean;
+  readonly match: 'simple' | 'full' | 'partial';
+  /**
+   * the archive's schema has this very key, validated at backup time (same declaring table, columns in order,
+   * referenced table and columns, MATCH type), and its columns on both sides are restored with their archived
+   * types and collations: it held over the archived rows, so it holds over an exact copy of them
+   * (execute.ts checkForeignKeys skips it when both tables were loaded whole by COPY in this transaction)
+   */
+  readonly heldInArchive: boolean;
 }
 
 /** A unique constraint or plain unique index of the target: a row clashing on it cannot be inserted. */
@@ -96,6 +104,11 @@ export interface TablePlan {
   readonly deferredColumns: readonly string[];
   /** every deferred column may hold NULL in the target (else only session_replication_role can load the cycle) */
   readonly deferredNullable: boolean;
+  /**
+   * writing the table may write other tables too: a rule on it (COPY applies none, INSERT and UPDATE do), or an
+   * ALWAYS or REPLICA trigger declared on one of its partitions, which restore does not switch off
+   */
+  readonly writesElsewhere: boolean;
   /** user triggers of the target table, with their enabled state */
   readonly triggers: readonly Pick<TriggerDef, 'name' | 'enabled'>[];
   readonly rowSecurity: boolean;
@@ -178,11 +191,60 @@ export function planRestore(manifest: Manifest, archivedModel: CatalogModel, tar
       if (e.from === name && !e.constraint.deferrable) for (const c of e.constraint.columns) deferred.add(c);
     }
     const archivedDef = archivedModel.tables.find((t) => t.schema === def.schema && t.name === def.name);
-    const planned = planTable(archived, def, archivedDef, options.onConflict, [...deferred], blockers);
+    const planned = { ...planTable(archived, def, archivedDef, options.onConflict, [...deferred], blockers), writesElsewhere: writesElsewhere(def, target) };
     const rows = rowSelections.get(name);
     plans.push(rows ? { ...planned, rows } : planned);
   }
-  return { tables: plans, missing, sequences: planSequences(manifest, target, plans, options), blockers };
+  const tables = plans.map((p) => ({ ...p, foreignKeys: p.foreignKeys.map((fk) => ({ ...fk, heldInArchive: heldInArchive(fk, p, plans, target, archivedModel) })) }));
+  return { tables, missing, sequences: planSequences(manifest, target, tables, options), blockers };
+}
+
+/** TablePlan.writesElsewhere: rules on the table, or ALWAYS / REPLICA triggers of its own on a partition (at any depth). */
+function writesElsewhere(def: TableDef, target: TableCatalog): boolean {
+  if ((def.rules ?? []).some((r) => r.enabled !== 'D')) return true;
+  const queue = def.kind === 'partitioned' ? [qn(def)] : [];
+  for (let parent = queue.shift(); parent !== undefined; parent = queue.shift()) {
+    for (const part of target.tables.filter((x) => x.partitionOf === parent)) {
+      queue.push(qn(part));
+      if (part.triggers.some((t) => t.enabled === 'A' || t.enabled === 'R') || (part.rules ?? []).some((r) => r.enabled !== 'D')) return true;
+    }
+  }
+  return false;
+}
+
+/** ForeignKeyRef.heldInArchive: the archived schema has the same key, validated, over unchanged columns. */
+function heldInArchive(fk: ForeignKeyRef, child: TablePlan, plans: readonly TablePlan[], target: TableCatalog, archivedModel: CatalogModel): boolean {
+  const parent = plans.find((p) => p.schema === fk.references.schema && p.name === fk.references.name);
+  if (!parent || fk.notValid) return false;
+  const find = (tables: readonly TableDef[], t: { schema: string; name: string }) => tables.find((x) => x.schema === t.schema && x.name === t.name);
+  const archivedChild = find(archivedModel.tables, child);
+  if (!archivedChild) return false;
+  const lifted = withPartitionForeignKeys(archivedChild, archivedModel);
+  const archivedKey = lifted.constraints.some((c) => {
+    // strictly false: a schema.json without the field proves nothing
+    if (c.kind !== 'foreign' || !c.references || c.notValid !== false) return false;
+    const a = toForeignKeyRef(c, lifted.declaredOn.get(c) ?? lifted);
+    return (
+      a.on.schema === fk.on.schema &&
+      a.on.name === fk.on.name &&
+      sameColumns(a.columns, fk.columns) &&
+      a.references.schema === fk.references.schema &&
+      a.references.name === fk.references.name &&
+      sameColumns(a.references.columns, fk.references.columns) &&
+      a.match === fk.match
+    );
+  });
+  // restored, and compared as they were: a changed type or collation can change which values are equal
+  const unchanged = (plan: TablePlan, columns: readonly string[]) => {
+    const now = find(target.tables, plan);
+    const then = find(archivedModel.tables, plan);
+    return columns.every((name) => {
+      const c = now?.columns.find((x) => x.name === name);
+      const a = then?.columns.find((x) => x.name === name);
+      return plan.columns.includes(name) && c !== undefined && a !== undefined && c.type === a.type && c.collation === a.collation;
+    });
+  };
+  return archivedKey && unchanged(child, fk.columns) && unchanged(parent, fk.references.columns);
 }
 
 /**
@@ -231,7 +293,7 @@ function selectRows(manifest: Manifest, target: TableCatalog, options: PlanOptio
 
 type PlannedDef = TableDef & { readonly declaredOn: ReadonlyMap<ConstraintDef, TableDef> };
 
-function withPartitionForeignKeys(def: TableDef, target: TableCatalog): PlannedDef {
+function withPartitionForeignKeys(def: TableDef, target: Pick<TableCatalog, 'tables'>): PlannedDef {
   const declaredOn = new Map<ConstraintDef, TableDef>();
   for (const c of def.constraints) declaredOn.set(c, def);
   const constraints = [...def.constraints];
@@ -260,8 +322,9 @@ function withPartitionForeignKeys(def: TableDef, target: TableCatalog): PlannedD
   return { ...def, constraints, declaredOn };
 }
 
+const sameColumns = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
+
 function uniqueKeys(def: TableDef, archivedDef: TableDef | undefined): { keys: UniqueKey[]; opaque: boolean } {
-  const sameColumns = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
   const archivedKeys = archivedDef
     ? [
         ...archivedDef.constraints.filter((c) => c.kind === 'primary' || c.kind === 'unique').map((c) => c.columns),
@@ -302,7 +365,7 @@ function planTable(
   onConflict: OnConflict,
   deferredColumns: string[],
   blockers: string[],
-): TablePlan {
+): Omit<TablePlan, 'writesElsewhere'> {
   const table = qn(def);
   const notes: string[] = [];
   const byName = new Map(def.columns.map((c) => [c.name, c]));
@@ -380,6 +443,8 @@ function toForeignKeyRef(c: ConstraintDef, on: TableDef): ForeignKeyRef {
     references: { table: `${r.schema}.${r.table}`, schema: r.schema, name: r.table, columns: r.columns },
     deferrable: c.deferrable,
     notValid: c.notValid,
+    match: r.match,
+    heldInArchive: false,
   };
 }
 

@@ -8,6 +8,7 @@ import {
   finishDeferred,
   lockTables,
   moveSequences,
+  newLoads,
   readSequenceMoves,
   restoreTable,
   switchBackOn,
@@ -63,7 +64,7 @@ export async function restoreArchive(
 
         await lockTables(s, plan, access, lockTimeoutMs);
         await switchOffTriggersAndRls(s, plan, access);
-        const pending: Parameters<typeof restoreTable>[6] = [];
+        const loads = newLoads();
         const openHelper = helperOpener(target, options.logger, lockTimeoutMs);
         lookahead = new Lookahead(archive, plan.tables, Math.max(1, Math.floor(options.jobs ?? 1)) - 1);
         const ahead = lookahead;
@@ -75,15 +76,15 @@ export async function restoreArchive(
           options.logger.debug(`restoring ${t.table} (${t.archived.rows} rows in the archive)`);
           const t0 = performance.now();
           progress?.tableStarted(t.table);
-          results.push(await restoreTable(s, archive, t, i, access, executeOptions, pending));
+          results.push(await restoreTable(s, archive, t, i, access, executeOptions, loads));
           progress?.tableDone(t.table, t.archived.rows, t.archived.entries.reduce((n, e) => n + e.bytes, 0), (performance.now() - t0) / 1000);
           ahead.done(i);
         }
         progress?.done();
         failedAt = undefined;
-        await finishDeferred(s, pending, results, options.onConflict);
+        await finishDeferred(s, loads.pending, results, options.onConflict);
         const foreignKeys = await restoreLostForeignKeys(s, lostForeignKeys);
-        if (access.mode === 'replica') await checkForeignKeys(s, plan, results);
+        if (access.mode === 'replica') await checkForeignKeys(s, plan, results, loads, options.logger);
         await switchBackOn(s, plan, access);
         // Deferred constraints (deferrable foreign keys and unique keys) are checked now rather than at COMMIT:
         // a dry run, which rolls back, then fails exactly where the real run would.

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { column, constraint, fk, model, table } from '../fixtures/catalog/builders.js';
-import type { ArchivedTable } from '../../src/archive/format.js';
-import { manifest } from './restore-manifest.js';
-import type { TableDef } from '../../src/catalog/model.js';
+import { archived, manifest } from './restore-manifest.js';
 import { pairKey } from '../../src/archive/table-id.js';
 import { parseSelection } from '../../src/patterns.js';
 import { orderForRestore } from '../../src/restore/order.js';
@@ -16,18 +14,6 @@ const ref = column('account_id', { position: 2, type: 'integer', typeName: 'pg_c
 const label = column('label', { position: 2, type: 'text', typeName: 'pg_catalog.text' });
 const pk = (name: string, deferrable = false) => constraint(name, 'primary', { definition: '', columns: ['id'], deferrable });
 
-function archived(t: TableDef): ArchivedTable {
-  return {
-    schema: t.schema,
-    name: t.name,
-    partitioned: t.kind === 'partitioned',
-    columns: t.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, identity: c.identity })),
-    key: null,
-    rows: 1,
-    entries: [{ name: `data/${t.schema}.${t.name}.0.ndjson`, rows: 1, bytes: 10, sha256: 'x' }],
-    fingerprint: '',
-  };
-}
 const opts = { onConflict: 'nothing' as const, selection: parseSelection(), createMissing: false };
 
 const accounts = table('app.z_accounts', { columns: [id], constraints: [pk('z_accounts_pkey')] });
