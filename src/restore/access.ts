@@ -35,7 +35,7 @@ export interface Privileges {
  * A partition's user triggers, its own and the clones of its parents' (the catalog model keeps only its own): a
  * partitioned table's rows land in its partitions, whose triggers fire. A clone may be set apart from its parent
  * (ALTER TABLE partition DISABLE or ENABLE ALWAYS TRIGGER), and switching the parent's trigger also switches
- * every clone (PostgreSQL 13 to 17), so restore reads their states here to switch and put back each one.
+ * every clone (as seen on PostgreSQL 14 and 17), so restore reads their states here to switch and put back each one.
  */
 export interface PartitionTriggers {
   /** the restored partitioned table ("schema.name") */
@@ -45,7 +45,13 @@ export interface PartitionTriggers {
   /** the parent partitioned table (the restored table or a partition of it) */
   readonly parent: { readonly schema: string; readonly name: string };
   readonly owner: boolean;
-  readonly triggers: readonly { readonly name: string; readonly enabled: 'O' | 'A' | 'R' | 'D'; readonly clone: boolean }[];
+  readonly triggers: readonly {
+    readonly name: string;
+    readonly enabled: 'O' | 'A' | 'R' | 'D';
+    readonly clone: boolean;
+    /** FOR EACH ROW: a statement trigger of a partition does not fire when rows come through the parent */
+    readonly row: boolean;
+  }[];
 }
 
 interface TriggerSwitch {
@@ -132,7 +138,8 @@ export function accessFor(access: Access, tables: readonly TablePlan[]): Access 
 /**
  * The switches of `t`'s partitions, parents before children (so that putting a parent's trigger back, which resets
  * its clones, comes before each clone gets its own state back): every trigger that would fire by its own state,
- * and every clone of a trigger switched on the parent, whatever its state.
+ * and every clone of a trigger switched on the parent, whatever its state. A partition's statement triggers do not
+ * fire on rows written through the parent (and clones are row triggers), so they are left alone.
  */
 function switchPartitions(
   t: TablePlan,
@@ -148,7 +155,7 @@ function switchPartitions(
   for (const part of privileges.partitions.filter((x) => x.table === t.table)) {
     const reached = switched.get(key(part.parent)) ?? new Set<string>();
     const triggers = part.triggers
-      .filter((x) => firing.includes(x.enabled) || (x.clone && reached.has(x.name)))
+      .filter((x) => (x.row && firing.includes(x.enabled)) || (x.clone && reached.has(x.name)))
       .map(({ name, enabled }) => ({ name, enabled }));
     switched.set(key(part), new Set(triggers.map((x) => x.name)));
     if (triggers.length === 0) continue;
@@ -219,7 +226,8 @@ async function readPartitionTriggers(s: Session, plan: RestorePlan): Promise<Par
   }>(
     `SELECT rn.nspname || '.' || rc.relname AS root, n.nspname AS schema, c.relname AS name,
             pn.nspname AS parent_schema, pc.relname AS parent_name, pg_has_role(c.relowner, 'MEMBER') AS owner,
-            coalesce((SELECT json_agg(json_build_object('name', t.tgname, 'enabled', t.tgenabled, 'clone', t.tgparentid <> 0) ORDER BY t.tgname)
+            coalesce((SELECT json_agg(json_build_object('name', t.tgname, 'enabled', t.tgenabled, 'clone', t.tgparentid <> 0,
+                                          'row', (t.tgtype & 1) <> 0) ORDER BY t.tgname)
                         FROM pg_trigger t WHERE t.tgrelid = c.oid AND (NOT t.tgisinternal OR t.tgparentid <> 0)
                          AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.oid = t.tgconstraint AND k.contype = 'f')), '[]')::text AS triggers
        FROM pg_class rc JOIN pg_namespace rn ON rn.oid = rc.relnamespace

@@ -28,6 +28,9 @@ CREATE FUNCTION app.log_it() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT
 CREATE TRIGGER part_touch BEFORE INSERT ON app.events_2024 FOR EACH ROW EXECUTE FUNCTION app.touch();
 CREATE TRIGGER part_log BEFORE INSERT ON app.events_2024 FOR EACH ROW EXECUTE FUNCTION app.log_it();
 ALTER TABLE app.events_2024 ENABLE ALWAYS TRIGGER part_log;
+-- a partition's statement trigger: rows written through the parent do not fire it (restore leaves it alone)
+CREATE TRIGGER part_statement AFTER INSERT ON app.events_2025_h2 FOR EACH STATEMENT EXECUTE FUNCTION app.log_it();
+ALTER TABLE app.events_2025_h2 ENABLE ALWAYS TRIGGER part_statement;
 -- a sub-partition's own trigger, two levels down
 CREATE TRIGGER deep_touch BEFORE INSERT ON app.events_2025_h1 FOR EACH ROW EXECUTE FUNCTION app.touch();
 -- a trigger of the parent, cloned onto every partition; one clone disabled, one enabled ALWAYS

@@ -228,11 +228,12 @@ describe('decideAccess', () => {
   describe('partitions of a restored partitioned table', () => {
     const partitions = (owner: boolean): Privileges['partitions'] => [
       { table: 'auth.users', schema: 'auth', name: 'users_a', parent: { schema: 'auth', name: 'users' }, owner: true, triggers: [
-        { name: 'on_created', enabled: 'D', clone: true },
-        { name: 'own_always', enabled: 'A', clone: false },
-        { name: 'own_off', enabled: 'D', clone: false },
+        { name: 'on_created', enabled: 'D', clone: true, row: true },
+        { name: 'own_always', enabled: 'A', clone: false, row: true },
+        { name: 'own_off', enabled: 'D', clone: false, row: true },
+        { name: 'own_statement', enabled: 'A', clone: false, row: false },
       ] },
-      { table: 'auth.users', schema: 'auth', name: 'users_b', parent: { schema: 'auth', name: 'users' }, owner, triggers: [{ name: 'on_created', enabled: 'R', clone: true }] },
+      { table: 'auth.users', schema: 'auth', name: 'users_b', parent: { schema: 'auth', name: 'users' }, owner, triggers: [{ name: 'on_created', enabled: 'R', clone: true, row: true }] },
     ];
 
     it('switches each partition after its parent: what fires by its own state, and every clone the parent switch reaches', () => {
