@@ -27,14 +27,41 @@ export interface Privileges {
   readonly tables: readonly TablePrivileges[];
   /** sequences ("schema.name") the role may setval */
   readonly sequences: readonly { readonly sequence: string; readonly update: boolean }[];
+  /** the partitions (any depth) of each restored partitioned table, parents before children, with their triggers */
+  readonly partitions: readonly PartitionTriggers[];
 }
 
-interface TriggerSwitch {
+/**
+ * A partition's user triggers, its own and the clones of its parents' (the catalog model keeps only its own): a
+ * partitioned table's rows land in its partitions, whose triggers fire. A clone may be set apart from its parent
+ * (ALTER TABLE partition DISABLE or ENABLE ALWAYS TRIGGER), and switching the parent's trigger also switches
+ * every clone (as seen on PostgreSQL 14 and 17), so restore reads their states here to switch and put back each one.
+ */
+export interface PartitionTriggers {
+  /** the restored partitioned table ("schema.name") */
   readonly table: string;
   readonly schema: string;
   readonly name: string;
-  /** triggers to disable for the transaction, with the state to put back */
-  readonly triggers: readonly { readonly name: string; readonly enabled: 'O' | 'A' | 'R' }[];
+  /** the parent partitioned table (the restored table or a partition of it) */
+  readonly parent: { readonly schema: string; readonly name: string };
+  readonly owner: boolean;
+  readonly triggers: readonly {
+    readonly name: string;
+    readonly enabled: 'O' | 'A' | 'R' | 'D';
+    readonly clone: boolean;
+    /** FOR EACH ROW: a statement trigger of a partition does not fire when rows come through the parent */
+    readonly row: boolean;
+  }[];
+}
+
+interface TriggerSwitch {
+  /** the restored table: its own switch, or one of a partition of it (restore --commit-each-table picks by this) */
+  readonly table: string;
+  /** the relation altered: the table itself or the partition */
+  readonly schema: string;
+  readonly name: string;
+  /** triggers to disable for the transaction, with the state to put back ('D': a clone the parent's switch also reaches) */
+  readonly triggers: readonly { readonly name: string; readonly enabled: 'O' | 'A' | 'R' | 'D' }[];
 }
 
 export interface Access {
@@ -71,8 +98,9 @@ export function decideAccess(plan: RestorePlan, privileges: Privileges, onConfli
     const triggers = t.triggers.filter((x) => firing.includes(x.enabled)) as TriggerSwitch['triggers'];
     if (triggers.length > 0) {
       if (p.owner) disableTriggers.push({ table: t.table, schema: t.schema, name: t.name, triggers });
-      else blockers.push(triggerBlocker(t, triggers, role));
+      else blockers.push(triggerBlocker(t.table, triggers, role));
     }
+    switchPartitions(t, triggers, privileges, firing, disableTriggers, blockers);
     if (mode === 'origin') {
       if (t.deferredColumns.length > 0 && !t.deferredNullable) {
         blockers.push(
@@ -107,8 +135,37 @@ export function accessFor(access: Access, tables: readonly TablePlan[]): Access 
   };
 }
 
-function triggerBlocker(t: TablePlan, triggers: TriggerSwitch['triggers'], role: string): string {
-  return `${t.table} has trigger(s) ${triggers.map((x) => x.name).join(', ')} that would fire on restored rows, and role ${role} can neither set session_replication_role (superuser, or GRANT SET ON PARAMETER on PostgreSQL 15+) nor disable them (owner of the table)`;
+/**
+ * The switches of `t`'s partitions, parents before children (so that putting a parent's trigger back, which resets
+ * its clones, comes before each clone gets its own state back): every trigger that would fire by its own state,
+ * and every clone of a trigger switched on the parent, whatever its state. A partition's statement triggers do not
+ * fire on rows written through the parent (and clones are row triggers), so they are left alone.
+ */
+function switchPartitions(
+  t: TablePlan,
+  own: TriggerSwitch['triggers'],
+  privileges: Privileges,
+  firing: readonly string[],
+  out: TriggerSwitch[],
+  blockers: string[],
+): void {
+  // keyed by (schema, name): a joined "schema.name" is ambiguous when names hold dots
+  const key = (r: { readonly schema: string; readonly name: string }) => JSON.stringify([r.schema, r.name]);
+  const switched = new Map<string, ReadonlySet<string>>([[key(t), new Set(own.map((x) => x.name))]]);
+  for (const part of privileges.partitions.filter((x) => x.table === t.table)) {
+    const reached = switched.get(key(part.parent)) ?? new Set<string>();
+    const triggers = part.triggers
+      .filter((x) => (x.row && firing.includes(x.enabled)) || (x.clone && reached.has(x.name)))
+      .map(({ name, enabled }) => ({ name, enabled }));
+    switched.set(key(part), new Set(triggers.map((x) => x.name)));
+    if (triggers.length === 0) continue;
+    if (part.owner) out.push({ table: t.table, schema: part.schema, name: part.name, triggers });
+    else blockers.push(triggerBlocker(`${part.schema}.${part.name} (partition of ${t.table})`, triggers, privileges.role));
+  }
+}
+
+function triggerBlocker(table: string, triggers: TriggerSwitch['triggers'], role: string): string {
+  return `${table} has trigger(s) ${triggers.map((x) => x.name).join(', ')} that would fire on restored rows, and role ${role} can neither set session_replication_role (superuser, or GRANT SET ON PARAMETER on PostgreSQL 15+) nor disable them (owner of the table)`;
 }
 
 /** Read the role's privileges on the planned tables and sequences. */
@@ -140,6 +197,7 @@ export async function readPrivileges(s: Session, plan: RestorePlan): Promise<Pri
       WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND c.relkind = 'S'`,
     [plan.sequences.map((q) => q.schema), plan.sequences.map((q) => q.name)],
   );
+  const partitions = await readPartitionTriggers(s, plan);
   return {
     role: r.role,
     superuser: r.superuser,
@@ -147,7 +205,40 @@ export async function readPrivileges(s: Session, plan: RestorePlan): Promise<Pri
     replicationRole: r.replication || (await maySetReplicationRole(s)),
     tables: tables.rows.map((x) => ({ table: x.t, owner: x.owner, select: x.sel, insert: x.ins, update: x.upd, lock: x.lock })),
     sequences: sequences.rows.map((x) => ({ sequence: x.t, update: x.upd })),
+    partitions,
   };
+}
+
+/**
+ * PartitionTriggers of the planned tables that are partitioned (pg_partition_tree: PostgreSQL 12+). Up to
+ * PostgreSQL 14 a clone is marked tgisinternal; the foreign keys' own triggers (internal, some cloned) are not
+ * user triggers and stay as they are.
+ */
+async function readPartitionTriggers(s: Session, plan: RestorePlan): Promise<PartitionTriggers[]> {
+  const r = await s.query<{
+    root: string;
+    schema: string;
+    name: string;
+    parent_schema: string;
+    parent_name: string;
+    owner: boolean;
+    triggers: string;
+  }>(
+    `SELECT rn.nspname || '.' || rc.relname AS root, n.nspname AS schema, c.relname AS name,
+            pn.nspname AS parent_schema, pc.relname AS parent_name, pg_has_role(c.relowner, 'MEMBER') AS owner,
+            coalesce((SELECT json_agg(json_build_object('name', t.tgname, 'enabled', t.tgenabled, 'clone', t.tgparentid <> 0,
+                                          'row', (t.tgtype & 1) <> 0) ORDER BY t.tgname)
+                        FROM pg_trigger t WHERE t.tgrelid = c.oid AND (NOT t.tgisinternal OR t.tgparentid <> 0)
+                         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.oid = t.tgconstraint AND k.contype = 'f')), '[]')::text AS triggers
+       FROM pg_class rc JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+       CROSS JOIN LATERAL pg_partition_tree(rc.oid) tree
+       JOIN pg_class c ON c.oid = tree.relid JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_class pc ON pc.oid = tree.parentrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+      WHERE (rn.nspname, rc.relname) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND rc.relkind = 'p' AND tree.level > 0
+      ORDER BY root, tree.level, schema, name`,
+    [plan.tables.map((t) => t.schema), plan.tables.map((t) => t.name)],
+  );
+  return r.rows.map((x) => ({ table: x.root, schema: x.schema, name: x.name, parent: { schema: x.parent_schema, name: x.parent_name }, owner: x.owner, triggers: JSON.parse(x.triggers) as PartitionTriggers['triggers'] }));
 }
 
 /**

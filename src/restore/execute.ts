@@ -85,17 +85,22 @@ export async function lockTables(s: Session, plan: RestorePlan, access: Access, 
 
 export async function switchOffTriggersAndRls(s: Session, plan: RestorePlan, access: Access): Promise<void> {
   if (access.mode === 'replica') await s.query(`SET LOCAL session_replication_role = replica`);
+  // in the order decideAccess gives: a partitioned table before its partitions (see switchBackOn)
   for (const sw of access.disableTriggers) {
-    for (const tr of sw.triggers) await s.query(`ALTER TABLE ${sql.target(tablePlan(plan, sw.table))} DISABLE TRIGGER ${quoteIdent(tr.name)}`);
+    for (const tr of sw.triggers) await s.query(`ALTER TABLE ${qualify(sw.schema, sw.name)} DISABLE TRIGGER ${quoteIdent(tr.name)}`);
   }
   for (const table of access.unforceRls) await s.query(`ALTER TABLE ${sql.target(tablePlan(plan, table))} NO FORCE ROW LEVEL SECURITY`);
 }
 
-/** Put triggers and FORCE back as they were, inside the same transaction, before it commits. */
+/**
+ * Put triggers and FORCE back as they were, inside the same transaction, before it commits. A partitioned
+ * table's trigger put back sets its partitions' clones to its state too; each partition, switched after its
+ * parent, then gives its clones their own state back.
+ */
 export async function switchBackOn(s: Session, plan: RestorePlan, access: Access): Promise<void> {
-  const how = { O: 'ENABLE TRIGGER', A: 'ENABLE ALWAYS TRIGGER', R: 'ENABLE REPLICA TRIGGER' } as const;
+  const how = { O: 'ENABLE TRIGGER', A: 'ENABLE ALWAYS TRIGGER', R: 'ENABLE REPLICA TRIGGER', D: 'DISABLE TRIGGER' } as const;
   for (const sw of access.disableTriggers) {
-    for (const tr of sw.triggers) await s.query(`ALTER TABLE ${sql.target(tablePlan(plan, sw.table))} ${how[tr.enabled]} ${quoteIdent(tr.name)}`);
+    for (const tr of sw.triggers) await s.query(`ALTER TABLE ${qualify(sw.schema, sw.name)} ${how[tr.enabled]} ${quoteIdent(tr.name)}`);
   }
   for (const table of access.unforceRls) await s.query(`ALTER TABLE ${sql.target(tablePlan(plan, table))} FORCE ROW LEVEL SECURITY`);
   if (access.mode === 'replica') await s.query(`SET LOCAL session_replication_role = origin`);
@@ -384,7 +389,8 @@ export async function checkForeignKeys(s: Session, plan: RestorePlan, results: r
  * restored table in this transaction: in replica mode no user trigger fires (ORIGIN ones are silent, access.ts
  * disables ALWAYS and REPLICA ones), COPY applies no rules, cycle columns (finishDeferred) are set in origin mode
  * only, and the lost-foreign-key step adds constraints, no rows. What could still write — an INSERT or UPDATE into
- * a table with rules, or a partition's own trigger — is `othersMayBeWritten`.
+ * a table with rules — is `othersMayBeWritten` (a partition's own ALWAYS or REPLICA trigger, switched off by
+ * access.ts since, still counts: conservative).
  */
 function whyCheck(t: TablePlan, fk: TablePlan['foreignKeys'][number], loads: Loads): string | undefined {
   if (!fk.heldInArchive) return 'not the archive\'s validated key over the same columns';

@@ -106,7 +106,8 @@ export interface TablePlan {
   readonly deferredNullable: boolean;
   /**
    * writing the table may write other tables too: a rule on it (COPY applies none, INSERT and UPDATE do), or an
-   * ALWAYS or REPLICA trigger declared on one of its partitions, which restore does not switch off
+   * ALWAYS or REPLICA trigger declared on one of its partitions (access.ts switches those off now; still counted,
+   * which only costs an orphan check)
    */
   readonly writesElsewhere: boolean;
   /** user triggers of the target table, with their enabled state */

@@ -187,6 +187,7 @@ describe('decideAccess', () => {
     bypassRls: false,
     replicationRole: false,
     tables: [{ table: 'auth.users', owner, select: true, insert: true, update: true, lock: true }],
+    partitions: [],
     sequences: [],
     ...extra,
   });
@@ -223,5 +224,34 @@ describe('decideAccess', () => {
     const plain = planRestore(manifest([archived(users)]), model([]), model([users]), opts());
     expect(decideAccess(plain, p, 'nothing').blockers).toEqual([]);
     expect(decideAccess(plain, p, 'update').blockers).toEqual(['role app lacks UPDATE on auth.users']);
+  });
+  describe('partitions of a restored partitioned table', () => {
+    const partitions = (owner: boolean): Privileges['partitions'] => [
+      { table: 'auth.users', schema: 'auth', name: 'users_a', parent: { schema: 'auth', name: 'users' }, owner: true, triggers: [
+        { name: 'on_created', enabled: 'D', clone: true, row: true },
+        { name: 'own_always', enabled: 'A', clone: false, row: true },
+        { name: 'own_off', enabled: 'D', clone: false, row: true },
+        { name: 'own_statement', enabled: 'A', clone: false, row: false },
+      ] },
+      { table: 'auth.users', schema: 'auth', name: 'users_b', parent: { schema: 'auth', name: 'users' }, owner, triggers: [{ name: 'on_created', enabled: 'R', clone: true, row: true }] },
+    ];
+
+    it('switches each partition after its parent: what fires by its own state, and every clone the parent switch reaches', () => {
+      const a = decideAccess(plan, privileges({ partitions: partitions(true) }, true), 'nothing');
+      expect(a.blockers).toEqual([]);
+      expect(a.disableTriggers.map((x) => [x.table, x.name, x.triggers])).toEqual([
+        ['auth.users', 'users', [{ name: 'on_created', enabled: 'O' }]],
+        ['auth.users', 'users_a', [{ name: 'on_created', enabled: 'D' }, { name: 'own_always', enabled: 'A' }]],
+        ['auth.users', 'users_b', [{ name: 'on_created', enabled: 'R' }]],
+      ]);
+      // replica mode: the parent's ORIGIN trigger is silent and not switched, so only what fires (ALWAYS, REPLICA) is
+      const r = decideAccess(plan, privileges({ partitions: partitions(true), replicationRole: true }, true), 'nothing');
+      expect(r.disableTriggers.map((x) => [x.name, x.triggers.map((t) => t.name)])).toEqual([['users_a', ['own_always']], ['users_b', ['on_created']]]);
+    });
+
+    it('refuses up front when the role does not own a partition with a trigger to switch', () => {
+      const a = decideAccess(plan, privileges({ partitions: partitions(false) }, true), 'nothing');
+      expect(a.blockers).toEqual([expect.stringMatching(/^auth\.users_b \(partition of auth\.users\) has trigger\(s\) on_created that would fire/)]);
+    });
   });
 });
