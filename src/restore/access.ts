@@ -37,7 +37,7 @@ export interface Privileges {
  * (ALTER TABLE partition DISABLE or ENABLE ALWAYS TRIGGER), and switching the parent's trigger also switches
  * every clone (as seen on PostgreSQL 14 and 17), so restore reads their states here to switch and put back each one.
  */
-export interface PartitionTriggers {
+interface PartitionTriggers {
   /** the restored partitioned table ("schema.name") */
   readonly table: string;
   readonly schema: string;
