@@ -11,9 +11,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { startEmbedded } from '../src/db/embedded.js';
 import { manyTablesDataSql } from './dataset.js';
+import { sql } from './measure.js';
 
 const [roundsArg, ...specs] = process.argv.slice(2);
 const rounds = Number(roundsArg);
@@ -24,15 +24,6 @@ const variants = specs.map((s) => {
   return { name, dir, extra: extra.split(' ').filter(Boolean) };
 });
 
-async function q(url: string, text: string): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
 
 function serverTicks(pid: number): number {
   const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -44,9 +35,9 @@ const server = await startEmbedded({ major: 15, settings: { shared_buffers: '512
 try {
   const src = await server.createDatabase('paired_src');
   const dst = await server.createDatabase('paired_dst');
-  await q(src, manyTablesDataSql(total));
-  await q(dst, manyTablesDataSql(0));
-  const ckpt = (await q(server.url, `SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'`)).rows[0].pid as number;
+  await sql(src, manyTablesDataSql(total));
+  await sql(dst, manyTablesDataSql(0));
+  const ckpt = (await sql(server.url, `SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'`)).rows[0].pid as number;
   const postmaster = Number(fs.readFileSync(`/proc/${ckpt}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paired-'));
   const first = variants.find((v) => v.dir !== 'pg_restore') as (typeof variants)[number];
@@ -55,12 +46,12 @@ try {
   const tools = '/usr/lib/postgresql/15/bin';
   const dumpDir = path.join(dir, 'many.dir');
   if (variants.some((v) => v.dir === 'pg_restore')) execFileSync(path.join(tools, 'pg_dump'), ['-Fd', '-j', '2', '-n', 'bench_many', '-f', dumpDir, '-d', src]);
-  const tables = (await q(dst, `SELECT string_agg(format('%I.%I', schemaname, tablename), ', ') AS t FROM pg_tables WHERE schemaname = 'bench_many'`)).rows[0].t as string;
+  const tables = (await sql(dst, `SELECT string_agg(format('%I.%I', schemaname, tablename), ', ') AS t FROM pg_tables WHERE schemaname = 'bench_many'`)).rows[0].t as string;
   const results = new Map<string, { wall: number; client: number; server: number; load: number }[]>(variants.map((v) => [v.name, []]));
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < variants.length; k++) {
       const v = variants[(r + k) % variants.length] as (typeof variants)[number];
-      await q(dst, `TRUNCATE ${tables}; CHECKPOINT`);
+      await sql(dst, `TRUNCATE ${tables}; CHECKPOINT`);
       await new Promise((res) => setTimeout(res, 300));
       const s0 = serverTicks(postmaster);
       const load = os.loadavg()[0] as number;
@@ -74,7 +65,7 @@ try {
       if (out.status !== 0) throw new Error(`${v.name}: ${out.stderr}`);
       // the backends exit after the client hung up: wait for them before reading the postmaster's counters
       for (let i = 0; i < 100; i++) {
-        const n = (await q(dst, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows[0].n as number;
+        const n = (await sql(dst, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows[0].n as number;
         if (n === 0) break;
         await new Promise((res) => setTimeout(res, 50));
       }

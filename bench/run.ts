@@ -11,10 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
 import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.js';
 import { largeValuesSql, manyTablesDataSql, manyTablesSql, mixedTableSql, northwindSql, wideTableSql } from './dataset.js';
-import { type Measured, measure, median } from './measure.js';
+import { type Measured, measure, median, sql } from './measure.js';
 
 /** The benchmark's groups of steps; `--only a,b` runs those (linearity needs mixed, whose 1× backup it compares with). */
 const GROUPS = ['mixed', 'northwind', 'many', 'linearity', 'catalog', 'drift', 'scan'] as const;
@@ -70,15 +69,6 @@ function toolsMajor(dir: string): number {
   return Number(/\/(\d+)\/bin/.exec(dir)?.[1] ?? 15);
 }
 
-async function sql(url: string, text: string): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
 
 function withDb(url: string, db: string): string {
   const u = new URL(url);
