@@ -6,6 +6,7 @@ import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
 import { mapPgError } from '../db/errors.js';
 import { PgsnapError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { Progress } from '../report/progress.js';
 import type { Access } from './access.js';
 import { type DecodedTable, decodeTable } from './lookahead.js';
 import type { OnConflict, RestorePlan, SequencePlan, TablePlan } from './plan.js';
@@ -29,6 +30,32 @@ export interface ExecuteOptions {
   readonly decode?: (t: TablePlan) => DecodedTable;
   /** tables loaded so far with only some of their rows (--where, --with-dependents) → the temp table holding those rows */
   readonly selectedStages?: Map<string, string>;
+}
+
+/** The archived bytes of a table's entries: what its progress line counts, and what --commit-each-table orders by. */
+export function archivedBytes(t: TablePlan): number {
+  return t.archived.entries.reduce((n, e) => n + e.bytes, 0);
+}
+
+/**
+ * restoreTable, with the debug line and the progress report around it: the one step both ways of restoring
+ * (restore.ts, per-table.ts) take for each table.
+ */
+export async function loadTable(
+  s: Session,
+  archive: ArchiveSource,
+  t: TablePlan,
+  index: number,
+  access: Access,
+  options: ExecuteOptions & { readonly progress?: Progress },
+  loads: Loads,
+): Promise<TableResult> {
+  options.logger.debug(`restoring ${t.table} (${t.archived.rows} rows in the archive)`);
+  const t0 = performance.now();
+  options.progress?.tableStarted(t.table);
+  const result = await restoreTable(s, archive, t, index, access, options, loads);
+  options.progress?.tableDone(t.table, t.archived.rows, archivedBytes(t), (performance.now() - t0) / 1000);
+  return result;
 }
 
 /** Rows listed per table in the report when only some are restored (the first ones, by key). */
@@ -135,7 +162,7 @@ export function newLoads(): Loads {
  * Load one table. An empty target (checked under a lock that keeps writers out) takes the rows straight from
  * COPY; otherwise they go through a temporary staging table (no WAL) and one INSERT … ON CONFLICT.
  */
-export async function restoreTable(
+async function restoreTable(
   s: Session,
   archive: ArchiveSource,
   t: TablePlan,

@@ -6,13 +6,14 @@ import { plural } from '../report/numbers.js';
 import { type Access, accessFor } from './access.js';
 import {
   type ArchiveSource,
+  archivedBytes,
   checkForeignKeys,
   finishDeferred,
+  loadTable,
   lockTables,
   moveSequences,
   newLoads,
   readSequenceMoves,
-  restoreTable,
   switchBackOn,
   switchOffTriggersAndRls,
 } from './execute.js';
@@ -37,9 +38,9 @@ export function refuseForCommitEachTable(options: RestoreOptions): void {
  * (a table, or a foreign-key cycle's tables) loaded in a transaction of its own and committed, up to N at once on
  * N connections, each only once the units it references are committed. A failure stops new units; those running
  * commit or roll back on their own, and the report says which tables were committed. A re-run completes the rest.
+ * Its caller (restore.ts restoreArchive) has already refused what this mode cannot do (refuseForCommitEachTable).
  */
 export async function restorePerTable(archive: ArchiveSource, archiveName: string, target: ConnectionTarget, options: RestoreOptions): Promise<RestoreOutcome> {
-  refuseForCommitEachTable(options);
   const started = performance.now();
   const { filters, archivedModel } = await prepareArchive(archive, archiveName, options);
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
@@ -149,11 +150,7 @@ async function loadUnit(
   const results: TableResult[] = [];
   for (const t of unit.tables) {
     at.table = t.table;
-    options.logger.debug(`restoring ${t.table} (${t.archived.rows} rows in the archive)`);
-    const t0 = performance.now();
-    options.progress?.tableStarted(t.table);
-    results.push(await restoreTable(s, archive, t, plan.tables.indexOf(t), partAccess, options, loads));
-    options.progress?.tableDone(t.table, t.archived.rows, t.archived.entries.reduce((n, e) => n + e.bytes, 0), (performance.now() - t0) / 1000);
+    results.push(await loadTable(s, archive, t, plan.tables.indexOf(t), partAccess, options, loads));
   }
   await finishDeferred(s, loads.pending, results, options.onConflict);
   if (partAccess.mode === 'replica') await checkForeignKeys(s, part, results, loads, options.logger);
@@ -176,7 +173,7 @@ async function connectAll(target: ConnectionTarget, options: Parameters<typeof c
 
 /** What a unit costs to load, roughly: its archived bytes. */
 function unitBytes(unit: Unit): number {
-  return unit.tables.reduce((n, t) => n + t.archived.entries.reduce((m, e) => m + e.bytes, 0), 0);
+  return unit.tables.reduce((n, t) => n + archivedBytes(t), 0);
 }
 
 function stoppedError(failure: { table: string; error: PgsnapError }, done: number, total: number): PgsnapError {

@@ -6,11 +6,11 @@ import {
   type ArchiveSource,
   checkForeignKeys,
   finishDeferred,
+  loadTable,
   lockTables,
   moveSequences,
   newLoads,
   readSequenceMoves,
-  restoreTable,
   switchBackOn,
   switchOffTriggersAndRls,
 } from './execute.js';
@@ -73,11 +73,7 @@ export async function restoreArchive(
         progress?.begin(plan.tables.length, plan.tables.reduce((n, t) => n + t.archived.rows, 0));
         for (const [i, t] of plan.tables.entries()) {
           failedAt = t.table;
-          options.logger.debug(`restoring ${t.table} (${t.archived.rows} rows in the archive)`);
-          const t0 = performance.now();
-          progress?.tableStarted(t.table);
-          results.push(await restoreTable(s, archive, t, i, access, executeOptions, loads));
-          progress?.tableDone(t.table, t.archived.rows, t.archived.entries.reduce((n, e) => n + e.bytes, 0), (performance.now() - t0) / 1000);
+          results.push(await loadTable(s, archive, t, i, access, executeOptions, loads));
           ahead.done(i);
         }
         progress?.done();
