@@ -260,7 +260,7 @@ export class BlockDeflater {
     // A whole entry that is still in hand and small (every table of a small database, schema.json, the manifest) is
     // deflated here in one synchronous call: no zlib stream, no hop to the thread pool and back, while the caller
     // waits for it anyway. Same deflate stream structure (one full-flushed block, then the final block).
-    if (this.method === 8 && this.size === 0 && this.carried > 0 && this.carried <= SMALL_ENTRY) await this.deflateWhole();
+    if (this.method === 8 && this.size === 0 && this.carried > 0 && this.carried <= SMALL_ENTRY) await this.submit(this.takeCarry(), true);
     else await this.flushCarry();
     while (this.pending.length > 0) await this.emitOne(await (this.pending.shift() as Promise<Buffer>));
     if (this.method === 8) await this.emitOne(FINAL_BLOCK);
@@ -279,17 +279,6 @@ export class BlockDeflater {
     return block;
   }
 
-  private async deflateWhole(): Promise<void> {
-    const block = this.takeCarry();
-    this.crc = zlib.crc32(block, this.crc);
-    this.size += block.length;
-    // A window and hash table no larger than the entry needs: memLevel 9 and a 32 KiB window are zeroed and
-    // allocated for every stream, 20-40 µs for a table of a few KiB. The stream is still a plain deflate stream
-    // (no match reaches farther back than the entry is long), which any reader inflates with its usual window.
-    const windowBits = Math.max(9, Math.min(15, Math.ceil(Math.log2(block.length + 262))));
-    await this.emitOne(zlib.deflateRawSync(block, { ...this.blockOptions(block), memLevel: 8, windowBits }));
-  }
-
   /**
    * One output buffer that holds a compressed block whole: the default 16 KiB one costs a round trip between the
    * thread pool and the main thread for every 16 KiB of output. memLevel 9 (a hash table of 64 Ki entries instead
@@ -305,10 +294,18 @@ export class BlockDeflater {
     };
   }
 
-  private async submit(block: Buffer): Promise<void> {
+  /** `whole`: the entry's only block, deflated here in one synchronous call (finish) */
+  private async submit(block: Buffer, whole = false): Promise<void> {
     this.crc = zlib.crc32(block, this.crc);
     this.size += block.length;
     if (this.method === 0) return this.emitOne(block);
+    if (whole) {
+      // A window and hash table no larger than the entry needs: memLevel 9 and a 32 KiB window are zeroed and
+      // allocated for every stream, 20-40 µs for a table of a few KiB. The stream is still a plain deflate stream
+      // (no match reaches farther back than the entry is long), which any reader inflates with its usual window.
+      const windowBits = Math.max(9, Math.min(15, Math.ceil(Math.log2(block.length + 262))));
+      return this.emitOne(zlib.deflateRawSync(block, { ...this.blockOptions(block), memLevel: 8, windowBits }));
+    }
     const deflated = new Promise<Buffer>((resolve, reject) =>
       zlib.deflateRaw(block, this.blockOptions(block), (e, r) => (e ? reject(e) : resolve(r))),
     );
