@@ -23,15 +23,17 @@ const vm = require('node:vm');
 function cacheDir(env) {
   if (/^(0|off|false|no)$/i.test(env.PGSNAP_CODE_CACHE ?? '')) return { why: 'off (PGSNAP_CODE_CACHE)' };
   // relative values are ignored, as the XDG base directory spec says
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : env.HOME && path.isAbsolute(env.HOME) ? path.join(env.HOME, '.cache') : null;
+  const xdg = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : null;
+  const home = env.HOME && path.isAbsolute(env.HOME) ? env.HOME : null;
+  const base = xdg ?? (home ? path.join(home, '.cache') : null);
   if (!base) return { why: 'not used (no HOME or XDG_CACHE_HOME)' };
   if (typeof process.getuid !== 'function') return { why: 'not used (no user ids on this platform)' };
   const dir = path.join(base, 'pgsnap', 'code-cache');
   try {
     // `sudo pgsnap` that kept the user's HOME: no root-owned directory left in someone else's home
-    const home = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? base : env.HOME;
-    const owner = fs.statSync(home, { throwIfNoEntry: false })?.uid;
-    if (owner !== undefined && owner !== process.getuid()) return { why: `not used (${home} belongs to another user)` };
+    const mine = xdg ?? home;
+    const owner = fs.statSync(mine, { throwIfNoEntry: false })?.uid;
+    if (owner !== undefined && owner !== process.getuid()) return { why: `not used (${mine} belongs to another user)` };
     // one level at a time, never a HOME itself that is missing (and `recursive: true` spins forever on some
     // paths, such as one under /proc)
     for (const d of [base, path.dirname(dir), dir]) {

@@ -80,7 +80,7 @@ const lazyImports = {
     build.onResolve({ filter: /.*/, namespace: 'lazy' }, (args) => ({ path: args.path, external: true }));
     build.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => {
       if (!ESM_ONLY.has(args.path)) return { contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' };
-      const names = Object.keys(await import(createRequire(path.join(root, 'package.json')).resolve(args.path).replace(/^/, 'file://')));
+      const names = Object.keys(await import(pathToFileURL(createRequire(path.join(root, 'package.json')).resolve(args.path)).href));
       const named = names.filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
       const lines = [`const m = await import(${JSON.stringify(args.path)});`, `export const { ${named.join(', ')} } = m;`];
       if (names.includes('default')) lines.push('export default m.default;');
