@@ -491,7 +491,6 @@ function prime(): void {
  * row (Northwind's 14 COPYs: 65 → 43 ms).
  */
 export function warmLineConverter(): void {
-  if (!primed) prime();
   const machine = new CopyToJsonLines(PRIMER_COLUMNS, 4096, new Fingerprint(), true);
   for (let r = 0; r < WARM_ROUNDS; r++) machine.pushPieces(PRIMER);
   machine.endPieces();

@@ -163,7 +163,6 @@ function blocked(blockers: readonly string[], code: 'usage' | 'permission'): Pgs
   });
 }
 
-
 /** A read-only helper connection with the same output settings, to read large tables on two cores (execute.ts). */
 export function helperOpener(target: ConnectionTarget, logger: Logger, lockTimeoutMs: number): () => Promise<Session> {
   return async () => {
