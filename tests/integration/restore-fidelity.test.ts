@@ -107,7 +107,7 @@ beforeAll(async () => {
   source = await createTestDatabase('rs_fid_src');
   dbs.push(source);
   await source.query(`${FIDELITY_TYPES_SQL}${fidelityTablesSql('fid')}`);
-  await source.query(fidelityRowsSql(RANDOM_ROWS));
+  await source.query(fidelityRowsSql(RANDOM_ROWS, { highBitChar: serverMajor() >= 15 }));
   await source.query(MISMATCH_SQL);
   const dir = tempDir('restore-fidelity');
   archive = await backupTo(source, dir, ['fid']);
@@ -180,6 +180,22 @@ describe(`restore fidelity, every type family (PostgreSQL ${serverMajor()})`, ()
     const counts = countsOf(r);
     for (const h of halves) expect([h.t, counts[`fid.${h.t}`]?.inserted, counts[`fid.${h.t}`]?.present, counts[`fid.${h.t}`]?.updated]).toEqual([h.t, h.odd, h.even, 0]);
     await expectIdentical(db);
+  });
+});
+
+describe.runIf(serverMajor() < 15)('PostgreSQL 14: a "char" with its high bit set', () => {
+  it('is archived as the raw byte (not UTF-8): restore fails with exit 2 and loads nothing, never a changed value', async () => {
+    const db = await createTestDatabase('rs_fid_char');
+    dbs.push(db);
+    await db.query(`CREATE TABLE public.c (id int PRIMARY KEY, c "char"); INSERT INTO public.c VALUES (1, 'a'), (2, 'é')`);
+    const hex = await db.query<{ h: string }>(`SELECT encode(textsend(c::text), 'hex') AS h FROM public.c WHERE id = 2`);
+    expect(hex[0]?.h).toBe('c3');
+    const saved = await backupTo(db, tempDir('restore-fidelity-char'), ['public']);
+    await db.query('TRUNCATE public.c');
+    const r = await restore(db, saved);
+    expect(r.code).toBe(2);
+    expect(r.error?.message).toMatch(/invalid byte sequence for encoding "UTF8": 0xc3/);
+    expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.c'))[0]?.n).toBe(0);
   });
 });
 
