@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OUTPUT_SETTINGS } from '../../src/archive/format.js';
+import { fingerprintLines } from '../../src/archive/fingerprint.js';
+import { type Manifest, OUTPUT_SETTINGS } from '../../src/archive/format.js';
+import { readZip, sealManifest, writeZip } from '../helpers/archives.js';
 import { createTestDatabase, serverMajor, type TestDatabase } from '../helpers/db.js';
 import { FIDELITY_TABLES, FIDELITY_TYPES_SQL, fidelityRowsSql, fidelityTablesSql } from '../helpers/fidelity-sql.js';
 import { backupTo, byTable, countsOf, restore, tempDir } from './restore-helpers.js';
@@ -103,6 +107,40 @@ async function expectIdentical(db: TestDatabase): Promise<void> {
   }
 }
 
+/**
+ * The same archive as another JSON writer might spell it (jq, a script): keys in reverse order, a space after each
+ * colon, every character beyond ASCII as a \u escape (surrogate pairs for 4-byte UTF-8), control characters as
+ * JSON.stringify writes them. Same values, so a restore of it must give the same rows; it takes restore's general
+ * JSON path (copy-text.ts) instead of the byte transcoder's fast path. Checksums and fingerprints are written anew.
+ */
+async function respelledArchive(from: string, to: string): Promise<void> {
+  const entries = await readZip(from);
+  const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8')) as Manifest;
+  const tables = manifest.tables.map((t) => {
+    const lines: string[] = [];
+    const parts = t.entries.map((e) => {
+      const text = (entries.get(e.name) as Buffer).toString('utf8');
+      const out = text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => {
+          const row = JSON.parse(l) as Record<string, unknown>;
+          const fields = Object.entries(row).reverse().map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+          const line = `{${fields.join(', ')}}`.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+          lines.push(line);
+          return `${line}\n`;
+        })
+        .join('');
+      const bytes = Buffer.from(out, 'utf8');
+      entries.set(e.name, bytes);
+      return { ...e, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    });
+    return { ...t, entries: parts, fingerprint: fingerprintLines(lines) };
+  });
+  entries.set('manifest.json', Buffer.from(JSON.stringify({ ...manifest, tables }, null, 2)));
+  await writeZip(to, sealManifest(entries));
+}
+
 beforeAll(async () => {
   source = await createTestDatabase('rs_fid_src');
   dbs.push(source);
@@ -155,6 +193,15 @@ describe(`restore fidelity, every type family (PostgreSQL ${serverMajor()})`, ()
     const r = await restore(db, archive, { jobs: 2, commitEachTable: true });
     expect(r.code, r.error?.message).toBe(0);
     expect(r.report?.committed).toBe(true);
+    await expectIdentical(db);
+  });
+
+  it('(e) restores the same rows from an archive spelled by another JSON writer (restore\'s general JSON path)', async () => {
+    const respelled = path.join(path.dirname(archive), 'respelled.zip');
+    await respelledArchive(archive, respelled);
+    const db = await targetWithExpected('rs_fid_e');
+    const r = await restore(db, respelled);
+    expect(r.code, r.error?.message).toBe(0);
     await expectIdentical(db);
   });
 
