@@ -102,18 +102,29 @@ async function compare(db: TestDatabase, table: string): Promise<Comparison> {
 async function expectIdentical(db: TestDatabase): Promise<void> {
   for (const table of FIDELITY_TABLES) {
     const c = await compare(db, table);
-    expect(c, c.firstDifference ?? table).toEqual({ table, restored: c.expected, expected: c.expected, missing: 0, extra: 0, differing: 0, sameMd5: true, firstDifference: null });
+    expect(c, c.firstDifference ?? table).toEqual({
+      table,
+      restored: c.expected,
+      expected: c.expected,
+      missing: 0,
+      extra: 0,
+      differing: 0,
+      sameMd5: true,
+      firstDifference: null,
+    });
     expect(c.expected, table).toBeGreaterThan(RANDOM_ROWS);
   }
 }
 
 /**
- * The same archive as another JSON writer might spell it (jq, a script): keys in reverse order, a space after each
- * colon, every character beyond ASCII as a \u escape (surrogate pairs for 4-byte UTF-8), control characters as
- * JSON.stringify writes them. Same values, so a restore of it must give the same rows; it takes restore's general
- * JSON path (copy-text.ts) instead of the byte transcoder's fast path. Checksums and fingerprints are written anew.
+ * The same archive as another JSON writer might spell it. `foreign` (jq, a script): keys in reverse order, a space
+ * after each colon, every character beyond ASCII as a \u escape (surrogate pairs for 4-byte UTF-8), control
+ * characters as JSON.stringify writes them — restore's general JSON path (copy-text.ts) instead of the byte
+ * transcoder's fast path. `escaped`: the archive's key order and spacing, but `\\`, `/` and every control
+ * character as `\u005c`, `\/`, `\u00XX` — the fast path's escape handling. Same values, so a restore of either must
+ * give the same rows. Checksums and fingerprints are written anew.
  */
-async function respelledArchive(from: string, to: string): Promise<void> {
+async function respelledArchive(from: string, to: string, style: 'foreign' | 'escaped'): Promise<void> {
   const entries = await readZip(from);
   const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8')) as Manifest;
   const tables = manifest.tables.map((t) => {
@@ -125,8 +136,7 @@ async function respelledArchive(from: string, to: string): Promise<void> {
         .filter((l) => l !== '')
         .map((l) => {
           const row = JSON.parse(l) as Record<string, unknown>;
-          const fields = Object.entries(row).reverse().map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
-          const line = `{${fields.join(', ')}}`.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+          const line = style === 'escaped' ? escapedLine(row) : foreignLine(row);
           lines.push(line);
           return `${line}\n`;
         })
@@ -139,6 +149,23 @@ async function respelledArchive(from: string, to: string): Promise<void> {
   });
   entries.set('manifest.json', Buffer.from(JSON.stringify({ ...manifest, tables }, null, 2)));
   await writeZip(to, sealManifest(entries));
+}
+
+const u4 = (c: string) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, '0')}`;
+
+function foreignLine(row: Record<string, unknown>): string {
+  const fields = Object.entries(row)
+    .reverse()
+    .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  return `{${fields.join(', ')}}`.replace(/[\u0080-\uffff]/g, u4);
+}
+
+function escapedLine(row: Record<string, unknown>): string {
+  const value = (v: unknown) =>
+    typeof v !== 'string' ? JSON.stringify(v) : `"${v.replace(/[\u0000-\u001f\u007f"\\/]/g, (c) => (c === '"' ? '\\"' : c === '/' ? '\\/' : u4(c)))}"`;
+  return `{${Object.entries(row)
+    .map(([k, v]) => `${JSON.stringify(k)}:${value(v)}`)
+    .join(',')}}`;
 }
 
 beforeAll(async () => {
@@ -196,10 +223,10 @@ describe(`restore fidelity, every type family (PostgreSQL ${serverMajor()})`, ()
     await expectIdentical(db);
   });
 
-  it('(e) restores the same rows from an archive spelled by another JSON writer (restore\'s general JSON path)', async () => {
-    const respelled = path.join(path.dirname(archive), 'respelled.zip');
-    await respelledArchive(archive, respelled);
-    const db = await targetWithExpected('rs_fid_e');
+  it.each(['foreign', 'escaped'] as const)('(e) restores the same rows from an archive spelled by another JSON writer (%s)', async (style) => {
+    const respelled = path.join(path.dirname(archive), `respelled-${style}.zip`);
+    await respelledArchive(archive, respelled, style);
+    const db = await targetWithExpected(`rs_fid_e_${style}`);
     const r = await restore(db, respelled);
     expect(r.code, r.error?.message).toBe(0);
     await expectIdentical(db);
@@ -220,12 +247,15 @@ describe(`restore fidelity, every type family (PostgreSQL ${serverMajor()})`, ()
     );
     await db.query(setup.join('\n'));
     const halves = await db.query<{ t: string; odd: number; even: number }>(
-      FIDELITY_TABLES.map((t) => `SELECT '${t}' AS t, count(*) FILTER (WHERE id % 2 = 1)::int AS odd, count(*) FILTER (WHERE id % 2 = 0)::int AS even FROM expected.${t}`).join(' UNION ALL '),
+      FIDELITY_TABLES.map(
+        (t) => `SELECT '${t}' AS t, count(*) FILTER (WHERE id % 2 = 1)::int AS odd, count(*) FILTER (WHERE id % 2 = 0)::int AS even FROM expected.${t}`,
+      ).join(' UNION ALL '),
     );
     const r = await restore(db, archive);
     expect(r.code, r.error?.message).toBe(0);
     const counts = countsOf(r);
-    for (const h of halves) expect([h.t, counts[`fid.${h.t}`]?.inserted, counts[`fid.${h.t}`]?.present, counts[`fid.${h.t}`]?.updated]).toEqual([h.t, h.odd, h.even, 0]);
+    for (const h of halves)
+      expect([h.t, counts[`fid.${h.t}`]?.inserted, counts[`fid.${h.t}`]?.present, counts[`fid.${h.t}`]?.updated]).toEqual([h.t, h.odd, h.even, 0]);
     await expectIdentical(db);
   });
 });
@@ -266,21 +296,64 @@ const EDGE_INT8 = `VALUES (1, (-9223372036854775808)::int8), (2, 922337203685477
 const MISMATCHES: readonly Mismatch[] = [
   { name: 'i8_f8', from: 'int8', to: 'float8', values: EDGE_INT8, today: 'converts', castAgrees: true },
   { name: 'i8_numeric', from: 'int8', to: 'numeric', values: EDGE_INT8, today: 'converts', castAgrees: true },
-  { name: 'i8_money', from: 'int8', to: 'money', values: `VALUES (1, 92233720368547758::int8), (2, -92233720368547758), (3, 9007199254740993), (4, NULL), (5, -1)`, today: 'converts', castAgrees: true },
-  { name: 'i8_money_over', from: 'int8', to: 'money', values: `VALUES (1, 1::int8), (2, 9223372036854775807)`, today: 'fails', castAgrees: true },
-  { name: 'i4_i8', from: 'int4', to: 'int8', values: `VALUES (1, (-2147483648)::int4), (2, 2147483647), (3, NULL), (4, 0)`, today: 'converts', castAgrees: true },
   {
-    name: 'tstz_ts', from: 'timestamptz', to: 'timestamp', today: 'converts', castAgrees: true,
+    name: 'i8_money',
+    from: 'int8',
+    to: 'money',
+    values: `VALUES (1, 92233720368547758::int8), (2, -92233720368547758), (3, 9007199254740993), (4, NULL), (5, -1)`,
+    today: 'converts',
+    castAgrees: true,
+  },
+  { name: 'i8_money_over', from: 'int8', to: 'money', values: `VALUES (1, 1::int8), (2, 9223372036854775807)`, today: 'fails', castAgrees: true },
+  {
+    name: 'i4_i8',
+    from: 'int4',
+    to: 'int8',
+    values: `VALUES (1, (-2147483648)::int4), (2, 2147483647), (3, NULL), (4, 0)`,
+    today: 'converts',
+    castAgrees: true,
+  },
+  {
+    name: 'tstz_ts',
+    from: 'timestamptz',
+    to: 'timestamp',
+    today: 'converts',
+    castAgrees: true,
     values: `VALUES (1, 'infinity'::timestamptz), (2, '-infinity'), (3, '2024-03-10 02:30:00.000001 America/New_York'), (4, '4713-01-01 00:00:00+05 BC'), (5, '2024-02-29 23:59:59.999999+05:45'), (6, NULL)`,
   },
   {
-    name: 'ts_tstz', from: 'timestamp', to: 'timestamptz', today: 'converts', castAgrees: true,
+    name: 'ts_tstz',
+    from: 'timestamp',
+    to: 'timestamptz',
+    today: 'converts',
+    castAgrees: true,
     values: `VALUES (1, 'infinity'::timestamp), (2, '-infinity'), (3, '2024-03-10 02:30:00.000001'), (4, '0001-01-01 00:00:00 BC'), (5, '294276-12-31 23:59:59.999999'), (6, NULL)`,
   },
-  { name: 'text_vc3_fits', from: 'text', to: 'varchar(3)', values: `VALUES (1, 'abc'::text), (2, ''), (3, 'ab     '), (4, '😀😀😀'), (5, NULL)`, today: 'converts', castAgrees: true },
+  {
+    name: 'text_vc3_fits',
+    from: 'text',
+    to: 'varchar(3)',
+    values: `VALUES (1, 'abc'::text), (2, ''), (3, 'ab     '), (4, '😀😀😀'), (5, NULL)`,
+    today: 'converts',
+    castAgrees: true,
+  },
   { name: 'text_vc3_long', from: 'text', to: 'varchar(3)', values: `VALUES (1, 'abc'::text), (2, 'abcd'), (3, NULL)`, today: 'fails', castAgrees: false },
-  { name: 'n144_n102', from: 'numeric(14,4)', to: 'numeric(10,2)', values: `VALUES (1, 12345678.9949::numeric(14,4)), (2, -12345678.995), (3, 0.005), (4, -0.0049), (5, NULL), (6, 99999999.9949)`, today: 'converts', castAgrees: true },
-  { name: 'n144_n102_over', from: 'numeric(14,4)', to: 'numeric(10,2)', values: `VALUES (1, 1::numeric(14,4)), (2, 99999999.995)`, today: 'fails', castAgrees: true },
+  {
+    name: 'n144_n102',
+    from: 'numeric(14,4)',
+    to: 'numeric(10,2)',
+    values: `VALUES (1, 12345678.9949::numeric(14,4)), (2, -12345678.995), (3, 0.005), (4, -0.0049), (5, NULL), (6, 99999999.9949)`,
+    today: 'converts',
+    castAgrees: true,
+  },
+  {
+    name: 'n144_n102_over',
+    from: 'numeric(14,4)',
+    to: 'numeric(10,2)',
+    values: `VALUES (1, 1::numeric(14,4)), (2, 99999999.995)`,
+    today: 'fails',
+    castAgrees: true,
+  },
 ];
 const MISMATCH_SQL = `CREATE SCHEMA mm;\n${MISMATCHES.map((m) => `CREATE TABLE mm.${m.name} (id int PRIMARY KEY, v ${m.from}); INSERT INTO mm.${m.name} ${m.values};`).join('\n')}`;
 
@@ -306,11 +379,13 @@ describe('archive column type differs from the target column type', () => {
       expect(reference).toBe(m.today);
       const r = await restore(db, mismatchArchive, { tables: [`mm.${m.name}`] });
       const against = async (ref: string) =>
-        (await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM mm.${m.name} r FULL JOIN mmsrc.${ref} x ON r.id = x.id
+        (
+          await db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM mm.${m.name} r FULL JOIN mmsrc.${ref} x ON r.id = x.id
             WHERE r.id IS NULL OR x.id IS NULL OR r.v IS DISTINCT FROM x.v OR r.v::text IS DISTINCT FROM x.v::text
                ${m.to === 'float8' ? 'OR float8send(r.v) IS DISTINCT FROM float8send(x.v)' : ''}`,
-        ))[0]?.n;
+          )
+        )[0]?.n;
       if (m.today === 'converts') {
         expect(r.code, r.error?.message).toBe(0);
         expect(byTable(r)[`mm.${m.name}`]?.inserted).toBeGreaterThan(0);
