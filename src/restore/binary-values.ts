@@ -414,7 +414,7 @@ export function encodeFloat8(src: Uint8Array, start: number, end: number, out: B
     if (negative) value = -value;
   }
   putInt32(out, o, 8);
-  if (value !== value) {
+  if (Number.isNaN(value)) {
     // the server's NaN (0x7ff8000000000000); a JavaScript NaN's bits are not promised
     out[o + 4] = 0x7f;
     out[o + 5] = 0xf8;

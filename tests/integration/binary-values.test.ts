@@ -235,7 +235,24 @@ describe(`binary COPY encoders match the server's FORMAT binary (PostgreSQL ${se
         values.push(String(bits.getFloat64(0)));
       } else values.push((r() * 10 ** Math.floor(r() * 12 - 4)).toFixed(Math.floor(r() * 8)));
     }
-    const edges = ['5e-324', '-5e-324', '2.2250738585072014e-308', '1.7976931348623157e308', '-1.7976931348623157e308', '0.1', '-0', '0', 'NaN', 'Infinity', '-Infinity', '1e22', '1e23', '9007199254740993', '123456789012345', '0.000001'];
+    const edges = [
+      '5e-324',
+      '-5e-324',
+      '2.2250738585072014e-308',
+      '1.7976931348623157e308',
+      '-1.7976931348623157e308',
+      '0.1',
+      '-0',
+      '0',
+      'NaN',
+      'Infinity',
+      '-Infinity',
+      '1e22',
+      '1e23',
+      '9007199254740993',
+      '123456789012345',
+      '0.000001',
+    ];
     const pairs = await serverPairs(`SELECT v::float8 FROM unnest($1::text[]) v UNION ALL SELECT v::float8 FROM unnest($2::text[]) v`, [values, edges]);
     expect(pairs.length).toBe(20_000 + edges.length);
     const texts = pairs.map((p) => p.text.toString());
@@ -244,7 +261,9 @@ describe(`binary COPY encoders match the server's FORMAT binary (PostgreSQL ${se
   });
 
   it('float8: the same values as bare JSON numbers (row_to_json writes float8 as a number, NaN as a string)', async () => {
-    const [row] = (await client.query<{ j: string }>(`SELECT row_to_json(t)::text AS j FROM (SELECT 'NaN'::float8 a, '-0'::float8 b, 1e300::float8 c, 1e-7::float8 d) t`)).rows;
+    const [row] = (
+      await client.query<{ j: string }>(`SELECT row_to_json(t)::text AS j FROM (SELECT 'NaN'::float8 a, '-0'::float8 b, 1e300::float8 c, 1e-7::float8 d) t`)
+    ).rows;
     expect(row!.j).toBe('{"a":"NaN","b":-0,"c":1e+300,"d":1e-07}');
     const pairs = await serverPairs(`SELECT v::float8 FROM unnest($1::text[]) v`, [['-0', '1e300', '1e-7']]);
     const json = JSON.parse(row!.j) as Record<string, number>;
