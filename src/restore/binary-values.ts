@@ -1,0 +1,445 @@
+/**
+ * Binary COPY field encoders for restore: an archived value's text (the content of its JSON string: PostgreSQL's
+ * own output under the archive's OUTPUT_SETTINGS, TimeZone UTC, DateStyle 'ISO, YMD', extra_float_digits 3) in,
+ * the field as `COPY … FROM STDIN (FORMAT binary)` reads it out: int32 big-endian length, then the type's
+ * send-format bytes. Each is byte for byte what the server's own `COPY … TO STDOUT (FORMAT binary)` writes for the
+ * same value (tests/integration/binary-values.test.ts compares them on PostgreSQL 14 and 17).
+ *
+ * The contract, shared by every encoder: `(src, start, end, out, o)` reads src[start, end), writes at out[o…] and
+ * returns the offset after the field, or -1 when it cannot say for certain what the server would store: any
+ * syntax PostgreSQL does not print under those settings, a time zone offset other than +00, numeric ±Infinity,
+ * a value out of the type's range. The caller then loads the whole table with text COPY, whose input functions
+ * decide (and fail loudly where they must). After -1, out[o…] may hold partial bytes: the caller discards them.
+ * The caller guarantees (end - start) + 32 free bytes at out[o]; no encoder needs more (each says how many).
+ *
+ * Byte stores rather than Buffer.write*BE (measured twice as slow), and no allocation per value on the fast path.
+ */
+
+const ZERO = 0x30;
+const MINUS = 0x2d;
+
+// what the last parseDate, settleDate and parseTime read (module state instead of an object per value)
+let parsedYear = 0;
+let parsedMonth = 0;
+let parsedDay = 0;
+let parsedJulian = 0;
+let parsedMicros = 0;
+
+/** two digits at src[i], or -1 (the caller checked that i + 1 < end) */
+function twoDigits(src: Uint8Array, i: number): number {
+  const a = src[i]! - ZERO;
+  const b = src[i + 1]! - ZERO;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** PostgreSQL's date2j (proleptic Gregorian, astronomical year: 1 BC is 0), for years from 4713 BC on */
+function julianDay(year: number, month: number, day: number): number {
+  let y = year;
+  let m = month;
+  if (m > 2) {
+    m += 1;
+    y += 4800;
+  } else {
+    m += 13;
+    y += 4799;
+  }
+  const century = (y / 100) | 0;
+  return y * 365 - 32167 + ((y / 4) | 0) - century + ((century / 4) | 0) + ((7834 * m) >> 8) + day;
+}
+
+/** Julian day of 2000-01-01, PostgreSQL's epoch for date, timestamp and timestamptz */
+const POSTGRES_EPOCH_JDATE = 2451545;
+/** the first day no timestamp reaches (294277-01-01), and the first no date reaches (5874898-01-01) */
+const TIMESTAMP_END_JULIAN = julianDay(294277, 1, 1);
+const DATE_END_JULIAN = julianDay(5874898, 1, 1);
+
+/**
+ * `YYYY-MM-DD` at src[start…] (four or more year digits, no leading zero beyond four), into parsedYear, parsedMonth
+ * and parsedDay; returns the offset after it, or -1. Range and era are checked by the caller, which knows where ` BC` goes.
+ */
+function parseDate(src: Uint8Array, start: number, end: number, maxYearDigits: number): number {
+  let i = start;
+  let year = 0;
+  while (i < end) {
+    const d = src[i]! - ZERO;
+    if (d < 0 || d > 9) break;
+    year = year * 10 + d;
+    i++;
+  }
+  const digits = i - start;
+  if (digits < 4 || digits > maxYearDigits || (digits > 4 && src[start] === ZERO) || year === 0) return -1;
+  if (i + 6 > end || src[i] !== MINUS || src[i + 3] !== MINUS) return -1;
+  const month = twoDigits(src, i + 1);
+  const day = twoDigits(src, i + 4);
+  if (month < 1 || month > 12 || day < 1) return -1;
+  // the era is not known yet: keep the year as printed, and check 29 February once it is (parseEra)
+  if (day > DAYS_IN_MONTH[month]! && !(month === 2 && day === 29)) return -1;
+  parsedYear = year;
+  parsedMonth = month;
+  parsedDay = day;
+  return i + 6;
+}
+
+function isLeap(y: number): boolean {
+  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+}
+
+/** the year parseDate read, in the era given (` BC` seen or not), into parsedJulian; false when no such day */
+function settleDate(bc: boolean, endJulian: number): boolean {
+  const year = bc ? 1 - parsedYear : parsedYear;
+  if (parsedMonth === 2 && parsedDay === 29 && !isLeap(year)) return false;
+  // below 4713 BC date2j's divisions would round the other way; nothing of PostgreSQL's reaches there anyway
+  if (year < -4713) return false;
+  const julian = julianDay(year, parsedMonth, parsedDay);
+  if (julian < 0 || julian >= endJulian) return false;
+  parsedJulian = julian;
+  return true;
+}
+
+/** ` HH:MM:SS[.f…]` (one to six fraction digits) at src[start…], into parsedMicros; the offset after it, or -1 */
+function parseTime(src: Uint8Array, start: number, end: number): number {
+  if (start + 9 > end || src[start] !== 0x20 || src[start + 3] !== 0x3a || src[start + 6] !== 0x3a) return -1;
+  const h = twoDigits(src, start + 1);
+  const m = twoDigits(src, start + 4);
+  const s = twoDigits(src, start + 7);
+  if (h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 59) return -1;
+  let i = start + 9;
+  let fraction = 0;
+  if (i < end && src[i] === 0x2e) {
+    i++;
+    const from = i;
+    while (i < end && i - from < 7) {
+      const d = src[i]! - ZERO;
+      if (d < 0 || d > 9) break;
+      fraction = fraction * 10 + d;
+      i++;
+    }
+    const n = i - from;
+    if (n === 0 || n > 6) return -1;
+    fraction *= SCALE_TO_MICROS[n]!;
+  }
+  parsedMicros = ((h * 60 + m) * 60 + s) * 1_000_000 + fraction;
+  return i;
+}
+
+const SCALE_TO_MICROS = [1_000_000, 100_000, 10_000, 1000, 100, 10, 1];
+
+/** true when src[i, end) is exactly ` BC` */
+function isBC(src: Uint8Array, i: number, end: number): boolean {
+  return end - i === 3 && src[i] === 0x20 && src[i + 1] === 0x42 && src[i + 2] === 0x43;
+}
+
+const INFINITY = [0x69, 0x6e, 0x66, 0x69, 0x6e, 0x69, 0x74, 0x79]; // "infinity"
+
+/** 1 for `infinity`, -1 for `-infinity`, 0 for anything else */
+function infinity(src: Uint8Array, start: number, end: number): number {
+  const sign = end - start === 9 && src[start] === MINUS ? -1 : 1;
+  const from = sign < 0 ? start + 1 : start;
+  if (end - from !== 8) return 0;
+  for (let k = 0; k < 8; k++) if (src[from + k] !== INFINITY[k]) return 0;
+  return sign;
+}
+
+function putInt32(out: Buffer, o: number, v: number): void {
+  out[o] = v >>> 24;
+  out[o + 1] = (v >>> 16) & 0xff;
+  out[o + 2] = (v >>> 8) & 0xff;
+  out[o + 3] = v & 0xff;
+}
+
+/**
+ * days × 86,400,000,000 + micros as an int64 field (length 8, then big-endian), exactly: the product passes 2^53
+ * before about 1715 and after 2285, so it is split at 2^32 without BigInt. 86,400,000,000 = 10,546,875 × 2^13, and
+ * days × 10,546,875 stays below 2^51 for every timestamp's day; its low 19 bits shifted by 13, plus the micros of
+ * the day (< 2^37), is still exact, and carries into the high word.
+ */
+function putTimestamp(out: Buffer, o: number, days: number, micros: number): number {
+  const d = days * 10_546_875;
+  const dHigh = Math.floor(d / 524_288);
+  const low = (d - dHigh * 524_288) * 8192 + micros;
+  const carry = Math.floor(low / 4_294_967_296);
+  putInt32(out, o, 8);
+  putInt32(out, o + 4, dHigh + carry);
+  putInt32(out, o + 8, low - carry * 4_294_967_296);
+  return o + 12;
+}
+
+/** ±infinity: int64 limits (DT_NOEND 0x7fff…ff, DT_NOBEGIN 0x8000…00) */
+function putInfiniteInt64(out: Buffer, o: number, sign: number): number {
+  putInt32(out, o, 8);
+  out[o + 4] = sign > 0 ? 0x7f : 0x80;
+  const fill = sign > 0 ? 0xff : 0;
+  for (let k = 5; k < 12; k++) out[o + k] = fill;
+  return o + 12;
+}
+
+function encodeDateTime(src: Uint8Array, start: number, end: number, out: Buffer, o: number, zone: boolean): number {
+  if (end - start < 19) {
+    const sign = infinity(src, start, end);
+    return sign === 0 ? -1 : putInfiniteInt64(out, o, sign);
+  }
+  let i = parseDate(src, start, end, 6);
+  if (i < 0) return -1;
+  i = parseTime(src, i, end);
+  if (i < 0) return -1;
+  if (zone) {
+    // under TimeZone UTC the offset is always +00; any other would need applying, and text COPY does that
+    if (i + 3 > end || src[i] !== 0x2b || src[i + 1] !== ZERO || src[i + 2] !== ZERO) return -1;
+    i += 3;
+  }
+  const bc = i < end;
+  if (bc && !isBC(src, i, end)) return -1;
+  if (!settleDate(bc, TIMESTAMP_END_JULIAN)) return -1;
+  return putTimestamp(out, o, parsedJulian - POSTGRES_EPOCH_JDATE, parsedMicros);
+}
+
+/**
+ * timestamptz as printed under TimeZone UTC (`2026-12-02 19:41:42.5+00`, `0044-03-15 12:00:00+00 BC`,
+ * `infinity`): int64 µs since 2000-01-01 00:00 UTC. Writes 12 bytes.
+ */
+export function encodeTimestamptz(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  return encodeDateTime(src, start, end, out, o, true);
+}
+
+/** timestamp without time zone (`2026-12-02 19:41:42.5`, `… BC`, `infinity`): int64 µs since 2000-01-01. 12 bytes. */
+export function encodeTimestamp(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  return encodeDateTime(src, start, end, out, o, false);
+}
+
+/** date (`2026-12-02`, `0001-01-01 BC`, `infinity`): int32 days since 2000-01-01, ±infinity the int32 limits. 8 bytes. */
+export function encodeDate(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  let value: number;
+  if (end - start < 10) {
+    const sign = infinity(src, start, end);
+    if (sign === 0) return -1;
+    value = sign > 0 ? 0x7fffffff : -0x80000000;
+  } else {
+    const i = parseDate(src, start, end, 7);
+    if (i < 0) return -1;
+    const bc = i < end;
+    if (bc && !isBC(src, i, end)) return -1;
+    if (!settleDate(bc, DATE_END_JULIAN)) return -1;
+    value = parsedJulian - POSTGRES_EPOCH_JDATE;
+  }
+  putInt32(out, o, 4);
+  putInt32(out, o + 4, value);
+  return o + 8;
+}
+
+/** numeric's limits: 131,072 digits before the point (weight ≤ 32767 in base 10000), 16,383 after */
+const NUMERIC_MAX_INTEGER_DIGITS = 131_072;
+const NUMERIC_MAX_DSCALE = 16_383;
+const NUMERIC_NEG = 0x4000;
+const NUMERIC_NAN = 0xc000;
+const POW10 = [1, 10, 100, 1000, 10_000];
+
+/**
+ * numeric as printed (`-123.4500`, `0.00001234`, `NaN`; never an exponent): numeric_send's form, ndigits, weight,
+ * sign, dscale (int16 each) and the base-10000 digits, grouped at the decimal point, with leading and trailing zero
+ * groups stripped as make_result stores them (0 and -0.00 are no digits, weight 0, positive; the printed scale
+ * stays in dscale, so 12.3400 keeps 4). ±Infinity gives -1: the server writes dscale 32 for them, and before
+ * PostgreSQL 14 numeric has no infinities at all.
+ * Writes 12 + 2 × (digit groups) bytes, at most 15 + (end - start) / 2: within the caller's (end - start) + 32.
+ */
+export function encodeNumeric(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  let i = start;
+  const negative = i < end && src[i] === MINUS;
+  if (negative) i++;
+  if (end - start === 3 && src[start] === 0x4e && src[start + 1] === 0x61 && src[start + 2] === 0x4e) {
+    putInt32(out, o, 8);
+    putInt32(out, o + 4, 0);
+    out[o + 8] = NUMERIC_NAN >>> 8;
+    out[o + 9] = 0;
+    out[o + 10] = 0;
+    out[o + 11] = 0;
+    return o + 12;
+  }
+  let intStart = i;
+  while (i < end) {
+    const d = src[i]! - ZERO;
+    if (d < 0 || d > 9) break;
+    i++;
+  }
+  const intEnd = i;
+  if (intEnd === intStart) return -1;
+  let fracStart = i;
+  if (i < end) {
+    if (src[i] !== 0x2e) return -1;
+    fracStart = ++i;
+    while (i < end) {
+      const d = src[i]! - ZERO;
+      if (d < 0 || d > 9) return -1;
+      i++;
+    }
+    if (i === fracStart) return -1;
+  }
+  while (intStart < intEnd && src[intStart] === ZERO) intStart++;
+  const integerDigits = intEnd - intStart;
+  const dscale = end - fracStart;
+  if (integerDigits > NUMERIC_MAX_INTEGER_DIGITS || dscale > NUMERIC_MAX_DSCALE) return -1;
+
+  const integerGroups = (integerDigits + 3) >> 2;
+  // weight of the group being read; the field's weight is that of its first non-zero group
+  let w = integerGroups - 1;
+  let weight = 0;
+  let p = o + 12;
+  let written = 0;
+  let kept = 0;
+  let k = intStart;
+  let take = integerDigits - (integerGroups - 1) * 4;
+  for (let g = 0; g < integerGroups; g++, w--) {
+    let v = 0;
+    for (const stop = k + take; k < stop; k++) v = v * 10 + src[k]! - ZERO;
+    take = 4;
+    if (written === 0) {
+      if (v === 0) continue;
+      weight = w;
+    }
+    out[p++] = v >>> 8;
+    out[p++] = v & 0xff;
+    written++;
+    if (v !== 0) kept = written;
+  }
+  for (k = fracStart; k < end; w--) {
+    let v = 0;
+    const stop = Math.min(k + 4, end);
+    const n = stop - k;
+    for (; k < stop; k++) v = v * 10 + src[k]! - ZERO;
+    v *= POW10[4 - n]!;
+    if (written === 0) {
+      if (v === 0) continue;
+      weight = w;
+    }
+    out[p++] = v >>> 8;
+    out[p++] = v & 0xff;
+    written++;
+    if (v !== 0) kept = written;
+  }
+  putInt32(out, o, 8 + 2 * kept);
+  out[o + 4] = kept >>> 8;
+  out[o + 5] = kept & 0xff;
+  out[o + 6] = (weight >> 8) & 0xff;
+  out[o + 7] = weight & 0xff;
+  out[o + 8] = negative && kept > 0 ? NUMERIC_NEG >>> 8 : 0;
+  out[o + 9] = 0;
+  out[o + 10] = dscale >>> 8;
+  out[o + 11] = dscale & 0xff;
+  return o + 12 + 2 * kept;
+}
+
+const float = new Float64Array(1);
+const floatBytes = new Uint8Array(float.buffer);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** 10^0 … 10^22, every one an exact double */
+const EXACT_POW10 = Array.from({ length: 23 }, (_, n) => Number(`1e${n}`));
+
+/**
+ * float8 as printed with extra_float_digits 3 (the shortest text that reads back exactly: `0.1`, `1e+300`,
+ * `-0`, `NaN`, `Infinity`), or the same number as a bare JSON number: IEEE 754 big-endian bytes. 12 bytes.
+ * Number() reads the text correctly rounded, as the server's strtod does, so a shortest text gives back the very
+ * double; up to 15 significant digits and a power of ten within 10^±22 that is one exact division or product
+ * (no string made). A text that overflows to infinity or underflows to zero gives -1: float8in refuses it.
+ */
+export function encodeFloat8(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  let i = start;
+  const negative = i < end && src[i] === MINUS;
+  if (negative) i++;
+  let value: number;
+  const c = src[i];
+  if (c === 0x4e || c === 0x49) {
+    if (matches(src, i, end, NAN_TEXT) && !negative) value = Number.NaN;
+    else if (matches(src, i, end, INFINITY_TEXT)) value = negative ? -Infinity : Infinity;
+    else return -1;
+  } else {
+    // JSON's number grammar, which PostgreSQL's output also follows: int [frac] [exp]
+    let mantissa = 0;
+    let significant = 0;
+    let nonZero = false;
+    let scale = 0;
+    const intStart = i;
+    while (i < end) {
+      const d = src[i]! - ZERO;
+      if (d < 0 || d > 9) break;
+      if (d !== 0 || significant > 0) {
+        significant++;
+        if (significant <= 15) mantissa = mantissa * 10 + d;
+        else scale++;
+        nonZero ||= d !== 0;
+      }
+      i++;
+    }
+    if (i === intStart || (i - intStart > 1 && src[intStart] === ZERO)) return -1;
+    if (i < end && src[i] === 0x2e) {
+      const fracStart = ++i;
+      while (i < end) {
+        const d = src[i]! - ZERO;
+        if (d < 0 || d > 9) break;
+        if (d !== 0 || significant > 0) {
+          significant++;
+          if (significant <= 15) {
+            mantissa = mantissa * 10 + d;
+            scale--;
+          }
+          nonZero ||= d !== 0;
+        } else scale--;
+        i++;
+      }
+      if (i === fracStart) return -1;
+    }
+    let exponent = 0;
+    if (i < end && (src[i] === 0x65 || src[i] === 0x45)) {
+      i++;
+      const expNegative = src[i] === MINUS;
+      if (expNegative || src[i] === 0x2b) i++;
+      const expStart = i;
+      while (i < end) {
+        const d = src[i]! - ZERO;
+        if (d < 0 || d > 9) break;
+        if (exponent < 100_000) exponent = exponent * 10 + d;
+        i++;
+      }
+      if (i === expStart) return -1;
+      if (expNegative) exponent = -exponent;
+    }
+    if (i !== end) return -1;
+    const power = exponent + scale;
+    if (!nonZero) value = 0;
+    else if (significant <= 15 && power >= -22 && power <= 22) value = power < 0 ? mantissa / EXACT_POW10[-power]! : mantissa * EXACT_POW10[power]!;
+    else {
+      value = Math.abs(Number(latin1(src, intStart, end)));
+      if (value === 0 || value === Infinity) return -1;
+    }
+    if (negative) value = -value;
+  }
+  putInt32(out, o, 8);
+  if (Number.isNaN(value)) {
+    // the server's NaN (0x7ff8000000000000); a JavaScript NaN's bits are not promised
+    out[o + 4] = 0x7f;
+    out[o + 5] = 0xf8;
+    for (let k = 6; k < 12; k++) out[o + k] = 0;
+    return o + 12;
+  }
+  float[0] = value;
+  if (littleEndian) for (let k = 0; k < 8; k++) out[o + 4 + k] = floatBytes[7 - k]!;
+  else for (let k = 0; k < 8; k++) out[o + 4 + k] = floatBytes[k]!;
+  return o + 12;
+}
+
+const NAN_TEXT = [0x4e, 0x61, 0x4e];
+const INFINITY_TEXT = [0x49, 0x6e, 0x66, 0x69, 0x6e, 0x69, 0x74, 0x79];
+
+function matches(src: Uint8Array, i: number, end: number, text: readonly number[]): boolean {
+  if (end - i !== text.length) return false;
+  for (let k = 0; k < text.length; k++) if (src[i + k] !== text[k]) return false;
+  return true;
+}
+
+/** the (ASCII) text of src[start, end), for Number(): the slow path of encodeFloat8 only */
+function latin1(src: Uint8Array, start: number, end: number): string {
+  if (Buffer.isBuffer(src)) return src.toString('latin1', start, end);
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(src[i]!);
+  return s;
+}
