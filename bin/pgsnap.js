@@ -39,11 +39,6 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   runCli().then(
     () => {
       answered = true;
-      // The command has answered and its work is done (main() awaited it): exit now rather than wait for Node to
-      // tear its heap down on the way out (about 10 ms after a Northwind backup; docs/performance.md). Only when
-      // nothing is still queued for stdout or stderr (pipes are asynchronous on macOS): otherwise Node drains
-      // them first, as before.
-      if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit();
     },
     (e) => {
       answered = true;
