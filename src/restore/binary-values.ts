@@ -443,3 +443,188 @@ function latin1(src: Uint8Array, start: number, end: number): string {
   for (let i = start; i < end; i++) s += String.fromCharCode(src[i]!);
   return s;
 }
+
+/** the signed decimal integer src[start, end) (`-?[0-9]+`, no leading zeros beyond a lone 0), or NaN */
+function decimalInteger(src: Uint8Array, start: number, end: number): number {
+  let i = start;
+  const negative = i < end && src[i] === MINUS;
+  if (negative) i++;
+  const digits = i;
+  if (i >= end || end - digits > 15 || (src[i] === ZERO && end - digits > 1)) return Number.NaN;
+  let value = 0;
+  for (; i < end; i++) {
+    const d = src[i]! - ZERO;
+    if (d < 0 || d > 9) return Number.NaN;
+    value = value * 10 + d;
+  }
+  return negative ? -value : value;
+}
+
+/** smallint (`-32768` … `32767`, as printed or as a JSON number): int16. Writes 6 bytes. */
+export function encodeInt2(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  const v = decimalInteger(src, start, end);
+  if (!(v >= -0x8000 && v <= 0x7fff)) return -1;
+  putInt32(out, o, 2);
+  out[o + 4] = (v >> 8) & 0xff;
+  out[o + 5] = v & 0xff;
+  return o + 6;
+}
+
+/** integer (`-2147483648` … `2147483647`): int32. Writes 8 bytes. */
+export function encodeInt4(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  const v = decimalInteger(src, start, end);
+  if (!(v >= -0x80000000 && v <= 0x7fffffff)) return -1;
+  putInt32(out, o, 4);
+  putInt32(out, o + 4, v);
+  return o + 8;
+}
+
+const INT8_MIN = -(2n ** 63n);
+const INT8_MAX = 2n ** 63n - 1n;
+
+/**
+ * bigint (`-9223372036854775808` … `9223372036854775807`): int64, two's complement. Up to 15 digits by plain
+ * arithmetic; longer ones through BigInt (rare outside generated keys). Writes 12 bytes.
+ */
+export function encodeInt8(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  let v = decimalInteger(src, start, end);
+  let high: number;
+  let low: number;
+  if (!Number.isNaN(v)) {
+    // |v| < 10^15 < 2^50: split without losing a bit
+    const negative = v < 0;
+    if (negative) v = -v;
+    high = Math.floor(v / 0x1_0000_0000);
+    low = v - high * 0x1_0000_0000;
+    if (negative) {
+      // two's complement of the 64-bit (high, low)
+      low = (~low + 1) >>> 0;
+      high = (~high + (low === 0 ? 1 : 0)) >>> 0;
+    }
+  } else {
+    let i = start;
+    const negative = i < end && src[i] === MINUS;
+    if (negative) i++;
+    if (i >= end || end - i > 19 || (src[i] === ZERO && end - i > 1)) return -1;
+    for (let k = i; k < end; k++) if (src[k]! < ZERO || src[k]! > ZERO + 9) return -1;
+    let big = BigInt(latin1(src, i, end));
+    if (negative) big = -big;
+    if (big < INT8_MIN || big > INT8_MAX) return -1;
+    const bits = BigInt.asUintN(64, big);
+    high = Number(bits >> 32n);
+    low = Number(bits & 0xffff_ffffn);
+  }
+  putInt32(out, o, 8);
+  putInt32(out, o + 4, high);
+  putInt32(out, o + 8, low);
+  return o + 12;
+}
+
+/** boolean (`t` / `f` as printed, `true` / `false` as JSON writes them): one byte. Writes 5 bytes. */
+export function encodeBool(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  const n = end - start;
+  const c = src[start];
+  let value: number;
+  if (c === 0x74 && (n === 1 || (n === 4 && src[start + 1] === 0x72 && src[start + 2] === 0x75 && src[start + 3] === 0x65))) value = 1;
+  else if (c === 0x66 && (n === 1 || (n === 5 && src[start + 1] === 0x61 && src[start + 2] === 0x6c && src[start + 3] === 0x73 && src[start + 4] === 0x65))) value = 0;
+  else return -1;
+  putInt32(out, o, 1);
+  out[o + 4] = value;
+  return o + 5;
+}
+
+/**
+ * text, varchar(n), char(n), json: the characters themselves, in the client encoding (UTF-8), which is what
+ * their receive functions read; varchar and char apply the column's length exactly as their input functions do,
+ * and the server checks the bytes are valid UTF-8 (and, for json, valid JSON). Writes 4 + (end - start) bytes.
+ */
+export function encodeText(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  const n = end - start;
+  putInt32(out, o, n);
+  if (n > 64) out.set(src.subarray(start, end), o + 4);
+  else for (let k = 0; k < n; k++) out[o + 4 + k] = src[start + k]!;
+  return o + 4 + n;
+}
+
+/** jsonb: version byte 1, then the document text (jsonb_recv parses it as jsonb_in does). Writes 5 + (end - start) bytes. */
+export function encodeJsonb(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  const n = end - start;
+  putInt32(out, o, n + 1);
+  out[o + 4] = 1;
+  if (n > 64) out.set(src.subarray(start, end), o + 5);
+  else for (let k = 0; k < n; k++) out[o + 5 + k] = src[start + k]!;
+  return o + 5 + n;
+}
+
+/** a hex digit's value, or -1 */
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
+}
+
+/**
+ * bytea in hex output (`\x0aff…`; bytea_output = hex, as the archive is written): the bytes. The escape format
+ * and hex with spaces give -1. Writes 4 + (end - start - 2) / 2 bytes.
+ */
+export function encodeBytea(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  const n = end - start - 2;
+  if (n < 0 || (n & 1) !== 0 || src[start] !== 0x5c || src[start + 1] !== 0x78) return -1;
+  const bytes = n >> 1;
+  putInt32(out, o, bytes);
+  let p = start + 2;
+  let q = o + 4;
+  for (let k = 0; k < bytes; k++, p += 2) {
+    const h = hexValue(src[p]!);
+    const l = hexValue(src[p + 1]!);
+    if ((h | l) < 0) return -1;
+    out[q++] = (h << 4) | l;
+  }
+  return q;
+}
+
+/** uuid as printed (`8-4-4-4-12` hex digits, either case): 16 bytes. Writes 20 bytes. */
+export function encodeUuid(src: Uint8Array, start: number, end: number, out: Buffer, o: number): number {
+  if (end - start !== 36) return -1;
+  if (src[start + 8] !== MINUS || src[start + 13] !== MINUS || src[start + 18] !== MINUS || src[start + 23] !== MINUS) return -1;
+  putInt32(out, o, 16);
+  let q = o + 4;
+  for (let p = start; p < end; ) {
+    if (src[p] === MINUS) {
+      p++;
+      continue;
+    }
+    const h = hexValue(src[p]!);
+    const l = hexValue(src[p + 1]!);
+    if ((h | l) < 0) return -1;
+    out[q++] = (h << 4) | l;
+    p += 2;
+  }
+  return q;
+}
+
+/** `(src, start, end, out, o) => offset after the field | -1`: see the contract at the top of this file */
+export type FieldEncoder = (src: Uint8Array, start: number, end: number, out: Buffer, o: number) => number;
+
+/**
+ * The binary encoder of each base type restore can send as binary COPY, by pg_type name (ColumnDef.typeName).
+ * A column of any other type (arrays, enums, domains, ranges, float4, money, intervals…) keeps its table on text COPY.
+ */
+export const BINARY_ENCODERS: ReadonlyMap<string, FieldEncoder> = new Map<string, FieldEncoder>([
+  ['pg_catalog.int2', encodeInt2],
+  ['pg_catalog.int4', encodeInt4],
+  ['pg_catalog.int8', encodeInt8],
+  ['pg_catalog.bool', encodeBool],
+  ['pg_catalog.text', encodeText],
+  ['pg_catalog.varchar', encodeText],
+  ['pg_catalog.bpchar', encodeText],
+  ['pg_catalog.json', encodeText],
+  ['pg_catalog.jsonb', encodeJsonb],
+  ['pg_catalog.bytea', encodeBytea],
+  ['pg_catalog.uuid', encodeUuid],
+  ['pg_catalog.numeric', encodeNumeric],
+  ['pg_catalog.float8', encodeFloat8],
+  ['pg_catalog.date', encodeDate],
+  ['pg_catalog.timestamp', encodeTimestamp],
+  ['pg_catalog.timestamptz', encodeTimestamptz],
+]);

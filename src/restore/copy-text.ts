@@ -14,13 +14,37 @@ const ESCAPED: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '
 
 /** One field of COPY text format. */
 export function copyTextField(value: unknown, column: string): string {
-  if (value === null) return '\\N';
-  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPES, (c) => ESCAPED[c] as string) : value;
+  const text = fieldText(value, column);
+  if (text === null) return '\\N';
+  return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPES, (c) => ESCAPED[c] as string) : text;
+}
+
+/** The text an archived value stands for, as the column's input (or receive) function is to read it; null for NULL. */
+export function fieldText(value: unknown, column: string): string | null {
+  if (value === null) return null;
+  if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return value ? 't' : 'f';
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   throw new PgsnapError('archive_corrupt', `archive row has ${value === undefined ? 'no value' : `a ${typeof value}`} for column ${column}`, {
     hint: 'the archive does not follow pgsnap archive format v1; run pgsnap verify on it',
   });
+}
+
+/** One archive line as an object holding exactly the manifest's `archiveColumns` (else archive_corrupt). */
+export function parseRow(line: string, archiveColumns: readonly string[]): Record<string, unknown> {
+  let row: unknown;
+  try {
+    row = JSON.parse(line);
+  } catch {
+    throw new PgsnapError('archive_corrupt', 'not valid JSON', { hint: 'run pgsnap verify on the archive' });
+  }
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+    throw new PgsnapError('archive_corrupt', 'not a JSON object', { hint: 'run pgsnap verify on the archive' });
+  }
+  const values = row as Record<string, unknown>;
+  const problem = keyProblem(values, archiveColumns);
+  if (problem) throw new PgsnapError('archive_corrupt', problem, { hint: 'the manifest and the rows disagree; run pgsnap verify on the archive' });
+  return values;
 }
 
 /**
@@ -32,18 +56,7 @@ export function copyTextField(value: unknown, column: string): string {
  */
 export function rowEncoder(archiveColumns: readonly string[], columns: readonly string[]): (line: string) => string {
   return (line) => {
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      throw new PgsnapError('archive_corrupt', 'not valid JSON', { hint: 'run pgsnap verify on the archive' });
-    }
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-      throw new PgsnapError('archive_corrupt', 'not a JSON object', { hint: 'run pgsnap verify on the archive' });
-    }
-    const values = row as Record<string, unknown>;
-    const problem = keyProblem(values, archiveColumns);
-    if (problem) throw new PgsnapError('archive_corrupt', problem, { hint: 'the manifest and the rows disagree; run pgsnap verify on the archive' });
+    const values = parseRow(line, archiveColumns);
     let out = '';
     for (let i = 0; i < columns.length; i++) {
       const name = columns[i] as string;

@@ -4,11 +4,13 @@ import { feedRowLines } from '../archive/row-lines.js';
 import { type Session, close } from '../db/client.js';
 import { qualify, quoteIdent, quoteLiteral } from '../sql/quote.js';
 import { mapPgError } from '../db/errors.js';
-import { PgsnapError } from '../errors.js';
+import { PgsnapError, isPgsnapError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Progress } from '../report/progress.js';
 import type { Access } from './access.js';
-import { type DecodedTable, decodeTable } from './lookahead.js';
+import { isBinaryGiveUp } from './binary-copy.js';
+import { type DecodedTable, chooseFormat, decodeTable } from './lookahead.js';
+import type { CopyFormat } from './options.js';
 import type { OnConflict, RestorePlan, SequencePlan, TablePlan } from './plan.js';
 import type { Conflict, SequenceResult, TableResult } from './report.js';
 import * as sql from './sql.js';
@@ -28,6 +30,8 @@ export interface ExecuteOptions {
   readonly openHelper?: () => Promise<Session>;
   /** restore --jobs: the table's COPY text, decoded ahead (lookahead.ts); absent, it is decoded when needed */
   readonly decode?: (t: TablePlan) => DecodedTable;
+  /** binary or text COPY (options.ts CopyFormat); auto when absent */
+  readonly copyFormat?: CopyFormat;
   /** tables loaded so far with only some of their rows (--where, --with-dependents) → the temp table holding those rows */
   readonly selectedStages?: Map<string, string>;
 }
@@ -64,14 +68,43 @@ const LISTED_ROWS = 1000;
 /**
  * Stream a table's rows from the archive into `COPY relation (columns) FROM STDIN`, with backpressure end to end:
  * the archive is read only as fast as the server takes rows (beyond what --jobs decoded ahead, lookahead.ts).
- * Returns the number of rows sent.
+ * Binary COPY (binary-copy.ts) runs inside a savepoint: when an encoder cannot vouch for a value, or the server
+ * refuses the data (SQLSTATE class 22), the table is rolled back to it and sent again as text, whose input
+ * functions have the last word. Returns the number of rows sent.
  */
-async function copyRows(s: Session, archive: ArchiveSource, t: TablePlan, relation: string, decode?: (t: TablePlan) => DecodedTable): Promise<number> {
-  const decoded = decode ? decode(t) : decodeTable(archive, t);
+async function copyRows(s: Session, archive: ArchiveSource, t: TablePlan, relation: string, options: ExecuteOptions): Promise<number> {
+  let decoded: DecodedTable;
+  if (options.decode) decoded = options.decode(t);
+  else {
+    const how = chooseFormat(t, options.copyFormat);
+    decoded = decodeTable(archive, t, 0, typeof how === 'string' ? undefined : how);
+  }
+  if (!decoded.binary) {
+    const why = chooseFormat(t, options.copyFormat);
+    options.logger.debug(`${t.table}: text COPY (${typeof why === 'string' ? why : 'decoded ahead as text'})`);
+    return copyOnce(s, t, relation, decoded);
+  }
+  options.logger.debug(`${t.table}: binary COPY`);
+  await s.query('SAVEPOINT pgsnap_binary');
+  try {
+    const rows = await copyOnce(s, t, relation, decoded);
+    await s.query('RELEASE SAVEPOINT pgsnap_binary');
+    return rows;
+  } catch (e) {
+    const giveUp = isBinaryGiveUp(e) || (isPgsnapError(e) && e.server?.sqlState.startsWith('22') === true);
+    if (!giveUp) throw e;
+    await s.query('ROLLBACK TO SAVEPOINT pgsnap_binary');
+    await s.query('RELEASE SAVEPOINT pgsnap_binary');
+    options.logger.debug(isBinaryGiveUp(e) ? (e as Error).message : `${t.table}: binary COPY gave way to text: the server refused it (${(e as PgsnapError).server?.message})`);
+    return copyOnce(s, t, relation, decodeTable(archive, t));
+  }
+}
+
+async function copyOnce(s: Session, t: TablePlan, relation: string, decoded: DecodedTable): Promise<number> {
   // a table decoded ahead may have failed (a corrupt entry) before this COPY began
   if (decoded.stream.errored) throw mapPgError(decoded.stream.errored, s.where);
   try {
-    await pipeline(decoded.stream, s.copyIn(sql.copyInto(relation, t.columns)));
+    await pipeline(decoded.stream, s.copyIn(sql.copyInto(relation, t.columns, decoded.binary)));
   } catch (e) {
     throw mapPgError(e, s.where);
   }
@@ -204,7 +237,7 @@ async function restoreTable(
     const empty = await s.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${sql.target(t)}) AS any`);
     if (!empty.rows[0]?.any) {
       options.logger.debug(`${t.table} is empty: loading with COPY`);
-      const n = await copyRows(s, archive, t, sql.target(t), options.decode);
+      const n = await copyRows(s, archive, t, sql.target(t), options);
       loads.copied.add(t.table);
       return result(n, 0);
     }
@@ -215,7 +248,7 @@ async function restoreTable(
   }
   const allRows = `pgsnap_stage_${index}`;
   await s.query(sql.createStage(t, allRows));
-  await copyRows(s, archive, t, quoteIdent(allRows), options.decode);
+  await copyRows(s, archive, t, quoteIdent(allRows), options);
   // Fresh temporary tables have no statistics; the planner then guesses badly for the anti-join.
   await s.query(`ANALYZE ${quoteIdent(allRows)}`);
   let stage = allRows;

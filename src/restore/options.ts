@@ -5,6 +5,12 @@ import type { Progress } from '../report/progress.js';
 import type { OnConflict } from './plan.js';
 import type { RestoreReport } from './report.js';
 
+/**
+ * How rows are sent to the server: `auto` binary COPY for tables of a few hundred kilobytes and more whose column
+ * types allow it (lookahead.ts chooseFormat), `binary` that for every table that allows it, `text` never.
+ */
+export type CopyFormat = 'auto' | 'binary' | 'text';
+
 /** What restore is asked to do (restore.ts, and per-table.ts with commitEachTable). */
 export interface RestoreOptions {
   readonly onConflict: OnConflict;
@@ -37,6 +43,8 @@ export interface RestoreOptions {
   readonly renderTables?: (model: CatalogModel, names: readonly string[]) => string;
   /** told about each table as it is loaded (report/progress.ts) */
   readonly progress?: Progress;
+  /** PGSNAP_COPY_BINARY: 0 → text, all → binary, unset → auto */
+  readonly copyFormat?: CopyFormat;
 }
 
 export interface RestoreOutcome {

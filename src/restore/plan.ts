@@ -80,6 +80,12 @@ export interface TablePlan {
   readonly archived: ArchivedTable;
   /** the columns restored, in the archive's order, named as in the target */
   readonly columns: readonly string[];
+  /**
+   * for each of `columns`, the target column's pg_type name (`pg_catalog.int4`, `pg_catalog.text[]` for an array)
+   * when its type is exactly the archived one (format_type equal, typmod included), else null: the archived text is
+   * then that type's own output, which restore may send in binary form (binary-copy.ts)
+   */
+  readonly sameTypes?: readonly (string | null)[];
   readonly conflict: ConflictRule;
   /** every unique constraint and plain unique index of the target (the conflict key included) */
   readonly uniqueKeys: readonly UniqueKey[];
@@ -372,6 +378,7 @@ function planTable(
   const byName = new Map(def.columns.map((c) => [c.name, c]));
   const archivedNames = new Set(archived.columns.map((c) => c.name));
   const columns: string[] = [];
+  const sameTypes: (string | null)[] = [];
   for (const a of archived.columns) {
     const c = byName.get(a.name);
     if (!c) {
@@ -383,6 +390,7 @@ function planTable(
         notes.push(`column ${a.name} changed type from ${a.type} to ${c.type}; values are converted by the new type's input`);
       }
       columns.push(a.name);
+      sameTypes.push(normaliseType(c.type) === normaliseType(a.type) ? `${c.typeName}${c.isArray ? '[]' : ''}` : null);
     }
   }
   for (const c of def.columns) {
@@ -420,6 +428,7 @@ function planTable(
     name: def.name,
     archived,
     columns,
+    sameTypes,
     conflict,
     uniqueKeys: unique.keys,
     opaqueUnique,

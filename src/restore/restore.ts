@@ -66,7 +66,7 @@ export async function restoreArchive(
         await switchOffTriggersAndRls(s, plan, access);
         const loads = newLoads();
         const openHelper = helperOpener(target, options.logger, lockTimeoutMs);
-        lookahead = new Lookahead(archive, plan.tables, Math.max(1, Math.floor(options.jobs ?? 1)) - 1);
+        lookahead = new Lookahead(archive, plan.tables, Math.max(1, Math.floor(options.jobs ?? 1)) - 1, options.copyFormat);
         const ahead = lookahead;
         const executeOptions = { ...options, openHelper, selectedStages: new Map<string, string>(), decode: (t: TablePlan) => ahead.take(t) };
         const progress = options.progress;

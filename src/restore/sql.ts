@@ -14,8 +14,8 @@ export function target(t: TablePlan): string {
   return qualify(t.schema, t.name);
 }
 
-export function copyInto(relation: string, cols: readonly string[]): string {
-  return `COPY ${relation} (${list(cols)}) FROM STDIN`;
+export function copyInto(relation: string, cols: readonly string[], binary = false): string {
+  return `COPY ${relation} (${list(cols)}) FROM STDIN${binary ? ' (FORMAT binary)' : ''}`;
 }
 
 /** A temporary table typed exactly like the target's columns (typmods and domains included), without constraints. */

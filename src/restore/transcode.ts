@@ -23,18 +23,20 @@ export class CopyTranscoder {
   /** rows transcoded so far */
   rows = 0;
   /** the entry being read ("table: entry name") and its lines so far (blank ones too, as verify counts them) */
-  private entryName = 'archive entry';
-  private lineNo = 0;
-  private readonly keys: Buffer[];
+  protected entryName = 'archive entry';
+  protected lineNo = 0;
+  protected readonly keys: Buffer[];
   /** each key's whole 32-bit words (little-endian), compared before its last 0–3 bytes */
-  private readonly keyWords: Int32Array[];
-  private readonly keep: boolean[];
+  protected readonly keyWords: Int32Array[];
+  protected readonly keep: boolean[];
   private readonly fast: boolean;
   private readonly slow: (line: string) => string;
-  private out: Buffer;
-  private outView: DataView;
-  private length = 0;
+  protected out: Buffer;
+  protected outView: DataView;
+  protected length = 0;
   private carry: Buffer[] = [];
+  /** the most one line's output can exceed its own length by, per column (the fast path) */
+  protected readonly slackPerColumn: number = 2;
 
   constructor(archiveColumns: readonly string[], wanted: readonly string[], private readonly chunkSize = 1 << 20) {
     if (!primed) prime();
@@ -54,7 +56,7 @@ export class CopyTranscoder {
     this.lineNo = 0;
   }
 
-  /** Feed archive bytes; returns the COPY text chunks that are complete. */
+  /** Feed archive bytes; returns the COPY chunks that are complete. */
   push(chunk: Buffer): Buffer[] {
     const done: Buffer[] = [];
     let start = 0;
@@ -89,9 +91,14 @@ export class CopyTranscoder {
     return done;
   }
 
-  private grow(size: number): void {
-    this.out = Buffer.allocUnsafe(size);
-    this.outView = view(this.out);
+  /** Room for `bytes` more at this.length, handing what is buffered to `done` first when it would not fit. */
+  protected reserve(bytes: number, done: Buffer[]): void {
+    if (this.length + bytes <= this.out.length) return;
+    if (this.length > 0) done.push(this.take());
+    if (bytes > this.out.length) {
+      this.out = Buffer.allocUnsafe(bytes);
+      this.outView = view(this.out);
+    }
   }
 
   private take(): Buffer {
@@ -103,29 +110,26 @@ export class CopyTranscoder {
   private line(src: Buffer, sv: DataView, start: number, end: number, done: Buffer[]): void {
     this.lineNo++;
     if (end === start) return;
-    // the fast path never writes more than the line plus a newline (keys shrink to tabs, quotes vanish, escapes
-    // keep or lose length); keep a little slack anyway
-    const need = end - start + 2 * this.keys.length + 2;
-    if (this.length + need > this.out.length) {
-      if (this.length > 0) done.push(this.take());
-      if (need > this.out.length) this.grow(need);
-    }
-    if (!this.fast || !this.transcode(src, sv, start, end)) {
-      // partial output of the fast path is simply overwritten: this.length only moves on success
-      const text = this.slowLine(src.toString('utf8', start, end));
-      const bytes = Buffer.byteLength(text);
-      if (this.length + bytes > this.out.length) {
-        if (this.length > 0) done.push(this.take());
-        if (bytes > this.out.length) this.grow(bytes);
-      }
-      this.length += this.out.write(text, this.length, 'utf8');
-    }
+    // the fast path never writes more than the line plus a little per column (text: keys shrink to tabs, quotes
+    // vanish, escapes keep or lose length; binary: see BinaryTranscoder)
+    this.reserve(end - start + this.slackPerColumn * this.keys.length + 8, done);
+    // partial output of the fast path is simply overwritten: this.length only moves on success
+    if (!this.fast || !this.transcode(src, sv, start, end)) this.slowLine(src.toString('utf8', start, end), done);
     this.rows++;
   }
 
-  private slowLine(line: string): string {
+  /** The line through JSON.parse, appended to the output (reserving room itself). */
+  protected slowLine(line: string, done: Buffer[]): void {
+    const text = this.named(() => this.slow(line));
+    const bytes = Buffer.byteLength(text);
+    this.reserve(bytes, done);
+    this.length += this.out.write(text, this.length, 'utf8');
+  }
+
+  /** Runs `f`, naming the entry and line in an archive_corrupt error it throws. */
+  protected named<T>(f: () => T): T {
     try {
-      return this.slow(line);
+      return f();
     } catch (e) {
       if (!isPgsnapError(e) || e.code !== 'archive_corrupt') throw e;
       throw new PgsnapError('archive_corrupt', `${this.entryName} line ${this.lineNo}: ${e.message}`, { ...(e.hint === undefined ? {} : { hint: e.hint }), cause: e });
@@ -133,7 +137,7 @@ export class CopyTranscoder {
   }
 
   /** The fast path for one line; false (with partial output to discard) when the line needs the JSON parser. */
-  private transcode(src: Buffer, sv: DataView, start: number, end: number): boolean {
+  protected transcode(src: Buffer, sv: DataView, start: number, end: number): boolean {
     const out = this.out;
     const ov = this.outView;
     let o = this.length;
@@ -275,6 +279,6 @@ function view(b: Buffer): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
-function isHex(b: number | undefined): boolean {
+export function isHex(b: number | undefined): boolean {
   return b !== undefined && ((b >= 48 && b <= 57) || (b >= 97 && b <= 102) || (b >= 65 && b <= 70));
 }

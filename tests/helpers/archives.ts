@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Archiver, ZipOptions } from 'archiver';
 import yauzl from 'yauzl';
+import { fingerprintLines } from '../../src/archive/fingerprint.js';
+import type { Manifest } from '../../src/archive/format.js';
 
 /** Read every entry of a zip into memory (test archives are small). */
 export async function readZip(file: string): Promise<Map<string, Buffer>> {
@@ -66,4 +68,34 @@ export async function rewriteZip(
     if (changed !== undefined) kept.set(name, Buffer.from(changed));
   }
   await writeZip(dst, options.seal ? sealManifest(kept) : kept);
+}
+
+/**
+ * Copy an archive with every data line written anew by `line` (given the parsed row and its table, "schema.name"),
+ * and its entries' sizes, checksums and fingerprints made to match, as another writer or an editor would leave it.
+ */
+export async function respellRows(from: string, to: string, line: (row: Record<string, unknown>, table: string) => string): Promise<void> {
+  const entries = await readZip(from);
+  const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8')) as Manifest;
+  const tables = manifest.tables.map((t) => {
+    const lines: string[] = [];
+    const parts = t.entries.map((e) => {
+      const text = (entries.get(e.name) as Buffer).toString('utf8');
+      const out = text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => {
+          const written = line(JSON.parse(l) as Record<string, unknown>, `${t.schema}.${t.name}`);
+          lines.push(written);
+          return `${written}\n`;
+        })
+        .join('');
+      const bytes = Buffer.from(out, 'utf8');
+      entries.set(e.name, bytes);
+      return { ...e, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    });
+    return { ...t, entries: parts, fingerprint: fingerprintLines(lines) };
+  });
+  entries.set('manifest.json', Buffer.from(JSON.stringify({ ...manifest, tables }, null, 2)));
+  await writeZip(to, sealManifest(entries));
 }

@@ -2,7 +2,21 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTPUT_SETTINGS } from '../../src/archive/format.js';
-import { encodeDate, encodeFloat8, encodeNumeric, encodeTimestamp, encodeTimestamptz } from '../../src/restore/binary-values.js';
+import {
+  encodeBool,
+  encodeBytea,
+  encodeDate,
+  encodeFloat8,
+  encodeInt2,
+  encodeInt4,
+  encodeInt8,
+  encodeJsonb,
+  encodeNumeric,
+  encodeText,
+  encodeTimestamp,
+  encodeTimestamptz,
+  encodeUuid,
+} from '../../src/restore/binary-values.js';
 import { adminUrl, serverMajor } from '../helpers/db.js';
 import { random } from '../helpers/random.js';
 
@@ -30,9 +44,9 @@ interface Pair {
   readonly field: Buffer;
 }
 
-/** `SELECT v::text, v` for the `select`'s column v, as binary COPY rows: [text, field] per non-NULL value */
+/** `SELECT format('%s', v), v` (the output function's text, as row_to_json writes it; char(n)::text drops the padding) for the `select`'s column v, as binary COPY rows: [text, field] per non-NULL value */
 async function serverPairs(select: string, params: unknown[] = []): Promise<Pair[]> {
-  const sql = `COPY (SELECT v::text, v FROM (${select}) s(v) WHERE v IS NOT NULL) TO STDOUT (FORMAT binary)`;
+  const sql = `COPY (SELECT format('%s', v), v FROM (${select}) s(v) WHERE v IS NOT NULL) TO STDOUT (FORMAT binary)`;
   let copy = sql;
   // COPY takes no parameters: inline them as literals (arrays of text, quoted by the server)
   for (let n = params.length; n >= 1; n--) {
@@ -273,6 +287,58 @@ describe(`binary COPY encoders match the server's FORMAT binary (PostgreSQL ${se
       expect(Number(text.toString())).toBe(json[key]);
       const end = encodeFloat8(text, 0, text.length, out, 0);
       expect(out.subarray(0, end).equals(pairs[k]!.field)).toBe(true);
+    }
+  });
+
+  it('int2, int4, int8: 20,000 seeded values each (int8 beyond 2^53 too) and the limits', async () => {
+    const r = random(37);
+    const spread = (bits: number) =>
+      Array.from({ length: 20_000 }, (_, k) => {
+        // every magnitude: 2^0 … 2^bits, both signs
+        const magnitude = BigInt(Math.floor(r() * 2 ** 30)) * 2n ** BigInt(Math.floor(r() * Math.max(1, bits - 30))) >> BigInt(Math.floor(r() * 30));
+        const limit = 2n ** BigInt(bits - 1);
+        const v = magnitude % limit;
+        return String(k % 2 === 0 ? v : -v - 1n);
+      });
+    for (const [type, bits, encoder] of [
+      ['int2', 16, encodeInt2],
+      ['int4', 32, encodeInt4],
+      ['int8', 64, encodeInt8],
+    ] as const) {
+      const limit = 2n ** BigInt(bits - 1);
+      const edges = [String(-limit), String(limit - 1n), '0', '-1', '1', '9007199254740991', '9007199254740992', '9007199254740993', '-9007199254740993', '999999999999999', '1000000000000000', '-1000000000000000'];
+      const pairs = await serverPairs(`SELECT v::${type} FROM unnest($1::text[]) v UNION ALL SELECT v::numeric::${type} FROM unnest($2::text[]) v WHERE v::numeric BETWEEN ${-limit} AND ${limit - 1n}`, [spread(bits), edges]);
+      expect(pairs.length, type).toBeGreaterThan(20_000);
+      expect(new Set(pairs.map((p) => p.text.toString())).size, type).toBeGreaterThan(bits === 16 ? 1000 : 10_000);
+      expect(mismatches(pairs, encoder), type).toEqual([]);
+    }
+  });
+
+  it('bool, uuid, bytea, text, varchar, char(n), json, jsonb: seeded values and the edges', async () => {
+    const r = random(41);
+    const strings = Array.from({ length: 5000 }, () =>
+      Array.from({ length: Math.floor(r() * 40) }, () => {
+        const x = r();
+        const c = x < 0.1 ? 0x80 + Math.floor(r() * 0x700) : x < 0.15 ? 0x10000 + Math.floor(r() * 0xf000) : x < 0.3 ? 1 + Math.floor(r() * 31) : 32 + Math.floor(r() * 95);
+        // no `$`: serverPairs inlines the parameters by replacing $1, $2
+        return String.fromCodePoint(c === 0x24 ? 0x25 : c);
+      }).join(''),
+    );
+    const edges = ['', ' ', '\\', '"', 'null', '\\N', 'trailing   ', '😀𝄞', 'x'.repeat(300)];
+    const cases: [string, string, unknown[], (typeof encodeText)][] = [
+      ['bool', 'SELECT v FROM unnest(ARRAY[true, false]) v', [], encodeBool],
+      ['uuid', `SELECT md5(v::text)::uuid FROM generate_series(1, 5000) v UNION ALL SELECT v::uuid FROM unnest($1::text[]) v`, [['00000000-0000-0000-0000-000000000000', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF']], encodeUuid],
+      ['bytea', `SELECT substr(decode(md5(v::text) || md5((v * 7)::text), 'hex'), 1, v % 33) FROM generate_series(1, 5000) v UNION ALL SELECT decode(string_agg(lpad(to_hex(i), 2, '0'), ''), 'hex') FROM generate_series(0, 255) i`, [], encodeBytea],
+      ['text', 'SELECT v FROM unnest($1::text[]) v', [[...strings, ...edges]], encodeText],
+      ['varchar(40)', 'SELECT v::varchar(40) FROM unnest($1::text[]) v', [[...strings, ...edges]], encodeText],
+      ['char(8)', 'SELECT v::char(8) FROM unnest($1::text[]) v', [[...strings, ...edges]], encodeText],
+      ['json', `SELECT json_build_object('s', v, 'n', length(v), 'a', json_build_array(v, NULL, true)) FROM unnest($1::text[]) v UNION ALL SELECT v::json FROM unnest($2::text[]) v`, [strings, [' [1, 2] ', '{"a":1,"a":2}', 'null', '"\\u00e9"']], encodeText],
+      ['jsonb', `SELECT jsonb_build_object('s', v, 'n', length(v) * 1.5, 'a', jsonb_build_array(v, NULL, true)) FROM unnest($1::text[]) v UNION ALL SELECT v::jsonb FROM unnest($2::text[]) v`, [strings, [' [1, 2] ', '{"a":1,"a":2}', 'null', '"\\u00e9"', '123.4500000000000000000000001']], encodeJsonb],
+    ];
+    for (const [type, select, params, encoder] of cases) {
+      const pairs = await serverPairs(select, params);
+      expect(pairs.length, type).toBeGreaterThan(type === 'bool' ? 1 : 4000);
+      expect(mismatches(pairs, encoder), type).toEqual([]);
     }
   });
 });

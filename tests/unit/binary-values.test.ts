@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { encodeDate, encodeFloat8, encodeNumeric, encodeTimestamp, encodeTimestamptz } from '../../src/restore/binary-values.js';
+import {
+  encodeBool,
+  encodeBytea,
+  encodeDate,
+  encodeFloat8,
+  encodeInt2,
+  encodeInt4,
+  encodeInt8,
+  encodeNumeric,
+  encodeTimestamp,
+  encodeTimestamptz,
+  encodeUuid,
+} from '../../src/restore/binary-values.js';
 import { random } from '../helpers/random.js';
 
 type Encoder = (src: Uint8Array, start: number, end: number, out: Buffer, o: number) => number;
@@ -12,7 +24,7 @@ function encode(encoder: Encoder, text: string): string | -1 {
   return end < 0 ? -1 : out.subarray(2, end).toString('hex');
 }
 
-const ENCODERS = { encodeTimestamptz, encodeTimestamp, encodeDate, encodeNumeric, encodeFloat8 };
+const ENCODERS = { encodeTimestamptz, encodeTimestamp, encodeDate, encodeNumeric, encodeFloat8, encodeInt2, encodeInt4, encodeInt8, encodeBool, encodeBytea, encodeUuid };
 
 describe('binary COPY encoders: exact bytes', () => {
   it('timestamp: µs since 2000-01-01 as int64, ±infinity the limits, exact beyond 2^53 µs', () => {
@@ -103,6 +115,13 @@ describe('binary COPY encoders: -1, never garbage, for what the server would not
     encodeDate: [...common, '2026-12-02 00:00:00', '2026-12-32', '2026-00-10', '2026-1-10', '5874898-01-01', '4714-11-23 BC', '2026-12-02 AD', 'today'],
     encodeNumeric: [...common, 'Infinity', '-Infinity', 'nan', '-NaN', '1e5', '.5', '5.', '1.2.3', '--1', '+1', '1,5', '0x10', '1_000'],
     encodeFloat8: [...common, 'nan', 'inf', '-NaN', '+1', '.5', '5.', '01', '1e', '1e+', '0x10', 'Infinityx', '1.5.2', '1_0', 'e5'],
+    // what int2in / int4in / int8in accept but never print: signs, spaces, zeros in front, underscores, hex; and the limits + 1
+    encodeInt2: [...common, '32768', '-32769', '+1', '01', '1.0', '1e3', '0x10', '1_0', '99999999999999999999'],
+    encodeInt4: [...common, '2147483648', '-2147483649', '+1', '007', '1.0', '1e3', '0x10'],
+    encodeInt8: [...common, '9223372036854775808', '-9223372036854775809', '99999999999999999999', '+1', '0123456789012345678', '1.0', '1e18', '-'],
+    encodeBool: [...common, 'yes', 'no', 'on', '1', '0', 'T', 'TRUE', 'tr', 'falsey'],
+    encodeBytea: [...common, '\\x0', '\\xzz', '\\x0g', '\\X00', '\\x00 11', '\\000', 'x00'],
+    encodeUuid: [...common, '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}', 'a0eebc999c0b4ef8bb6d6bb9bd380a11', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1g', 'a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1'],
   };
   for (const [name, inputs] of Object.entries(cases)) {
     it(name, () => {

@@ -5,6 +5,8 @@ import { archivePlace, s3Options } from '../../storage/place.js';
 import { renderForTables } from '../../catalog/render.js';
 import { targetDatabase } from '../../db/connection.js';
 import { printJson } from '../../log.js';
+import { usageError } from '../../errors.js';
+import type { CopyFormat } from '../../restore/options.js';
 import { restoreArchive } from '../../restore/restore.js';
 import { renderReport } from '../../restore/report.js';
 import { type Action, progressFor } from '../context.js';
@@ -30,6 +32,7 @@ export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
       logger: ctx.logger,
       renderTables: renderForTables,
       progress: progressFor(settings.dryRun ? 'restore (dry run)' : 'restore', ctx, settings.progress),
+      copyFormat: copyFormatFrom(ctx.env),
     });
     // A failure rolled everything back: in text mode its one line says it all; --json still gets the document.
     // (--commit-each-table: the line says how many tables were committed; --json lists which.)
@@ -41,3 +44,12 @@ export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
     await archive.close();
   }
 };
+
+/** PGSNAP_COPY_BINARY: `0` sends every table as text COPY, `all` every table whose types allow binary; unset, auto. */
+function copyFormatFrom(env: NodeJS.ProcessEnv): CopyFormat {
+  const v = env.PGSNAP_COPY_BINARY;
+  if (v === undefined || v === '' || v === '1') return 'auto';
+  if (v === '0') return 'text';
+  if (v === 'all') return 'binary';
+  throw usageError(`PGSNAP_COPY_BINARY must be 0, 1 or all, not ${JSON.stringify(v)}`, 'unset it for the default (binary COPY where it is exact, for larger tables)');
+}
