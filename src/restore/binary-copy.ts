@@ -106,13 +106,8 @@ export class BinaryTranscoder extends CopyTranscoder {
     let p = start;
     let j = 0;
     for (let i = 0; i < this.keys.length; i++) {
-      const key = this.keys[i] as Buffer;
-      const keyLength = key.length;
-      if (p + keyLength > end) return false;
-      const words = this.keyWords[i] as Int32Array;
-      for (let w = 0; w < words.length; w++) if (sv.getInt32(p + 4 * w, true) !== words[w]) return false;
-      for (let k = words.length * 4; k < keyLength; k++) if (src[p + k] !== key[k]) return false;
-      p += keyLength;
+      p = this.afterKey(i, src, sv, p, end);
+      if (p < 0) return false;
       const encoder = this.keep[i] ? (this.encoders[j++] as FieldEncoder) : undefined;
       const c = src[p];
       let r = 0;

@@ -27,7 +27,7 @@ export class CopyTranscoder {
   protected lineNo = 0;
   protected readonly keys: Buffer[];
   /** each key's whole 32-bit words (little-endian), compared before its last 0–3 bytes */
-  protected readonly keyWords: Int32Array[];
+  private readonly keyWords: Int32Array[];
   protected readonly keep: boolean[];
   private readonly fast: boolean;
   private readonly slow: (line: string) => string;
@@ -136,6 +136,18 @@ export class CopyTranscoder {
     }
   }
 
+  /** The offset after the manifest's `i`-th key (with its `{` or `,`, quotes and colon) at src[p…], or -1. */
+  protected afterKey(i: number, src: Buffer, sv: DataView, p: number, end: number): number {
+    const key = this.keys[i] as Buffer;
+    // a word and byte loop: Buffer.compare is a native call per column, which costs more than the comparison
+    const keyLength = key.length;
+    if (p + keyLength > end) return -1;
+    const words = this.keyWords[i] as Int32Array;
+    for (let w = 0; w < words.length; w++) if (sv.getInt32(p + 4 * w, true) !== words[w]) return -1;
+    for (let k = words.length * 4; k < keyLength; k++) if (src[p + k] !== key[k]) return -1;
+    return p + keyLength;
+  }
+
   /** The fast path for one line; false (with partial output to discard) when the line needs the JSON parser. */
   protected transcode(src: Buffer, sv: DataView, start: number, end: number): boolean {
     const out = this.out;
@@ -144,14 +156,8 @@ export class CopyTranscoder {
     let p = start;
     let first = true;
     for (let i = 0; i < this.keys.length; i++) {
-      const key = this.keys[i] as Buffer;
-      // a word and byte loop: Buffer.compare is a native call per column, which costs more than the comparison
-      const keyLength = key.length;
-      if (p + keyLength > end) return false;
-      const words = this.keyWords[i] as Int32Array;
-      for (let w = 0; w < words.length; w++) if (sv.getInt32(p + 4 * w, true) !== words[w]) return false;
-      for (let k = words.length * 4; k < keyLength; k++) if (src[p + k] !== key[k]) return false;
-      p += keyLength;
+      p = this.afterKey(i, src, sv, p, end);
+      if (p < 0) return false;
       const keep = this.keep[i] as boolean;
       if (keep) {
         if (!first) out[o++] = 9; // tab

@@ -13,6 +13,7 @@ import { type Action, progressFor } from '../context.js';
 import type { RESTORE } from '../options.js';
 
 export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
+  const copyFormat = copyFormatFrom(ctx.env);
   const place = await archivePlace(settings.dir, ctx.cwd, s3Options(settings));
   // latest / a date: among the target database's archives (a shared directory holds others' too)
   const file = await place.resolve(args[0] ?? 'latest', settings.fromDatabase ?? targetDatabase(ctx.target(), ctx.env));
@@ -32,7 +33,7 @@ export const restore: Action<typeof RESTORE> = async (settings, ctx, args) => {
       logger: ctx.logger,
       renderTables: renderForTables,
       progress: progressFor(settings.dryRun ? 'restore (dry run)' : 'restore', ctx, settings.progress),
-      copyFormat: copyFormatFrom(ctx.env),
+      copyFormat,
     });
     // A failure rolled everything back: in text mode its one line says it all; --json still gets the document.
     // (--commit-each-table: the line says how many tables were committed; --json lists which.)
