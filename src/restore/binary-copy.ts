@@ -1,5 +1,5 @@
 import { PgsnapError } from '../errors.js';
-import { BINARY_ENCODERS, type FieldEncoder } from './binary-values.js';
+import { ARRAY_GROWTH, BINARY_ENCODERS, type FieldEncoder, isArrayEncoder } from './binary-values.js';
 import { fieldText, parseRow } from './copy-text.js';
 import type { TablePlan } from './plan.js';
 import { CopyTranscoder, isHex } from './transcode.js';
@@ -74,13 +74,14 @@ export class BinaryTranscoder extends CopyTranscoder {
     chunkSize = 1 << 20,
   ) {
     super(archiveColumns, wanted, chunkSize);
+    if (encoders.some(isArrayEncoder)) this.growth = ARRAY_GROWTH;
   }
 
   protected override slowLine(line: string, done: Buffer[]): void {
     const values = this.named(() => parseRow(line, this.archiveColumns));
     const texts = this.wanted.map((name) => this.named(() => fieldText(values[name], name)));
     const bytes = texts.map((t) => (t === null ? null : Buffer.from(t, 'utf8')));
-    this.reserve(2 + bytes.reduce((n, b) => n + 36 + (b?.length ?? 0), 0), done);
+    this.reserve(2 + bytes.reduce((n, b) => n + 36 + this.growth * (b?.length ?? 0), 0), done);
     const out = this.out;
     let o = this.length;
     out[o++] = (this.wanted.length >> 8) & 0xff;

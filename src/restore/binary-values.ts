@@ -606,25 +606,135 @@ export function encodeUuid(src: Uint8Array, start: number, end: number, out: Buf
 /** `(src, start, end, out, o) => offset after the field | -1`: see the contract at the top of this file */
 export type FieldEncoder = (src: Uint8Array, start: number, end: number, out: Buffer, o: number) => number;
 
+/** a quoted array element's content, unescaped (grown as needed; one array at a time) */
+let elementScratch = Buffer.allocUnsafe(1024);
+
 /**
- * The binary encoder of each base type restore can send as binary COPY, by pg_type name (ColumnDef.typeName).
- * A column of any other type (arrays, enums, domains, ranges, float4, money, intervals…) keeps its table on text COPY.
+ * A one-dimensional array of `element` values as array_out prints it (`{1,NULL,3}`, `{"a b","\\"q\\"",x}`, `{}`),
+ * written as array_send does: ndim, has-null flag, element type OID, size and lower bound 1, then each element as
+ * its own field. More dimensions, other lower bounds (`[0:1]={…}`), or an element its encoder declines give -1.
+ * An array field can be several times its text (`{1,2}` as int8[] is 44 bytes for 5): it checks the room left in
+ * `out` before each element instead of relying on the caller's (end - start) + 32, and gives -1 when short.
  */
-export const BINARY_ENCODERS: ReadonlyMap<string, FieldEncoder> = new Map<string, FieldEncoder>([
-  ['pg_catalog.int2', encodeInt2],
-  ['pg_catalog.int4', encodeInt4],
-  ['pg_catalog.int8', encodeInt8],
-  ['pg_catalog.bool', encodeBool],
-  ['pg_catalog.text', encodeText],
-  ['pg_catalog.varchar', encodeText],
-  ['pg_catalog.bpchar', encodeText],
-  ['pg_catalog.json', encodeText],
-  ['pg_catalog.jsonb', encodeJsonb],
-  ['pg_catalog.bytea', encodeBytea],
-  ['pg_catalog.uuid', encodeUuid],
-  ['pg_catalog.numeric', encodeNumeric],
-  ['pg_catalog.float8', encodeFloat8],
-  ['pg_catalog.date', encodeDate],
-  ['pg_catalog.timestamp', encodeTimestamp],
-  ['pg_catalog.timestamptz', encodeTimestamptz],
-]);
+function arrayEncoder(elementOid: number, element: FieldEncoder): FieldEncoder {
+  const encode: FieldEncoder = (src, start, end, out, o) => {
+    if (end - start < 2 || src[start] !== 0x7b || src[end - 1] !== 0x7d || out.length - o < 24) return -1;
+    if (end - start === 2) {
+      putInt32(out, o, 12);
+      putInt32(out, o + 4, 0);
+      putInt32(out, o + 8, 0);
+      putInt32(out, o + 12, elementOid);
+      return o + 16;
+    }
+    let q = o + 24;
+    let count = 0;
+    let hasNull = 0;
+    let p = start + 1;
+    for (;;) {
+      let from: number;
+      let to: number;
+      let text: Uint8Array = src;
+      const c = src[p];
+      if (c === 0x22) {
+        // quoted: backslash takes the next byte as it is
+        let n = 0;
+        if (elementScratch.length < end - p) elementScratch = Buffer.allocUnsafe(2 * (end - p));
+        p++;
+        for (;;) {
+          if (p >= end) return -1;
+          let b = src[p]!;
+          if (b === 0x22) break;
+          if (b === 0x5c) {
+            p++;
+            if (p >= end) return -1;
+            b = src[p]!;
+          }
+          elementScratch[n++] = b;
+          p++;
+        }
+        p++;
+        text = elementScratch;
+        from = 0;
+        to = n;
+        if (out.length - q < n + 32) return -1;
+        q = element(text, from, to, out, q);
+      } else {
+        from = p;
+        while (p < end) {
+          const b = src[p]!;
+          if (b === 0x2c || b === 0x7d) break;
+          // array_out quotes an element holding these; unquoted they would mean something else
+          if (b === 0x22 || b === 0x5c || b === 0x7b || b === 0x20 || (b >= 0x09 && b <= 0x0d)) return -1;
+          p++;
+        }
+        to = p;
+        if (to === from) return -1;
+        if (to - from === 4 && src[from] === 0x4e && src[from + 1] === 0x55 && src[from + 2] === 0x4c && src[from + 3] === 0x4c) {
+          if (out.length - q < 4) return -1;
+          putInt32(out, q, -1);
+          q += 4;
+          hasNull = 1;
+        } else {
+          if (out.length - q < to - from + 32) return -1;
+          q = element(text, from, to, out, q);
+        }
+      }
+      if (q < 0) return -1;
+      count++;
+      if (src[p] === 0x2c && p < end - 1) p++;
+      else if (p === end - 1) break;
+      else return -1;
+    }
+    putInt32(out, o, q - o - 4);
+    putInt32(out, o + 4, 1);
+    putInt32(out, o + 8, hasNull);
+    putInt32(out, o + 12, elementOid);
+    putInt32(out, o + 16, count);
+    putInt32(out, o + 20, 1);
+    return q;
+  };
+  arrayEncoders.add(encode);
+  return encode;
+}
+
+const arrayEncoders = new WeakSet<FieldEncoder>();
+
+/** the most an array field can exceed its text, per byte (`{1,2}` as int8[]: 2 bytes of text per 12-byte element) */
+export const ARRAY_GROWTH = 8;
+
+/** An array's encoder (its output may be ARRAY_GROWTH times its text, not (end - start) + 32). */
+export function isArrayEncoder(e: FieldEncoder): boolean {
+  return arrayEncoders.has(e);
+}
+
+/** Each base type with a binary encoder: its pg_type name, OID (fixed for built-in types) and encoder. */
+const ELEMENTS: readonly (readonly [string, number, FieldEncoder])[] = [
+  ['pg_catalog.int2', 21, encodeInt2],
+  ['pg_catalog.int4', 23, encodeInt4],
+  ['pg_catalog.int8', 20, encodeInt8],
+  ['pg_catalog.bool', 16, encodeBool],
+  ['pg_catalog.text', 25, encodeText],
+  ['pg_catalog.varchar', 1043, encodeText],
+  ['pg_catalog.bpchar', 1042, encodeText],
+  ['pg_catalog.json', 114, encodeText],
+  ['pg_catalog.jsonb', 3802, encodeJsonb],
+  ['pg_catalog.bytea', 17, encodeBytea],
+  ['pg_catalog.uuid', 2950, encodeUuid],
+  ['pg_catalog.numeric', 1700, encodeNumeric],
+  ['pg_catalog.float8', 701, encodeFloat8],
+  ['pg_catalog.date', 1082, encodeDate],
+  ['pg_catalog.timestamp', 1114, encodeTimestamp],
+  ['pg_catalog.timestamptz', 1184, encodeTimestamptz],
+];
+
+/**
+ * The binary encoder of each type restore can send as binary COPY, by pg_type name (ColumnDef.typeName, `[]` added
+ * for a one-dimensional array of it). A column of any other type (enums, domains, ranges, float4, money,
+ * intervals…) keeps its table on text COPY.
+ */
+export const BINARY_ENCODERS: ReadonlyMap<string, FieldEncoder> = new Map<string, FieldEncoder>(
+  ELEMENTS.flatMap(([name, oid, encoder]) => [
+    [name, encoder],
+    [`${name}[]`, arrayEncoder(oid, encoder)],
+  ]),
+);

@@ -37,6 +37,8 @@ export class CopyTranscoder {
   private carry: Buffer[] = [];
   /** the most one line's output can exceed its own length by, per column (the fast path) */
   protected readonly slackPerColumn: number = 2;
+  /** and the factor by which it can exceed it (binary arrays, BinaryTranscoder) */
+  protected growth = 1;
 
   constructor(archiveColumns: readonly string[], wanted: readonly string[], private readonly chunkSize = 1 << 20) {
     if (!primed) prime();
@@ -112,7 +114,7 @@ export class CopyTranscoder {
     if (end === start) return;
     // the fast path never writes more than the line plus a little per column (text: keys shrink to tabs, quotes
     // vanish, escapes keep or lose length; binary: see BinaryTranscoder)
-    this.reserve(end - start + this.slackPerColumn * this.keys.length + 8, done);
+    this.reserve((end - start) * this.growth + this.slackPerColumn * this.keys.length + 8, done);
     // partial output of the fast path is simply overwritten: this.length only moves on success
     if (!this.fast || !this.transcode(src, sv, start, end)) this.slowLine(src.toString('utf8', start, end), done);
     this.rows++;

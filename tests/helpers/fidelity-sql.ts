@@ -27,7 +27,8 @@ CREATE TABLE ${s}.mixed (id int PRIMARY KEY, i8 int8, n numeric, f8 float8, t te
   tstz timestamptz, ia int[], e fidt.mood, comp fidt.address, r numrange);
 -- every type restore can send as binary COPY (binary-values.ts), and no other: the table goes binary
 CREATE TABLE ${s}.sendable (id int PRIMARY KEY, i2 int2, i4 int4, i8 int8, n numeric, n144 numeric(14,4), f8 float8, t text,
-  vc varchar(40), bp char(8), b bytea, u uuid, bo bool, j json, jb jsonb, d date, ts timestamp, tstz timestamptz, ts3 timestamp(3));
+  vc varchar(40), bp char(8), b bytea, u uuid, bo bool, j json, jb jsonb, d date, ts timestamp, tstz timestamptz, ts3 timestamp(3),
+  ia int[], ta text[], fa float8[], vca varchar(40)[], tsa timestamptz[]);
 `;
 }
 
@@ -178,12 +179,18 @@ INSERT INTO fid.mixed SELECT i, n.i8, s.n, f.f8, t.t, b.b, j.jb, j.j, tm.tstz, a
   LEFT JOIN fid.texts t ON t.id = i LEFT JOIN fid.bins b ON b.id = i LEFT JOIN fid.jsons j ON j.id = i
   LEFT JOIN fid.times tm ON tm.id = i LEFT JOIN fid.arrays a ON a.id = i LEFT JOIN fid.custom c ON c.id = i;
 
--- numeric ±Infinity left out: its binary form is one the encoder declines (the nums table has them)
+-- numeric ±Infinity left out: its binary form is one the encoder declines (the nums table has them); so are
+-- arrays of more than one dimension or another lower bound (fid.arrays has them)
 INSERT INTO fid.sendable SELECT i, n.i2, n.i4, n.i8, CASE WHEN s.n IN ('Infinity', '-Infinity') THEN NULL ELSE s.n END, s.n144, f.f8,
-    t.t, t.vc, t.bp, b.b, b.u, b.bo, j.j, j.jb, tm.d, tm.ts, tm.tstz, tm.ts3
+    t.t, t.vc, t.bp, b.b, b.u, b.bo, j.j, j.jb, tm.d, tm.ts, tm.tstz, tm.ts3,
+    CASE WHEN array_ndims(a.ia) = 1 AND array_lower(a.ia, 1) = 1 OR a.ia = '{}' THEN a.ia END,
+    CASE WHEN array_ndims(a.ta) = 1 AND array_lower(a.ta, 1) = 1 OR a.ta = '{}' THEN a.ta END,
+    CASE WHEN array_ndims(a.fa) = 1 AND array_lower(a.fa, 1) = 1 OR a.fa = '{}' THEN a.fa END,
+    CASE WHEN i % 3 = 0 THEN '{}' WHEN t.vc IS NOT NULL THEN ARRAY[t.vc, NULL, left(t.t, 40)] END,
+    CASE WHEN tm.tstz IS NOT NULL THEN ARRAY[tm.tstz, NULL, 'infinity'] END
   FROM generate_series(1, ${99 + randomRows}) i
   LEFT JOIN fid.ints n ON n.id = i LEFT JOIN fid.nums s ON s.id = i LEFT JOIN fid.floats f ON f.id = i
   LEFT JOIN fid.texts t ON t.id = i LEFT JOIN fid.bins b ON b.id = i LEFT JOIN fid.jsons j ON j.id = i
-  LEFT JOIN fid.times tm ON tm.id = i;
+  LEFT JOIN fid.times tm ON tm.id = i LEFT JOIN fid.arrays a ON a.id = i;
 `;
 }

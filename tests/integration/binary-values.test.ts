@@ -16,6 +16,7 @@ import {
   encodeTimestamp,
   encodeTimestamptz,
   encodeUuid,
+  BINARY_ENCODERS,
 } from '../../src/restore/binary-values.js';
 import { adminUrl, serverMajor } from '../helpers/db.js';
 import { random } from '../helpers/random.js';
@@ -339,6 +340,47 @@ describe(`binary COPY encoders match the server's FORMAT binary (PostgreSQL ${se
       const pairs = await serverPairs(select, params);
       expect(pairs.length, type).toBeGreaterThan(type === 'bool' ? 1 : 4000);
       expect(mismatches(pairs, encoder), type).toEqual([]);
+    }
+  });
+
+  it('one-dimensional arrays of each: seeded arrays with NULLs, quoting, empty ones', async () => {
+    const r = random(43);
+    const word = () =>
+      Array.from({ length: Math.floor(r() * 8) }, () => {
+        const x = r();
+        const c = x < 0.15 ? [0x22, 0x5c, 0x2c, 0x7b, 0x7d, 0x20, 0x09][Math.floor(r() * 7)]! : x < 0.2 ? 0xe9 : x < 0.25 ? 0x1f600 : 0x61 + Math.floor(r() * 26);
+        return String.fromCodePoint(c === 0x24 ? 0x25 : c);
+      }).join('');
+    const words = Array.from({ length: 3000 }, () => JSON.stringify(Array.from({ length: Math.floor(r() * 5) }, () => (r() < 0.1 ? null : word()))));
+    // `{}` and NULL elements from the server's own array_agg / ARRAY constructors, one array per row
+    const arrays = (element: string) =>
+      `SELECT CASE WHEN g % 11 = 0 THEN '{}'::${element}[] ELSE ARRAY[${element === 'bool' ? 'g % 2 = 0' : `(g * ${element === "int2" ? 13 : 7919})::${element}`}, NULL, ${element === 'bool' ? 'true' : `(-g)::${element}`}] END FROM generate_series(1, 2000) g`;
+    const cases: [string, string, unknown[]][] = [
+      ['int2[]', arrays('int2'), []],
+      ['int4[]', arrays('int4'), []],
+      ['int8[]', `SELECT ARRAY[g::int8 * 4611686018427, NULL, -g] FROM generate_series(1, 2000) g UNION ALL SELECT '{}'::int8[]`, []],
+      ['numeric[]', `SELECT ARRAY[round((g * 1.2345)::numeric, g % 5), 'NaN', NULL] FROM generate_series(1, 2000) g`, []],
+      ['float8[]', `SELECT ARRAY[g * 0.1::float8, '-0', 'NaN', 'Infinity', 1e300, NULL] FROM generate_series(1, 2000) g`, []],
+      ['bool[]', arrays('bool'), []],
+      ['text[]', `SELECT ARRAY(SELECT jsonb_array_elements_text(v::jsonb)) FROM unnest($1::text[]) v UNION ALL SELECT ARRAY['NULL', 'null', '', ' ', NULL]`, [words]],
+      ['varchar(5)[]', `SELECT ARRAY(SELECT left(jsonb_array_elements_text(v::jsonb), 5))::varchar(5)[] FROM unnest($1::text[]) v`, [words]],
+      ['char(3)[]', `SELECT ARRAY(SELECT jsonb_array_elements_text(v::jsonb)::char(3))::char(3)[] FROM unnest($1::text[]) v`, [words]],
+      ['bytea[]', `SELECT ARRAY[decode(md5(g::text), 'hex'), '\\x', NULL] FROM generate_series(1, 2000) g`, []],
+      ['uuid[]', `SELECT ARRAY[md5(g::text)::uuid, NULL] FROM generate_series(1, 2000) g`, []],
+      ['jsonb[]', `SELECT ARRAY[jsonb_build_object('s', v, 'n', 1.50), 'null', NULL] FROM unnest($1::text[]) v`, [words]],
+      ['json[]', `SELECT ARRAY[json_build_object('s', v), ' [1, "x"] '] FROM unnest($1::text[]) v`, [words]],
+      ['date[]', `SELECT ARRAY[date '2000-01-01' + g * 37, 'infinity', NULL] FROM generate_series(1, 2000) g`, []],
+      ['timestamp[]', `SELECT ARRAY[timestamp '2000-01-01' + g * interval '37 hours 1.5 seconds', '-infinity'] FROM generate_series(1, 2000) g`, []],
+      ['timestamptz[]', `SELECT ARRAY[timestamptz '2000-01-01 00:00:00+00' - g * interval '370 days 1 microsecond', NULL] FROM generate_series(1, 2000) g`, []],
+    ];
+    for (const [type, select, params] of cases) {
+      const base = type.replace(/\(\d+\)/, '').replace('[]', '');
+      const name = { int2: 'int2', int4: 'int4', int8: 'int8', numeric: 'numeric', float8: 'float8', bool: 'bool', text: 'text', varchar: 'varchar', char: 'bpchar', bytea: 'bytea', uuid: 'uuid', jsonb: 'jsonb', json: 'json', date: 'date', timestamp: 'timestamp', timestamptz: 'timestamptz' }[base];
+      const encoder = BINARY_ENCODERS.get(`pg_catalog.${name}[]`);
+      expect(encoder, type).toBeDefined();
+      const pairs = await serverPairs(select, params);
+      expect(pairs.length, type).toBeGreaterThan(1900);
+      expect(mismatches(pairs, encoder as Encoder), type).toEqual([]);
     }
   });
 });

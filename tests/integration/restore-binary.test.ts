@@ -17,7 +17,7 @@ const ROWS = 2000;
 const SCHEMA = `
 CREATE SCHEMA bin;
 CREATE TABLE bin.t (id int PRIMARY KEY, ts timestamptz, vc varchar(3), jb jsonb, big int8);
-CREATE TABLE bin.child (id int PRIMARY KEY, t_id int NOT NULL REFERENCES bin.t, tags text[]);
+CREATE TABLE bin.child (id int PRIMARY KEY, t_id int NOT NULL REFERENCES bin.t, tags text[], span interval);
 `;
 const dbs: TestDatabase[] = [];
 let source: TestDatabase;
@@ -53,7 +53,7 @@ beforeAll(async () => {
   await source.query(`${SCHEMA}
     INSERT INTO bin.t SELECT i, timestamptz '2020-01-01 00:00:00+00' + i * interval '1 hour 1.5 seconds', left(md5(i::text), i % 4),
       jsonb_build_object('i', i, 's', repeat('x', i % 7)), i::int8 * 4611686018427 FROM generate_series(1, ${ROWS}) i;
-    INSERT INTO bin.child SELECT i, 1 + i % ${ROWS}, ARRAY[i::text, NULL] FROM generate_series(1, ${ROWS}) i;`);
+    INSERT INTO bin.child SELECT i, 1 + i % ${ROWS}, ARRAY[i::text, NULL, 'a "b" {c}'], i * interval '1 minute' FROM generate_series(1, ${ROWS}) i;`);
   dir = tempDir('restore-binary');
   archive = await backupTo(source, dir, ['bin']);
 });
@@ -62,13 +62,13 @@ afterAll(async () => {
 });
 
 describe('restore with binary COPY', () => {
-  it('sends a table of sendable types as binary, one with an array column as text, and says why (--debug)', async () => {
+  it('sends a table of sendable types as binary, one with an interval column as text, and says why (--debug)', async () => {
     const db = await emptyTarget('rs_bin_a');
     const { lines, logger } = recorder();
     const r = await restore(db, archive, { copyFormat: 'binary', logger });
     expect(r.code, r.error?.message).toBe(0);
         expect(lines).toContain('bin.t: binary COPY');
-    expect(lines).toContain('bin.child: text COPY (column tags is text[], which has no binary encoder)');
+    expect(lines).toContain('bin.child: text COPY (column span is interval, which has no binary encoder)');
     expect(await rowsOf(db, 'bin.t')).toEqual(await rowsOf(source, 'bin.t'));
     expect(await rowsOf(db, 'bin.child')).toEqual(await rowsOf(source, 'bin.child'));
   });

@@ -11,6 +11,7 @@ import {
   encodeTimestamp,
   encodeTimestamptz,
   encodeUuid,
+  BINARY_ENCODERS,
 } from '../../src/restore/binary-values.js';
 import { random } from '../helpers/random.js';
 
@@ -129,6 +130,35 @@ describe('binary COPY encoders: -1, never garbage, for what the server would not
       for (const text of inputs) expect([text, encode(encoder, text)]).toEqual([text, -1]);
     });
   }
+
+  it('arrays: more than one dimension, other lower bounds, spellings array_out never writes, a declined element', () => {
+    const int4s = BINARY_ENCODERS.get('pg_catalog.int4[]') as Encoder;
+    const texts = BINARY_ENCODERS.get('pg_catalog.text[]') as Encoder;
+    for (const text of ['', '{', '}', '{{1,2},{3,4}}', '[0:1]={7,8}', '{1,}', '{,1}', '{1,,2}', '{ 1}', '{1 }', '{1}x', 'x{1}', '{"1"x}', '{1,2', '{2147483648}', '{null}', '{"\\x'])
+      expect([text, encode(int4s, text)]).toEqual([text, -1]);
+    for (const text of ['{a b}', '{a\\b}', '{"a}', '{a"b}', '{{a}}', '{a,{b}}'])
+      expect([text, encode(texts, text)]).toEqual([text, -1]);
+    // and the forms it takes: empty, NULL, a quoted "NULL" (the string), escapes
+    const roomy = (e: Encoder, text: string) => {
+      const out = Buffer.alloc(256);
+      const end = e(Buffer.from(text), 0, Buffer.byteLength(text), out, 0);
+      return end < 0 ? -1 : out.subarray(0, end).toString('hex');
+    };
+    expect(roomy(int4s, '{}')).toBe('0000000c' + '00000000' + '00000000' + '00000017');
+    expect(roomy(texts, '{NULL,"NULL","a\\"b"}')).toBe(
+      '00000027' + '00000001' + '00000001' + '00000019' + '00000003' + '00000001' + 'ffffffff' + '00000004' + Buffer.from('NULL').toString('hex') + '00000003' + Buffer.from('a"b').toString('hex'),
+    );
+  });
+
+  it('an array that would not fit in the room left gives -1, never a short write', () => {
+    const int8s = BINARY_ENCODERS.get('pg_catalog.int8[]') as Encoder;
+    const text = Buffer.from(`{${Array.from({ length: 1000 }, (_, i) => i % 10).join(',')}}`);
+    // 1,000 elements of 12 bytes: 12,024 bytes from 2,001 of text (it asks for an element's (end - start) + 32 free)
+    const out = Buffer.alloc(12_100, 0xa5);
+    expect(int8s(text, 0, text.length, out, 0)).toBe(12_024);
+    expect(out.readInt32BE(12_012)).toBe(8);
+    expect(int8s(text, 0, text.length, Buffer.alloc(12_000), 0)).toBe(-1);
+  });
 
   it('the length each writes stays within (end - start) + 32, numeric included', () => {
     const out = Buffer.alloc(1 << 17);
