@@ -1,6 +1,7 @@
 /**
  * Paired CPU measurement of restore variants on the 50-table archive (not part of npm test or npm run bench):
  *   tsx bench/paired-restore.ts <rounds> <name>=<bin dir>:<extra args> …
+ * (NAME=value words among the extra args set that variant's environment, e.g. `text=.:--jobs 2 PGSNAP_COPY_BINARY=0`)
  * (a <bin dir> of `pg_restore` runs /usr/lib/postgresql/15/bin/pg_restore --data-only --disable-triggers <extra>
  * on a `pg_dump -Fd` of the same tables instead)
  * Each round runs every variant once (order rotated) into a truncated schema-only copy; prints wall time, the
@@ -19,9 +20,13 @@ const [roundsArg, ...specs] = process.argv.slice(2);
 const rounds = Number(roundsArg);
 const total = Number(process.env.PAIRED_ROWS ?? 5_000_000);
 const variants = specs.map((s) => {
-  const [name, rest] = s.split('=') as [string, string];
-  const [dir, extra] = rest.split(':') as [string, string];
-  return { name, dir, extra: extra.split(' ').filter(Boolean) };
+  const name = s.slice(0, s.indexOf('='));
+  const rest = s.slice(s.indexOf('=') + 1);
+  const [dir, extra] = [rest.slice(0, rest.indexOf(':')), rest.slice(rest.indexOf(':') + 1)];
+  // NAME=value words among the extra arguments are the variant's environment (PGSNAP_COPY_BINARY=0)
+  const words = extra.split(' ').filter(Boolean);
+  const env = Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  return { name, dir, extra: words.filter((w) => !/^[A-Z_]+=/.test(w)), env };
 });
 
 
@@ -60,7 +65,7 @@ try {
         v.dir === 'pg_restore'
           ? [path.join(tools, 'pg_restore'), '--data-only', '--disable-triggers', ...v.extra, '-d', dst, dumpDir]
           : [process.execPath, path.join(v.dir, 'bin/pgsnap.js'), 'restore', archive, '--url', dst, ...v.extra, '--json'];
-      const out = spawnSync('/usr/bin/time', ['-f', '%U %S', ...command], { encoding: 'utf8' });
+      const out = spawnSync('/usr/bin/time', ['-f', '%U %S', ...command], { encoding: 'utf8', env: { ...process.env, ...v.env } });
       const wall = (performance.now() - t0) / 1000;
       if (out.status !== 0) throw new Error(`${v.name}: ${out.stderr}`);
       // the backends exit after the client hung up: wait for them before reading the postmaster's counters

@@ -1,5 +1,5 @@
 import { PgsnapError } from '../errors.js';
-import { ARRAY_GROWTH, BINARY_ENCODERS, type FieldEncoder, isArrayEncoder } from './binary-values.js';
+import { ARRAY_GROWTH, BINARY_ENCODERS, type FieldEncoder, encodeJsonb, encodeText, isArrayEncoder } from './binary-values.js';
 import { fieldText, parseRow } from './copy-text.js';
 import type { TablePlan } from './plan.js';
 import { CopyTranscoder, isHex } from './transcode.js';
@@ -65,6 +65,8 @@ const FALSE_TEXT = Buffer.from('f');
 export class BinaryTranscoder extends CopyTranscoder {
   protected override readonly slackPerColumn = 40;
   private scratch = Buffer.allocUnsafe(4096);
+  /** per restored column: TEXT or JSONB when its encoder is encodeText or encodeJsonb (the fast path copies those itself), else 0 */
+  private readonly kinds: number[];
 
   constructor(
     private readonly table: string,
@@ -75,6 +77,7 @@ export class BinaryTranscoder extends CopyTranscoder {
   ) {
     super(archiveColumns, wanted, chunkSize);
     if (encoders.some(isArrayEncoder)) this.growth = ARRAY_GROWTH;
+    this.kinds = encoders.map((e) => (e === encodeText ? TEXT : e === encodeJsonb ? JSONB : 0));
   }
 
   protected override slowLine(line: string, done: Buffer[]): void {
@@ -100,6 +103,7 @@ export class BinaryTranscoder extends CopyTranscoder {
 
   protected override transcode(src: Buffer, sv: DataView, start: number, end: number): boolean {
     const out = this.out;
+    const ov = this.outView;
     let o = this.length;
     const fields = this.encoders.length;
     out[o++] = (fields >> 8) & 0xff;
@@ -115,13 +119,21 @@ export class BinaryTranscoder extends CopyTranscoder {
       if (c === 34 /* " */) {
         const from = ++p;
         let escaped = false;
+        // text and jsonb: the characters are the field; copied while scanning, the length written after
+        const kind = encoder ? (this.kinds[j - 1] as number) : 0;
+        const content = o + kind;
+        let w = content;
         for (;;) {
           // runs of bytes that are not a control character, `"` or `\\` (see CopyTranscoder)
           while (p + 4 <= end) {
-            const w = sv.getInt32(p, true);
-            const q = w ^ 0x22222222;
-            const s = w ^ 0x5c5c5c5c;
-            if ((((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) break;
+            const word = sv.getInt32(p, true);
+            const q = word ^ 0x22222222;
+            const s = word ^ 0x5c5c5c5c;
+            if ((((word - 0x20202020) & ~word) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) break;
+            if (kind !== 0 && !escaped) {
+              ov.setInt32(w, word, true);
+              w += 4;
+            }
             p += 4;
           }
           if (p >= end) return false;
@@ -131,13 +143,25 @@ export class BinaryTranscoder extends CopyTranscoder {
           if (b === 92) {
             escaped = true;
             p += src[p + 1] === 117 /* u */ ? 6 : 2;
-          } else p++;
+          } else {
+            if (kind !== 0 && !escaped) out[w++] = b;
+            p++;
+          }
         }
         const to = p++;
         if (!encoder) continue;
-        if (!escaped) r = encoder(src, from, to, out, o);
+        if (kind !== 0) {
+          const n = escaped ? this.unescape(src, from, to, out, content) : w - content;
+          if (n < 0) return false;
+          if (kind === JSONB) {
+            putLength(out, o, n + 1);
+            out[o + 4] = 1;
+          } else putLength(out, o, n);
+          r = content + n;
+        } else if (!escaped) r = encoder(src, from, to, out, o);
         else {
-          const n = this.unescape(src, from, to);
+          if (this.scratch.length < to - from) this.scratch = Buffer.allocUnsafe(2 * (to - from));
+          const n = this.unescape(src, from, to, this.scratch, 0);
           if (n < 0) return false;
           r = encoder(this.scratch, 0, n, out, o);
         }
@@ -175,13 +199,11 @@ export class BinaryTranscoder extends CopyTranscoder {
   }
 
   /**
-   * The content of the JSON string src[from, to) decoded into this.scratch as UTF-8; its length, or -1 for what
-   * JSON.parse should judge (a malformed escape, a lone surrogate).
+   * The content of the JSON string src[from, to) decoded as UTF-8 into d[at…] (room for to - from bytes); its
+   * length, or -1 for what JSON.parse should judge (a malformed escape, a lone surrogate).
    */
-  private unescape(src: Buffer, from: number, to: number): number {
-    if (this.scratch.length < to - from) this.scratch = Buffer.allocUnsafe(2 * (to - from));
-    const d = this.scratch;
-    let n = 0;
+  private unescape(src: Buffer, from: number, to: number, d: Buffer, at: number): number {
+    let n = at;
     for (let p = from; p < to; ) {
       const b = src[p] as number;
       if (b !== 92) {
@@ -225,8 +247,19 @@ export class BinaryTranscoder extends CopyTranscoder {
         }
       } else return -1;
     }
-    return n;
+    return n - at;
   }
+}
+
+/** the kinds of BinaryTranscoder.kinds: the offset of the characters in the field (after the length, and jsonb's version byte) */
+const TEXT = 4;
+const JSONB = 5;
+
+function putLength(out: Buffer, o: number, n: number): void {
+  out[o] = n >>> 24;
+  out[o + 1] = (n >>> 16) & 0xff;
+  out[o + 2] = (n >>> 8) & 0xff;
+  out[o + 3] = n & 0xff;
 }
 
 function putNull(out: Buffer, o: number): number {
