@@ -2,7 +2,7 @@ import { PgsnapError } from '../errors.js';
 import { ARRAY_GROWTH, BINARY_ENCODERS, type FieldEncoder, encodeJsonb, encodeText, isArrayEncoder } from './binary-values.js';
 import { fieldText, parseRow } from './copy-text.js';
 import type { TablePlan } from './plan.js';
-import { CopyTranscoder, isHex } from './transcode.js';
+import { CopyTranscoder, isHex, plainWord } from './transcode.js';
 
 /**
  * Restore's binary COPY: archive lines in, `COPY … FROM STDIN (FORMAT binary)` tuples out. The server then runs
@@ -124,12 +124,10 @@ export class BinaryTranscoder extends CopyTranscoder {
         const content = o + kind;
         let w = content;
         for (;;) {
-          // runs of bytes that are not a control character, `"` or `\\` (see CopyTranscoder)
+          // runs of bytes that are not a control character, `"` or `\\` (plainWord)
           while (p + 4 <= end) {
             const word = sv.getInt32(p, true);
-            const q = word ^ 0x22222222;
-            const s = word ^ 0x5c5c5c5c;
-            if ((((word - 0x20202020) & ~word) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) break;
+            if (!plainWord(word)) break;
             if (kind !== 0 && !escaped) {
               ov.setInt32(w, word, true);
               w += 4;

@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { Progress } from '../report/progress.js';
 import type { Access } from './access.js';
 import { isBinaryGiveUp } from './binary-copy.js';
-import { type DecodedTable, chooseFormat, decodeTable } from './lookahead.js';
+import { type DecodedTable, archivedBytes, decodeFor, decodeTable } from './lookahead.js';
 import type { CopyFormat } from './options.js';
 import type { OnConflict, RestorePlan, SequencePlan, TablePlan } from './plan.js';
 import type { Conflict, SequenceResult, TableResult } from './report.js';
@@ -34,11 +34,6 @@ export interface ExecuteOptions {
   readonly copyFormat?: CopyFormat;
   /** tables loaded so far with only some of their rows (--where, --with-dependents) → the temp table holding those rows */
   readonly selectedStages?: Map<string, string>;
-}
-
-/** The archived bytes of a table's entries: what its progress line counts, and what --commit-each-table orders by. */
-export function archivedBytes(t: TablePlan): number {
-  return t.archived.entries.reduce((n, e) => n + e.bytes, 0);
 }
 
 /**
@@ -73,15 +68,9 @@ const LISTED_ROWS = 1000;
  * functions have the last word. Returns the number of rows sent.
  */
 async function copyRows(s: Session, archive: ArchiveSource, t: TablePlan, relation: string, options: ExecuteOptions): Promise<number> {
-  let decoded: DecodedTable;
-  if (options.decode) decoded = options.decode(t);
-  else {
-    const how = chooseFormat(t, options.copyFormat);
-    decoded = decodeTable(archive, t, 0, typeof how === 'string' ? undefined : how);
-  }
+  const decoded = options.decode ? options.decode(t) : decodeFor(archive, t, options.copyFormat);
   if (!decoded.binary) {
-    const why = chooseFormat(t, options.copyFormat);
-    options.logger.debug(`${t.table}: text COPY (${typeof why === 'string' ? why : 'decoded ahead as text'})`);
+    options.logger.debug(`${t.table}: text COPY (${decoded.why})`);
     return copyOnce(s, t, relation, decoded);
   }
   options.logger.debug(`${t.table}: binary COPY`);
@@ -91,11 +80,15 @@ async function copyRows(s: Session, archive: ArchiveSource, t: TablePlan, relati
     await s.query('RELEASE SAVEPOINT pgsnap_binary');
     return rows;
   } catch (e) {
-    const giveUp = isBinaryGiveUp(e) || (isPgsnapError(e) && e.server?.sqlState.startsWith('22') === true);
-    if (!giveUp) throw e;
+    const why = isBinaryGiveUp(e)
+      ? (e as Error).message
+      : isPgsnapError(e) && e.server?.sqlState.startsWith('22') === true
+        ? `${t.table}: binary COPY gave way to text: the server refused it (${e.server.message})`
+        : undefined;
+    if (why === undefined) throw e;
     await s.query('ROLLBACK TO SAVEPOINT pgsnap_binary');
     await s.query('RELEASE SAVEPOINT pgsnap_binary');
-    options.logger.debug(isBinaryGiveUp(e) ? (e as Error).message : `${t.table}: binary COPY gave way to text: the server refused it (${(e as PgsnapError).server?.message})`);
+    options.logger.debug(why);
     return copyOnce(s, t, relation, decodeTable(archive, t));
   }
 }

@@ -12,6 +12,8 @@ export interface DecodedTable {
   /** the stream is COPY's binary format (else text) */
   readonly binary: boolean;
   readonly stream: Readable;
+  /** for --debug: why the table goes as text, when it does */
+  readonly why?: string;
   /** rows decoded so far: all of them once the stream has ended */
   rows(): number;
 }
@@ -22,12 +24,23 @@ export interface DecodedTable {
  */
 const BINARY_MIN_BYTES = 256 * 1024;
 
+/** The archived bytes of a table's entries: what its progress line counts, and what --commit-each-table orders by. */
+export function archivedBytes(t: TablePlan): number {
+  return t.archived.entries.reduce((n, e) => n + e.bytes, 0);
+}
+
 /** How table `t` is sent: binary COPY with these encoders, or text COPY and why (for --debug). */
-export function chooseFormat(t: TablePlan, format: CopyFormat = 'auto'): FieldEncoder[] | string {
+function chooseFormat(t: TablePlan, format: CopyFormat): FieldEncoder[] | string {
   if (format === 'text') return 'text COPY asked for (PGSNAP_COPY_BINARY=0)';
-  const bytes = t.archived.entries.reduce((n, e) => n + e.bytes, 0);
+  const bytes = archivedBytes(t);
   if (format === 'auto' && bytes < BINARY_MIN_BYTES) return `${bytes} archived bytes, under ${BINARY_MIN_BYTES}`;
   return binaryEncoders(t);
+}
+
+/** decodeTable in the format chooseFormat picks for `t`, the reason recorded when that is text. */
+export function decodeFor(archive: ArchiveSource, t: TablePlan, format: CopyFormat = 'auto', aheadBytes = 0): DecodedTable {
+  const how = chooseFormat(t, format);
+  return typeof how === 'string' ? { ...decodeTable(archive, t, aheadBytes), why: how } : decodeTable(archive, t, aheadBytes, how);
 }
 
 /**
@@ -90,8 +103,7 @@ export class Lookahead {
   }
 
   private decode(t: TablePlan, aheadBytes: number): DecodedTable {
-    const how = chooseFormat(t, this.format);
-    return decodeTable(this.archive, t, aheadBytes, typeof how === 'string' ? undefined : how);
+    return decodeFor(this.archive, t, this.format, aheadBytes);
   }
 
   /** Table `index` is restored: drop its decoding if it was started and never taken (it was already there). */

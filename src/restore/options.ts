@@ -7,7 +7,7 @@ import type { RestoreReport } from './report.js';
 
 /**
  * How rows are sent to the server: `auto` binary COPY for tables of a few hundred kilobytes and more whose column
- * types allow it (lookahead.ts chooseFormat), `binary` that for every table that allows it, `text` never.
+ * types allow it (lookahead.ts decodeFor), `binary` that for every table that allows it, `text` never.
  */
 export type CopyFormat = 'auto' | 'binary' | 'text';
 

@@ -4,9 +4,9 @@ import { PgsnapError, isPgsnapError, usageError } from '../errors.js';
 import { onInterrupt } from '../lifecycle.js';
 import { plural } from '../report/numbers.js';
 import { type Access, accessFor } from './access.js';
+import { archivedBytes } from './lookahead.js';
 import {
   type ArchiveSource,
-  archivedBytes,
   checkForeignKeys,
   finishDeferred,
   loadTable,

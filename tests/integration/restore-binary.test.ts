@@ -143,6 +143,15 @@ describe('restore with binary COPY', () => {
     const restored = await rowsOf(db, 'bin.t');
     expect(restored.slice(ROWS / 2)).toEqual((await rowsOf(source, 'bin.t')).slice(ROWS / 2));
   });
+  it('restore --jobs 2 (tables decoded ahead) gives the same reasons: a small table stays on text by size', async () => {
+    const db = await emptyTarget('rs_bin_jobs');
+    const r = await runCli(['restore', archive, '--url', db.url, '--debug', '--jobs', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/bin\.t: text COPY \(\d+ archived bytes, under 262144\)/);
+    expect(r.stderr).toContain('bin.child: text COPY (');
+    expect(r.stderr).not.toContain('undefined');
+    expect(await rowsOf(db, 'bin.t')).toEqual(await rowsOf(source, 'bin.t'));
+  });
 });
 
 describe('PGSNAP_COPY_BINARY', () => {
