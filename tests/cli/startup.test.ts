@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,6 +75,10 @@ const heavy = (sources: Set<string>) =>
   );
 
 describe('start-up: what a command loads before it runs', () => {
+  it('dist/cli.cjs is ASCII only, so bin/code-cache.js reads it as latin1 (scripts/build.mjs asciiOnly)', () => {
+    expect(isAscii(fs.readFileSync(bundle))).toBe(true);
+  });
+
   it('pgsnap --version loads nothing of dist/ and skips the staleness check (bin answers from package.json)', async () => {
     const r = await loadsOf(['--version']);
     expect(r.code).toBe(0);
