@@ -50,13 +50,13 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 
 // Runs the compiled CLI in dist/ (scripts/build.mjs; `npm pack` and `npm publish` build it), so no TypeScript
 // compiler is loaded at run time, with a V8 code cache (bin/code-cache.js). In a clone of the repository
-// (scripts/ is not published) it first rebuilds dist/ when the sources are newer (scripts/dist-stale.mjs, 2–3 ms),
+// (scripts/ is not published) it first rebuilds dist/ when the sources are newer (scripts/dist-stale.cjs, 2–3 ms),
 // so `npm install && npm run demo` and `npx pgsnap` never run a stale build. main() never throws: it returns the
 // exit code.
 async function runCli() {
-  const stale = path.join(__dirname, '..', 'scripts', 'dist-stale.mjs');
+  const stale = path.join(__dirname, '..', 'scripts', 'dist-stale.cjs');
   if (fs.existsSync(stale)) {
-    const { distIsStale } = await import('../scripts/dist-stale.mjs');
+    const { distIsStale } = require(stale);
     if (distIsStale()) await (await import('../scripts/build.mjs')).buildDist();
   }
   const { loadBundle } = require('./code-cache.js');

@@ -9,7 +9,7 @@
 // optional peers, and pgpass (loaded on demand through require) stay external: they are the `dependencies`.
 // Types are checked separately (`npm run typecheck`); this only strips them, in well under a second. It runs
 // before `npm pack` / `npm publish` (prepack), before the tests, and from bin/pgsnap.js in a clone whose sources
-// are newer than dist/ (scripts/dist-stale.mjs). Not as `prepare`: npm lists a `prepare` script among the install
+// are newer than dist/ (scripts/dist-stale.cjs). Not as `prepare`: npm lists a `prepare` script among the install
 // scripts to approve when pgsnap is installed from a tarball or git.
 import fs from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
@@ -195,6 +195,6 @@ export async function buildDist() {
   }
 }
 
-export { distIsStale } from './dist-stale.mjs';
+export { distIsStale } from './dist-stale.cjs';
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await buildDist();

@@ -91,6 +91,9 @@ describe('start-up: what a command loads before it runs', () => {
     const r = await loadsOf(['backup', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: pgsnap backup');
+    // in a clone the staleness check ran, as CommonJS: no ES module of the clone, so Node's ES module loader never
+    // started (12-15 ms of every command when it was scripts/dist-stale.mjs)
+    expect(r.files).toEqual(['bin/pgsnap.js']);
     // the markers were read (else the checks below would pass on nothing)
     expect(r.sources).toContain('src/cli.ts');
     expect(r.sources).toContain('src/commands/backup.ts');

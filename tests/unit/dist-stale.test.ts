@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-// bin/pgsnap.js's check, in a clone, whether dist/ must be rebuilt before running (scripts/dist-stale.mjs).
-const { distIsStale } = (await import('../../scripts/dist-stale.mjs' as string)) as { distIsStale: (root: string) => boolean };
+// bin/pgsnap.js's check, in a clone, whether dist/ must be rebuilt before running (scripts/dist-stale.cjs).
+const { distIsStale } = (await import('../../scripts/dist-stale.cjs' as string)) as { distIsStale: (root: string) => boolean };
 
 const BEFORE = new Date('2026-01-01T00:00:00Z');
 const BUILT = new Date('2026-01-02T00:00:00Z');
