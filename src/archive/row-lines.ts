@@ -46,6 +46,17 @@ export interface LinePiece {
   readonly lines: number;
 }
 
+/**
+ * Four bytes (little-endian `w`) with no byte below 0x20, no `"` and no `\\`: a run that a COPY text field and a
+ * JSON string spell alike, so the converters here and in restore (transcode.ts, binary-copy.ts) copy it as it is.
+ * The test is exact: a byte in the range makes its lane's high bit show.
+ */
+export function plainWord(w: number): boolean {
+  const q = w ^ 0x22222222;
+  const s = w ^ 0x5c5c5c5c;
+  return ((((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) === 0;
+}
+
 export class CopyToJsonLines {
   /** rows completed so far */
   rows = 0;
@@ -204,13 +215,10 @@ export class CopyToJsonLines {
         continue;
       }
       if (field === Field.Text) {
-        // the common case, a run of bytes that stay as they are: four at a time while no byte of the word is below
-        // 0x20, `"` or `\\` (the word tests are exact: a nonzero result means such a byte is there)
+        // the common case, a run of bytes that stay as they are: four at a time while plainWord
         while (i + 4 <= len && o < limit) {
           const w = cv.getInt32(i, true);
-          const q = w ^ 0x22222222;
-          const s = w ^ 0x5c5c5c5c;
-          if ((((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) break;
+          if (!plainWord(w)) break;
           ov.setInt32(o, w, true);
           o += 4;
           i += 4;

@@ -2,7 +2,8 @@ import { PgsnapError } from '../errors.js';
 import { ARRAY_GROWTH, BINARY_ENCODERS, type FieldEncoder, encodeJsonb, encodeText, isArrayEncoder } from './binary-values.js';
 import { fieldText, parseRow } from './copy-text.js';
 import type { TablePlan } from './plan.js';
-import { CopyTranscoder, isHex, plainWord } from './transcode.js';
+import { plainWord } from '../archive/row-lines.js';
+import { CopyTranscoder, isHex } from './transcode.js';
 
 /**
  * Restore's binary COPY: archive lines in, `COPY … FROM STDIN (FORMAT binary)` tuples out. The server then runs

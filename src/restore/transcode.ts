@@ -1,15 +1,6 @@
 import { PgsnapError, isPgsnapError } from '../errors.js';
+import { plainWord } from '../archive/row-lines.js';
 import { rowEncoder } from './copy-text.js';
-
-/**
- * Four bytes of a JSON string (little-endian `w`) that hold no byte below 0x20, no `"` and no `\\`: a run that
- * both COPY formats take as it is. The test is exact: a byte in the range makes its lane's high bit show.
- */
-export function plainWord(w: number): boolean {
-  const q = w ^ 0x22222222;
-  const s = w ^ 0x5c5c5c5c;
-  return ((((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) === 0;
-}
 
 /**
  * Archive bytes in, COPY text bytes out, without building a JavaScript string per row.
