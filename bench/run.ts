@@ -49,6 +49,9 @@ export interface Row {
   rowsPerSec: number | null;
   mbPerSec: number | null;
   peakRssMb: number | null;
+  /** user + system CPU of the measured tool's processes, and of the server's backends, medians of the runs */
+  cpuSeconds: number | null;
+  serverCpuSeconds: number | null;
   baseline: string | null;
   baselineSeconds: number | null;
   ratio: number | null;
@@ -76,21 +79,80 @@ function withDb(url: string, db: string): string {
   return u.toString();
 }
 
+/**
+ * Run before every timed run, after the step's own preparation: a CHECKPOINT, so that no run pays for the dirty
+ * pages and WAL of the one before it (or of building the data sets). Without it the server's checkpoint, spread
+ * over the next minutes, lands on whichever tool runs later in a step: pgsnap, by the order of the steps.
+ */
+let settle: () => Promise<void> = async () => {};
+
+/**
+ * The server's CPU over one run: what its backends used, which the postmaster collects (cutime + cstime in
+ * /proc) as each exits, so read after the run's backends are gone. Only for the embedded server, on Linux.
+ */
+let serverCpu: { ticks: () => number; backendsGone: () => Promise<void> } | null = null;
+
+async function watchServer(admin: string): Promise<void> {
+  const checkpointer = (await sql(admin, `SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'`)).rows[0]?.pid as number | undefined;
+  if (checkpointer === undefined || !fs.existsSync(`/proc/${checkpointer}/stat`)) return;
+  // fields after "pid (comm) ": state, ppid, … cutime and cstime are the 14th and 15th of those
+  const fields = (pid: number) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const postmaster = Number(fields(checkpointer)[1]);
+  serverCpu = {
+    ticks: () => {
+      const f = fields(postmaster);
+      return Number(f[13]) + Number(f[14]);
+    },
+    backendsGone: async () => {
+      for (let i = 0; i < 100; i++) {
+        const n = (await sql(admin, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`)).rows[0]?.n;
+        if (n === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // the poll's own backend has to exit too
+      await new Promise((r) => setTimeout(r, 100));
+    },
+  };
+}
+
+/** clock ticks per second of /proc's times (USER_HZ, 100 on Linux) */
+const TICKS = 100;
+
 async function repeat(runs: number, before: (() => Promise<void>) | null, fn: () => Promise<Measured>): Promise<Measured[]> {
   const out: Measured[] = [];
   for (let i = 0; i < runs; i++) {
     if (before) await before();
-    out.push(await fn());
+    await settle();
+    const watch = serverCpu;
+    const t0 = watch?.ticks();
+    const m = await fn();
+    if (watch && t0 !== undefined) {
+      await watch.backendsGone();
+      m.serverCpuSeconds = (watch.ticks() - t0) / TICKS;
+    }
+    out.push(m);
   }
   return out;
 }
 
-function summarize(ms: Measured[]): { seconds: number; peakRssMb: number | null; ok: boolean; error: string } {
+interface Summary {
+  seconds: number;
+  peakRssMb: number | null;
+  /** medians of the runs' client and server CPU, when measured */
+  cpuSeconds?: number | null;
+  serverCpuSeconds?: number | null;
+  ok: boolean;
+}
+
+function summarize(ms: Measured[]): Summary & { error: string } {
   const ok = ms.every((m) => m.code === 0);
   const rss = ms.map((m) => m.peakRssMb).filter((v): v is number => v !== null);
+  const medianOf = (values: (number | null)[]) => (values.every((v) => v !== null) && values.length > 0 ? median(values as number[]) : null);
   return {
     seconds: median(ms.map((m) => m.seconds)),
     peakRssMb: rss.length ? Math.max(...rss) : null,
+    cpuSeconds: medianOf(ms.map((m) => m.cpuSeconds)),
+    serverCpuSeconds: medianOf(ms.map((m) => m.serverCpuSeconds)),
     ok,
     error: ms.find((m) => m.code !== 0)?.stderr.trim().split('\n').pop() ?? '',
   };
@@ -112,13 +174,25 @@ async function main(): Promise<void> {
   let server: EmbeddedServer | null = null;
   let admin = process.env.BENCH_DATABASE_URL;
   if (!admin) {
-    server = await startEmbedded({ major, settings: { shared_buffers: '512MB', max_wal_size: '4GB', checkpoint_timeout: '30min' } });
+    // autovacuum off: a worker vacuuming the last step's table would land on a random later run, and on the
+    // server-CPU reading; both tools load into the same state and nothing here reads statistics
+    server = await startEmbedded({ major, settings: { shared_buffers: '512MB', max_wal_size: '4GB', checkpoint_timeout: '30min', autovacuum: 'off' } });
     admin = server.url;
   }
   const rows: Row[] = [];
   const log = (m: string) => process.stderr.write(`${m}\n`);
   try {
     const serverVersion = (await sql(admin, 'SHOW server_version')).rows[0].server_version as string;
+    const checkpointUrl = admin;
+    if (server) await watchServer(admin);
+    settle = async () => {
+      try {
+        await sql(checkpointUrl, 'CHECKPOINT');
+      } catch (e) {
+        log(`bench: CHECKPOINT refused (${(e as Error).message}); runs are timed without one`);
+        settle = async () => {};
+      }
+    };
     log(`bench: PostgreSQL ${serverVersion}, ${args.rows.toLocaleString('en-US')} rows, ${args.runs} runs per step, tools: ${tools ?? 'none'}`);
     for (const db of ['bench_src', 'bench_dst', 'bench_catalog', 'bench_drift', 'bench_nw_src', 'bench_nw_dst', 'bench_many_src', 'bench_many_dst']) {
       await sql(admin, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
@@ -238,7 +312,7 @@ async function main(): Promise<void> {
 
 function row(
   step: string,
-  s: { seconds: number; peakRssMb: number | null; ok: boolean },
+  s: Summary,
   nRows: number | null,
   bytes: number | null,
   baseline: string | null,
@@ -253,6 +327,8 @@ function row(
     rowsPerSec: seconds && nRows ? nRows / seconds : null,
     mbPerSec: seconds && bytes ? bytes / 2 ** 20 / seconds : null,
     peakRssMb: s.peakRssMb,
+    cpuSeconds: s.ok ? (s.cpuSeconds ?? null) : null,
+    serverCpuSeconds: s.ok ? (s.serverCpuSeconds ?? null) : null,
     baseline,
     baselineSeconds,
     ratio: seconds && baselineSeconds ? seconds / baselineSeconds : null,
@@ -446,6 +522,8 @@ async function linearityRows(src: string, work: string, args: Args, base: Measur
     rowsPerSec: null,
     mbPerSec: null,
     peakRssMb: big.peakRssMb,
+    cpuSeconds: null,
+    serverCpuSeconds: null,
     baseline: 'backup 1×',
     baselineSeconds: null,
     ratio: big.peakRssMb && small.peakRssMb ? big.peakRssMb / small.peakRssMb : null,
@@ -459,10 +537,12 @@ function fmt(n: number | null, digits = 2): string {
 }
 
 function print(rows: Row[]): void {
-  const header = ['step', 'seconds', 'rows/s', 'MB/s', 'peak RSS MB', 'vs', 'ratio', 'target'];
+  const header = ['step', 'seconds', 'CPU s', 'server CPU s', 'rows/s', 'MB/s', 'peak RSS MB', 'vs', 'ratio', 'target'];
   const body = rows.map((r) => [
     r.step,
     r.seconds === null && r.ratio === null ? `failed${r.note ? `: ${r.note}` : ''}` : fmt(r.seconds),
+    fmt(r.cpuSeconds),
+    fmt(r.serverCpuSeconds),
     r.rowsPerSec === null ? '—' : Math.round(r.rowsPerSec).toLocaleString('en-US'),
     fmt(r.mbPerSec, 1),
     fmt(r.peakRssMb, 0),
