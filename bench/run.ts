@@ -13,7 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.js';
 import { largeValuesSql, manyTablesDataSql, manyTablesSql, mixedTableSql, northwindSql, wideTableSql } from './dataset.js';
-import { type Measured, measure, median, sql } from './measure.js';
+import { calibrateShell, type Measured, measure, median, sql } from './measure.js';
 
 /** The benchmark's groups of steps; `--only a,b` runs those (linearity needs mixed, whose 1× backup it compares with). */
 const GROUPS = ['mixed', 'northwind', 'many', 'linearity', 'catalog', 'drift', 'scan'] as const;
@@ -185,6 +185,8 @@ async function main(): Promise<void> {
     const serverVersion = (await sql(admin, 'SHOW server_version')).rows[0].server_version as string;
     const checkpointUrl = admin;
     if (server) await watchServer(admin);
+    const overhead = await calibrateShell();
+    log(`bench: /bin/sh adds ${(overhead * 1000).toFixed(2)} ms to a run (taken off every timed run)`);
     settle = async () => {
       try {
         await sql(checkpointUrl, 'CHECKPOINT');
@@ -529,7 +531,17 @@ async function linearityRows(src: string, work: string, args: Args, base: Measur
     ratio: big.peakRssMb && small.peakRssMb ? big.peakRssMb / small.peakRssMb : null,
     target: 'memory ≈ 1× (flat)',
   };
-  return [r, memory];
+  // pgsnap's own CPU separates its growth from the server's (a 10M-row table no longer fits in shared_buffers)
+  const cpu: Row = {
+    ...memory,
+    step: 'pgsnap CPU, backup 5× rows / 1× rows',
+    peakRssMb: null,
+    cpuSeconds: big.cpuSeconds ?? null,
+    serverCpuSeconds: big.serverCpuSeconds ?? null,
+    ratio: big.cpuSeconds && small.cpuSeconds ? big.cpuSeconds / small.cpuSeconds : null,
+    target: 'CPU ≈ 5× (linear)',
+  };
+  return [r, memory, cpu];
 }
 
 function fmt(n: number | null, digits = 2): string {

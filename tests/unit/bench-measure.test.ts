@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measure, splitTimes } from '../../bench/measure.js';
+import { calibrateShell, measure, splitTimes } from '../../bench/measure.js';
 
 describe('bench/measure: CPU through the shell', () => {
   it('splits the shell `times` lines off the end of stderr and reads the children line', () => {
@@ -29,5 +29,16 @@ describe('bench/measure: CPU through the shell', () => {
     expect(m.cpuSeconds).not.toBeNull();
     expect(m.cpuSeconds as number).toBeGreaterThanOrEqual(own.self + own.child - 0.03);
     expect(m.peakRssMb).toBeGreaterThan(10);
+  });
+
+  it("takes the shell's own start off the wall time it measures", async () => {
+    // no timing is asserted (that is the benchmark's business): only that the correction is a plain, non-negative
+    // number and that a run timed after it still comes out positive
+    const overhead = await calibrateShell(5);
+    expect(Number.isFinite(overhead)).toBe(true);
+    expect(overhead).toBeGreaterThanOrEqual(0);
+    const m = await measure('/bin/sh', ['-c', 'sleep 0.05']);
+    expect(m.code).toBe(0);
+    expect(m.seconds).toBeGreaterThan(0.04);
   });
 });
