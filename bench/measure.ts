@@ -20,6 +20,7 @@ export interface Measured {
  * command and, through its own waits, the workers it forked. Node cannot read a child's rusage itself.
  */
 const SHELL = '/bin/sh';
+const HAS_SHELL = fs.existsSync(SHELL);
 const WITH_TIMES = '"$@"; rc=$?; times >&2; exit $rc';
 const TIMES_LINES = /(?:^|\n)(\d+)m([\d.]+)s (\d+)m([\d.]+)s\n(\d+)m([\d.]+)s (\d+)m([\d.]+)s\n?$/;
 
@@ -48,7 +49,7 @@ function spawnSeconds(cmd: string, args: string[]): Promise<number> {
 
 /** Measure the shell's overhead (alternating pairs of the same trivial command, direct and through the shell). */
 export async function calibrateShell(pairs = 21): Promise<number> {
-  if (!fs.existsSync(SHELL)) return 0;
+  if (!HAS_SHELL) return 0;
   const direct: number[] = [];
   const wrapped: number[] = [];
   for (let i = 0; i < pairs; i++) {
@@ -66,8 +67,7 @@ export async function calibrateShell(pairs = 21): Promise<number> {
 export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const shell = fs.existsSync(SHELL);
-    const child = shell
+    const child = HAS_SHELL
       ? spawn(SHELL, ['-c', WITH_TIMES, 'sh', cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -83,7 +83,7 @@ export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = pr
     const sample = () => {
       try {
         // under the shell, the command is the shell's one child
-        const pid = shell ? fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0] : child.pid;
+        const pid = HAS_SHELL ? fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0] : child.pid;
         if (!pid) return;
         const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
         const m = /VmHWM:\s+(\d+) kB/.exec(status);
@@ -97,11 +97,11 @@ export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = pr
     let seconds = 0;
     child.on('exit', () => {
       clearInterval(timer);
-      seconds = Number(process.hrtime.bigint() - start) / 1e9 - (shell ? shellOverhead : 0);
+      seconds = Number(process.hrtime.bigint() - start) / 1e9 - (HAS_SHELL ? shellOverhead : 0);
     });
     // 'close' comes after the last of stderr (the shell's `times`), which 'exit' can precede
     child.on('close', (code) => {
-      const split = shell ? splitTimes(stderr) : { stderr, cpuSeconds: null };
+      const split = HAS_SHELL ? splitTimes(stderr) : { stderr, cpuSeconds: null };
       resolve({ seconds, peakRssMb: hwmKb ? hwmKb / 1024 : null, cpuSeconds: split.cpuSeconds, serverCpuSeconds: null, code, stderr: split.stderr, stdout });
     });
   });

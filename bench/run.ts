@@ -166,12 +166,11 @@ const pgsnap = (args: string[], env: NodeJS.ProcessEnv = process.env) => measure
  * deployment's cron job usually has no such variable). Where it is set, the Northwind steps, which start-up
  * dominates, are also measured without it, as extra rows; pgsnap itself never reads it.
  */
-const extraCerts = process.env.NODE_EXTRA_CA_CERTS ? process.env.NODE_EXTRA_CA_CERTS : null;
-const withoutExtraCerts = (): NodeJS.ProcessEnv => {
+function withoutExtraCerts(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
   return env;
-};
+}
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -452,14 +451,11 @@ async function northwindRows(src: string, dst: string, work: string, tools: stri
     out.push(row('pg_restore --data-only --disable-triggers (Northwind)', r, nRows, null, null, null, '', r.ok ? undefined : r.error));
   }
   const dir = path.join(work, 'northwind');
+  const variants = [{ node: ' (Node itself starting, for reference)', label: '', env: process.env }];
+  if (process.env.NODE_EXTRA_CA_CERTS) variants.push({ node: ' without NODE_EXTRA_CA_CERTS', label: ', without NODE_EXTRA_CA_CERTS', env: withoutExtraCerts() });
   // Node's own start, the floor of every pgsnap run
-  const bare = summarize(await repeat(runs, null, () => measure(process.execPath, ['-e', '0'])));
-  out.push(row('node -e 0 (Node itself starting, for reference)', bare, null, null, null, null, ''));
-  const variants: { label: string; env: NodeJS.ProcessEnv }[] = [{ label: '', env: process.env }];
-  if (extraCerts) {
-    const without = summarize(await repeat(runs, null, () => measure(process.execPath, ['-e', '0'], withoutExtraCerts())));
-    out.push(row('node -e 0 without NODE_EXTRA_CA_CERTS', without, null, null, null, null, ''));
-    variants.push({ label: ', without NODE_EXTRA_CA_CERTS', env: withoutExtraCerts() });
+  for (const { node, env } of variants) {
+    out.push(row(`node -e 0${node}`, summarize(await repeat(runs, null, () => measure(process.execPath, ['-e', '0'], env))), null, null, null, null, ''));
   }
   for (const { label, env } of variants) {
     const backups = await repeat(runs, async () => fs.rmSync(dir, { recursive: true, force: true }), () =>
